@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// bgpcast: one binary, one module per command under bin/commands/. This file only wires them up
+// and maps errors to exit codes and clear messages.
+
+import { Command, CommanderError } from 'commander';
+import { registerApply } from './commands/apply.ts';
+import { registerEvents } from './commands/events.ts';
+import { CliError, ExitCode } from './cli-error.ts';
+
+const program = new Command('bgpcast')
+  .description('An event-driven Kubernetes BGP control plane that speaks the Cilium BGP Control Plane v2 API')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .exitOverride();
+
+registerApply(program);
+registerEvents(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    process.exitCode = e.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+  } else if (e instanceof CliError) {
+    process.stderr.write(`bgpcast: ${e.message}\n`);
+    process.exitCode = e.exitCode;
+  } else {
+    process.stderr.write(`bgpcast: ${(e as Error).stack ?? String(e)}\n`);
+    process.exitCode = ExitCode.Failure;
+  }
+}

@@ -1,0 +1,45 @@
+// The event bus as the rest of bgpcast sees it: publish envelopes, consume them in order per
+// partition with commits after processing. One implementation today (kafkajs, events/kafka/).
+
+import type { EventEnvelope } from './envelope.ts';
+
+export interface RecordPosition {
+  readonly topic: string;
+  readonly partition: number;
+  /** Kafka offsets are 64-bit; kept as decimal text. */
+  readonly offset: string;
+}
+
+export interface ConsumedEvent extends RecordPosition {
+  readonly key: string | null;
+  readonly envelope: EventEnvelope;
+}
+
+/** A record that is not a valid envelope: reported with its position and skipped. */
+export interface PoisonRecord extends RecordPosition {
+  readonly key: string | null;
+  readonly error: Error;
+}
+
+export interface EventPublisher {
+  /** Publishes in order; resolves once the broker acknowledged every record. */
+  publish(envelopes: readonly EventEnvelope[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface BatchHandler {
+  /**
+   * Called with the valid events of one partition's batch, in offset order. Offsets are
+   * committed after it resolves; if it throws, nothing of the batch is committed and the
+   * consumer stops with that error (the records are delivered again on restart).
+   */
+  onEvents(events: readonly ConsumedEvent[]): Promise<void>;
+  onPoison(record: PoisonRecord): void;
+}
+
+export interface EventSubscription {
+  /** Stops fetching, lets the batch in hand finish and commits what was processed. */
+  stop(): Promise<void>;
+  /** Settles when the consumer stops: by stop(), or rejects with the error that stopped it. */
+  readonly done: Promise<void>;
+}
