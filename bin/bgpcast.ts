@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerApply } from './commands/apply.ts';
 import { registerEvents } from './commands/events.ts';
+import { registerUp } from './commands/up.ts';
 import { CliError, ExitCode } from './cli-error.ts';
 
 const program = new Command('bgpcast')
@@ -15,6 +16,7 @@ const program = new Command('bgpcast')
 
 registerApply(program);
 registerEvents(program);
+registerUp(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -3,34 +3,34 @@
 
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { EventType, objectEnvelope } from '../../events/envelope.ts';
-import { InvalidFileError, readManifests } from '../../events/file-source.ts';
+import { prepareManifests } from '../../events/apply.ts';
+import { InvalidFileError } from '../../events/file-source.ts';
 import { objectKey } from '../../events/object-key.ts';
-import { identityOf } from '../../events/envelope.ts';
+import type { PreparedManifests } from '../../events/apply.ts';
 import { withPublisher } from '../kafka-session.ts';
 import { CliError, ExitCode } from '../cli-error.ts';
-
-type Action = 'apply' | 'delete';
 
 export function registerApply(program: Command): void {
   for (const action of ['apply', 'delete'] as const) {
     program
       .command(action)
-      .description(
-        action === 'apply'
-          ? 'publish the objects in Kubernetes YAML files as added events'
-          : 'publish the objects in Kubernetes YAML files as deleted events',
-      )
+      .description(`publish the objects in Kubernetes YAML files as ${action === 'apply' ? 'added' : 'deleted'} events`)
       .requiredOption('-f, --filename <path...>', 'a file or a directory of .yaml/.yml/.json files')
       .option('-o, --output <format>', 'text or json', 'text')
-      .action((opts: { filename: string[]; output: string }) => runApply(action, opts.filename, opts.output));
+      .action(async (opts: { filename: string[]; output: string }) => {
+        const prepared = await readFiles(opts.filename, action);
+        await withPublisher((p) => p.publish(prepared.events));
+        printApplied(prepared, action, opts.output);
+      });
   }
 }
 
-async function runApply(action: Action, paths: string[], output: string): Promise<void> {
-  let read;
+/** prepareManifests with file problems turned into a CLI error that names them all. */
+export async function readFiles(paths: readonly string[], action: 'apply' | 'delete'): Promise<PreparedManifests> {
   try {
-    read = await readManifests(paths.map((p) => resolve(p)));
+    const applied = await prepareManifests(paths.map((p) => resolve(p)), action);
+    for (const w of applied.warnings) process.stderr.write(`warning: ${w.file}:${w.line}: ${w.message}\n`);
+    return applied;
   } catch (e) {
     if (e instanceof InvalidFileError) {
       throw new CliError(`nothing was published; fix these first:\n${e.message}`, ExitCode.InvalidInput);
@@ -40,16 +40,14 @@ async function runApply(action: Action, paths: string[], output: string): Promis
     }
     throw e;
   }
-  for (const w of read.warnings) process.stderr.write(`warning: ${w.file}:${w.line}: ${w.message}\n`);
+}
 
-  const type = action === 'apply' ? EventType.Added : EventType.Deleted;
-  const envelopes = read.objects.map((o) => objectEnvelope(type, o.object, `file:${o.file}`));
-  await withPublisher((publisher) => publisher.publish(envelopes));
-
+export function printApplied(applied: PreparedManifests, action: 'apply' | 'delete', output: string): void {
   if (output === 'json') {
-    process.stdout.write(`${JSON.stringify(envelopes.map((e) => ({ key: objectKey(e), type: e.type, id: e.id })))}\n`);
+    const rows = applied.events.map((e) => ({ key: objectKey(e), type: e.type, id: e.id }));
+    process.stdout.write(`${JSON.stringify(rows)}\n`);
     return;
   }
   const verb = action === 'apply' ? 'applied' : 'deleted';
-  for (const o of read.objects) process.stdout.write(`${objectKey(identityOf(o.object))} ${verb}\n`);
+  for (const e of applied.events) process.stdout.write(`${objectKey(e)} ${verb}\n`);
 }

@@ -31,8 +31,17 @@ export async function subscribeEvents(
   let settle: { resolve: () => void; reject: (e: Error) => void };
   const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
   let stopping = false;
+  // The batch being processed, so stop() can let it finish and commit before leaving the group.
+  let inFlight: Promise<void> = Promise.resolve();
 
-  const eachBatch = async ({ batch, heartbeat, isRunning, isStale }: EachBatchPayload) => {
+  const eachBatch = (payload: EachBatchPayload): Promise<void> => {
+    if (stopping) return Promise.resolve();
+    const run = processBatch(payload);
+    inFlight = run.catch(() => undefined);
+    return run;
+  };
+
+  const processBatch = async ({ batch, heartbeat, isRunning, isStale }: EachBatchPayload) => {
     if (!isRunning() || isStale() || batch.messages.length === 0) return;
     const events: ConsumedEvent[] = [];
     for (const m of batch.messages) {
@@ -60,6 +69,7 @@ export async function subscribeEvents(
     async stop() {
       if (stopping) return done;
       stopping = true;
+      await inFlight;
       await consumer.disconnect();
       settle.resolve();
       return done;

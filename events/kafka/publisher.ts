@@ -16,9 +16,12 @@ export class KafkaEventPublisher implements EventPublisher {
   constructor(kafka: Kafka, topic: string) {
     this.kafka = kafka;
     this.topic = topic;
+    // One request in flight keeps each key's records in order across retries. A retry may
+    // still duplicate a record; consumers are idempotent (at-least-once), so that is harmless,
+    // while kafkajs' idempotent producer would need unbounded retries (a CLI that never gives up).
     this.producer = kafka.producer({
       createPartitioner: Partitioners.DefaultPartitioner,
-      idempotent: true,
+      idempotent: false,
       maxInFlightRequests: 1,
     });
   }

@@ -1,0 +1,19 @@
+// The file source's one operation, shared by `apply -f`, `delete -f` and `up --config`: read and
+// validate every manifest first (InvalidFileError names each problem), and only then turn the
+// objects into envelopes ready to publish — so a bad file never needs a broker to be rejected.
+
+import { readManifests } from './file-source.ts';
+import { EventType, objectEnvelope } from './envelope.ts';
+import type { ObjectEvent } from './envelope.ts';
+import type { FileProblem } from './file-source.ts';
+
+export interface PreparedManifests {
+  readonly events: ObjectEvent[];
+  readonly warnings: FileProblem[];
+}
+
+export async function prepareManifests(paths: readonly string[], action: 'apply' | 'delete'): Promise<PreparedManifests> {
+  const { objects, warnings } = await readManifests(paths);
+  const type = action === 'apply' ? EventType.Added : EventType.Deleted;
+  return { events: objects.map((o) => objectEnvelope(type, o.object, `file:${o.file}`)), warnings };
+}

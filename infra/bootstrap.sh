@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs what a fresh machine lacks, and nothing it already has:
+#   Debian packages (redis-server, bird2, gobgpd, iproute2, Java 17, Maven) through apt-get,
+#   the npm dependencies (npm ci, which also brings Node 22 into node_modules/.bin),
+#   the Kafka broker's jars from Maven Central (cached once per machine, outside the repo).
+# Safe to run again; each step checks first. Exits non-zero, naming the step, if one fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf 'bootstrap: %s\n' "$*" >&2; }
+
+missing=()
+have() { command -v "$1" >/dev/null 2>&1; }
+have redis-server || missing+=(redis-server)
+have bird && have birdc || missing+=(bird2)
+have gobgpd && have gobgp || missing+=(gobgpd)
+have ip || missing+=(iproute2)
+have java || missing+=(openjdk-17-jre-headless)
+have mvn || missing+=(maven)
+
+if ((${#missing[@]})); then
+  if [ "$(id -u)" -ne 0 ]; then
+    step "missing Debian packages: ${missing[*]}"
+    step "run as root: apt-get update && apt-get install -y ${missing[*]}"
+    exit 1
+  fi
+  step "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm ci only when the lock file changed since the last install (or nothing is installed).
+stamp=node_modules/.bootstrap-lock
+if [ ! -x node_modules/.bin/node ] || ! cmp -s package-lock.json "$stamp"; then
+  step "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+  cp package-lock.json "$stamp"
+fi
+
+step "Kafka jars"
+bash infra/local/fetch-kafka-jars.sh
+step "ready"
