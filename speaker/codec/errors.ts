@@ -116,6 +116,8 @@ export class BgpError extends Error {
   readonly code: number;
   readonly subcode: number;
   readonly data: Uint8Array;
+  /** The message without the code and subcode names in front. */
+  readonly detail: string;
 
   constructor(code: number, subcode: number, detail: string, data: Uint8Array = new Uint8Array(0)) {
     super(`${errorCodeName(code)} / ${errorSubcodeName(code, subcode)}: ${detail}`);
@@ -123,6 +125,7 @@ export class BgpError extends Error {
     this.code = code;
     this.subcode = subcode;
     this.data = data;
+    this.detail = detail;
   }
 }
 

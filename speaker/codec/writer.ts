@@ -71,6 +71,28 @@ export class Writer {
     return this;
   }
 
+  /**
+   * Runs `body` behind a length field whose size is chosen afterwards: one octet when `body`
+   * wrote at most 255 octets, else two (the path attribute Extended Length rule, RFC 4271 §4.3).
+   * Returns true when the two-octet form was used.
+   */
+  shortOrLongLength(body: (w: this) => void): boolean {
+    const at = this.pos;
+    this.ensure(2);
+    this.pos += 2;
+    body(this);
+    const len = this.pos - at - 2;
+    if (len > 0xffff) throw new EncodeError(`field of ${len} octets does not fit a 2-octet length`);
+    if (len > 0xff) {
+      this.view.setUint16(at, len);
+      return true;
+    }
+    this.buf.copyWithin(at + 1, at + 2, this.pos);
+    this.pos -= 1;
+    this.view.setUint8(at, len);
+    return false;
+  }
+
   /** Overwrite a two-octet field at an earlier position. */
   patchU16(at: number, v: number): void {
     this.view.setUint16(at, v);
