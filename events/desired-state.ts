@@ -1,0 +1,125 @@
+// The desired BGP state of one node: written by functions/ (stage 2), read by speaker/. This is the
+// contract between the two; neither side imports the other.
+//
+// Everything is sorted so equal states serialise to equal JSON (and hash equally):
+// instances and peers by name; families by AFI then SAFI code (ipv4 before ipv6); routes by
+// address family, then address, then prefix length; communities numerically.
+//
+// Meaning of the fields the speaker must interpret:
+// - localPort null: do not listen, connect out only (reference A3).
+// - localAddress null: source address chosen by route lookup (wildcard, A11).
+// - peerASN 0: accept any AS in the peer's OPEN (§2.1).
+// - config.ebgpMultihop is the configured TTL; it applies only to eBGP sessions (local AS ≠ peer
+//   AS) and only when > 1 (A11). The speaker decides, since with peerASN 0 only the OPEN tells.
+// - localPreference is sent to iBGP peers only (§4.1, D5).
+// - authSecretRef names the Secret holding the TCP MD5 password (key `password`); the password is
+//   never part of desired state. A missing Secret means an empty password (A9, D2).
+// - A peer's identity for session handling is peerSessionKey(): a change of name, address or AS
+//   replaces the session (A10, cilium#33163); any other change is applied in place (timers excepted,
+//   A12).
+
+import { z } from 'zod';
+
+export interface DesiredRoute {
+  /** "addr/len", IPv6 in RFC 5952 form. */
+  readonly prefix: string;
+  /** Standard communities "a:b", numeric, sorted, unique. */
+  readonly communities: readonly string[];
+  /** Large communities "a:b:c", sorted, unique. */
+  readonly largeCommunities: readonly string[];
+  readonly localPreference: number | null;
+  /** ORIGIN attribute: igp, or incomplete for LoadBalancerIP routes in legacy-origin mode (A28). */
+  readonly origin: 'igp' | 'incomplete';
+}
+
+export interface DesiredFamily {
+  readonly afi: 'ipv4' | 'ipv6';
+  readonly safi: 'unicast';
+  /** Only prefixes of this family. */
+  readonly routes: readonly DesiredRoute[];
+}
+
+export interface DesiredPeerConfig {
+  readonly peerPort: number;
+  readonly holdTimeSeconds: number;
+  readonly keepAliveTimeSeconds: number;
+  readonly connectRetryTimeSeconds: number;
+  readonly ebgpMultihop: number;
+  readonly gracefulRestart: { readonly enabled: boolean; readonly restartTimeSeconds: number };
+  readonly authSecretRef: { readonly namespace: string; readonly name: string } | null;
+}
+
+export interface DesiredPeer {
+  readonly name: string;
+  readonly peerAddress: string;
+  readonly peerASN: number;
+  readonly localAddress: string | null;
+  readonly config: DesiredPeerConfig;
+  readonly families: readonly DesiredFamily[];
+}
+
+export interface DesiredInstance {
+  readonly name: string;
+  readonly localASN: number;
+  /** Dotted-quad IPv4 BGP identifier. */
+  readonly routerID: string;
+  readonly localPort: number | null;
+  readonly peers: readonly DesiredPeer[];
+}
+
+export interface DesiredNodeState {
+  readonly node: string;
+  /** Set by the store when the document is written; absent from the pure computation. */
+  readonly revision?: number;
+  /** Empty when no BGP configuration applies to the node. */
+  readonly instances: readonly DesiredInstance[];
+}
+
+/** The identity of a session: changing any part of it replaces the session (A10). */
+export function peerSessionKey(instance: string, peer: Pick<DesiredPeer, 'name' | 'peerAddress' | 'peerASN'>): string {
+  return `${instance}/${peer.name}/${peer.peerAddress}/${peer.peerASN}`;
+}
+
+const uint32 = z.number().int().min(0).max(4294967295);
+
+const routeSchema = z.object({
+  prefix: z.string(),
+  communities: z.array(z.string()),
+  largeCommunities: z.array(z.string()),
+  localPreference: uint32.nullable(),
+  origin: z.enum(['igp', 'incomplete']),
+});
+
+/** For readers (the speaker, the CLI) that load a document from Redis and want to check it. */
+export const desiredNodeStateSchema = z.object({
+  node: z.string().min(1),
+  revision: z.number().int().min(0).optional(),
+  instances: z.array(
+    z.object({
+      name: z.string(),
+      localASN: uint32,
+      routerID: z.string(),
+      localPort: z.number().int().min(1).max(65535).nullable(),
+      peers: z.array(
+        z.object({
+          name: z.string(),
+          peerAddress: z.string(),
+          peerASN: uint32,
+          localAddress: z.string().nullable(),
+          config: z.object({
+            peerPort: z.number().int().min(1).max(65535),
+            holdTimeSeconds: z.number().int().min(0).max(65535),
+            keepAliveTimeSeconds: z.number().int().min(0).max(65535),
+            connectRetryTimeSeconds: z.number().int().min(1),
+            ebgpMultihop: z.number().int().min(1).max(255),
+            gracefulRestart: z.object({ enabled: z.boolean(), restartTimeSeconds: z.number().int().min(0).max(4095) }),
+            authSecretRef: z.object({ namespace: z.string(), name: z.string() }).nullable(),
+          }),
+          families: z.array(
+            z.object({ afi: z.enum(['ipv4', 'ipv6']), safi: z.literal('unicast'), routes: z.array(routeSchema) }),
+          ),
+        }),
+      ),
+    }),
+  ),
+}) satisfies z.ZodType<DesiredNodeState>;

@@ -1,0 +1,33 @@
+// CiliumPodIPPool advertisements (A23). An entry's selector is matched against each pool's labels
+// plus io.cilium.podippool.name and io.cilium.podippool.namespace (empty: pools are
+// cluster-scoped); nil matches no pool. The node advertises only the CIDRs allocated to it from
+// a selected pool (CiliumNode.spec.ipam.pools.allocated), each into its own address family.
+// Not gated on the ipam mode: allocations exist only in multi-pool mode anyway.
+
+import { ADVERTISEMENT_TYPES } from '../model/advertisement.ts';
+import { NIL_SELECTS, selectorMatches } from '../model/label-selector.ts';
+import { formatPrefix, parsePrefix } from '../model/ip.ts';
+import type { RouteCandidate, RouteContext } from './candidates.ts';
+
+export const POOL_NAME_LABEL = 'io.cilium.podippool.name';
+export const POOL_NAMESPACE_LABEL = 'io.cilium.podippool.namespace';
+
+export function podIPPoolRoutes({ world, node, family, entries }: RouteContext): RouteCandidate[] {
+  const mine = entries.filter((e) => e.type === ADVERTISEMENT_TYPES.CiliumPodIPPool);
+  const allocations = world.ciliumNodes.get(node)?.poolAllocations ?? [];
+  if (mine.length === 0 || allocations.length === 0) return [];
+  const out: RouteCandidate[] = [];
+  for (const allocation of allocations) {
+    const pool = world.podIPPools.get(allocation.pool);
+    if (pool === undefined) continue;
+    const labels = { ...pool.meta.labels, [POOL_NAME_LABEL]: pool.meta.name, [POOL_NAMESPACE_LABEL]: '' };
+    const matching = mine.filter((e) => selectorMatches(e.selector, labels, NIL_SELECTS.nothing));
+    for (const cidr of allocation.cidrs) {
+      const prefix = parsePrefix(cidr);
+      if (prefix === null || prefix.family !== family) continue;
+      const text = formatPrefix(prefix);
+      for (const entry of matching) out.push({ prefix, text, attributes: entry.attributes, origin: 'igp' });
+    }
+  }
+  return out;
+}

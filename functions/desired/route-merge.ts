@@ -1,0 +1,54 @@
+// Overlapping advertisements: when several entries (of any type) yield the same prefix for one
+// peer and family, the route carries the union of their standard and large communities and the
+// highest LOCAL_PREF any of them sets (A21). Cilium ≥ 1.18 merges only for Services and lets the
+// last entry win for PodCIDR and CiliumPodIPPool; bgpcast merges for every type (§11.9,
+// cilium#35721), so the result never depends on the order of entries.
+// ORIGIN is IGP unless every contributor asked for INCOMPLETE (legacy LoadBalancerIP routes).
+//
+// Most prefixes have one contributor; their printed route is memoised per candidate, and
+// candidates are shared by all nodes of a world (service-routes.ts), so a node costs little more
+// than a filter and a sort.
+
+import type { DesiredRoute } from '../../events/desired-state.ts';
+import { formatLargeSet, formatStandardSet } from '../model/communities.ts';
+import { comparePrefixes } from '../model/ip.ts';
+import type { RouteCandidate } from './candidates.ts';
+
+const printed = new WeakMap<RouteCandidate, DesiredRoute>();
+
+function print(candidates: readonly RouteCandidate[]): DesiredRoute {
+  const first = candidates[0] as RouteCandidate;
+  let localPreference: number | null = null;
+  for (const c of candidates) {
+    const lp = c.attributes.localPreference;
+    if (lp !== null && (localPreference === null || lp > localPreference)) localPreference = lp;
+  }
+  return {
+    prefix: first.text,
+    communities: formatStandardSet(candidates.flatMap((c) => c.attributes.communities)),
+    largeCommunities: formatLargeSet(candidates.flatMap((c) => c.attributes.largeCommunities)),
+    localPreference,
+    origin: candidates.every((c) => c.origin === 'incomplete') ? 'incomplete' : 'igp',
+  };
+}
+
+function printOne(candidate: RouteCandidate): DesiredRoute {
+  let route = printed.get(candidate);
+  if (route === undefined) {
+    route = print([candidate]);
+    printed.set(candidate, route);
+  }
+  return route;
+}
+
+export function mergeRoutes(candidates: readonly RouteCandidate[]): DesiredRoute[] {
+  const byPrefix = new Map<string, RouteCandidate[]>();
+  for (const c of candidates) {
+    const group = byPrefix.get(c.text);
+    if (group === undefined) byPrefix.set(c.text, [c]);
+    else group.push(c);
+  }
+  return [...byPrefix.values()]
+    .sort((a, b) => comparePrefixes((a[0] as RouteCandidate).prefix, (b[0] as RouteCandidate).prefix))
+    .map((group) => (group.length === 1 ? printOne(group[0] as RouteCandidate) : print(group)));
+}

@@ -1,0 +1,110 @@
+// Service VIP advertisements (A24–A28).
+// - An entry with a nil selector or no `service` options selects no Service (§11.1).
+// - LoadBalancerIP: the ingress IPs of a Service of type LoadBalancer, unless its
+//   loadBalancerClass is set to something other than io.cilium/bgp-control-plane. The class rule
+//   skips only the LoadBalancer addresses; the reference's "whole Service" is read as "for this
+//   address type", since ClusterIP and ExternalIP frontends are not owned by a load balancer.
+// - ClusterIP: clusterIPs. ExternalIP: spec.externalIPs. ExternalName Services have no frontends.
+// - externalTrafficPolicy=Local (LoadBalancerIP, ExternalIP) and internalTrafficPolicy=Local
+//   (ClusterIP): advertised only by nodes holding a ready endpoint of the Service. Cilium 1.19
+//   advertises such VIPs from every node (§11.2, cilium#44803); bgpcast does not.
+// - No ready endpoint anywhere: not advertised when enable-no-service-endpoints-routable is false;
+//   with the default (true) and a Cluster policy the VIP stays advertised (cilium#40717).
+// - Aggregation lengths mask the address to the covering prefix, except under a Local policy,
+//   where the host route is kept (A27).
+// - With enable-bgp-legacy-origin-attribute, LoadBalancerIP routes carry ORIGIN=INCOMPLETE (A28).
+//
+// Everything but the Local check is the same on every node, so the candidates of one entry and
+// family are computed once per world value and only filtered per node.
+
+import { ADVERTISEMENT_TYPES, type AdvertisementEntry, type ServiceAddressType } from '../model/advertisement.ts';
+import { NIL_SELECTS, selectorMatches } from '../model/label-selector.ts';
+import { comparePrefixes, familyBits, formatPrefix, maskTo, type IpFamily } from '../model/ip.ts';
+import type { WorldView } from '../model/world.ts';
+import type { RouteCandidate, RouteContext } from './candidates.ts';
+import { serviceFacts, type ServiceFacts } from './service-index.ts';
+
+export const BGP_LOAD_BALANCER_CLASS = 'io.cilium/bgp-control-plane';
+
+interface Frontends {
+  readonly ips: ServiceFacts['clusterIPs'];
+  readonly local: boolean;
+}
+
+/** A candidate that, under a Local policy, only nodes in `onlyFrom` advertise. */
+interface ServiceCandidate {
+  readonly candidate: RouteCandidate;
+  readonly onlyFrom: ReadonlySet<string> | null;
+}
+
+function frontends(facts: ServiceFacts, type: ServiceAddressType): Frontends {
+  const svc = facts.service;
+  switch (type) {
+    case 'LoadBalancerIP': {
+      const foreignClass = svc.loadBalancerClass !== null && svc.loadBalancerClass !== BGP_LOAD_BALANCER_CLASS;
+      const ips = svc.type === 'LoadBalancer' && !foreignClass ? facts.loadBalancerIPs : [];
+      return { ips, local: svc.externalTrafficPolicy === 'Local' };
+    }
+    case 'ClusterIP':
+      return { ips: facts.clusterIPs, local: svc.internalTrafficPolicy === 'Local' };
+    case 'ExternalIP':
+      return { ips: facts.externalIPs, local: svc.externalTrafficPolicy === 'Local' };
+  }
+}
+
+function entryCandidates(world: WorldView, entry: AdvertisementEntry, family: IpFamily): ServiceCandidate[] {
+  const options = entry.service;
+  if (options === null || entry.selector === null) return [];
+  const aggregation = family === 4 ? options.aggregationLengthIPv4 : options.aggregationLengthIPv6;
+  const out: ServiceCandidate[] = [];
+  for (const facts of serviceFacts(world)) {
+    if (facts.service.type === 'ExternalName') continue;
+    if (facts.readyEndpoints === 0 && !world.settings.enableNoServiceEndpointsRoutable) continue;
+    if (!selectorMatches(entry.selector, facts.labels, NIL_SELECTS.nothing)) continue;
+    for (const type of options.addresses) {
+      const { ips, local } = frontends(facts, type);
+      const origin = type === 'LoadBalancerIP' && world.settings.legacyOriginAttribute ? 'incomplete' : 'igp';
+      for (const ip of ips) {
+        if (ip.family !== family) continue;
+        const prefix = maskTo(ip, local || aggregation === null ? familyBits(family) : aggregation);
+        const candidate = { prefix, text: formatPrefix(prefix), attributes: entry.attributes, origin } as const;
+        out.push({ candidate, onlyFrom: local ? facts.readyNodes : null });
+      }
+    }
+  }
+  return out;
+}
+
+const cache = new WeakMap<WorldView, WeakMap<AdvertisementEntry, ServiceCandidate[][]>>();
+
+function cachedCandidates(world: WorldView, entry: AdvertisementEntry, family: IpFamily): ServiceCandidate[] {
+  let perWorld = cache.get(world);
+  if (perWorld === undefined) {
+    perWorld = new WeakMap();
+    cache.set(world, perWorld);
+  }
+  let perEntry = perWorld.get(entry);
+  if (perEntry === undefined) {
+    perEntry = [];
+    perWorld.set(entry, perEntry);
+  }
+  let result = perEntry[family];
+  if (result === undefined) {
+    // Sorted once here, so the per-node sort in mergeRoutes meets long sorted runs.
+    result = entryCandidates(world, entry, family);
+    result.sort((a, b) => comparePrefixes(a.candidate.prefix, b.candidate.prefix));
+    perEntry[family] = result;
+  }
+  return result;
+}
+
+export function serviceRoutes({ world, node, family, entries }: RouteContext): RouteCandidate[] {
+  const out: RouteCandidate[] = [];
+  for (const entry of entries) {
+    if (entry.type !== ADVERTISEMENT_TYPES.Service) continue;
+    for (const { candidate, onlyFrom } of cachedCandidates(world, entry, family)) {
+      if (onlyFrom === null || onlyFrom.has(node)) out.push(candidate);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,111 @@
+// Service (core v1) and EndpointSlice (discovery.k8s.io/v1): the VIPs and which nodes hold ready
+// backends. Decisions where the reference is silent:
+//   - clusterIPs falls back to [clusterIP]; "None" (headless) and "" are not addresses.
+//   - Only `ip` entries of status.loadBalancer.ingress count; hostname-only entries are skipped.
+//   - A missing traffic policy is Cluster (the Kubernetes default).
+//   - An endpoint whose conditions.ready is absent is ready: the EndpointSlice API says consumers
+//     should read an unknown state as ready.
+
+import { z } from 'zod';
+import { ipSchema, namespacedMetaSchema, type ObjectMeta } from './meta.ts';
+
+export const TRAFFIC_POLICIES = ['Cluster', 'Local'] as const;
+export type TrafficPolicy = (typeof TRAFFIC_POLICIES)[number];
+
+export interface Service {
+  readonly kind: 'Service';
+  readonly meta: ObjectMeta;
+  readonly type: string;
+  readonly clusterIPs: readonly string[];
+  readonly externalIPs: readonly string[];
+  readonly loadBalancerIPs: readonly string[];
+  readonly loadBalancerClass: string | null;
+  readonly externalTrafficPolicy: TrafficPolicy;
+  readonly internalTrafficPolicy: TrafficPolicy;
+}
+
+export interface Endpoint {
+  readonly ready: boolean;
+  readonly nodeName: string | null;
+}
+
+export interface EndpointSlice {
+  readonly kind: 'EndpointSlice';
+  readonly meta: ObjectMeta;
+  /** From the kubernetes.io/service-name label; null when the slice belongs to no Service. */
+  readonly serviceName: string | null;
+  readonly endpoints: readonly Endpoint[];
+}
+
+export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+
+const policy = z.enum(TRAFFIC_POLICIES).nullish();
+const notAnAddress = (ip: string): boolean => ip === '' || ip === 'None';
+
+export const serviceSchema = z
+  .object({
+    metadata: namespacedMetaSchema,
+    spec: z
+      .object({
+        type: z.string().nullish(),
+        clusterIP: z.string().nullish(),
+        clusterIPs: z.array(z.string()).nullish(),
+        externalIPs: z.array(ipSchema).nullish(),
+        loadBalancerClass: z.string().nullish(),
+        externalTrafficPolicy: policy,
+        internalTrafficPolicy: policy,
+      })
+      .nullish(),
+    status: z
+      .object({
+        loadBalancer: z.object({ ingress: z.array(z.object({ ip: ipSchema.nullish() })).nullish() }).nullish(),
+      })
+      .nullish(),
+  })
+  .superRefine((svc, ctx) => {
+    const check = (ip: string, path: (string | number)[]) => {
+      if (!notAnAddress(ip) && !ipSchema.safeParse(ip).success) {
+        ctx.addIssue({ code: 'custom', path, message: `"${ip}" is not an IP address` });
+      }
+    };
+    if (svc.spec?.clusterIP != null) check(svc.spec.clusterIP, ['spec', 'clusterIP']);
+    svc.spec?.clusterIPs?.forEach((ip, i) => check(ip, ['spec', 'clusterIPs', i]));
+  })
+  .transform(({ metadata, spec, status }): Service => {
+    const rawClusterIPs = spec?.clusterIPs?.length ? spec.clusterIPs : spec?.clusterIP != null ? [spec.clusterIP] : [];
+    return {
+      kind: 'Service',
+      meta: metadata,
+      type: spec?.type ?? 'ClusterIP',
+      clusterIPs: rawClusterIPs.filter((ip) => !notAnAddress(ip)).map((ip) => ipSchema.parse(ip)),
+      externalIPs: spec?.externalIPs ?? [],
+      loadBalancerIPs: (status?.loadBalancer?.ingress ?? []).flatMap((i) => (i.ip ? [i.ip] : [])),
+      loadBalancerClass: spec?.loadBalancerClass ?? null,
+      externalTrafficPolicy: spec?.externalTrafficPolicy ?? 'Cluster',
+      internalTrafficPolicy: spec?.internalTrafficPolicy ?? 'Cluster',
+    };
+  });
+
+export const endpointSliceSchema = z
+  .object({
+    metadata: namespacedMetaSchema,
+    endpoints: z
+      .array(
+        z.object({
+          nodeName: z.string().nullish(),
+          conditions: z.object({ ready: z.boolean().nullish() }).nullish(),
+        }),
+      )
+      .nullish(),
+  })
+  .transform(
+    ({ metadata, endpoints }): EndpointSlice => ({
+      kind: 'EndpointSlice',
+      meta: metadata,
+      serviceName: metadata.labels[SERVICE_NAME_LABEL] ?? null,
+      endpoints: (endpoints ?? []).map((e) => ({
+        ready: e.conditions?.ready ?? true,
+        nodeName: e.nodeName ?? null,
+      })),
+    }),
+  );

@@ -1,0 +1,149 @@
+// Conditions (reference O9, O12, A30; §11.4, §11.14).
+import { describe, expect, it } from 'vitest';
+import { computeConditions, type Condition } from '../../../functions/conditions/compute-conditions.ts';
+import { worldFromObjects } from '../../../functions/model/world.ts';
+import { clusterConfig, node, peerConfig, secret, service, simpleCluster } from './builders.ts';
+
+const of = (conditions: Condition[], kind: string, name: string, type: string) =>
+  conditions.find((c) => c.kind === kind && c.name === name && c.type === type);
+const cc = (conditions: Condition[], name: string, type: string) =>
+  of(conditions, 'CiliumBGPClusterConfig', name, `cilium.io/${type}`);
+
+const w1 = node('w1', { bgp: 'true' }, { ips: ['172.16.1.1'] });
+
+describe('ClusterConfig conditions (O9)', () => {
+  it('always carries all three, sorted by type', () => {
+    const conds = computeConditions(worldFromObjects([w1, simpleCluster('c'), peerConfig('peer-config')]));
+    expect(conds.filter((c) => c.kind === 'CiliumBGPClusterConfig').map((c) => [c.type, c.status])).toEqual([
+      ['cilium.io/ConflictingClusterConfig', 'False'],
+      ['cilium.io/MissingPeerConfigs', 'False'],
+      ['cilium.io/NoMatchingNode', 'False'],
+    ]);
+  });
+
+  it('NoMatchingNode: True with Cilium reason and message when the selector matches no node', () => {
+    const conds = computeConditions(worldFromObjects([w1, simpleCluster('c', { nodeSelector: { matchLabels: { bgp: 'nope' } } })]));
+    expect(cc(conds, 'c', 'NoMatchingNode')).toEqual({
+      kind: 'CiliumBGPClusterConfig',
+      name: 'c',
+      type: 'cilium.io/NoMatchingNode',
+      status: 'True',
+      reason: 'NoMatchingNode',
+      message: 'No node matches spec.nodeSelector',
+    });
+  });
+
+  it('NoMatchingNode is per config: one config matching nodes does not clear it for another', () => {
+    const conds = computeConditions(
+      worldFromObjects([w1, simpleCluster('hit', { nodeSelector: { matchLabels: { bgp: 'true' } } }), simpleCluster('miss', { nodeSelector: { matchLabels: { bgp: 'nope' } } })]),
+    );
+    expect(cc(conds, 'hit', 'NoMatchingNode')?.status).toBe('False');
+    expect(cc(conds, 'miss', 'NoMatchingNode')?.status).toBe('True');
+  });
+
+  it('MissingPeerConfigs: the missing names, sorted and de-duplicated, in Go list form', () => {
+    const cluster = clusterConfig('c', {
+      bgpInstances: [
+        { name: 'a', localASN: 1, peers: [{ name: 'p1', peerConfigRef: { name: 'zeta' } }, { name: 'p2', peerConfigRef: { name: 'alpha' } }] },
+        { name: 'b', localASN: 1, peers: [{ name: 'p1', peerConfigRef: { name: 'zeta' } }, { name: 'p2', peerConfigRef: { name: 'here' } }, { name: 'p3' }] },
+      ],
+    });
+    const conds = computeConditions(worldFromObjects([w1, cluster, peerConfig('here')]));
+    expect(cc(conds, 'c', 'MissingPeerConfigs')).toMatchObject({
+      status: 'True',
+      reason: 'MissingPeerConfigs',
+      message: 'Referenced CiliumBGPPeerConfig(s) are missing: [alpha zeta]',
+    });
+  });
+
+  it('§11.14 ConflictingClusterConfig: the later config names the owner; the owner has no conflict', () => {
+    const conds = computeConditions(
+      worldFromObjects([w1, simpleCluster('old', { created: '2024-01-01T00:00:00Z' }), simpleCluster('new', { created: '2024-06-01T00:00:00Z' })]),
+    );
+    expect(cc(conds, 'new', 'ConflictingClusterConfig')).toMatchObject({
+      status: 'True',
+      reason: 'ConflictingClusterConfigs',
+      message: 'Selecting the same node(s) with ClusterConfig(s): [old]',
+    });
+    expect(cc(conds, 'old', 'ConflictingClusterConfig')).toMatchObject({ status: 'False', message: '' });
+    // The loser still selects a node, so it is not NoMatchingNode (as in Cilium).
+    expect(cc(conds, 'new', 'NoMatchingNode')?.status).toBe('False');
+  });
+});
+
+describe('PeerConfig MissingAuthSecret (O12)', () => {
+  const pc = peerConfig('pc', { authSecretRef: 'bgp-auth' });
+
+  it('§11.4 MissingAuthSecret: True with Cilium message when the Secret is not in the secrets namespace', () => {
+    const cond = of(computeConditions(worldFromObjects([pc])), 'CiliumBGPPeerConfig', 'pc', 'cilium.io/MissingAuthSecret');
+    expect(cond).toMatchObject({ status: 'True', reason: 'MissingAuthSecret' });
+    expect(cond?.message).toMatch(/^Referenced Auth Secret "bgp-auth" is missing/);
+    expect(cond?.message).toContain('"kube-system"');
+  });
+
+  it('§11.4 MissingAuthSecret: False, and says so, when the Secret exists (cilium#38073)', () => {
+    const cond = of(computeConditions(worldFromObjects([pc, secret('bgp-auth')])), 'CiliumBGPPeerConfig', 'pc', 'cilium.io/MissingAuthSecret');
+    expect(cond).toMatchObject({ status: 'False', reason: 'MissingAuthSecret', message: 'Referenced Auth Secret "bgp-auth" found in namespace "kube-system"' });
+  });
+
+  it('§11.4 MissingAuthSecret: a Secret in the wrong namespace is named in the message (cilium#45435)', () => {
+    const cond = of(computeConditions(worldFromObjects([pc, secret('bgp-auth', 'default')])), 'CiliumBGPPeerConfig', 'pc', 'cilium.io/MissingAuthSecret');
+    expect(cond?.status).toBe('True');
+    expect(cond?.message).toContain('exists in "default"');
+  });
+
+  it('honours bgp-secrets-namespace', () => {
+    const world = worldFromObjects([pc, secret('bgp-auth', 'bgp')], { bgpSecretsNamespace: 'bgp' });
+    expect(of(computeConditions(world), 'CiliumBGPPeerConfig', 'pc', 'cilium.io/MissingAuthSecret')?.status).toBe('False');
+  });
+
+  it('a PeerConfig without authSecretRef has the condition False with no message, as in Cilium', () => {
+    const cond = of(computeConditions(worldFromObjects([peerConfig('plain')])), 'CiliumBGPPeerConfig', 'plain', 'cilium.io/MissingAuthSecret');
+    expect(cond).toMatchObject({ status: 'False', message: '' });
+  });
+});
+
+describe('bgpcast conditions', () => {
+  it('an invalid object gets bgpcast.io/InvalidObject naming each field; the batch goes on', () => {
+    const conds = computeConditions(
+      worldFromObjects([w1, clusterConfig('broken', { bgpInstances: [{ name: 'i', localASN: 0, peers: [{ name: 'p', peerAddress: 'x' }] }] }), simpleCluster('fine')]),
+    );
+    const invalid = of(conds, 'CiliumBGPClusterConfig', 'broken', 'bgpcast.io/InvalidObject');
+    expect(invalid).toMatchObject({ status: 'True', reason: 'ValidationFailed' });
+    expect(invalid?.message).toBe(
+      'spec.bgpInstances[0].localASN: must be between 1 and 4294967295; spec.bgpInstances[0].peers[0].peerAddress: "x" is not an IP address; the object is ignored',
+    );
+    expect(cc(conds, 'fine', 'NoMatchingNode')).toBeDefined();
+    expect(cc(conds, 'broken', 'NoMatchingNode')).toBeUndefined();
+  });
+
+  it('an invalid update says the last valid version stays in effect', () => {
+    const conds = computeConditions(worldFromObjects([simpleCluster('c'), clusterConfig('c', { bgpInstances: [] })]));
+    expect(of(conds, 'CiliumBGPClusterConfig', 'c', 'bgpcast.io/InvalidObject')?.message).toMatch(/the last valid version stays in effect$/);
+    expect(cc(conds, 'c', 'NoMatchingNode')).toBeDefined();
+  });
+
+  it('an invalid namespaced object carries its namespace', () => {
+    const conds = computeConditions(worldFromObjects([service('web', { externalTrafficPolicy: 'Nope' }, { namespace: 'shop' })]));
+    expect(conds).toEqual([expect.objectContaining({ kind: 'Service', namespace: 'shop', name: 'web', type: 'bgpcast.io/InvalidObject' })]);
+  });
+
+  it('BGPReconcileError on the node when an instance or peer is left out (A30 format)', () => {
+    const cluster = clusterConfig('c', { bgpInstances: [{ name: 'no-asn' }, { name: 'ok', localASN: 1, peers: [{ name: 'p', peerAddress: '1.1.1.1', peerConfigRef: { name: 'gone' } }] }] });
+    const cond = of(computeConditions(worldFromObjects([w1, cluster])), 'CiliumBGPNodeConfig', 'w1', 'cilium.io/BGPReconcileError');
+    expect(cond).toMatchObject({ status: 'True', reason: 'BGPReconcileError' });
+    expect(cond?.message).toBe('no-asn: missing ASN in desired config\nok: peer p: CiliumBGPPeerConfig "gone" not found; peer skipped\n');
+  });
+
+  it('no BGPReconcileError when everything could be configured', () => {
+    const conds = computeConditions(worldFromObjects([w1, simpleCluster('c'), peerConfig('peer-config')]));
+    expect(conds.some((c) => c.type === 'cilium.io/BGPReconcileError')).toBe(false);
+  });
+
+  it('is sorted by kind, namespace, name and type', () => {
+    const conds = computeConditions(worldFromObjects([w1, simpleCluster('b'), simpleCluster('a'), peerConfig('z'), peerConfig('peer-config')]));
+    const keys = conds.map((c) => `${c.kind}|${c.namespace ?? ''}|${c.name}|${c.type}`);
+    expect(keys).toEqual([...keys].sort());
+    expect(conds).toHaveLength(3 + 3 + 2);
+  });
+});
