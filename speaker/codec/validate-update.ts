@@ -188,7 +188,8 @@ export function validateUpdate(decoded: DecodedUpdate, ctx: CodecContext, facts:
   }
 
   const reach = attributes.mpReach;
-  const unreadReach = decoded.problems.some((p) => p.kind === 'unsupported-family' && p.code === AttrType.MpReachNlri);
+  // An MP_REACH_NLRI we could not read still announced routes (RFC 7606 §5.2 looks at the encoding).
+  const unreadReach = decoded.problems.some((p) => p.code === AttrType.MpReachNlri && p.kind !== 'duplicate');
   const announces = message.nlri.length > 0 || (reach !== undefined && reach.nlri.length > 0) || unreadReach;
   if (announces) {
     const seen = new Set(decoded.seen);
@@ -200,7 +201,7 @@ export function validateUpdate(decoded: DecodedUpdate, ctx: CodecContext, facts:
 
   let worst: JudgedProblem | undefined;
   for (const p of problems) if (!worst || strength[p.action] > strength[worst.action]) worst = p;
-  let action: UpdateAction = worst?.action ?? 'accept';
+  let action: UpdateAction = worst?.action ?? (discarded.length > 0 ? 'attribute-discard' : 'accept');
   // RFC 7606 §5.2: attributes but nothing announced: we cannot be sure the NLRI parsed.
   const otherAttributes =
     decoded.seen.some((c) => c !== AttrType.MpUnreachNlri) || decoded.problems.some((p) => p.kind === 'framing');
