@@ -7,7 +7,7 @@ import { toHex } from '../../../speaker/codec/hex.ts';
 import { decodeUpdate, encodeUpdate, endOfRib } from '../../../speaker/codec/update.ts';
 import { validateUpdate } from '../../../speaker/codec/validate-update.ts';
 import type { SessionFacts, UpdateVerdict } from '../../../speaker/codec/validate-update.ts';
-import type { UpdateMessage } from '../../../speaker/codec/types.ts';
+import type { PathAttributes, UpdateMessage } from '../../../speaker/codec/types.ts';
 import { bodyOf, codecContext, commentHex, loadVectors } from './update-support.ts';
 import type { VectorContext } from './update-support.ts';
 
@@ -80,7 +80,7 @@ const ctx = codecContext({ fourOctetAs: true });
 const ebgp = { isIbgp: false };
 const judge = (msg: UpdateMessage, facts: SessionFacts = ebgp) =>
   validateUpdate(decodeUpdate(encodeUpdate(msg, ctx), ctx), ctx, facts);
-const base = { origin: 'igp', asPath: [{ type: 'sequence', asns: [65001] }], nextHop: '192.0.2.1' } as const;
+const base: PathAttributes = { origin: 'igp', asPath: [{ type: 'sequence', asns: [65001] }], nextHop: '192.0.2.1' };
 const update = (m: Partial<UpdateMessage>): UpdateMessage => ({
   type: 'update',
   withdrawn: [],
