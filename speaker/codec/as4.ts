@@ -86,7 +86,8 @@ function mergePaths(asPath: readonly AsPathSegment[], as4Path: readonly AsPathSe
   const tail = as4Path.map((s) => ({ type: s.type, asns: [...s.asns] }));
   const last = head[head.length - 1];
   const first = tail[0];
-  if (last && first && last.type === 'sequence' && first.type === 'sequence' && last.asns.length + first.asns.length <= 255) {
+  const joinable = last?.type === 'sequence' && first?.type === 'sequence';
+  if (joinable && last.asns.length + first.asns.length <= 255) {
     last.asns.push(...first.asns);
     tail.shift();
   }

@@ -18,7 +18,6 @@ import type { Aggregator, OriginName } from '../types.ts';
 import type { Writer } from '../writer.ts';
 import {
   AttrType,
-  type ErrorAction,
   expectLength,
   expectMultiple,
   malformed,
@@ -27,6 +26,7 @@ import {
   row,
   WellKnown,
 } from './row.ts';
+import type { ErrorAction } from './row.ts';
 
 const originNames = Object.keys(Origin) as OriginName[];
 

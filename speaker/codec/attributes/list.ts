@@ -61,11 +61,77 @@ export interface DecodedAttributes {
 }
 
 const lengthUnderrun = { code: ErrorCode.UpdateMessage, subcode: UpdateSubcode.AttributeLengthError };
+const none = new Uint8Array(0);
+
+/** One attribute as framed on the wire: `raw` is the whole of it, `value` reads its value. */
+interface Frame {
+  flags: number;
+  code: number;
+  raw: Uint8Array;
+  value: Reader;
+}
+
+function problem(
+  kind: ProblemKind,
+  at: { flags: number; code: number },
+  subcode: number,
+  reason: string,
+  data: Uint8Array = none,
+  family?: Family,
+): AttributeProblem {
+  const p: AttributeProblem = { kind, code: at.code, flags: at.flags, subcode, reason, data };
+  if (family) p.family = family;
+  return p;
+}
 
 /** The data RFC 4271 §6.3 names for each subcode: the whole attribute, or nothing. */
 function dataFor(subcode: number, raw: Uint8Array): Uint8Array {
-  const none = subcode === UpdateSubcode.MalformedAsPath || subcode === UpdateSubcode.MalformedAttributeList;
-  return none ? new Uint8Array(0) : raw.slice();
+  const nothing = subcode === UpdateSubcode.MalformedAsPath || subcode === UpdateSubcode.MalformedAttributeList;
+  return nothing ? none : raw.slice();
+}
+
+/** The next attribute, or the RFC 7606 §4 framing problem that ends the field. */
+function nextFrame(r: Reader): Frame | AttributeProblem {
+  const bytes = r.bytes;
+  const start = r.offset;
+  const flags = bytes[start]!;
+  const code = r.remaining >= 2 ? bytes[start + 1]! : 0;
+  const headerLength = flags & AttrFlag.ExtendedLength ? 4 : 3;
+  const list = UpdateSubcode.MalformedAttributeList;
+  if (r.remaining < headerLength) {
+    return problem('framing', { flags, code }, list, `${r.remaining} octets left, too few for an attribute header`);
+  }
+  const length = headerLength === 4 ? (bytes[start + 2]! << 8) | bytes[start + 3]! : bytes[start + 2]!;
+  if (length > r.remaining - headerLength) {
+    return problem('framing', { flags, code }, list, `${attributeName(code)} length ${length} overruns the field`);
+  }
+  r.skip(headerLength);
+  const value = r.sub(length, lengthUnderrun);
+  return { flags, code, raw: bytes.subarray(start, start + headerLength + length), value };
+}
+
+/** Decodes a known attribute into `attrs`, or returns its problem. */
+function decodeKnown(row: AnyRow, f: Frame, ctx: CodecContext, attrs: PathAttributes): AttributeProblem | undefined {
+  const isMp = f.code === AttrType.MpReachNlri || f.code === AttrType.MpUnreachNlri;
+  if ((f.flags & CategoryMask) !== row.flags) {
+    const family = isMp ? peekFamily(f.value.rest()) : undefined;
+    const reason = `${row.name} flags 0x${f.flags.toString(16)}`;
+    return problem('flags', f, UpdateSubcode.AttributeFlagsError, reason, f.raw.slice(), family);
+  }
+  try {
+    const v = row.decode(f.value, ctx);
+    if (!f.value.atEnd()) {
+      const detail = `${f.value.remaining} octets left over`;
+      throw new BgpError(ErrorCode.UpdateMessage, UpdateSubcode.AttributeLengthError, detail);
+    }
+    (attrs as Record<string, unknown>)[row.key] = v;
+    return undefined;
+  } catch (e) {
+    if (!(e instanceof BgpError)) throw e;
+    const mp = e instanceof MpAttributeError ? e : undefined;
+    const kind = mp?.unsupported ? 'unsupported-family' : 'malformed';
+    return problem(kind, f, e.subcode, `${row.name}: ${e.detail}`, dataFor(e.subcode, f.raw), mp?.family);
+  }
 }
 
 /** Decodes the attributes in `r`, a reader over exactly the Path Attributes field. */
@@ -74,73 +140,32 @@ export function decodeAttributes(r: Reader, ctx: CodecContext): DecodedAttribute
   const problems: AttributeProblem[] = [];
   const seen: number[] = [];
   const unknown: RawAttribute[] = [];
-  const present = new Set<number>();
-  const bytes = r.bytes;
-  const problem = (
-    kind: ProblemKind,
-    code: number,
-    flags: number,
-    subcode: number,
-    reason: string,
-    data: Uint8Array = new Uint8Array(0),
-    family?: Family,
-  ) =>
-    problems.push(family ? { kind, code, flags, subcode, reason, data, family } : { kind, code, flags, subcode, reason, data });
-
+  const present = new Uint8Array(256);
   while (!r.atEnd()) {
-    const start = r.offset;
-    const flags = bytes[start]!;
-    const code = r.remaining >= 2 ? bytes[start + 1]! : 0;
-    const headerLength = flags & AttrFlag.ExtendedLength ? 4 : 3;
-    if (r.remaining < headerLength) {
-      problem('framing', code, flags, UpdateSubcode.MalformedAttributeList, `${r.remaining} octets left, too few for an attribute header`);
-      break;
+    const f = nextFrame(r);
+    if (!('raw' in f)) {
+      problems.push(f);
+      break; // RFC 7606 §4: the NLRI is still found by the Total Path Attribute Length
     }
-    const length = headerLength === 4 ? (bytes[start + 2]! << 8) | bytes[start + 3]! : bytes[start + 2]!;
-    if (length > r.remaining - headerLength) {
-      problem('framing', code, flags, UpdateSubcode.MalformedAttributeList, `${attributeName(code)} length ${length} overruns the attribute field`);
-      break;
-    }
-    r.skip(headerLength);
-    const value = r.sub(length, lengthUnderrun);
-    const raw = bytes.subarray(start, start + headerLength + length);
-    seen.push(code);
-
-    if (present.has(code)) {
-      problem('duplicate', code, flags, UpdateSubcode.MalformedAttributeList, `${attributeName(code)} repeated`);
+    seen.push(f.code);
+    if (present[f.code]) {
+      problems.push(problem('duplicate', f, UpdateSubcode.MalformedAttributeList, `${attributeName(f.code)} repeated`));
       continue;
     }
-    present.add(code);
-    const row = attributeTable.get(code);
-    if (!row) {
-      if (flags & AttrFlag.Optional) unknown.push({ code, flags, hex: toHex(value.rest()) });
-      else problem('unrecognized-well-known', code, flags, UpdateSubcode.UnrecognizedWellKnownAttribute, `unknown well-known attribute ${code}`, raw.slice());
-      continue;
-    }
-    if ((flags & CategoryMask) !== row.flags) {
-      const family = code === AttrType.MpReachNlri || code === AttrType.MpUnreachNlri ? peekFamily(value.rest()) : undefined;
-      problem('flags', code, flags, UpdateSubcode.AttributeFlagsError, `${row.name} flags 0x${flags.toString(16)}`, raw.slice(), family);
-      continue;
-    }
-    try {
-      const v = decodeValue(row, value, ctx);
-      (attributes as Record<string, unknown>)[row.key] = v;
-    } catch (e) {
-      if (!(e instanceof BgpError)) throw e;
-      const mp = e instanceof MpAttributeError ? e : undefined;
-      problem(mp?.unsupported ? 'unsupported-family' : 'malformed', code, flags, e.subcode, `${row.name}: ${e.detail}`, dataFor(e.subcode, raw), mp?.family);
+    present[f.code] = 1;
+    const row = attributeTable.get(f.code);
+    if (row) {
+      const p = decodeKnown(row, f, ctx, attributes);
+      if (p) problems.push(p);
+    } else if (f.flags & AttrFlag.Optional) {
+      unknown.push({ code: f.code, flags: f.flags, hex: toHex(f.value.rest()) });
+    } else {
+      const reason = `unknown well-known attribute ${f.code}`;
+      problems.push(problem('unrecognized-well-known', f, UpdateSubcode.UnrecognizedWellKnownAttribute, reason, f.raw.slice()));
     }
   }
   if (unknown.length > 0) attributes.unknown = unknown;
   return { attributes, problems, seen };
-}
-
-function decodeValue(row: AnyRow, r: Reader, ctx: CodecContext): unknown {
-  const v = row.decode(r, ctx);
-  if (!r.atEnd()) {
-    throw new BgpError(ErrorCode.UpdateMessage, UpdateSubcode.AttributeLengthError, `${r.remaining} octets left over`);
-  }
-  return v;
 }
 
 function writeAttribute(w: Writer, flags: number, code: number, body: (w: Writer) => void): void {
@@ -160,7 +185,8 @@ export function writeAttributes(w: Writer, attrs: PathAttributes, ctx: CodecCont
     if (row.code !== AttrType.MpReachNlri && row.code !== AttrType.MpUnreachNlri) writeUnknownBelow(row.code);
     const v = attrs[row.key];
     if (v === undefined || v === false) continue;
-    writeAttribute(w, row.flags, row.code, (w) => (row.encode as (w: Writer, v: unknown, c: CodecContext) => void)(w, v, ctx));
+    const encode = row.encode as (w: Writer, v: unknown, c: CodecContext) => void;
+    writeAttribute(w, row.flags, row.code, (w) => encode(w, v, ctx));
   }
   writeUnknownBelow(256);
 }

@@ -39,9 +39,11 @@ const rows: readonly AnyRow[] = [
 
 export const attributeTable: ReadonlyMap<number, AnyRow> = new Map(rows.map((r) => [r.code, r]));
 
-/** Rows in the order attributes are sent: MP_REACH_NLRI and MP_UNREACH_NLRI first (RFC 7606
- * §5.1), the others by ascending type code (RFC 4271 §5). */
-export const sendOrder: readonly AnyRow[] = [mpReach, mpUnreach, ...rows.filter((r) => r !== mpReach && r !== mpUnreach)];
+/**
+ * Rows in the order attributes are sent: MP_REACH_NLRI and MP_UNREACH_NLRI first (RFC 7606
+ * §5.1), the others by ascending type code (RFC 4271 §5).
+ */
+export const sendOrder: readonly AnyRow[] = [mpReach, mpUnreach, ...rows.filter((r) => r.code < 14 || r.code > 15)];
 
 export function attributeName(code: number): string {
   return attributeTable.get(code)?.name ?? `attribute ${code}`;
