@@ -92,4 +92,14 @@ describe('RFC 6793 from a 2-octet peer (§4.2.3)', () => {
     const out = fromTwoOctetPeer({ asPath: [seq(23456, 23456, 65010)], as4Path: [seq(4200000002, 4200000099, 65010)] });
     expect(out.asPath).toEqual([seq(4200000002, 4200000099, 65010)]);
   });
+
+  it('merges the GoBGP capture with AS4_AGGREGATOR', () => {
+    const out = fromTwoOctetPeer({
+      asPath: [seq(23456, 65020, 23456)],
+      aggregator: { asn: 23456, address: '192.0.2.9' },
+      as4Path: [seq(4200000003, 65020, 4200000020)],
+      as4Aggregator: { asn: 4200000009, address: '192.0.2.9' },
+    });
+    expect(out).toEqual({ asPath: [seq(4200000003, 65020, 4200000020)], aggregator: { asn: 4200000009, address: '192.0.2.9' } });
+  });
 });

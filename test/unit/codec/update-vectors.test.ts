@@ -24,6 +24,7 @@ const vectors = loadVectors<UpdateVector>('update');
 describe('UPDATE golden vectors', () => {
   it('has captures from a real daemon and RFC examples', () => {
     expect(vectors.filter((v) => v.provenance.startsWith('captured from BIRD')).length).toBeGreaterThan(30);
+    expect(vectors.filter((v) => v.provenance.startsWith('captured from GoBGP')).length).toBeGreaterThan(15);
     expect(vectors.filter((v) => v.provenance.includes('RFC')).length).toBeGreaterThan(5);
   });
 
