@@ -13,11 +13,12 @@
 // - §3 d a missing ORIGIN or AS_PATH when the UPDATE announces routes, or NEXT_HOP when the
 //   NLRI field does (RFC 4760 §3 exempts MP_REACH-only UPDATEs): treat-as-withdraw, with the
 //   Missing Well-known Attribute subcode and the type code as data.
-// - §7.5, §7.9, §7.10 LOCAL_PREF, ORIGINATOR_ID, CLUSTER_LIST from an external peer: discarded.
+// - §7.5, §7.9, §7.10 LOCAL_PREF, ORIGINATOR_ID, CLUSTER_LIST from an external peer (not
+//   internal, not in our confederation): discarded, whatever their content.
 // - RFC 6793 §4.1 AS4_PATH / AS4_AGGREGATOR on a 4-octet session: discarded.
 // - §7.2 (optional, when `peerAs` is given) the leftmost AS of an external peer's AS_PATH must be
-//   the peer's; RFC 5065 §5 confederation segments from a non-confederation external peer: both
-//   treat-as-withdraw with Malformed AS_PATH.
+//   the peer's; RFC 5065 §5 confederation segments from an external peer: both treat-as-withdraw
+//   with Malformed AS_PATH.
 // - §7.11 / §5.3 MP errors: session reset by default, AFI/SAFI disable when the caller opts in
 //   and the family could be read. An MP attribute of a family we do not decode is ignored (its
 //   routes are not ours to judge; BIRD does the same).
@@ -39,9 +40,10 @@ import type { DecodedUpdate } from './update.ts';
 export type UpdateAction = 'accept' | ErrorAction;
 
 export interface SessionFacts {
-  /** Internal peer (same AS, or a member AS of our confederation): LOCAL_PREF etc. are kept. */
+  /** An internal peer (same AS). */
   isIbgp: boolean;
-  /** An external peer inside our confederation (RFC 5065): confederation segments allowed. */
+  /** A peer in another member AS of our confederation (RFC 5065): treated as internal for
+   * LOCAL_PREF, ORIGINATOR_ID, CLUSTER_LIST and confederation segments. */
   isConfedPeer?: boolean;
   /** When given, an external peer's leftmost AS must be this one (RFC 4271 §6.3 MAY). */
   peerAs?: number;
@@ -92,8 +94,11 @@ const strength: Record<UpdateAction, number> = {
 
 const AsTrans = 23456;
 
+/** RFC 7606 §7.5/§7.9/§7.10 "external neighbor": neither internal nor a confederation peer. */
+const isExternal = (facts: SessionFacts) => !facts.isIbgp && !facts.isConfedPeer;
+
 function actionOf(p: AttributeProblem, facts: SessionFacts): ErrorAction {
-  const external = !facts.isIbgp;
+  const external = isExternal(facts);
   const mp = (): ErrorAction =>
     facts.mpErrorAction === 'afi-safi-disable' && p.family ? 'afi-safi-disable' : 'session-reset';
   switch (p.kind) {
@@ -108,7 +113,7 @@ function actionOf(p: AttributeProblem, facts: SessionFacts): ErrorAction {
   const row = attributeTable.get(p.code);
   if (!row) return 'session-reset';
   if (row.externalDiscard && external) return 'attribute-discard';
-  const rule = p.kind === 'flags' && row.onFlagsError ? row.onFlagsError : row.onMalformed;
+  const rule = row.onMalformed;
   const action = typeof rule === 'function' ? rule(external) : rule;
   return action === 'mp' ? mp() : action;
 }
@@ -140,9 +145,9 @@ function badAsPath(reason: string): JudgedProblem {
 }
 
 function checkAsPath(path: readonly AsPathSegment[], ctx: CodecContext, facts: SessionFacts): JudgedProblem[] {
-  if (facts.isIbgp) return [];
+  if (!isExternal(facts)) return [];
   const out: JudgedProblem[] = [];
-  if (!facts.isConfedPeer && path.some((s) => s.type === 'confed-sequence' || s.type === 'confed-set')) {
+  if (path.some((s) => s.type === 'confed-sequence' || s.type === 'confed-set')) {
     out.push(badAsPath('AS_PATH from an external peer holds confederation segments'));
   }
   if (facts.peerAs !== undefined) {
@@ -177,7 +182,7 @@ export function validateUpdate(decoded: DecodedUpdate, ctx: CodecContext, facts:
     problems.push({ ...p, action });
     if (action === 'attribute-discard') discard(p.code);
   }
-  if (!facts.isIbgp) {
+  if (isExternal(facts)) {
     for (const code of [AttrType.LocalPref, AttrType.OriginatorId, AttrType.ClusterList]) {
       if (attributes[attributeTable.get(code)!.key] !== undefined) discard(code);
     }

@@ -51,10 +51,10 @@ export type ValueOf<K extends AttributeKey> = NonNullable<PathAttributes[K]>;
  * One row per known type code.
  * - `flags`: the Optional and Transitive bits its RFC fixes; a received attribute whose bits
  *   differ is an Attribute Flags Error (RFC 4271 §6.3). Partial and the low bits are not checked.
- * - `onMalformed`: the RFC 7606 §7 action when the value is malformed (or its flags are wrong,
- *   where §3 c defers to the attribute's own rule: §3 f, §5.3, RFC 6793 §6).
- * - `onFlagsError`: the action for wrong flags when it differs from `onMalformed`; RFC 7606 §3 c
- *   makes it treat-as-withdraw unless the attribute's specification says otherwise.
+ * - `onMalformed`: the RFC 7606 §7 action when the value is malformed, and when its flags are
+ *   wrong: §3 c makes that treat-as-withdraw unless the attribute's own rule says otherwise
+ *   (§3 f for AGGREGATOR and ATOMIC_AGGREGATE, §5.3 for the MP attributes, RFC 6793 §6 for
+ *   AS4_*), which is exactly the row's malformed-value action.
  * - `externalDiscard`: RFC 7606 §7.5, §7.9, §7.10: from an external peer the attribute is
  *   discarded whatever its content.
  * - `decode` reads the whole value from `r`, a reader over exactly the value, and throws a
@@ -68,7 +68,6 @@ export interface AttributeRow<K extends AttributeKey = AttributeKey> {
   readonly key: K;
   readonly flags: number;
   readonly onMalformed: RowAction | ((external: boolean) => RowAction);
-  readonly onFlagsError?: RowAction;
   readonly externalDiscard?: boolean;
   decode(r: Reader, ctx: CodecContext): ValueOf<K>;
   encode(w: Writer, value: ValueOf<K>, ctx: CodecContext): void;

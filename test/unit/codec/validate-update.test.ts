@@ -152,6 +152,15 @@ describe('validateUpdate verdicts', () => {
     expect(v.attributes).toMatchObject({ localPref: 200, originatorId: '10.0.0.2', clusterList: ['10.0.0.254'] });
   });
 
+  it('treats a confederation peer as internal for LOCAL_PREF and confederation segments', () => {
+    const asPath: PathAttributes['asPath'] = [{ type: 'confed-sequence', asns: [65100] }, { type: 'sequence', asns: [65001] }];
+    const msg = update({ nlri: [{ prefix: '10.1.0.0/24' }], attributes: { ...base, asPath, localPref: 50 } });
+    const confed = judge(msg, { isIbgp: false, isConfedPeer: true });
+    expect([confed.action, confed.attributes.localPref]).toEqual(['accept', 50]);
+    const external = judge(msg);
+    expect([external.action, external.discarded]).toEqual(['treat-as-withdraw', [5]]);
+  });
+
   it('compares the leftmost AS with AS_TRANS on a 2-octet session', () => {
     const ctx2 = codecContext({ fourOctetAs: false });
     const msg = update({ nlri: [{ prefix: '10.1.0.0/24' }], attributes: { ...base, asPath: [{ type: 'sequence', asns: [23456] }] } });
