@@ -27,6 +27,7 @@
 // The NOTIFICATION for a session reset carries the code/subcode/data RFC 4271 §6.3 names for the
 // first problem that called for it.
 
+import { AsTrans } from './as4.ts';
 import type { CodecContext } from './context.ts';
 import { BgpError, ErrorCode, UpdateSubcode } from './errors.ts';
 import { Afi } from './ip.ts';
@@ -92,8 +93,6 @@ const strength: Record<UpdateAction, number> = {
   'session-reset': 4,
 };
 
-const AsTrans = 23456;
-
 /** RFC 7606 §7.5/§7.9/§7.10 "external neighbor": neither internal nor a confederation peer. */
 const isExternal = (facts: SessionFacts) => !facts.isIbgp && !facts.isConfedPeer;
 
@@ -104,9 +103,9 @@ function actionOf(p: AttributeProblem, facts: SessionFacts): ErrorAction {
   switch (p.kind) {
     case 'framing':
       return 'treat-as-withdraw';
-    case 'duplicate':
+    case 'duplicate': // only MP attributes: other repeats are dropped before this (§3 g)
     case 'unrecognized-well-known':
-      return 'session-reset'; // only MP repeats reach here as problems
+      return 'session-reset';
     case 'unsupported-family':
       return 'attribute-discard';
   }
