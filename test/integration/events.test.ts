@@ -75,6 +75,24 @@ describe('apply -f and delete -f against a real broker', () => {
     expect(again.events).toHaveLength(2 * seedKeys.length);
   });
 
+  it('events dump reads the topic back, one envelope per line', async () => {
+    const topic = freshTopic();
+    const env = { BGPCAST_KAFKA_BROKERS: brokers, BGPCAST_EVENTS_TOPIC: topic };
+    expect((await runCli(['apply', '-f', seed], env)).code).toBe(0);
+    const json = await runCli(['events', 'dump', '--from-beginning', '-o', 'json'], env);
+    expect(json.code).toBe(0);
+    const lines = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => l['key']).sort()).toEqual(seedKeys);
+    for (const l of lines) {
+      expect(l).toMatchObject({ schema: 'bgpcast.event/v1', type: 'added' });
+      expect(typeof l['partition']).toBe('number');
+      expect(l['offset']).toMatch(/^\d+$/);
+    }
+    const text = await runCli(['events', 'dump', '--from-beginning'], env);
+    expect(text.stdout.trim().split('\n')).toHaveLength(seedKeys.length);
+    expect(text.stdout).toMatch(/\d+@\d+ +added +Service\/default\/web +file:/);
+  });
+
   it('delete -f publishes a delete carrying the last known object', async () => {
     const topic = freshTopic();
     const env = { BGPCAST_KAFKA_BROKERS: brokers, BGPCAST_EVENTS_TOPIC: topic };

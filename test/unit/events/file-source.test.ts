@@ -36,6 +36,14 @@ describe('reading manifests (apply -f / delete -f)', () => {
     expect(r.objects.map((o) => o.object.metadata.namespace)).toEqual(['default', undefined]);
   });
 
+  it('reads a Secret as a reference only: its values never leave the file', () => {
+    const text = 'apiVersion: v1\nkind: Secret\nmetadata: {name: bgp-auth, namespace: kube-system}\ndata: {password: c2VjcmV0}\n';
+    const r = parseManifest(text, 's.yaml');
+    expect(r.objects).toHaveLength(1);
+    expect(JSON.stringify(r.objects[0]!.object)).not.toContain('c2VjcmV0');
+    expect(r.objects[0]!.object).toMatchObject({ kind: 'Secret', dataKeys: ['password'] });
+  });
+
   it('warns about and skips a kind bgpcast does not consume', () => {
     const r = parseManifest('apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n', 'f.yaml');
     expect(r.objects).toEqual([]);
