@@ -2,7 +2,8 @@
 # Installs what a fresh machine lacks, and nothing it already has:
 #   Debian packages (redis-server, bird2, gobgpd, iproute2, Java 17, Maven) through apt-get,
 #   the npm dependencies (npm ci, which also brings Node 22 into node_modules/.bin),
-#   the Kafka broker's jars from Maven Central (cached once per machine, outside the repo).
+#   the Kafka broker's jars from Maven Central (cached once per machine, outside the repo),
+#   the speaker's small socket-option addon (gcc, against the node-api-headers package).
 # Safe to run again; each step checks first. Exits non-zero, naming the step, if one fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,7 @@ have redis-server || missing+=(redis-server)
 have bird && have birdc || missing+=(bird2)
 have gobgpd && have gobgp || missing+=(gobgpd)
 have ip || missing+=(iproute2)
+have gcc || missing+=(gcc)
 have java || missing+=(openjdk-17-jre-headless)
 have mvn || missing+=(maven)
 
@@ -39,5 +41,8 @@ if [ ! -x node_modules/.bin/node ] || ! cmp -s package-lock.json "$stamp"; then
 fi
 
 step "Kafka jars"
-bash infra/local/fetch-kafka-jars.sh
+bash infra/local/fetch-kafka-jars.sh >/dev/null
+
+step "socket-option addon (TCP MD5, TTL, GTSM)"
+bash speaker/transport/native/build.sh
 step "ready"
