@@ -1,0 +1,340 @@
+// One TCP connection's FSM at work (RFC 4271 §8.2.1: one FSM per connection): a SessionMachine
+// on a real clock, its socket, a framer, and the execution of the FSM's actions. What concerns
+// the session as a whole (routes, collision, which connection carries the session) is asked of
+// the host, the Session.
+//
+// Events are queued and handled one at a time, so an action whose handling raises another event
+// (a maximum-prefix stop while processing an UPDATE) never re-enters the FSM mid-step.
+
+import type net from 'node:net';
+import type { CodecContext } from '../codec/context.ts';
+import { defaultContext } from '../codec/context.ts';
+import { BgpError } from '../codec/errors.ts';
+import { Framer } from '../codec/framer.ts';
+import { encodeKeepalive } from '../codec/keepalive.ts';
+import type { Negotiated } from '../codec/negotiate.ts';
+import { negotiate } from '../codec/negotiate.ts';
+import { encodeNotification } from '../codec/notification.ts';
+import { encodeOpen } from '../codec/open.ts';
+import type { OpenMessage, RouteRefreshMessage } from '../codec/types.ts';
+import type { SessionFacts, UpdateVerdict } from '../codec/validate-update.ts';
+import type { Clock } from './clock.ts';
+import type { Direction } from './collision.ts';
+import { decodeErrorEvent } from './events.ts';
+import type { DownReason, FsmAction, FsmEvent } from './fsm-types.ts';
+import { SessionMachine } from './machine.ts';
+import type { SessionState } from './fsm-types.ts';
+import { receiveFrame } from './receive.ts';
+import type { MessageKind } from './session-status.ts';
+
+/** What a connection needs from its session. */
+export interface ConnectionHost {
+  /** Our OPEN, built when it is sent. */
+  localOpen(): OpenMessage;
+  /** For validateUpdate, once the peer's OPEN is known. */
+  updateFacts(peer: OpenMessage): SessionFacts;
+  /** Starts an outgoing TCP connection (the Connect action). */
+  connect(): net.Socket;
+  /** The Listen action. */
+  listen(): void;
+  /** Before BGPOpen is fed to the FSM: false when collision resolution dumped this connection. */
+  openArrived(conn: Connection, open: OpenMessage): boolean;
+  established(conn: Connection): void;
+  down(conn: Connection, reason: DownReason): void;
+  update(conn: Connection, verdict: UpdateVerdict): void;
+  routeRefresh(conn: Connection, message: RouteRefreshMessage): void;
+  /** The FSM reached Idle (any reason). */
+  idle(conn: Connection): void;
+  counted(direction: 'sent' | 'received', kind: MessageKind): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** How long a dropped connection may take to flush (e.g. a NOTIFICATION) before it is destroyed. */
+const FlushMs = 1000;
+
+export class Connection {
+  readonly machine: SessionMachine;
+  readonly #host: ConnectionHost;
+  readonly #clock: Clock;
+  #direction: Direction | null = null;
+  #socket: net.Socket | null = null;
+  #connecting: net.Socket | null = null;
+  #framer = new Framer();
+  #negotiated: Negotiated | null = null;
+  #sentOpen: OpenMessage | null = null;
+  #pendingVerdict: UpdateVerdict | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  readonly #queue: (() => FsmAction[])[] = [];
+  #running = false;
+  /** While adopting an accepted socket: the start event's Connect/Listen are not ours to do. */
+  #adopting = false;
+  #disposed = false;
+
+  constructor(initial: SessionState, clock: Clock, host: ConnectionHost) {
+    this.machine = new SessionMachine(initial, clock);
+    this.#clock = clock;
+    this.#host = host;
+  }
+
+  get direction(): Direction | null {
+    return this.#direction;
+  }
+  get socket(): net.Socket | null {
+    return this.#socket;
+  }
+  get negotiated(): Negotiated | null {
+    return this.#negotiated;
+  }
+  get sentOpen(): OpenMessage | null {
+    return this.#sentOpen;
+  }
+  get state(): SessionState {
+    return this.machine.state;
+  }
+  get context(): CodecContext {
+    return this.#negotiated ?? defaultContext;
+  }
+  /** An outgoing attempt is in progress. */
+  get connecting(): boolean {
+    return this.#connecting !== null;
+  }
+
+  dispatch(event: FsmEvent): void {
+    this.#enqueue(() => this.machine.dispatch(event));
+  }
+
+  /** Takes over an accepted connection: started like the session's main FSM, then connected. */
+  adopt(socket: net.Socket, start: FsmEvent): void {
+    this.#adopting = true;
+    try {
+      this.#enqueue(() => this.machine.dispatch(start));
+    } finally {
+      this.#adopting = false;
+    }
+    this.accept(socket);
+  }
+
+  /** An accepted connection for this FSM (in Connect or Active): the outgoing attempt is dropped. */
+  accept(socket: net.Socket): void {
+    this.#abortConnect();
+    this.#attach(socket, 'incoming');
+    this.dispatch({ type: 'TcpConnectionConfirmed' });
+  }
+
+  /** Sends an encoded message if connected; counts it. */
+  send(bytes: Uint8Array, kind: MessageKind): void {
+    if (!this.#socket || this.#socket.destroyed) return;
+    this.#socket.write(bytes);
+    this.#host.counted('sent', kind);
+  }
+
+  /** Stops everything without telling the peer (process exit, or a loser no longer needed). */
+  dispose(): void {
+    this.#disposed = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#abortConnect();
+    if (this.#socket) {
+      const s = this.#socket;
+      this.#detach();
+      s.destroy();
+    }
+  }
+
+  /** Resolves when the socket is closed (or at once without one), at most after `ms`. */
+  closed(ms: number): Promise<void> {
+    const s = this.#socket ?? this.#lastDropped;
+    if (!s || s.destroyed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      s.once('close', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+
+  #lastDropped: net.Socket | null = null;
+
+  #enqueue(step: () => FsmAction[]): void {
+    if (this.#disposed) return;
+    this.#queue.push(step);
+    if (this.#running) return;
+    this.#running = true;
+    try {
+      for (let next = this.#queue.shift(); next; next = this.#queue.shift()) {
+        const before: string = this.machine.state.name;
+        this.#execute(next());
+        const after: string = this.machine.state.name;
+        if (before !== 'Idle' && after === 'Idle') this.#host.idle(this);
+        if (this.#disposed) break;
+      }
+    } finally {
+      this.#running = false;
+    }
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    if (this.#disposed) return;
+    const deadline = this.machine.nextDeadline();
+    if (deadline === null) return;
+    const delay = Math.max(0, Math.ceil(deadline - this.#clock.now()));
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.#enqueue(() => this.machine.tick());
+    }, delay);
+  }
+
+  #execute(actions: FsmAction[]): void {
+    for (const a of actions) {
+      switch (a.type) {
+        case 'Connect':
+          if (!this.#adopting) this.#connect();
+          break;
+        case 'Listen':
+          if (!this.#adopting) this.#host.listen();
+          break;
+        case 'SendOpen': {
+          const open = this.#host.localOpen();
+          this.#sentOpen = open;
+          this.send(encodeOpen(open), 'open');
+          break;
+        }
+        case 'SendKeepalive':
+          this.send(encodeKeepalive(), 'keepalive');
+          break;
+        case 'SendNotification':
+          this.send(encodeNotification({ type: 'notification', code: a.code, subcode: a.subcode, data: a.data }, this.context), 'notification');
+          break;
+        case 'DropConnection':
+          this.#drop();
+          break;
+        case 'StartTimer':
+        case 'StopTimer':
+          break; // applied by the machine; #schedule() follows
+        case 'SessionEstablished':
+          this.#host.established(this);
+          break;
+        case 'SessionDown':
+          this.#host.down(this, a.reason);
+          break;
+        case 'ProcessUpdate': {
+          const verdict = this.#pendingVerdict;
+          this.#pendingVerdict = null;
+          if (verdict) this.#host.update(this, verdict);
+          break;
+        }
+        case 'ProcessRouteRefresh':
+          this.#host.routeRefresh(this, a.message);
+          break;
+      }
+    }
+  }
+
+  #connect(): void {
+    this.#abortConnect();
+    let socket: net.Socket;
+    try {
+      socket = this.#host.connect();
+    } catch (e) {
+      this.#host.warn('cannot open a connection', { err: (e as Error).message });
+      queueMicrotask(() => this.dispatch({ type: 'TcpConnectionFails' }));
+      return;
+    }
+    this.#connecting = socket;
+    socket.once('connect', () => {
+      if (this.#connecting !== socket) return;
+      this.#connecting = null;
+      socket.removeAllListeners('error');
+      this.#attach(socket, 'outgoing');
+      this.dispatch({ type: 'Tcp_CR_Acked' });
+    });
+    socket.once('error', () => {
+      if (this.#connecting !== socket) return;
+      this.#connecting = null;
+      socket.destroy();
+      this.dispatch({ type: 'TcpConnectionFails' });
+    });
+  }
+
+  #abortConnect(): void {
+    const s = this.#connecting;
+    this.#connecting = null;
+    if (s) {
+      s.removeAllListeners();
+      s.on('error', () => {});
+      s.destroy();
+    }
+  }
+
+  #attach(socket: net.Socket, direction: Direction): void {
+    this.#socket = socket;
+    this.#direction = direction;
+    this.#framer = new Framer();
+    this.#negotiated = null;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.#receive(socket, chunk));
+    socket.on('error', () => {}); // 'close' follows and reports it
+    socket.on('close', () => {
+      if (this.#socket !== socket) return;
+      this.#detach();
+      this.dispatch({ type: 'TcpConnectionFails' });
+    });
+  }
+
+  #detach(): void {
+    const s = this.#socket;
+    this.#socket = null;
+    this.#negotiated = null;
+    if (s) {
+      s.removeAllListeners('data');
+      s.removeAllListeners('close');
+      this.#lastDropped = s;
+    }
+  }
+
+  #drop(): void {
+    this.#abortConnect();
+    const s = this.#socket;
+    if (!s) return;
+    this.#detach();
+    s.end();
+    setTimeout(() => s.destroy(), FlushMs).unref();
+  }
+
+  #receive(socket: net.Socket, chunk: Buffer): void {
+    if (this.#socket !== socket) return;
+    try {
+      this.#framer.append(chunk);
+      for (let frame = this.#framer.next(); frame !== null; frame = this.#framer.next()) {
+        this.#frame(frame);
+        if (this.#socket !== socket) return; // dropped while handling it
+      }
+    } catch (e) {
+      if (!(e instanceof BgpError)) throw e;
+      this.dispatch(decodeErrorEvent(e));
+    }
+  }
+
+  #frame(frame: Uint8Array): void {
+    const peer = this.machine.state.peerOpen;
+    const facts = peer ? this.#host.updateFacts(peer) : { isIbgp: false };
+    const r = receiveFrame(frame, this.context, facts);
+    if (r.message) this.#host.counted('received', r.message.type);
+    if (r.event.type === 'BGPOpen') {
+      const open = r.event.open;
+      if (!this.#host.openArrived(this, open)) return;
+      this.dispatch(r.event);
+      if (this.machine.state.name === 'OpenConfirm' && this.#sentOpen) {
+        this.#negotiated = negotiate(this.#sentOpen, open);
+        this.#framer.setContext(this.#negotiated);
+      }
+      return;
+    }
+    if (r.event.type === 'UpdateMsg') this.#pendingVerdict = r.verdict;
+    this.dispatch(r.event);
+  }
+}

@@ -1,0 +1,69 @@
+// Sending the Adj-RIB-Out on an established connection: the initial table followed by End-of-RIB
+// per family (RFC 4724 §2 — after a restart of ours this is what lets a graceful-restart helper
+// drop only what we no longer announce), incremental changes, route refresh (RFC 2918 §4;
+// between BoRR and EoRR when enhanced route refresh is negotiated, RFC 7313 §4), and graceful
+// shutdown (RFC 8326). Each change is packed into the fewest UPDATEs (codec/update-builder.ts).
+
+import type { FamilyKey } from '../codec/context.ts';
+import { encodeMessage } from '../codec/message.ts';
+import type { Negotiated } from '../codec/negotiate.ts';
+import { RouteRefreshSubtype } from '../codec/route-refresh.ts';
+import { updateFrames } from '../codec/update-builder.ts';
+import type { RouteChanges } from '../codec/update-plan.ts';
+import { endOfRib } from '../codec/update.ts';
+import type { DesiredRoute } from '../../events/desired-state.ts';
+import type { AdjRibOut } from '../rib/adj-rib-out.ts';
+import type { MessageKind } from './session-status.ts';
+
+export type Send = (bytes: Uint8Array, kind: MessageKind) => void;
+
+const split = (key: FamilyKey) => key.split('/').map(Number) as [number, number];
+
+export class RouteSender {
+  readonly rib: AdjRibOut;
+  readonly #send: Send;
+  readonly #ctx: Negotiated;
+
+  constructor(rib: AdjRibOut, ctx: Negotiated, send: Send) {
+    this.rib = rib;
+    this.#ctx = ctx;
+    this.#send = send;
+  }
+
+  /** The whole table of every negotiated family, then End-of-RIB for each. */
+  initial(desired: ReadonlyMap<FamilyKey, readonly DesiredRoute[]>, gracefulShutdown: boolean): void {
+    if (gracefulShutdown) this.rib.setGracefulShutdown(true);
+    const families = this.rib.families();
+    for (const f of families) this.#frames(this.rib.set(f, desired.get(f) ?? []));
+    for (const f of families) {
+      const [afi, safi] = split(f);
+      this.#send(encodeMessage(endOfRib(afi, safi), this.#ctx), 'update');
+    }
+  }
+
+  /** A family's routes changed: the difference goes out. */
+  set(family: FamilyKey, routes: readonly DesiredRoute[]): void {
+    if (!this.rib.families().includes(family)) return;
+    this.#frames(this.rib.set(family, routes));
+  }
+
+  /** The peer asked for the family again. Returns false when it is not one we send. */
+  refresh(family: FamilyKey): boolean {
+    if (!this.rib.families().includes(family)) return false;
+    const [afi, safi] = split(family);
+    const bracket = (subtype: number) =>
+      this.#send(encodeMessage({ type: 'route-refresh', afi, safi, subtype }, this.#ctx), 'route-refresh');
+    if (this.#ctx.enhancedRouteRefresh) bracket(RouteRefreshSubtype.BeginningOfRouteRefresh);
+    this.#frames(this.rib.announceAll(family));
+    if (this.#ctx.enhancedRouteRefresh) bracket(RouteRefreshSubtype.EndOfRouteRefresh);
+    return true;
+  }
+
+  gracefulShutdown(on: boolean): void {
+    for (const changes of this.rib.setGracefulShutdown(on).values()) this.#frames(changes);
+  }
+
+  #frames(changes: RouteChanges): void {
+    for (const frame of updateFrames(changes, this.#ctx)) this.#send(frame, 'update');
+  }
+}
