@@ -1,0 +1,57 @@
+// Which desired documents a set of changes may have made stale: the nodes to recompute, and
+// whether to recompute the conditions. Over-approximation costs a recomputation (and no write,
+// since an unchanged document is not rewritten); a miss loses an update.
+//
+// The changes come as a window: the world before, the world after, and the objects that changed
+// in between. The window may hide intermediate versions: an object changed twice shows only its
+// latest version, and another instance may have computed desired state from the hidden one. So
+// the rule may not depend on what a changed object held, only on which objects changed:
+// - every changed object: affectedNodes(start, end, it) — a Node, CiliumNode or override names its
+//   own node; the other BGP kinds name the BGP nodes of start and end. BGP membership depends only
+//   on ClusterConfigs and node labels, and a node whose labels changed is itself in the window, so
+//   start and end bound every intermediate world while no ClusterConfig changed;
+// - a ClusterConfig changed: it may have selected, in a hidden version, any node at all, so every
+//   node of start and end (a node that existed only in between changed, so it is listed anyway);
+// - conditions: any change at all (an InvalidObject condition can come from any kind, even from
+//   a hidden invalid version of a Service);
+// - `everything` (a reload, a sync marker): every node of start and end, and the conditions.
+
+import { affectedNodes } from '../desired/affected-nodes.ts';
+import type { ObjectRef, WorldView } from '../model/world.ts';
+
+export interface Dirty {
+  readonly nodes: ReadonlySet<string>;
+  readonly conditions: boolean;
+}
+
+export const NOTHING_DIRTY: Dirty = { nodes: new Set(), conditions: false };
+
+/** Every node a world knows of: Nodes, CiliumNodes, and nodes named by an override. */
+export function allNodes(world: WorldView): string[] {
+  return [...world.nodes.keys(), ...world.ciliumNodes.keys(), ...world.nodeConfigOverrides.keys()];
+}
+
+export function dirtyTargets(
+  start: WorldView,
+  end: WorldView,
+  refs: readonly ObjectRef[],
+  everything = false,
+): Dirty {
+  const nodes = new Set<string>();
+  let clusterConfigChanged = false;
+  for (const ref of refs) {
+    if (ref.kind === 'CiliumBGPClusterConfig') clusterConfigChanged = true;
+    for (const node of affectedNodes(start, end, ref)) nodes.add(node);
+  }
+  if (clusterConfigChanged || everything) {
+    for (const node of allNodes(start)) nodes.add(node);
+    for (const node of allNodes(end)) nodes.add(node);
+  }
+  return { nodes, conditions: everything || refs.length > 0 };
+}
+
+export function mergeDirty(...all: readonly Dirty[]): Dirty {
+  const nodes = new Set<string>();
+  for (const d of all) for (const n of d.nodes) nodes.add(n);
+  return { nodes, conditions: all.some((d) => d.conditions) };
+}

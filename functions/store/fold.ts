@@ -1,0 +1,136 @@
+// Stage 1 in Redis: events folded into the world (scripts.ts FOLD_SCRIPT), together with the
+// pending entry that records which desired documents the fold may have made stale, and the
+// positions a recomputation must reflect to settle it.
+
+import type { Redis } from 'ioredis';
+import type { ConsumedEvent } from '../../events/bus.ts';
+import { EventType } from '../../events/envelope.ts';
+import { lookupKind } from '../../events/kinds.ts';
+import { objectKey } from '../../events/object-key.ts';
+import { sanitizeObject } from '../../events/sanitize.ts';
+import type { StoreKeys } from './keys.ts';
+import { qualifiedKind, refFromKey } from './object-ref.ts';
+import { maxPositions, parsePositions, positionsJson, type Positions } from './positions.ts';
+import type { WorldChange } from './apply-changes.ts';
+
+export const DEFAULT_CHANGES_MAXLEN = 100_000;
+
+export interface FoldEvent {
+  readonly op: 'u' | 'd' | 's';
+  /** Object key; for a sync marker the kind's key prefix "Kind[.group]". */
+  readonly key: string;
+  readonly partition: string;
+  readonly offset: string;
+  readonly source: string;
+  /** Sanitized object (upsert), null (delete) or the syncId (marker). */
+  readonly object: unknown;
+  readonly syncId?: string;
+}
+
+/** The fold of one consumed event; null for kinds bgpcast does not consume. */
+export function foldEvent(e: ConsumedEvent): FoldEvent | null {
+  const env = e.envelope;
+  if (!lookupKind(env.apiVersion, env.kind)) return null;
+  const position = { partition: String(e.partition), offset: e.offset, source: env.source };
+  if (env.type === EventType.Synced) {
+    return { ...position, op: 's', key: qualifiedKind(env.apiVersion, env.kind), object: null, syncId: env.syncId };
+  }
+  const key = objectKey(env);
+  if (env.type === EventType.Deleted) return { ...position, op: 'd', key, object: null };
+  return { ...position, op: 'u', key, object: sanitizeObject(env.object) };
+}
+
+/** How the fold looks to the in-memory world: the changed objects, and whether a marker was seen. */
+export function foldChanges(events: readonly FoldEvent[]): { changes: WorldChange[]; marker: boolean } {
+  const changes: WorldChange[] = [];
+  let marker = false;
+  for (const e of events) {
+    if (e.op === 's') {
+      marker = true;
+      continue;
+    }
+    const ref = refFromKey(e.key);
+    if (ref !== null) changes.push({ ref, raw: e.op === 'u' ? e.object : null });
+  }
+  return { changes, marker };
+}
+
+export function foldPositions(events: readonly FoldEvent[]): Positions {
+  return maxPositions(...events.map((e) => ({ [e.partition]: e.offset })));
+}
+
+export interface PendingEntry {
+  readonly nodes: readonly string[];
+  readonly conditions: boolean;
+  /** The fold's positions: a recomputation reflecting these settles the entry. */
+  readonly positions: Positions;
+  readonly at: string;
+}
+
+export function encodePending(entry: PendingEntry): string {
+  return JSON.stringify({ ...entry, positions: JSON.parse(positionsJson(entry.positions)) as unknown });
+}
+
+export function decodePending(text: string): PendingEntry | null {
+  try {
+    const v = JSON.parse(text) as Partial<PendingEntry>;
+    if (!Array.isArray(v.nodes)) return null;
+    return {
+      nodes: v.nodes.filter((n): n is string => typeof n === 'string'),
+      conditions: v.conditions === true,
+      positions: parsePositions(JSON.stringify(v.positions ?? {})),
+      at: typeof v.at === 'string' ? v.at : '',
+    };
+  } catch {
+    return null;
+  }
+}
+
+export function foldArgs(events: readonly FoldEvent[]): string[] {
+  return events.flatMap((e) => [
+    e.op,
+    e.key,
+    e.partition,
+    e.offset,
+    e.source,
+    e.op === 'u' ? JSON.stringify(e.object) : e.op === 's' ? (e.syncId ?? '') : '',
+  ]);
+}
+
+export async function foldIntoWorld(
+  redis: Redis,
+  keys: StoreKeys,
+  events: readonly FoldEvent[],
+  pending: { readonly id: string; readonly entry: PendingEntry } | null,
+  maxlen = DEFAULT_CHANGES_MAXLEN,
+): Promise<{ applied: number; swept: number }> {
+  const [applied, swept] = await redis.bgpcastFold(
+    keys.objects,
+    keys.objectPositions,
+    keys.objectSources,
+    keys.positions,
+    keys.changes,
+    keys.syncMarkers,
+    keys.pending,
+    String(maxlen),
+    pending?.id ?? '',
+    pending ? encodePending(pending.entry) : '',
+    ...foldArgs(events),
+  );
+  return { applied, swept };
+}
+
+export async function readPending(redis: Redis, keys: StoreKeys): Promise<Map<string, PendingEntry>> {
+  const all = await redis.hgetall(keys.pending);
+  const out = new Map<string, PendingEntry>();
+  for (const [id, text] of Object.entries(all)) {
+    const entry = decodePending(text);
+    if (entry) out.set(id, entry);
+  }
+  return out;
+}
+
+export async function clearPending(redis: Redis, keys: StoreKeys, ids: readonly string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  return redis.bgpcastClearPending(keys.pending, ...ids);
+}

@@ -1,0 +1,148 @@
+// The Lua scripts of the store, run with EVALSHA through ioredis defineCommand. Each touches keys
+// of one hash tag only ({world} or {<node>}), so each is atomic on Redis Cluster too.
+
+import type { Redis, Result } from 'ioredis';
+
+// Offsets are compared as decimal text (64-bit values do not fit a Lua number exactly).
+const LT = `
+local function lt(a, b)
+  if #a ~= #b then return #a < #b end
+  return a < b
+end
+local function bump(positions, partition, offset)
+  local current = redis.call('HGET', positions, partition)
+  if not current or lt(current, offset) then redis.call('HSET', positions, partition, offset) end
+end
+`;
+
+/**
+ * Folds a batch of events into the world, idempotently.
+ * KEYS: objects, object-positions, object-sources, positions, changes, sync-markers, pending.
+ * ARGV: maxlen, pending id ('' = none), pending JSON, then per event six values:
+ *   op ('u' upsert, 'd' delete, 's' sync marker), key (object key; for 's' the kind "Kind[.group]"),
+ *   partition, offset, source, payload (object JSON for 'u', syncId for 's').
+ * An event at or below the stored position of its object (same partition) changes nothing: a
+ * redelivery or a replay into the same store is a no-op. A delete keeps the position as a
+ * tombstone, so an older add delivered again cannot resurrect the object. A sync marker deletes
+ * the objects of its kind and source in its partition not folded since the previous marker.
+ * The pending entry is written in the same step as the fold it belongs to.
+ * Returns {applied, swept}.
+ */
+export const FOLD_SCRIPT = `${LT}
+local objects, opos, sources, positions, changes, markers, pending =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local maxlen = ARGV[1]
+if ARGV[2] ~= '' then redis.call('HSET', pending, ARGV[2], ARGV[3]) end
+local applied, swept = 0, 0
+local function changed(key)
+  redis.call('XADD', changes, 'MAXLEN', '~', maxlen, '*', 'key', key)
+end
+local function sweep(kind, source, partition, before, offset)
+  local pattern = string.gsub(kind, '([%[%]%*%?\\\\])', '\\\\%1') .. '/*'
+  local cursor = '0'
+  repeat
+    local page = redis.call('HSCAN', objects, cursor, 'MATCH', pattern, 'COUNT', 1000)
+    cursor = page[1]
+    for i = 1, #page[2], 2 do
+      local key = page[2][i]
+      if redis.call('HGET', sources, key) == source then
+        local p, o = string.match(redis.call('HGET', opos, key) or '', '^(%d+):(%d+)$')
+        if p == partition and lt(o, before) then
+          redis.call('HDEL', objects, key)
+          redis.call('HDEL', sources, key)
+          redis.call('HSET', opos, key, partition .. ':' .. offset)
+          changed(key)
+          swept = swept + 1
+        end
+      end
+    end
+  until cursor == '0'
+end
+for i = 4, #ARGV, 6 do
+  local op, key, partition, offset, source, payload =
+    ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5]
+  if op == 's' then
+    local marker = source .. '|' .. key .. '|' .. partition
+    local previous = string.match(redis.call('HGET', markers, marker) or '', '^(%d+)')
+    if not previous or lt(previous, offset) then
+      redis.call('HSET', markers, marker, offset .. ' ' .. payload)
+      if previous then sweep(key, source, partition, previous, offset) end
+      bump(positions, partition, offset)
+      applied = applied + 1
+    end
+  else
+    local p, o = string.match(redis.call('HGET', opos, key) or '', '^(%d+):(%d+)$')
+    if not (p == partition and not lt(o, offset)) then
+      if op == 'u' then
+        redis.call('HSET', objects, key, payload)
+        redis.call('HSET', sources, key, source)
+      else
+        redis.call('HDEL', objects, key)
+        redis.call('HDEL', sources, key)
+      end
+      redis.call('HSET', opos, key, partition .. ':' .. offset)
+      changed(key)
+      bump(positions, partition, offset)
+      applied = applied + 1
+    end
+  end
+end
+return {applied, swept}
+`;
+
+/**
+ * Compare-and-set of one desired document (a node's, or the conditions list).
+ * KEYS: the document hash. ARGV: expected seq, mode ('write' | 'confirm'), positions JSON,
+ * digest, document, updatedAt, channel.
+ * seq counts every successful compare-and-set, confirmations included: a writer whose world is
+ * older than a confirmation must fail, or it could overwrite a confirmed document with a stale one.
+ * A write whose digest equals the stored one is a confirmation: no new revision, no notification.
+ * Returns {status, revision}: status 0 conflict (revision = the current seq), 1 unchanged, 2 written.
+ */
+export const CAS_SCRIPT = `
+local doc = KEYS[1]
+local seq = redis.call('HGET', doc, 'seq') or '0'
+if seq ~= ARGV[1] then return {0, seq} end
+redis.call('HINCRBY', doc, 'seq', 1)
+redis.call('HSET', doc, 'positions', ARGV[3])
+if ARGV[2] == 'confirm' or redis.call('HGET', doc, 'digest') == ARGV[4] then
+  return {1, redis.call('HGET', doc, 'revision') or '0'}
+end
+local revision = redis.call('HINCRBY', doc, 'revision', 1)
+redis.call('HSET', doc, 'digest', ARGV[4], 'document', ARGV[5], 'updatedAt', ARGV[6])
+redis.call('PUBLISH', ARGV[7], revision)
+return {2, tostring(revision)}
+`;
+
+/** Removes pending entries. KEYS: pending. ARGV: ids. Returns how many were removed. */
+export const CLEAR_PENDING_SCRIPT = `
+local removed = 0
+for i = 1, #ARGV do removed = removed + redis.call('HDEL', KEYS[1], ARGV[i]) end
+return removed
+`;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    bgpcastFold(
+      objects: string,
+      objectPositions: string,
+      objectSources: string,
+      positions: string,
+      changes: string,
+      syncMarkers: string,
+      pending: string,
+      ...args: (string | number)[]
+    ): Result<[number, number], Context>;
+    bgpcastCas(doc: string, ...args: string[]): Result<[number, string], Context>;
+    bgpcastClearPending(pending: string, ...ids: string[]): Result<number, Context>;
+  }
+}
+
+/** Registers the scripts on a client (idempotent). */
+export function defineScripts(redis: Redis): Redis {
+  if (typeof (redis as Partial<Redis>).bgpcastFold === 'function') return redis;
+  redis.defineCommand('bgpcastFold', { numberOfKeys: 7, lua: FOLD_SCRIPT });
+  redis.defineCommand('bgpcastCas', { numberOfKeys: 1, lua: CAS_SCRIPT });
+  redis.defineCommand('bgpcastClearPending', { numberOfKeys: 1, lua: CLEAR_PENDING_SCRIPT });
+  return redis;
+}

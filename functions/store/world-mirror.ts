@@ -1,0 +1,141 @@
+// An in-memory copy of the world view in Redis, kept current by reading the change stream from
+// the last entry seen and fetching only the objects named there. A full reload happens at the
+// first sync, and whenever the stream no longer holds the entry after the cursor (trimmed by
+// MAXLEN, or the store was wiped).
+//
+// What a sync guarantees: every fold that completed before the sync started is in the mirror.
+// Values may be newer than the stream cursor (an object folded again between XRANGE and HMGET);
+// that object shows up in the next window as well, so nothing is missed. `positions` is read
+// before the stream, so it is a lower bound of what the mirror reflects.
+
+import type { ChainableCommander, Redis } from 'ioredis';
+import type { Logger } from '../../events/log.ts';
+import { emptyWorld, worldFromObjects, type ObjectRef, type Settings, type WorldView } from '../model/world.ts';
+import { applyChanges, type WorldChange } from './apply-changes.ts';
+import type { StoreKeys } from './keys.ts';
+import { refFromKey } from './object-ref.ts';
+import { compareOffsets, type Positions } from './positions.ts';
+
+export interface SyncResult {
+  /** The world before and after this sync. */
+  readonly start: WorldView;
+  readonly end: WorldView;
+  /** Objects named in the window read (each once); empty after a reload. */
+  readonly refs: readonly ObjectRef[];
+  /** The window is unknown (first load, trimmed stream, wiped store): treat everything as changed. */
+  readonly reloaded: boolean;
+  /** Lower bound of the positions `end` reflects. */
+  readonly positions: Positions;
+}
+
+type StreamEntry = [id: string, fields: string[]];
+
+const PAGE = 1_000;
+const NO_ENTRY = '0-0';
+
+export function compareStreamIds(a: string, b: string): number {
+  const [am = '0', as = '0'] = a.split('-');
+  const [bm = '0', bs = '0'] = b.split('-');
+  return compareOffsets(am, bm) || compareOffsets(as, bs);
+}
+
+/** Runs a pipeline; the first command error is thrown. */
+async function execAll(pipeline: ChainableCommander): Promise<unknown[]> {
+  const replies = (await pipeline.exec()) ?? [];
+  return replies.map(([error, value]) => {
+    if (error) throw error;
+    return value;
+  });
+}
+
+export class WorldMirror {
+  private readonly redis: Redis;
+  private readonly keys: StoreKeys;
+  private readonly settings: Partial<Settings>;
+  private readonly log: Logger | undefined;
+  private state: { world: WorldView; cursor: string; positions: Positions; loaded: boolean };
+
+  constructor(redis: Redis, keys: StoreKeys, opts: { settings?: Partial<Settings>; log?: Logger } = {}) {
+    this.redis = redis;
+    this.keys = keys;
+    this.settings = opts.settings ?? {};
+    this.log = opts.log;
+    this.state = { world: emptyWorld(this.settings), cursor: NO_ENTRY, positions: {}, loaded: false };
+  }
+
+  get world(): WorldView {
+    return this.state.world;
+  }
+
+  get positions(): Positions {
+    return this.state.positions;
+  }
+
+  /** Brings the mirror up to date; on error the mirror is left as it was. */
+  async sync(): Promise<SyncResult> {
+    const start = this.state.world;
+    if (!this.state.loaded) return this.reload(start);
+    const [positions, oldest, first] = await execAll(
+      this.redis
+        .pipeline()
+        .hgetall(this.keys.positions)
+        .xrange(this.keys.changes, '-', '+', 'COUNT', 1)
+        .xrange(this.keys.changes, `(${this.state.cursor}`, '+', 'COUNT', PAGE),
+    );
+    const oldestId = (oldest as StreamEntry[])[0]?.[0];
+    if (this.state.cursor !== NO_ENTRY && (oldestId === undefined || compareStreamIds(oldestId, this.state.cursor) > 0)) {
+      this.log?.warn(
+        { cursor: this.state.cursor, oldest: oldestId ?? null },
+        oldestId === undefined ? 'change stream is gone (store wiped?); reloading the world' : 'change stream trimmed past the mirror; reloading the world',
+      );
+      return this.reload(start);
+    }
+    const entries = [...(first as StreamEntry[])];
+    for (let page = entries; page.length === PAGE; ) {
+      page = (await this.redis.xrange(this.keys.changes, `(${page[page.length - 1]![0]}`, '+', 'COUNT', PAGE)) as StreamEntry[];
+      entries.push(...page);
+    }
+    if (entries.length === 0) {
+      this.state = { ...this.state, positions: positions as Positions };
+      return { start, end: start, refs: [], reloaded: false, positions: this.state.positions };
+    }
+    const keys = [...new Set(entries.map(([, fields]) => fields[1]).filter((k): k is string => typeof k === 'string'))];
+    const changes = await this.fetch(keys);
+    const end = applyChanges(start, changes);
+    this.state = { world: end, cursor: entries[entries.length - 1]![0], positions: positions as Positions, loaded: true };
+    return { start, end, refs: changes.map((c) => c.ref), reloaded: false, positions: this.state.positions };
+  }
+
+  private async fetch(keys: readonly string[]): Promise<WorldChange[]> {
+    const changes: WorldChange[] = [];
+    for (let i = 0; i < keys.length; i += PAGE) {
+      const chunk = keys.slice(i, i + PAGE);
+      const values = await this.redis.hmget(this.keys.objects, ...chunk);
+      chunk.forEach((key, j) => {
+        const ref = refFromKey(key);
+        if (ref === null) return;
+        const value = values[j];
+        changes.push({ ref, raw: value == null ? null : (JSON.parse(value) as unknown) });
+      });
+    }
+    return changes;
+  }
+
+  private async reload(start: WorldView): Promise<SyncResult> {
+    const [positions, last] = await execAll(
+      this.redis.pipeline().hgetall(this.keys.positions).xrevrange(this.keys.changes, '+', '-', 'COUNT', 1),
+    );
+    const raws: unknown[] = [];
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.redis.hscan(this.keys.objects, cursor, 'COUNT', PAGE);
+      for (let i = 1; i < flat.length; i += 2) raws.push(JSON.parse(flat[i]!) as unknown);
+      cursor = next;
+    } while (cursor !== '0');
+    const end = worldFromObjects(raws, this.settings);
+    const lastId = (last as StreamEntry[])[0]?.[0] ?? NO_ENTRY;
+    this.state = { world: end, cursor: lastId, positions: positions as Positions, loaded: true };
+    this.log?.debug({ objects: raws.length, cursor: lastId }, 'world loaded');
+    return { start, end, refs: [], reloaded: true, positions: this.state.positions };
+  }
+}

@@ -1,0 +1,61 @@
+// What the fold sends to Redis for each consumed event.
+import { describe, expect, it } from 'vitest';
+import type { ConsumedEvent } from '../../../events/bus.ts';
+import { EnvelopeSchemaVersion, objectEnvelope, type EventEnvelope } from '../../../events/envelope.ts';
+import { decodePending, encodePending, foldArgs, foldChanges, foldEvent, foldPositions } from '../../../functions/store/fold.ts';
+import { node, secret } from '../functions/builders.ts';
+
+const at = (envelope: EventEnvelope, partition = 0, offset = '0'): ConsumedEvent => ({ topic: 't', partition, offset, key: null, envelope });
+
+describe('foldEvent', () => {
+  it('added and modified are upserts keyed by object identity; deleted is a delete', () => {
+    const added = foldEvent(at(objectEnvelope('added', node('w1') as never, 'file:/x.yaml'), 2, '17'));
+    expect(added).toMatchObject({ op: 'u', key: 'Node/w1', partition: '2', offset: '17', source: 'file:/x.yaml' });
+    expect(foldEvent(at(objectEnvelope('modified', node('w1') as never, 's')))?.op).toBe('u');
+    expect(foldEvent(at(objectEnvelope('deleted', node('w1') as never, 's')))).toMatchObject({ op: 'd', object: null });
+  });
+
+  it('a Secret is stored without its data, whatever the producer sent', () => {
+    const e = foldEvent(at(objectEnvelope('added', secret('auth') as never, 's')))!;
+    expect(e.object).not.toHaveProperty('data');
+    expect(e.object).toMatchObject({ dataKeys: ['password'] });
+    expect(foldArgs([e]).join(' ')).not.toContain(Buffer.from('s3cret').toString('base64'));
+  });
+
+  it('kinds bgpcast does not consume are not folded', () => {
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'default' } };
+    expect(foldEvent(at(objectEnvelope('added', cm, 's')))).toBeNull();
+  });
+
+  it('a sync marker names the kind and its listing', () => {
+    const marker: EventEnvelope = {
+      schema: EnvelopeSchemaVersion,
+      id: 'x',
+      type: 'synced',
+      apiVersion: 'cilium.io/v2',
+      kind: 'CiliumNode',
+      source: 'watch:a',
+      observedAt: new Date().toISOString(),
+      syncId: 'sync-1',
+    };
+    const e = foldEvent(at(marker, 1, '9'))!;
+    expect(e).toMatchObject({ op: 's', key: 'CiliumNode.cilium.io', syncId: 'sync-1' });
+    expect(foldArgs([e])).toEqual(['s', 'CiliumNode.cilium.io', '1', '9', 'watch:a', 'sync-1']);
+    expect(foldChanges([e])).toEqual({ changes: [], marker: true });
+  });
+
+  it('batch positions: the highest offset per partition', () => {
+    const events = [
+      foldEvent(at(objectEnvelope('added', node('a') as never, 's'), 0, '9'))!,
+      foldEvent(at(objectEnvelope('added', node('b') as never, 's'), 0, '10'))!,
+      foldEvent(at(objectEnvelope('added', node('c') as never, 's'), 3, '2'))!,
+    ];
+    expect(foldPositions(events)).toEqual({ '0': '10', '3': '2' });
+  });
+
+  it('pending entries round-trip', () => {
+    const entry = { nodes: ['a', 'b'], conditions: true, positions: { '0': '5' }, at: '2024-01-01T00:00:00.000Z' };
+    expect(decodePending(encodePending(entry))).toEqual(entry);
+    expect(decodePending('nonsense')).toBeNull();
+  });
+});
