@@ -1,17 +1,18 @@
 // The router harness (test/support/routers) against the real daemons: BIRD and GoBGP peering with
 // each other on loopback (eBGP and iBGP), the raw peer against BIRD, and network namespaces.
 import { resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../infra/local/procs.ts';
-import type { RunningBird } from '../support/routers/bird.ts';
+import type { RunningBird, StartBirdOptions } from '../support/routers/bird.ts';
 import { startBird } from '../support/routers/bird.ts';
 import { loopbackBlock, run } from '../support/routers/common.ts';
 import type { RunningGobgp } from '../support/routers/gobgp.ts';
 import { startGobgp } from '../support/routers/gobgp.ts';
 import type { NetnsTopology } from '../support/routers/netns.ts';
 import { createTopology, runNodeInNetns, spawnInNetns } from '../support/routers/netns.ts';
-import type { RawPeer } from '../support/routers/raw-peer.ts';
-import { connectRawPeer, rawMessage } from '../support/routers/raw-peer.ts';
+import { parseRouteCount, parseRoutes } from '../support/routers/bird-parse.ts';
+import type { RawListener, RawPeer } from '../support/routers/raw-peer.ts';
+import { connectRawPeer, listenRawPeer, rawMessage } from '../support/routers/raw-peer.ts';
 import type { UpdateMessage } from '../../speaker/codec/types.ts';
 
 describe('BIRD and GoBGP peering on loopback', () => {
@@ -129,20 +130,27 @@ describe('raw peer against BIRD', () => {
   const blk = loopbackBlock();
   const birdAddr = blk.addr(1);
   let bird: RunningBird;
+  let listener: RawListener;
   const peers: RawPeer[] = [];
 
   beforeAll(async () => {
+    listener = await listenRawPeer({ host: blk.addr(13) });
     bird = await startBird({
       routerId: '10.255.1.1', address: birdAddr, port: await freePort(),
       staticRoutes: [{ prefix: '198.51.100.0/24', communities: ['65000:99'] }],
-      protocols: [1, 2].map((n) => ({
-        name: `raw${n}`, localAs: 65001, neighborAddress: blk.addr(10 + n), neighborAs: 65010, passive: true, holdTime: 30,
-      })),
+      protocols: [
+        ...[1, 2].map((n) => ({
+          name: `raw${n}`, localAs: 65001, neighborAddress: blk.addr(10 + n), neighborAs: 65010, passive: true, holdTime: 30,
+        })),
+        // Active: BIRD connects to the listener.
+        { name: 'raw3', localAs: 65001, neighborAddress: listener.host, neighborPort: listener.port, neighborAs: 4200000010 },
+      ],
     });
   });
 
   afterAll(async () => {
     for (const p of peers) p.close();
+    await listener?.close();
     await bird?.stop();
   });
 
@@ -182,6 +190,103 @@ describe('raw peer against BIRD', () => {
       return x.bgpState !== 'Established' ? x : undefined;
     }, { timeoutMs: 5000, what: 'raw2 down' });
     expect(p.lastError ?? '').toMatch(/synchroni/i);
+  });
+
+  it('accepts a connection from BIRD, with a 4-octet AS, and BIRD records our Cease', async () => {
+    const peer = await listener.accept(10_000);
+    peers.push(peer);
+    const open = await peer.establish({ asn: 4200000010, bgpId: '10.255.1.13' });
+    expect(open).toMatchObject({ asn: 65001, bgpId: '10.255.1.1' });
+    await bird.waitEstablished('raw3', 5000);
+    expect((await bird.protocol('raw3')).neighborAs).toBe(4200000010);
+    // Cease / Administrative Shutdown (RFC 4486), with a shutdown communication (RFC 9003).
+    const text = new TextEncoder().encode('harness bye');
+    await peer.send({ type: 'notification', code: 6, subcode: 2, data: new Uint8Array([text.length, ...text]) });
+    const p = await bird.waitFor(async (b) => {
+      const x = await b.protocol('raw3');
+      return x.lastError ? x : undefined;
+    }, { timeoutMs: 5000, what: 'raw3 last error' });
+    expect(p.lastError).toMatch(/Administrative shutdown/i);
+    expect(bird.logTail(10)).toContain('harness bye'); // the RFC 9003 text is logged, not in "Last error"
+  });
+});
+
+describe('BIRD options: MD5 and graceful restart', () => {
+  const started: RunningBird[] = [];
+  const start = async (o: StartBirdOptions) => {
+    const b = await startBird(o);
+    started.push(b);
+    return b;
+  };
+  afterEach(async () => {
+    for (const b of started.splice(0)) await b.stop().catch(() => {});
+  });
+
+  function pair(password: { a: string; b: string }) {
+    const blk = loopbackBlock();
+    const [a, b] = [blk.addr(1), blk.addr(2)];
+    return freePort().then(async (port) => ({
+      restarting: await start({
+        routerId: '10.255.2.1', address: a, port, staticRoutes: [{ prefix: '198.51.100.0/24' }],
+        protocols: [{ name: 'helper', localAs: 65001, neighborAddress: b, neighborPort: port, neighborAs: 65002, password: password.a, extra: ['graceful restart on;'] }],
+      }),
+      helper: await start({
+        routerId: '10.255.2.2', address: b, port,
+        protocols: [{ name: 'restarting', localAs: 65002, neighborAddress: a, neighborPort: port, neighborAs: 65001, password: password.b, gracefulRestartAware: true, gracefulRestartTime: 30 }],
+      }),
+    }));
+  }
+
+  it('peers with MD5 and keeps the routes while a graceful-restart peer is away', async () => {
+    const { restarting, helper } = await pair({ a: 'k3y', b: 'k3y' });
+    const up = await helper.waitEstablished('restarting', 15_000);
+    expect(up.neighborCapabilities).toHaveProperty('Graceful restart');
+    await helper.waitFor(async (h) => (await h.routeCount('master4', 'restarting')) === 1, { timeoutMs: 5000, what: 'route at helper' });
+    const route = (await helper.routes('master4', 'restarting'))[0]!;
+
+    await restarting.stop({ hard: true }); // a crash: no Cease
+    const gap = await helper.waitFor(async (h) => {
+      const p = await h.protocol('restarting');
+      return p.bgpState !== 'Established' ? p : undefined;
+    }, { timeoutMs: 5000, what: 'session down at helper' });
+    expect(gap.gracefulRestartActive).toBe(true);
+    const kept = await helper.routes('master4', 'restarting');
+    expect(kept.map((r) => [r.prefix, r.since])).toEqual([[route.prefix, route.since]]);
+  });
+
+  it('stays down with a wrong MD5 password and comes up once it matches', async () => {
+    const { helper } = await pair({ a: 'k3y', b: 'wrong' });
+    // The kernel drops the segments: no error, the session just never comes up.
+    await new Promise((r) => setTimeout(r, 3000));
+    expect((await helper.protocol('restarting')).bgpState).not.toBe('Established');
+    await helper.configure({ ...helper.options, protocols: [{ ...helper.options.protocols[0]!, password: 'k3y' }] });
+    await helper.waitEstablished('restarting', 15_000);
+  });
+});
+
+describe('BIRD text parsers on edge cases', () => {
+  it('reads several paths per prefix, continuation lines, LLGR-stale flags and via lines', () => {
+    const lines = [
+      'Table master4:',
+      '203.0.113.0/24       unicast [p1 1795765000 from 127.1.1.2] * (100/?) [AS65002i]',
+      '\tvia 192.0.2.1 on eth0',
+      '\tType: BGP univ',
+      '\tBGP.as_path: 65002 {64512 64513}',
+      '\tBGP.next_hop: 192.0.2.1',
+      '\tBGP.community: (65002,1) (65002,2)',
+      '\t\t(65002,3)',
+      '                     unicast [p2 1795765001 from 127.1.1.3] (100s/?) [AS65003i]',
+      '\tdev lo',
+      '\tBGP.next_hop: 2001:db8::1 fe80::1',
+      '\tBGP.large_community: (1, 2, 3) (4200000000, 5, 6)',
+      '\tBGP.ext_community: (rt, 65000, 1)',
+    ];
+    const [a, b] = parseRoutes(lines);
+    expect(a).toMatchObject({ prefix: '203.0.113.0/24', protocol: 'p1', primary: true, stale: false, nextHop: '192.0.2.1',
+      asPath: [65002, 64512, 64513], communities: ['65002:1', '65002:2', '65002:3'] });
+    expect(b).toMatchObject({ prefix: '203.0.113.0/24', protocol: 'p2', primary: false, stale: true, since: 1795765001,
+      nextHop: '2001:db8::1', nextHopLinkLocal: 'fe80::1', largeCommunities: ['1:2:3', '4200000000:5:6'], extCommunities: ['rt, 65000, 1'] });
+    expect(parseRouteCount(['1 of 2 routes for 2 networks in table master4'])).toBe(1);
   });
 });
 

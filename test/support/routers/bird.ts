@@ -63,8 +63,11 @@ export interface RunningBird {
   configure(next: BirdOptions | string): Promise<void>;
   /** Last lines of bird.log. */
   logTail(lines?: number): string;
-  /** SIGTERM (BIRD sends Cease to its peers), bounded; SIGKILL after `graceMs` (default 5 s). */
-  stop(opts?: { graceMs?: number; keepDir?: boolean }): Promise<void>;
+  /**
+   * SIGTERM (BIRD sends Cease to its peers), bounded; SIGKILL after `graceMs` (default 5 s).
+   * `hard`: SIGKILL at once (a crash: no Cease, the peer's graceful restart helper kicks in).
+   */
+  stop(opts?: { graceMs?: number; keepDir?: boolean; hard?: boolean }): Promise<void>;
 }
 
 function birdArgs(conf: string, sock: string, pidFile: string, netns?: string): [string, string[]] {
@@ -166,6 +169,10 @@ export async function startBird(opts: StartBirdOptions): Promise<RunningBird> {
       return tail(logFile, lines);
     },
     async stop(sopts = {}) {
+      if (sopts.hard && !proc.hasExited()) {
+        proc.child.kill('SIGKILL');
+        await proc.exited;
+      }
       await stopProcess(proc, sopts.graceMs ?? 5000, log);
       if (ownDir && !sopts.keepDir) removeTempDir(dir);
     },

@@ -69,7 +69,8 @@ export interface RunningGobgp {
   waitFor<T>(probe: (g: RunningGobgp) => Promise<T | undefined | null | false> | T | undefined | null | false, opts: WaitOptions): Promise<T>;
   restart(opts?: { hard?: boolean }): Promise<void>;
   logTail(lines?: number): string;
-  stop(opts?: { graceMs?: number; keepDir?: boolean }): Promise<void>;
+  /** SIGTERM, bounded, SIGKILL after `graceMs` (default 5 s); `hard`: SIGKILL at once. */
+  stop(opts?: { graceMs?: number; keepDir?: boolean; hard?: boolean }): Promise<void>;
 }
 
 const afArg = (afi: GobgpAfi) => ['-a', afi];
@@ -176,6 +177,10 @@ export async function startGobgp(opts: StartGobgpOptions): Promise<RunningGobgp>
       return tail(logFile, lines);
     },
     async stop(sopts = {}) {
+      if (sopts.hard && !proc.hasExited()) {
+        proc.child.kill('SIGKILL');
+        await proc.exited;
+      }
       await stopProcess(proc, sopts.graceMs ?? 5000, log);
       rmSync(socket, { force: true });
       if (ownDir && !sopts.keepDir) removeTempDir(dir);
