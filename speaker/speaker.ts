@@ -14,6 +14,7 @@
 // is replaced, and otherwise only its routes change — an incremental UPDATE, no reset.
 
 import { familyKey } from './codec/context.ts';
+import { CeaseSubcode } from './codec/errors.ts';
 import type { FamilyKey } from './codec/context.ts';
 import type { DesiredFamily, DesiredPeer, DesiredRoute } from '../events/desired-state.ts';
 import type { Logger } from '../events/log.ts';
@@ -96,7 +97,11 @@ export class Speaker {
       const p = wanted.get(name);
       if (p && fingerprint(p) === entry.fingerprint) continue;
       this.#peers.delete(name);
-      stops.push(entry.session.stop(p ? 'configuration changed' : 'peer de-configured'));
+      stops.push(
+        p
+          ? entry.session.stop('configuration changed', CeaseSubcode.OtherConfigurationChange)
+          : entry.session.stop('peer de-configured', CeaseSubcode.PeerDeconfigured),
+      );
     }
     await Promise.all(stops);
     for (const p of peers) {

@@ -137,10 +137,13 @@ export class Session {
     this.#sender?.gracefulShutdown(on);
   }
 
-  /** Cease / Administrative Shutdown (Hard Reset under the N-bit); resolves when closed. */
-  async stop(communication?: string): Promise<void> {
+  /**
+   * Cease with `subcode` (Administrative Shutdown unless told; Hard Reset whenever both sides set
+   * the N-bit, RFC 8538 §3, so that the peer does not keep our routes); resolves when closed.
+   */
+  async stop(communication?: string, subcode: number = CeaseSubcode.AdministrativeShutdown): Promise<void> {
     const hard = this.#notificationBit();
-    await this.#end({ type: 'ManualStop', subcode: hard ? CeaseSubcode.HardReset : CeaseSubcode.AdministrativeShutdown, communication });
+    await this.#end({ type: 'ManualStop', subcode: hard ? CeaseSubcode.HardReset : subcode, communication });
   }
 
   /** Leaves our routes with the peer for graceful restart (see the header). */

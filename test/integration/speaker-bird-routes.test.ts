@@ -113,6 +113,28 @@ describe('eBGP toward BIRD', () => {
   });
 });
 
+describe('reconciling peers', () => {
+  it('a changed hold time replaces the session; a removed peer gets Cease / Peer De-configured', async () => {
+    const { bird, speaker, ours, theirs } = await pair({ birdAs: 65000, ourAs: 65001 });
+    const base = { ...target(theirs), peerASN: 65000, localAddress: ours, ipv4: [route('10.31.0.0/24')] };
+    await speaker.setPeers([peer(base)]);
+    await waitSession(speaker, 'router', established, 15_000);
+    const first = speaker.session('router');
+    await speaker.setPeers([peer({ ...base, holdTime: 30 })]);
+    expect(speaker.session('router')).not.toBe(first);
+    const again = await waitSession(speaker, 'router', established, 15_000);
+    expect(again.negotiated?.holdTimeS).toBe(9); // BIRD offers 9
+    expect(first!.status().lastError).toMatchObject({ code: 6, subcode: 6, direction: 'sent' }); // Other Configuration Change
+    await speaker.setPeers([]);
+    const p = await bird.waitFor(async (b) => {
+      const x = await b.protocol('speaker');
+      return x.bgpState !== 'Established' ? x : false;
+    }, { timeoutMs: 5000, what: 'BIRD session down' });
+    expect(p.lastError ?? '').toMatch(/de-?configured/i);
+    expect(speaker.status()).toEqual([]);
+  });
+});
+
 describe('iBGP toward BIRD', () => {
   it('empty AS path, LOCAL_PREF as given (100 by default), our address as next hop', async () => {
     const { bird, speaker, ours, theirs } = await pair({ birdAs: 65000, ourAs: 65000 });
