@@ -2,8 +2,8 @@
 // `gobgp mrt inject global`: one PEER_INDEX_TABLE with a single peer, then one RIB_IPV4_UNICAST
 // or RIB_IPV6_UNICAST record per prefix with one RIB entry. Path attributes are encoded by the
 // project codec with 4-octet AS numbers (RFC 6396 §4.3.4). IPv6 next hops go in a full
-// MP_REACH_NLRI with no NLRI: GoBGP's reader decodes attributes as in an UPDATE and does not
-// take the abbreviated form that §4.3.4 describes.
+// MP_REACH_NLRI with no NLRI: GoBGP's reader (pkg/packet/mrt) decodes RIB entry attributes as in
+// an UPDATE, so the abbreviated form that §4.3.4 describes was not tried.
 import { writeFileSync } from 'node:fs';
 import { writeAttributes } from '../../../speaker/codec/attributes/list.ts';
 import { defaultContext } from '../../../speaker/codec/context.ts';
