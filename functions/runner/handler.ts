@@ -1,0 +1,225 @@
+// The functions' one handler, shared by the Kafka runner and the HTTP entry point. Per batch:
+//
+//   1. sync the world mirror (W0);
+//   2. fold the events into Redis — one script, atomic — together with a pending entry naming the
+//      targets the fold may have made stale (computed in memory from W0 and W0 + the events) and
+//      the fold's positions P_b (partition → highest offset in the batch);
+//   3. sync the mirror again: the window now holds this batch's objects and anything other
+//      instances folded meanwhile; its dirty targets must reflect P_b too;
+//   4. read every pending entry (this batch's, other instances' in flight, crashed ones');
+//   5. for each target: read its head (seq, digest, positions) FIRST, then read the world
+//      (mirror sync), compute, and compare-and-set on seq; a target whose stored positions
+//      already cover what it needs is settled without computing;
+//   6. delete the pending entries whose targets all reflect their positions.
+// Offsets are committed (Kafka) or 200 is answered (HTTP) only after this returns.
+//
+// Why this loses no update, is idempotent, and equals a clean replay:
+// - The world is a per-object "last offset wins" fold, so it does not depend on the order or the
+//   repetition of deliveries, and once every event is folded it equals a replay's world. Desired
+//   state is a pure function of it (no history), so equal worlds give equal documents.
+// - Document positions only grow: a compare-and-set succeeds only if nobody wrote or confirmed
+//   since its heads were read, and its world (hence its positions, read with the world) was read
+//   after that. Confirmations bump seq too; otherwise a writer holding an older world could
+//   replace a confirmed document with a stale one after the confirmation.
+// - Crash safety: the pending entry is written in the same atomic step as the fold, and only
+//   deleted once each of its targets holds a document computed from a world that includes the
+//   fold. A crash anywhere leaves the entry for the next batch (or sweep) of any instance; the
+//   redelivered batch's fold is then a no-op, which is why the entry, not the fold's effect, must
+//   carry the fan-out.
+// - Concurrency: the entry's targets come from this instance's W0, which may miss a concurrent
+//   fold (say a ClusterConfig selecting more nodes, folded by another instance whose own
+//   recomputation read the world before this fold). Step 3's window contains every fold that
+//   completed before it; a fold that completed later was followed by its own instance's world
+//   read, which includes this batch. So the union of step 2's and step 3's targets covers every
+//   document this batch can change, and step 5 makes each of them reflect P_b.
+// - Idempotence: a redelivered batch folds nothing new; every target already reflects P_b, so
+//   nothing is computed, written or notified. An unchanged document is never rewritten (digest).
+// Positions are meaningful because each partition is folded in offset order (the Kafka consumer;
+// KafkaSource's ordered delivery for HTTP). Batches of one process never interleave (they share
+// the mirror); concurrent HTTP deliveries are coalesced into the next batch instead.
+
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { BatchHandler, ConsumedEvent, PoisonRecord } from '../../events/bus.ts';
+import type { Logger } from '../../events/log.ts';
+import type { Settings } from '../model/world.ts';
+import { applyChanges } from '../store/apply-changes.ts';
+import { CONDITIONS_TARGET, targetId, type Target } from '../store/desired-store.ts';
+import { clearPending, DEFAULT_CHANGES_MAXLEN, foldChanges, foldEvent, foldIntoWorld, foldPositions, readPending } from '../store/fold.ts';
+import type { PendingEntry } from '../store/fold.ts';
+import type { StoreKeys } from '../store/keys.ts';
+import { covers, maxPositions, type Positions } from '../store/positions.ts';
+import { isRedisUnavailable } from '../store/redis.ts';
+import { WorldMirror } from '../store/world-mirror.ts';
+import { DEFAULT_RETRY, type RetryPolicy } from './backoff.ts';
+import { CoalescingQueue } from './coalesce.ts';
+import { dirtyTargets, NOTHING_DIRTY, type Dirty } from './dirty.ts';
+import { recompute, type HandlerHooks, type Requirement } from './recompute.ts';
+
+export type { HandlerHooks } from './recompute.ts';
+
+export interface FunctionsHandlerOptions {
+  readonly redis: Redis;
+  readonly keys: StoreKeys;
+  readonly log: Logger;
+  readonly settings?: Partial<Settings>;
+  readonly retry?: Partial<RetryPolicy>;
+  /** MAXLEN ~ of the change stream. */
+  readonly changesMaxLen?: number;
+  /** Upper bound of events coalesced into one batch. */
+  readonly maxBatchEvents?: number;
+  readonly hooks?: HandlerHooks;
+  readonly now?: () => Date;
+}
+
+export interface BatchReport {
+  readonly events: number;
+  /** Events of kinds bgpcast does not consume. */
+  readonly ignored: number;
+  /** Folds that changed the world (the rest were redeliveries). */
+  readonly applied: number;
+  /** Objects deleted by sync markers. */
+  readonly swept: number;
+  readonly targets: number;
+  readonly written: number;
+  readonly unchanged: number;
+  readonly covered: number;
+  readonly conflicts: number;
+  readonly pendingCleared: number;
+  readonly ms: number;
+  readonly computeMs: number;
+}
+
+export interface FunctionsHandler extends BatchHandler {
+  /** Folds and recomputes; resolves with what was done (onEvents is this without the report). */
+  process(events: readonly ConsumedEvent[]): Promise<BatchReport>;
+  /** Settles pending recomputations without new events (left by a crashed instance). */
+  sweep(): Promise<BatchReport>;
+  /** Resolves once no batch is queued or running. */
+  idle(): Promise<void>;
+  readonly mirror: WorldMirror;
+}
+
+function targetsOf(entry: PendingEntry): Target[] {
+  const nodes: Target[] = entry.nodes.map((node) => ({ type: 'node', node }));
+  return entry.conditions ? [...nodes, CONDITIONS_TARGET] : nodes;
+}
+
+function targetsOfDirty(dirty: Dirty): Target[] {
+  const nodes: Target[] = [...dirty.nodes].sort().map((node) => ({ type: 'node', node }));
+  return dirty.conditions ? [...nodes, CONDITIONS_TARGET] : nodes;
+}
+
+export function createFunctionsHandler(opts: FunctionsHandlerOptions): FunctionsHandler {
+  const { redis, keys, log } = opts;
+  const now = opts.now ?? (() => new Date());
+  const mirror = new WorldMirror(redis, keys, { settings: opts.settings ?? {}, log });
+  const ctx = {
+    redis,
+    keys,
+    mirror,
+    log,
+    retry: { ...DEFAULT_RETRY, ...opts.retry },
+    hooks: opts.hooks ?? {},
+    now,
+  };
+
+  const processBatch = async (events: readonly ConsumedEvent[]): Promise<BatchReport> => {
+    const t0 = performance.now();
+    const folds = events.map(foldEvent).filter((f) => f !== null);
+    const { end: w0 } = await mirror.sync();
+
+    let own: Positions = {};
+    let window: Dirty = NOTHING_DIRTY;
+    let fold = { applied: 0, swept: 0 };
+    if (folds.length > 0) {
+      const { changes, marker } = foldChanges(folds);
+      const stale = dirtyTargets(w0, applyChanges(w0, changes), changes.map((c) => c.ref), marker);
+      own = foldPositions(folds);
+      const entry: PendingEntry = {
+        nodes: [...stale.nodes].sort(),
+        conditions: stale.conditions,
+        positions: own,
+        at: now().toISOString(),
+      };
+      await ctx.hooks.beforeFold?.();
+      fold = await foldIntoWorld(redis, keys, folds, { id: randomUUID(), entry }, opts.changesMaxLen ?? DEFAULT_CHANGES_MAXLEN);
+      await ctx.hooks.afterFold?.();
+      const sync = await mirror.sync();
+      window = dirtyTargets(sync.start, sync.end, sync.refs, sync.reloaded);
+    }
+
+    const pending = await readPending(redis, keys);
+    const needs = new Map<string, Requirement>();
+    const require = (target: Target, positions: Positions) => {
+      const id = targetId(target);
+      const current = needs.get(id);
+      needs.set(id, { target, need: current ? maxPositions(current.need, positions) : positions });
+    };
+    for (const entry of pending.values()) for (const t of targetsOf(entry)) require(t, entry.positions);
+    for (const t of targetsOfDirty(window)) require(t, own);
+
+    const result = await recompute(ctx, [...needs.values()]);
+
+    const settledIds = [...pending].flatMap(([id, entry]) =>
+      targetsOf(entry).every((t) => {
+        const have = result.settled.get(targetId(t));
+        return have !== undefined && covers(have, entry.positions);
+      })
+        ? [id]
+        : [],
+    );
+    const pendingCleared = await clearPending(redis, keys, settledIds);
+
+    const report: BatchReport = {
+      events: events.length,
+      ignored: events.length - folds.length,
+      applied: fold.applied,
+      swept: fold.swept,
+      targets: needs.size,
+      written: result.written,
+      unchanged: result.unchanged,
+      covered: result.covered,
+      conflicts: result.conflicts,
+      pendingCleared,
+      ms: Math.round(performance.now() - t0),
+      computeMs: Math.round(result.computeMs),
+    };
+    if (report.written > 0 || report.applied > 0) log.info(report, 'batch processed');
+    else log.debug(report, 'batch processed');
+    return report;
+  };
+
+  const queue = new CoalescingQueue<ConsumedEvent, BatchReport>((events) => processBatch(events), opts.maxBatchEvents);
+
+  const process = async (events: readonly ConsumedEvent[]): Promise<BatchReport> => {
+    try {
+      return await queue.push(events);
+    } catch (e) {
+      const first = events[0];
+      const where = first ? { partition: first.partition, offset: first.offset, events: events.length } : { events: 0 };
+      if (isRedisUnavailable(e)) {
+        log.warn({ ...where, err: (e as Error).message }, 'redis unavailable: batch not processed, it will be delivered again');
+      } else {
+        log.error({ ...where, err: e }, 'batch failed: it will be delivered again');
+      }
+      throw e;
+    }
+  };
+
+  return {
+    mirror,
+    process,
+    sweep: () => process([]),
+    idle: () => queue.idle(),
+    async onEvents(events) {
+      await process(events);
+    },
+    onPoison(record: PoisonRecord) {
+      log.warn(
+        { topic: record.topic, partition: record.partition, offset: record.offset, key: record.key, err: record.error.message },
+        'skipped a record that is not a valid event envelope',
+      );
+    },
+  };
+}

@@ -1,0 +1,43 @@
+// The functions as a Kafka consumer group: subscribeEvents (offsets committed only after the
+// handler returned), plus a periodic sweep that settles recomputations a crashed instance left
+// pending even when no new events arrive.
+
+import type { Kafka } from 'kafkajs';
+import type { EventSubscription } from '../../events/bus.ts';
+import { subscribeEvents } from '../../events/kafka/consumer.ts';
+import type { Logger } from '../../events/log.ts';
+import type { FunctionsHandler } from './handler.ts';
+
+export const DEFAULT_GROUP_ID = 'bgpcast-functions';
+export const DEFAULT_SWEEP_MS = 10_000;
+
+export interface FunctionsConsumerOptions {
+  readonly kafka: Kafka;
+  readonly topic: string;
+  readonly groupId?: string;
+  readonly handler: FunctionsHandler;
+  readonly log: Logger;
+  /** 0 disables the sweep. */
+  readonly sweepEveryMs?: number;
+}
+
+export async function runFunctionsConsumer(opts: FunctionsConsumerOptions): Promise<EventSubscription> {
+  const groupId = opts.groupId ?? DEFAULT_GROUP_ID;
+  const subscription = await subscribeEvents(opts.kafka, { groupId, topic: opts.topic, fromBeginning: true }, opts.handler);
+  opts.log.info({ groupId, topic: opts.topic }, 'consuming events');
+  const every = opts.sweepEveryMs ?? DEFAULT_SWEEP_MS;
+  const sweep = () => {
+    opts.handler.sweep().catch(() => undefined); // logged by the handler; retried next time
+  };
+  const timer = every > 0 ? setInterval(sweep, every) : undefined;
+  if (every > 0) sweep();
+  const stopTimer = () => clearInterval(timer);
+  subscription.done.then(stopTimer, stopTimer);
+  return {
+    done: subscription.done,
+    async stop() {
+      stopTimer();
+      await subscription.stop();
+    },
+  };
+}
