@@ -1,0 +1,157 @@
+// `bgpcast desired [NODE]` and `bgpcast conditions`: what the functions wrote to Redis.
+// A node without a desired document has no BGP configuration: {"node": NAME, "instances": []}.
+
+import type { Command } from 'commander';
+import type { Redis } from 'ioredis';
+import type { DesiredNodeState, DesiredPeer, DesiredRoute } from '../../events/desired-state.ts';
+import type { Condition } from '../../functions/conditions/compute-conditions.ts';
+import { listDesiredNodes, readConditions, readDesired } from '../../functions/store/desired-store.ts';
+import { redisPrefixFromEnv, redisUrlFromEnv, storeKeys } from '../../functions/store/keys.ts';
+import { createRedis, redactUrl } from '../../functions/store/redis.ts';
+import { CliError, ExitCode } from '../cli-error.ts';
+
+type Output = { output: string };
+
+function checkOutput(o: string): 'json' | 'text' {
+  if (o !== 'json' && o !== 'text') throw new CliError(`-o: expected text or json, got ${o}`, ExitCode.Usage);
+  return o;
+}
+
+async function withRedis<T>(use: (redis: Redis) => Promise<T>): Promise<T> {
+  const url = redisUrlFromEnv();
+  const redis = createRedis({ url, mode: 'cli' });
+  try {
+    await redis.connect();
+    return await use(redis);
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    throw new CliError(
+      `Redis at ${redactUrl(url)} is not reachable (${(e as Error).message}). ` +
+        'Start the local stack with `bgpcast up`, or set BGPCAST_REDIS_URL.',
+      ExitCode.Unavailable,
+    );
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export function registerDesired(program: Command): void {
+  program
+    .command('desired')
+    .description("print a node's desired BGP state as the functions wrote it (without NODE: list the nodes)")
+    .argument('[node]', 'node name')
+    .option('-o, --output <format>', 'text or json', 'text')
+    .action(async (node: string | undefined, opts: Output) => {
+      const format = checkOutput(opts.output);
+      const keys = storeKeys(redisPrefixFromEnv());
+      await withRedis(async (redis) => {
+        if (node === undefined) {
+          const rows = await Promise.all((await listDesiredNodes(redis, keys)).map(async (n) => ({ n, d: await readDesired(redis, keys, n) })));
+          const list = rows.map(({ n, d }) => ({ node: n, revision: d?.revision ?? 0, updatedAt: d?.updatedAt ?? null, state: parse(n, d?.document) }));
+          if (format === 'json') return print(list.map(({ state: _s, ...rest }) => rest));
+          return printTable(
+            ['Node', 'Revision', 'Instances', 'Peers', 'Routes', 'Updated'],
+            list.map((r) => [r.node, String(r.revision), ...counts(r.state), r.updatedAt ?? '-']),
+          );
+        }
+        const stored = await readDesired(redis, keys, node);
+        const state = parse(node, stored?.document);
+        const doc = stored ? { node, revision: stored.revision, instances: state.instances } : { node, instances: [] };
+        if (format === 'json') return print(doc);
+        process.stdout.write(describeNode(doc, stored?.updatedAt ?? null));
+      });
+    });
+}
+
+export function registerConditions(program: Command): void {
+  program
+    .command('conditions')
+    .description('print the status conditions of the BGP objects (ClusterConfigs, PeerConfigs, invalid objects, nodes)')
+    .option('-o, --output <format>', 'text or json', 'text')
+    .action(async (opts: Output) => {
+      const format = checkOutput(opts.output);
+      const keys = storeKeys(redisPrefixFromEnv());
+      await withRedis(async (redis) => {
+        const stored = await readConditions(redis, keys);
+        const conditions = stored ? (JSON.parse(stored.document) as Condition[]) : [];
+        if (format === 'json') return print(conditions);
+        if (conditions.length === 0) return void process.stdout.write('no conditions\n');
+        printTable(
+          ['Kind', 'Name', 'Type', 'Status', 'Reason', 'Message'],
+          conditions.map((c) => [
+            c.kind,
+            c.namespace ? `${c.namespace}/${c.name}` : c.name,
+            c.type,
+            c.status,
+            c.reason,
+            c.message.trim().replace(/\n/g, '; ') || '-',
+          ]),
+        );
+      });
+    });
+}
+
+function parse(node: string, document: string | undefined): DesiredNodeState {
+  return document === undefined ? { node, instances: [] } : (JSON.parse(document) as DesiredNodeState);
+}
+
+function print(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+function printTable(header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('   ');
+  process.stdout.write([header, ...rows].map(line).join('\n') + '\n');
+}
+
+function counts(state: DesiredNodeState): [string, string, string] {
+  const peers = state.instances.flatMap((i) => i.peers);
+  const routes = peers.reduce((n, p) => n + p.families.reduce((m, f) => m + f.routes.length, 0), 0);
+  return [String(state.instances.length), String(peers.length), String(routes)];
+}
+
+const seconds = (n: number) => `${n}s`;
+
+function describePeer(p: DesiredPeer): string[] {
+  const c = p.config;
+  const auth = c.authSecretRef ? `secret ${c.authSecretRef.namespace}/${c.authSecretRef.name}` : 'none';
+  const gr = c.gracefulRestart.enabled ? `on (restart ${seconds(c.gracefulRestart.restartTimeSeconds)})` : 'off';
+  const lines = [
+    `  Peer ${p.name}: ${p.peerAddress} AS ${p.peerASN === 0 ? 'any' : p.peerASN}, local address ${p.localAddress ?? 'auto'}`,
+    `    port ${c.peerPort}, hold ${seconds(c.holdTimeSeconds)}, keepalive ${seconds(c.keepAliveTimeSeconds)}, ` +
+      `connect retry ${seconds(c.connectRetryTimeSeconds)}, eBGP multihop ${c.ebgpMultihop}, graceful restart ${gr}, auth ${auth}`,
+  ];
+  for (const f of p.families) {
+    lines.push(`    ${f.afi}/${f.safi}: ${f.routes.length} route${f.routes.length === 1 ? '' : 's'}`);
+    lines.push(...routeTable(f.routes).map((l) => `      ${l}`));
+  }
+  return lines;
+}
+
+function routeTable(routes: readonly DesiredRoute[]): string[] {
+  if (routes.length === 0) return [];
+  const rows = routes.map((r) => [
+    r.prefix,
+    r.communities.join(' ') || '-',
+    r.largeCommunities.join(' ') || '-',
+    r.localPreference === null ? '-' : String(r.localPreference),
+    r.origin,
+  ]);
+  const header = ['Prefix', 'Communities', 'Large communities', 'Local pref', 'Origin'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [header, ...rows].map((cells) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('   '));
+}
+
+function describeNode(doc: DesiredNodeState, updatedAt: string | null): string {
+  const head = doc.revision === undefined ? `Node ${doc.node}` : `Node ${doc.node}, revision ${doc.revision}${updatedAt ? ` (updated ${updatedAt})` : ''}`;
+  if (doc.instances.length === 0) return `${head}\nno BGP configuration applies to this node\n`;
+  const lines = [head];
+  for (const i of doc.instances) {
+    const listen = i.localPort === null ? 'connect out only' : `listens on port ${i.localPort}`;
+    lines.push(`Instance ${i.name}: local AS ${i.localASN}, router ID ${i.routerID}, ${listen}`);
+    if (i.peers.length === 0) lines.push('  no peers');
+    for (const p of i.peers) lines.push(...describePeer(p));
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,93 @@
+// `bgpcast functions`: the stateless functions, either as a Kafka consumer group (default) or as
+// an HTTP entry point for CloudEvents (--http, for Knative). Runs until SIGINT / SIGTERM, then
+// lets the batch in hand finish and commit, and exits 0.
+
+import type { Command } from 'commander';
+import { brokersFromEnv, createKafka } from '../../events/kafka/client.ts';
+import { ensureTopic } from '../../events/kafka/admin.ts';
+import { defaultEventPartitions, Topics } from '../../events/topics.ts';
+import { createLogger } from '../../events/log.ts';
+import { redisPrefixFromEnv, redisUrlFromEnv, storeKeys } from '../../functions/store/keys.ts';
+import { createRedis, redactUrl } from '../../functions/store/redis.ts';
+import { createFunctionsHandler } from '../../functions/runner/handler.ts';
+import { DEFAULT_GROUP_ID, runFunctionsConsumer } from '../../functions/runner/kafka-runner.ts';
+import { startHttpEntry } from '../../functions/runner/http-entry.ts';
+import { unreachable } from '../kafka-session.ts';
+import { CliError, ExitCode } from '../cli-error.ts';
+
+interface FunctionsOptions {
+  group: string;
+  http?: string;
+  host: string;
+}
+
+export function registerFunctions(program: Command): void {
+  program
+    .command('functions')
+    .description("fold events into the world view in Redis and write each node's desired state")
+    .option('--group <id>', 'Kafka consumer group', DEFAULT_GROUP_ID)
+    .option('--http <port>', 'serve CloudEvents over HTTP on this port instead of consuming Kafka (0: any free port)')
+    .option('--host <address>', 'address the HTTP entry point listens on', '127.0.0.1')
+    .action((opts: FunctionsOptions) => runFunctions(opts));
+}
+
+function signalled(): Promise<string> {
+  return new Promise((resolve) => {
+    const on = (s: string) => resolve(s);
+    process.once('SIGINT', on).once('SIGTERM', on);
+  });
+}
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) throw new CliError(`--http: not a port number: ${text}`, ExitCode.Usage);
+  return port;
+}
+
+async function runFunctions(opts: FunctionsOptions): Promise<void> {
+  const port = opts.http === undefined ? undefined : parsePort(opts.http);
+  const log = createLogger('functions');
+  const url = redisUrlFromEnv();
+  const redis = createRedis({ url, mode: 'runner', log, name: 'bgpcast-functions' });
+  try {
+    // Fail at start with a clear message; once running, outages are retried.
+    await redis.ping().catch((e: Error) => {
+      throw new CliError(
+        `Redis at ${redactUrl(url)} is not reachable (${e.message}). Start the local stack with \`bgpcast up\`, or set BGPCAST_REDIS_URL.`,
+        ExitCode.Unavailable,
+      );
+    });
+    const keys = storeKeys(redisPrefixFromEnv());
+    const handler = createFunctionsHandler({ redis, keys, log });
+    const stop = signalled();
+    if (port !== undefined) {
+      const entry = await startHttpEntry({ handler, log, host: opts.host, port });
+      const signal = await stop;
+      log.info({ signal }, 'stopping: finishing requests in flight');
+      await entry.close();
+    } else {
+      const kafka = createKafka({ brokers: brokersFromEnv(), clientId: 'bgpcast-functions' }, createLogger('kafka'));
+      const subscription = await ensureTopic(kafka, Topics.events, defaultEventPartitions)
+        .then(() => runFunctionsConsumer({ kafka, topic: Topics.events, groupId: opts.group, handler, log }))
+        .catch((e: unknown) => {
+          throw unreachable(e);
+        });
+      const outcome = await Promise.race([
+        stop.then((signal) => ({ signal })),
+        subscription.done.then(
+          () => ({ signal: 'done' }),
+          (e: Error) => ({ error: e }),
+        ),
+      ]);
+      if ('error' in outcome) {
+        throw new CliError(`the Kafka consumer stopped: ${outcome.error.message}`, ExitCode.Failure);
+      }
+      log.info({ signal: outcome.signal }, 'stopping: committing the batch in hand');
+      await subscription.stop();
+    }
+    await handler.idle();
+    log.info('stopped');
+  } finally {
+    await redis.quit().catch(() => redis.disconnect());
+  }
+}
