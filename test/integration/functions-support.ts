@@ -1,0 +1,158 @@
+// Helpers shared by the functions integration tests (test/integration/functions*.test.ts): a
+// fresh Redis keyspace and topic per test, the seed as consumed events, a log capture, waiting
+// for a consumer group to catch up, and the desired documents as the CLI prints them.
+
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino, type Logger } from 'pino';
+import type { Kafka } from 'kafkajs';
+import type { Redis } from 'ioredis';
+import { prepareManifests } from '../../events/apply.ts';
+import { ensureTopic } from '../../events/kafka/admin.ts';
+import { createKafka } from '../../events/kafka/client.ts';
+import { createLogger } from '../../events/log.ts';
+import type { ObjectEvent } from '../../events/envelope.ts';
+import { storeKeys, type StoreKeys } from '../../functions/store/keys.ts';
+import { createRedis } from '../../functions/store/redis.ts';
+import { listDesiredNodes, readConditions, readDesired } from '../../functions/store/desired-store.ts';
+import { repoRoot, runCli, sharedExamples, type CliResult } from '../support/cli.ts';
+
+export function testKafka(brokers: string): Kafka {
+  return createKafka({ brokers, clientId: 'functions-test' }, createLogger('kafka', 'error'));
+}
+
+export async function freshTopic(kafka: Kafka, partitions = 6): Promise<string> {
+  const topic = `test.functions.${randomUUID()}`;
+  await ensureTopic(kafka, topic, partitions);
+  return topic;
+}
+
+export function freshKeys(): StoreKeys {
+  return storeKeys(`test-${randomUUID().slice(0, 8)}`);
+}
+
+/** Redis clients that afterAll closes. */
+export function redisPool(url: string): { client(): Redis; closeAll(): Promise<void> } {
+  const clients: Redis[] = [];
+  return {
+    client() {
+      const c = createRedis({ url, mode: 'runner' });
+      clients.push(c);
+      return c;
+    },
+    async closeAll() {
+      await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
+    },
+  };
+}
+
+export async function seedEvents(): Promise<ObjectEvent[]> {
+  return (await prepareManifests([join(sharedExamples, 'seed')], 'apply')).events;
+}
+
+/** A pino logger whose JSON lines are kept for assertions. */
+export function captureLog(level = 'info'): { log: Logger; lines(): Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const l of chunk.toString('utf8').split('\n')) if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { log: pino({ level }, sink), lines: () => lines };
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** True once the group has committed every partition up to the end of the topic. */
+export async function caughtUp(kafka: Kafka, groupId: string, topic: string): Promise<boolean> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [ends, committed] = await Promise.all([
+      admin.fetchTopicOffsets(topic),
+      admin.fetchOffsets({ groupId, topics: [topic] }),
+    ]);
+    const done = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+    return ends.every((e) => BigInt(e.high) === 0n || (done.get(e.partition) ?? -1n) >= BigInt(e.high));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** A node's document as `bgpcast desired -o json` shows it, without the revision. */
+export async function effectiveDoc(redis: Redis, keys: StoreKeys, node: string): Promise<string> {
+  const stored = await readDesired(redis, keys, node);
+  return stored?.document ?? JSON.stringify({ node, instances: [] });
+}
+
+/** Every node's document and the conditions: what a clean replay must reproduce. */
+export async function snapshot(redis: Redis, keys: StoreKeys, nodes: readonly string[]): Promise<Record<string, string>> {
+  const all = [...new Set([...nodes, ...(await listDesiredNodes(redis, keys))])].sort();
+  const out: Record<string, string> = {};
+  for (const n of all) out[n] = await effectiveDoc(redis, keys, n);
+  out['(conditions)'] = (await readConditions(redis, keys))?.document ?? '[]';
+  return out;
+}
+
+// Until bin/bgpcast.ts registers `functions`, `desired` and `conditions`, the CLI tests run the
+// same command modules through a stand-in entry with bin/bgpcast.ts's wiring.
+let entry: Promise<string> | undefined;
+export function cliEntry(): Promise<string> {
+  entry ??= (async () => {
+    const help = await runCli(['--help']);
+    const real = join(repoRoot, 'bin/bgpcast.ts');
+    if (/\bfunctions\b/.test(help.stdout) && /\bdesired\b/.test(help.stdout)) return real;
+    const dir = await mkdtemp(join(tmpdir(), 'bgpcast-cli-'));
+    const file = join(dir, 'bgpcast.ts');
+    const commander = import.meta.resolve('commander');
+    await writeFile(
+      file,
+      `import { Command, CommanderError } from '${commander}';
+import { registerFunctions } from '${join(repoRoot, 'bin/commands/functions.ts')}';
+import { registerConditions, registerDesired } from '${join(repoRoot, 'bin/commands/desired.ts')}';
+import { CliError, ExitCode } from '${join(repoRoot, 'bin/cli-error.ts')}';
+const program = new Command('bgpcast').exitOverride();
+registerFunctions(program);
+registerDesired(program);
+registerConditions(program);
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) process.exitCode = e.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+  else if (e instanceof CliError) { process.stderr.write('bgpcast: ' + e.message + '\\n'); process.exitCode = e.exitCode; }
+  else { process.stderr.write('bgpcast: ' + ((e as Error).stack ?? String(e)) + '\\n'); process.exitCode = ExitCode.Failure; }
+}
+`,
+    );
+    return file;
+  })();
+  return entry;
+}
+
+/** Runs bgpcast (or the stand-in) like runCli does. */
+export async function bgpcast(args: string[], env: Record<string, string>): Promise<CliResult> {
+  const { execFile } = await import('node:child_process');
+  const file = await cliEntry();
+  return new Promise((done) => {
+    execFile(process.execPath, [file, ...args], { env: { ...process.env, ...env }, timeout: 60_000, cwd: repoRoot }, (error, stdout, stderr) => {
+      done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
