@@ -97,6 +97,8 @@ describe('BIRD and GoBGP peering on loopback', () => {
     expect(ibgp).toMatchObject({ from: gobgpAddrI, asPath: [64512, 4200000001], localPref: 200, nextHop: '192.0.2.1' });
     expect(v4.filter((r) => r.primary && r.prefix === '203.0.113.0/24')).toHaveLength(1);
     expect(await bird.routeCount('master4', 'gobgp_i')).toBe(1);
+    expect((await bird.routesFor('203.0.113.0/24', 'gobgp_i')).map((r) => r.localPref)).toEqual([200]);
+    expect(await bird.routesFor('203.0.113.0/25')).toEqual([]);
 
     const v6 = await bird.waitFor(async (b) => {
       const r = await b.routes('master6', 'gobgp_e');

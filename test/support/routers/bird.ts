@@ -13,7 +13,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Spawned } from '../../../infra/local/procs.ts';
 import { spawnToFile, stopProcess, tail, waitUntil } from '../../../infra/local/procs.ts';
-import { birdCommand } from './bird-control.ts';
+import { BirdCommandError, birdCommand } from './bird-control.ts';
 import type { BirdOptions } from './bird-config.ts';
 import { renderBirdConfig } from './bird-config.ts';
 import type { BirdProtocol, BirdRoute } from './bird-parse.ts';
@@ -51,6 +51,8 @@ export interface RunningBird {
   protocol(name: string): Promise<BirdProtocol>;
   /** `show route all table T [protocol P]`, parsed. */
   routes(table: BirdTable, protocol?: string): Promise<BirdRoute[]>;
+  /** The paths of one prefix (exact match, `show route PREFIX all`), in master4 or master6 by its family. */
+  routesFor(prefix: string, protocol?: string): Promise<BirdRoute[]>;
   /** `show route table T [protocol P] count`: cheap, for large tables. */
   routeCount(table: BirdTable, protocol?: string): Promise<number>;
   /** Polls `probe` (given this router) until it returns a value; the log tail is in the timeout error. */
@@ -127,6 +129,16 @@ export async function startBird(opts: StartBirdOptions): Promise<RunningBird> {
     },
     async routes(table, protocol) {
       return parseRoutes(await text(`show route all table ${table}${protocol ? ` protocol ${protocol}` : ''}`));
+    },
+    async routesFor(prefix, protocol) {
+      const table = prefix.includes(':') ? 'master6' : 'master4';
+      const cmd = `show route ${prefix} all table ${table}${protocol ? ` protocol ${protocol}` : ''}`;
+      try {
+        return parseRoutes(await text(cmd));
+      } catch (err) {
+        if (err instanceof BirdCommandError && err.code === 8001) return []; // "Network not found"
+        throw err;
+      }
     },
     async routeCount(table, protocol) {
       return parseRouteCount(await text(`show route table ${table}${protocol ? ` protocol ${protocol}` : ''} count`));
