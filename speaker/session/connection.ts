@@ -25,29 +25,10 @@ import type { DownReason, FsmAction, FsmEvent } from './fsm-types.ts';
 import { SessionMachine } from './machine.ts';
 import type { SessionState } from './fsm-types.ts';
 import { receiveFrame } from './receive.ts';
+import type { ConnectionHost } from './connection-host.ts';
 import type { MessageKind } from './session-status.ts';
 
-/** What a connection needs from its session. */
-export interface ConnectionHost {
-  /** Our OPEN, built when it is sent. */
-  localOpen(): OpenMessage;
-  /** For validateUpdate, once the peer's OPEN is known. */
-  updateFacts(peer: OpenMessage): SessionFacts;
-  /** Starts an outgoing TCP connection (the Connect action). */
-  connect(): net.Socket;
-  /** The Listen action. */
-  listen(): void;
-  /** Before BGPOpen is fed to the FSM: false when collision resolution dumped this connection. */
-  openArrived(conn: Connection, open: OpenMessage): boolean;
-  established(conn: Connection): void;
-  down(conn: Connection, reason: DownReason): void;
-  update(conn: Connection, verdict: UpdateVerdict): void;
-  routeRefresh(conn: Connection, message: RouteRefreshMessage): void;
-  /** The FSM reached Idle (any reason). */
-  idle(conn: Connection): void;
-  counted(direction: 'sent' | 'received', kind: MessageKind): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-}
+export type { ConnectionHost } from './connection-host.ts';
 
 /** How long a dropped connection may take to flush (e.g. a NOTIFICATION) before it is destroyed. */
 const FlushMs = 1000;

@@ -12,7 +12,14 @@ import { updateFrames } from '../codec/update-builder.ts';
 import type { RouteChanges } from '../codec/update-plan.ts';
 import { endOfRib } from '../codec/update.ts';
 import type { DesiredRoute } from '../../events/desired-state.ts';
-import type { AdjRibOut } from '../rib/adj-rib-out.ts';
+import type { OpenMessage } from '../codec/types.ts';
+import { familyKey } from '../codec/context.ts';
+import { AdjRibOut } from '../rib/adj-rib-out.ts';
+import type { NextHopResult } from '../rib/next-hop.ts';
+import { extendedNextHopBoth, nextHopFor } from '../rib/next-hop.ts';
+import type { Connection } from './connection.ts';
+import { localOpen } from './local-open.ts';
+import type { PeerSessionConfig } from './session-config.ts';
 import type { MessageKind } from './session-status.ts';
 
 export type Send = (bytes: Uint8Array, kind: MessageKind) => void;
@@ -66,4 +73,42 @@ export class RouteSender {
   #frames(changes: RouteChanges): void {
     for (const frame of updateFrames(changes, this.#ctx)) this.#send(frame, 'update');
   }
+}
+
+/** Our OPEN for the peer; RFC 8950 extended next hop offered for the family of the other AFI. */
+export function openFor(c: PeerSessionConfig, restarting: boolean): OpenMessage {
+  const ipv6Session = c.peerAddress.includes(':');
+  const wants = (afi: number) => c.families.some((f) => f.afi === afi && f.safi === 1);
+  const extendedNextHop = [
+    ...(ipv6Session && wants(1) ? [{ afi: 1, safi: 1, nextHopAfi: 2 }] : []),
+    ...(!ipv6Session && wants(2) ? [{ afi: 2, safi: 1, nextHopAfi: 1 }] : []),
+  ];
+  return localOpen({
+    localAsn: c.localAsn,
+    routerId: c.routerId,
+    holdTimeS: c.holdTimeS,
+    families: c.families,
+    extendedNextHop,
+    gracefulRestart: {
+      enabled: c.gracefulRestart.enabled,
+      restartTimeS: c.gracefulRestart.restartTimeS,
+      restarting,
+      forwardingPreserved: c.forwardingPreserved ?? true,
+    },
+  });
+}
+
+/** The Adj-RIB-Out and its sender for a connection that just reached Established. */
+export function senderFor(conn: Connection, c: PeerSessionConfig, ctx: Negotiated, peer: OpenMessage, localAddress: string): RouteSender {
+  const ours = conn.sentOpen?.capabilities.flatMap((x) => (x.name === 'extended-next-hop' ? x.entries : [])) ?? [];
+  const theirs = peer.capabilities.flatMap((x) => (x.name === 'extended-next-hop' ? x.entries : []));
+  const enh = extendedNextHopBoth(ours, theirs);
+  const nextHops = new Map<FamilyKey, NextHopResult>();
+  for (const f of ctx.families) {
+    if (f.safi !== 1 || (f.afi !== 1 && f.afi !== 2)) continue;
+    nextHops.set(familyKey(f.afi, f.safi), nextHopFor(f.afi, { localAddress, config: c.nextHop, extendedNextHop: enh }));
+  }
+  const internal = peer.asn === c.localAsn;
+  const rib = new AdjRibOut({ localAsn: c.localAsn, internal, twoOctetPeer: !ctx.fourOctetAs, nextHops });
+  return new RouteSender(rib, ctx, (bytes, kind) => conn.send(bytes, kind));
 }

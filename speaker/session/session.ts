@@ -24,9 +24,7 @@ import type { SessionFacts, UpdateVerdict } from '../codec/validate-update.ts';
 import type { DesiredRoute } from '../../events/desired-state.ts';
 import type { Logger } from '../../events/log.ts';
 import { AdjRibIn } from '../rib/adj-rib-in.ts';
-import { AdjRibOut } from '../rib/adj-rib-out.ts';
-import type { NextHopResult } from '../rib/next-hop.ts';
-import { extendedNextHopBoth, nextHopFor } from '../rib/next-hop.ts';
+import type { AdjRibOut } from '../rib/adj-rib-out.ts';
 import { connectTcp } from '../transport/connect.ts';
 import type { BgpListener } from '../transport/listener.ts';
 import { ttlSettings } from '../transport/socket-policy.ts';
@@ -37,10 +35,10 @@ import type { ConnectionHost } from './connection.ts';
 import { Connection } from './connection.ts';
 import { createSession } from './fsm.ts';
 import type { DownReason, FsmConfig, FsmEvent } from './fsm-types.ts';
-import { localOpen } from './local-open.ts';
 import { configuredInternal } from './session-config.ts';
 import type { PeerSessionConfig } from './session-config.ts';
-import { RouteSender } from './session-routes.ts';
+import type { RouteSender } from './session-routes.ts';
+import { openFor, senderFor } from './session-routes.ts';
 import { sessionStatus } from './session-report.ts';
 import type { MessageKind, SessionStatus } from './session-status.ts';
 import { zeroCounts } from './session-status.ts';
@@ -245,26 +243,7 @@ export class Session {
   }
 
   #localOpen(): OpenMessage {
-    const c = this.config;
-    const ipv6Session = c.peerAddress.includes(':');
-    const wants = (afi: number) => c.families.some((f) => f.afi === afi && f.safi === 1);
-    const extendedNextHop = [
-      ...(ipv6Session && wants(1) ? [{ afi: 1, safi: 1, nextHopAfi: 2 }] : []),
-      ...(!ipv6Session && wants(2) ? [{ afi: 2, safi: 1, nextHopAfi: 1 }] : []),
-    ];
-    return localOpen({
-      localAsn: c.localAsn,
-      routerId: c.routerId,
-      holdTimeS: c.holdTimeS,
-      families: c.families,
-      extendedNextHop,
-      gracefulRestart: {
-        enabled: c.gracefulRestart.enabled,
-        restartTimeS: c.gracefulRestart.restartTimeS,
-        restarting: this.#restarting,
-        forwardingPreserved: c.forwardingPreserved ?? true,
-      },
-    });
+    return openFor(this.config, this.#restarting);
   }
 
   #updateFacts(peer: OpenMessage): SessionFacts {
@@ -305,25 +284,14 @@ export class Session {
     this.establishedWall = new Date();
     this.establishedCount += 1;
     this.#ribIn.clear();
-    const ours = conn.sentOpen?.capabilities.flatMap((c) => (c.name === 'extended-next-hop' ? c.entries : [])) ?? [];
-    const theirs = peer.capabilities.flatMap((c) => (c.name === 'extended-next-hop' ? c.entries : []));
-    const enh = extendedNextHopBoth(ours, theirs);
-    const nextHops = new Map<FamilyKey, NextHopResult>();
-    for (const f of ctx.families) {
-      if (f.safi !== 1 || (f.afi !== 1 && f.afi !== 2)) continue;
-      const localAddress = socket.localAddress ?? this.config.localAddress ?? '0.0.0.0';
-      nextHops.set(familyKey(f.afi, f.safi), nextHopFor(f.afi, { localAddress, config: this.config.nextHop, extendedNextHop: enh }));
-    }
-    const internal = peer.asn === this.config.localAsn;
-    const rib = new AdjRibOut({ localAsn: this.config.localAsn, internal, twoOctetPeer: !ctx.fourOctetAs, nextHops });
-    this.#sender = new RouteSender(rib, ctx, (bytes, kind) => conn.send(bytes, kind));
+    this.#sender = senderFor(conn, this.config, ctx, peer, socket.localAddress ?? this.config.localAddress ?? '0.0.0.0');
     this.#sender.initial(this.#desired, this.#gracefulShutdown);
     this.log.info(
       { holdTime: ctx.holdTime, families: ctx.families.map((f) => familyKey(f.afi, f.safi)), peerAs: peer.asn },
       'session established',
     );
-    for (const f of nextHops.keys()) {
-      const why = rib.unsent(f);
+    for (const f of this.#sender.rib.families()) {
+      const why = this.#sender.rib.unsent(f);
       if (why) this.log.warn({ family: f }, `routes not sent: ${why}`);
     }
   }
