@@ -1,6 +1,6 @@
 // The router harness (test/support/routers) against the real daemons: BIRD and GoBGP peering with
 // each other on loopback (eBGP and iBGP), the raw peer against BIRD, and network namespaces.
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../infra/local/procs.ts';
 import type { RunningBird, StartBirdOptions } from '../support/routers/bird.ts';
@@ -8,6 +8,8 @@ import { startBird } from '../support/routers/bird.ts';
 import { loopbackBlock, run } from '../support/routers/common.ts';
 import type { RunningGobgp } from '../support/routers/gobgp.ts';
 import { startGobgp } from '../support/routers/gobgp.ts';
+import type { MrtRoute } from '../support/routers/mrt.ts';
+import { writeTableDump } from '../support/routers/mrt.ts';
 import type { NetnsTopology } from '../support/routers/netns.ts';
 import { createTopology, runNodeInNetns, spawnInNetns } from '../support/routers/netns.ts';
 import { parseRouteCount, parseRoutes } from '../support/routers/bird-parse.ts';
@@ -105,6 +107,22 @@ describe('BIRD and GoBGP peering on loopback', () => {
       return r.length > 0 ? r : undefined;
     }, { timeoutMs: 10_000, what: 'IPv6 route at BIRD' });
     expect(v6[0]).toMatchObject({ prefix: '2001:db8:200::/48', nextHop: '2001:db8::1', communities: ['65002:9'], asPath: [65002] });
+  });
+
+  it('bulk-loads GoBGP from an MRT file that BIRD then holds whole', async () => {
+    const routes: MrtRoute[] = [
+      ...Array.from({ length: 1000 }, (_, i) => ({ prefix: `10.200.${i >> 8}.${i & 255}/32`, nextHop: '192.0.2.1', communities: ['65002:42'] })),
+      ...Array.from({ length: 100 }, (_, i) => ({ prefix: `2001:db8:300::${(i + 1).toString(16)}/128`, nextHop: '2001:db8::1', asPath: [64600] })),
+    ];
+    const file = join(gobgp.dir, 'harness.mrt');
+    writeTableDump(file, routes, { bgpId: '10.255.0.3', address: gobgpAddr, asn: 65002 });
+    const [v4, v6] = [await gobgp.ribCount('ipv4'), await gobgp.ribCount('ipv6')];
+    await gobgp.injectMrt(file, { ipv4: v4 + 1000, ipv6: v6 + 100 }, 30_000);
+    await bird.waitFor(async (b) => (await b.routeCount('master4', 'gobgp_e')) >= 1001 && (await b.routeCount('master6', 'gobgp_e')) >= 101, {
+      timeoutMs: 20_000, what: 'MRT routes at BIRD',
+    });
+    expect((await bird.routesFor('10.200.3.231/32', 'gobgp_e'))[0]).toMatchObject({ communities: ['65002:42'], asPath: [65002] });
+    expect((await bird.routesFor('2001:db8:300::64/128', 'gobgp_e'))[0]).toMatchObject({ nextHop: '2001:db8::1', asPath: [65002, 64600] });
   });
 
   it('reconfigures BIRD without resetting the session, and restarts it', async () => {
