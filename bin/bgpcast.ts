@@ -4,6 +4,7 @@
 
 import { Command, CommanderError } from 'commander';
 import { registerApply } from './commands/apply.ts';
+import { registerDecode } from './commands/decode.ts';
 import { registerEvents } from './commands/events.ts';
 import { registerUp } from './commands/up.ts';
 import { CliError, ExitCode } from './cli-error.ts';
@@ -15,6 +16,7 @@ const program = new Command('bgpcast')
   .exitOverride();
 
 registerApply(program);
+registerDecode(program);
 registerEvents(program);
 registerUp(program);
 

@@ -40,7 +40,8 @@ export function registerDecode(program: Command): void {
       if (result.lines.length === 0) throw new CliError('the input holds no BGP message', ExitCode.InvalidInput);
       process.stdout.write(`${result.lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
       if (result.errors > 0) {
-        throw new CliError(`${result.errors} of ${result.lines.length} messages malformed`, ExitCode.InvalidInput);
+        // Issue 3 fixes this status: malformed BGP input exits 1 (unreadable input exits 3).
+        throw new CliError(`${result.errors} of ${result.lines.length} messages malformed`, ExitCode.Failure);
       }
     });
 }
