@@ -1,0 +1,140 @@
+// The Redis edge on its own: the fold script (idempotence, tombstones, sync markers), and the
+// world mirror (incremental sync, reload when the change stream was trimmed or wiped).
+
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import type { ConsumedEvent } from '../../events/bus.ts';
+import { EnvelopeSchemaVersion, objectEnvelope, type EventEnvelope, type KubeObject } from '../../events/envelope.ts';
+import { worldFromObjects } from '../../functions/model/world.ts';
+import { createFunctionsHandler } from '../../functions/runner/handler.ts';
+import { foldEvent, foldIntoWorld } from '../../functions/store/fold.ts';
+import { WorldMirror } from '../../functions/store/world-mirror.ts';
+import { advertisement, advertisingPeerConfig, node, simpleCluster } from '../unit/functions/builders.ts';
+import { captureLog, effectiveDoc, freshKeys, redisPool } from './functions-support.ts';
+
+const pool = redisPool(inject('redisUrl'));
+afterAll(() => pool.closeAll());
+
+const at = (envelope: EventEnvelope, partition: number, offset: number): ConsumedEvent => ({
+  topic: 't',
+  partition,
+  offset: String(offset),
+  key: null,
+  envelope,
+});
+const added = (o: Record<string, unknown>, source = 'test') => objectEnvelope('added', o as KubeObject, source);
+const deleted = (o: Record<string, unknown>, source = 'test') => objectEnvelope('deleted', o as KubeObject, source);
+const marker = (syncId: string, source = 'watch:a'): EventEnvelope => ({
+  schema: EnvelopeSchemaVersion,
+  id: syncId,
+  type: 'synced',
+  apiVersion: 'v1',
+  kind: 'Node',
+  source,
+  observedAt: new Date().toISOString(),
+  syncId,
+});
+
+async function fold(keys: ReturnType<typeof freshKeys>, ...events: ConsumedEvent[]) {
+  return foldIntoWorld(pool.client(), keys, events.map((e) => foldEvent(e)!), null);
+}
+
+describe('the fold script', () => {
+  it('is idempotent: the same event again changes nothing and adds no change entry', async () => {
+    const keys = freshKeys();
+    const redis = pool.client();
+    const e = at(added(node('w1', { a: '1' })), 0, 5);
+    expect(await fold(keys, e)).toEqual({ applied: 1, swept: 0 });
+    expect(await fold(keys, e)).toEqual({ applied: 0, swept: 0 });
+    expect(await redis.xlen(keys.changes)).toBe(1);
+    expect(await redis.hget(keys.objectPositions, 'Node/w1')).toBe('0:5');
+    expect(await redis.hgetall(keys.positions)).toEqual({ '0': '5' });
+  });
+
+  it('keeps a tombstone: an older add delivered after the delete does not bring the object back', async () => {
+    const keys = freshKeys();
+    const redis = pool.client();
+    await fold(keys, at(added(node('w1')), 2, 5), at(deleted(node('w1')), 2, 7));
+    expect(await redis.hexists(keys.objects, 'Node/w1')).toBe(0);
+    expect(await fold(keys, at(added(node('w1')), 2, 5))).toEqual({ applied: 0, swept: 0 });
+    expect(await redis.hexists(keys.objects, 'Node/w1')).toBe(0);
+    expect(await fold(keys, at(added(node('w1')), 2, 9))).toEqual({ applied: 1, swept: 0 });
+    expect(await redis.hexists(keys.objects, 'Node/w1')).toBe(1);
+    // Offsets compare as 64-bit numbers, not as text or doubles.
+    await fold(keys, at(added(node('w2')), 1, 9), at(added(node('w2', { v: '2' })), 1, 10));
+    expect(JSON.parse((await redis.hget(keys.objects, 'Node/w2'))!)).toMatchObject({ metadata: { labels: { v: '2' } } });
+    expect(await redis.hgetall(keys.positions)).toEqual({ '1': '10', '2': '9' });
+  });
+
+  it('a sync marker deletes what its source did not list since the previous marker, in its partition only', async () => {
+    const keys = freshKeys();
+    const redis = pool.client();
+    await fold(
+      keys,
+      at(added(node('n1'), 'watch:a'), 0, 1),
+      at(added(node('n2'), 'watch:a'), 0, 2),
+      at(added(node('other'), 'file:/x.yaml'), 0, 3),
+      at(added(node('elsewhere'), 'watch:a'), 1, 1),
+      at(marker('sync-1'), 0, 4),
+    );
+    expect(await redis.hlen(keys.objects)).toBe(4); // the first marker only records
+    // The next listing has n1 only.
+    expect(await fold(keys, at(added(node('n1'), 'watch:a'), 0, 5), at(marker('sync-2'), 0, 6))).toEqual({ applied: 2, swept: 1 });
+    expect((await redis.hkeys(keys.objects)).sort()).toEqual(['Node/elsewhere', 'Node/n1', 'Node/other']);
+    expect(await redis.hget(keys.objectPositions, 'Node/n2')).toBe('0:6');
+    expect(await redis.hget(keys.syncMarkers, 'watch:a|Node|0')).toBe('6 sync-2');
+    // Delivered again, the marker and n2's old add change nothing.
+    expect(await fold(keys, at(marker('sync-2'), 0, 6), at(added(node('n2'), 'watch:a'), 0, 2))).toEqual({ applied: 0, swept: 0 });
+    expect(await redis.hexists(keys.objects, 'Node/n2')).toBe(0);
+  });
+
+  it('through the handler, a node swept by a marker loses its desired state', async () => {
+    const keys = freshKeys();
+    const redis = pool.client();
+    const handler = createFunctionsHandler({ redis: pool.client(), keys, log: captureLog().log });
+    const labelled = (n: string, i: number) => node(n, { bgp: 'true' }, { ips: [`172.16.0.${i}`], podCIDRs: [`10.${i}.0.0/24`] });
+    await handler.process([
+      at(added(simpleCluster('c', { nodeSelector: { matchLabels: { bgp: 'true' } } })), 1, 0),
+      at(added(advertisingPeerConfig('peer-config', 'bgp', ['ipv4'])), 2, 0),
+      at(added(advertisement('a', [{ advertisementType: 'PodCIDR' }])), 3, 0),
+      at(added(labelled('n1', 1), 'watch:a'), 0, 0),
+      at(added(labelled('n2', 2), 'watch:a'), 0, 1),
+      at(marker('sync-1'), 0, 2),
+    ]);
+    expect(await effectiveDoc(redis, keys, 'n2')).toContain('10.2.0.0/24');
+    const report = await handler.process([at(added(labelled('n1', 1), 'watch:a'), 0, 3), at(marker('sync-2'), 0, 4)]);
+    expect(report).toMatchObject({ swept: 1 });
+    expect(JSON.parse(await effectiveDoc(redis, keys, 'n2'))).toEqual({ node: 'n2', instances: [] });
+    expect(await effectiveDoc(redis, keys, 'n1')).toContain('10.1.0.0/24');
+  });
+});
+
+describe('the world mirror', () => {
+  it('follows the change stream, and reloads when the stream was trimmed past it or wiped', async () => {
+    const keys = freshKeys();
+    const redis = pool.client();
+    const { log, lines } = captureLog('warn');
+    const mirror = new WorldMirror(pool.client(), keys, { log });
+    expect((await mirror.sync()).reloaded).toBe(true);
+
+    await fold(keys, at(added(node('a')), 0, 0));
+    const step = await mirror.sync();
+    expect(step).toMatchObject({ reloaded: false, refs: [{ kind: 'Node', name: 'a' }] });
+    expect([...mirror.world.nodes.keys()]).toEqual(['a']);
+
+    // 600 more changes with MAXLEN ~ 10: the entry after the mirror's cursor is gone.
+    const many = Array.from({ length: 600 }, (_, i) => foldEvent(at(added(node(`n${i % 50}`, { i: String(i) })), 0, i + 1))!);
+    await foldIntoWorld(redis, keys, many, null, 10);
+    expect(await redis.xlen(keys.changes)).toBeLessThan(600);
+    const reloaded = await mirror.sync();
+    expect(reloaded.reloaded).toBe(true);
+    const stored = Object.values(await redis.hgetall(keys.objects)).map((v) => JSON.parse(v) as unknown);
+    expect(mirror.world).toEqual(worldFromObjects(stored));
+    expect(lines().some((l) => /trimmed past the mirror/.test(String(l['msg'])))).toBe(true);
+
+    // The keyspace deleted under it: reload into an empty world.
+    await redis.del(keys.objects, keys.objectPositions, keys.objectSources, keys.positions, keys.changes);
+    expect((await mirror.sync()).reloaded).toBe(true);
+    expect(mirror.world.nodes.size).toBe(0);
+    expect(lines().some((l) => /change stream is gone/.test(String(l['msg'])))).toBe(true);
+  });
+});
