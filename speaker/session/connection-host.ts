@@ -26,7 +26,8 @@ export interface ConnectionHost {
   routeRefresh(conn: Connection, message: RouteRefreshMessage): void;
   /** The FSM reached Idle (any reason). */
   idle(conn: Connection): void;
-  counted(direction: 'sent' | 'received', kind: MessageKind): void;
+  /** One message sent or received, of `octets` octets. */
+  counted(direction: 'sent' | 'received', kind: MessageKind, octets: number): void;
   warn(message: string, fields?: Record<string, unknown>): void;
 }
 

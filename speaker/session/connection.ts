@@ -9,7 +9,7 @@
 import type net from 'node:net';
 import type { CodecContext } from '../codec/context.ts';
 import { defaultContext } from '../codec/context.ts';
-import { BgpError } from '../codec/errors.ts';
+import { BgpError, CeaseSubcode } from '../codec/errors.ts';
 import { Framer } from '../codec/framer.ts';
 import { encodeKeepalive } from '../codec/keepalive.ts';
 import type { Negotiated } from '../codec/negotiate.ts';
@@ -106,7 +106,7 @@ export class Connection {
   send(bytes: Uint8Array, kind: MessageKind): void {
     if (!this.#socket || this.#socket.destroyed) return;
     this.#socket.write(bytes);
-    this.#host.counted('sent', kind);
+    this.#host.counted('sent', kind, bytes.length);
   }
 
   /** Stops everything without telling the peer (process exit, or a loser no longer needed). */
@@ -145,7 +145,7 @@ export class Connection {
     try {
       for (let next = this.#queue.shift(); next; next = this.#queue.shift()) {
         const before: string = this.machine.state.name;
-        this.#execute(next());
+        this.#guard(() => this.#execute(next()));
         const after: string = this.machine.state.name;
         if (before !== 'Idle' && after === 'Idle') this.#host.idle(this);
         if (this.#disposed) break;
@@ -154,6 +154,22 @@ export class Connection {
       this.#running = false;
     }
     this.#schedule();
+  }
+
+  /**
+   * A bug in what an action does (never malformed input: that arrives as typed BgpErrors) must not
+   * take the whole speaker down from a socket or timer callback: it is logged, and the connection
+   * is reset with a Cease so that the session starts clean.
+   */
+  #guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.#host.warn('internal error, resetting the connection', { err: (e as Error).stack ?? String(e) });
+      if (this.machine.state.name !== 'Idle') {
+        this.#enqueue(() => this.machine.dispatch({ type: 'AutomaticStop', subcode: CeaseSubcode.OutOfResources }));
+      }
+    }
   }
 
   #schedule(): void {
@@ -295,8 +311,10 @@ export class Connection {
         if (this.#socket !== socket) return; // dropped while handling it
       }
     } catch (e) {
-      if (!(e instanceof BgpError)) throw e;
-      this.dispatch(decodeErrorEvent(e));
+      if (e instanceof BgpError) this.dispatch(decodeErrorEvent(e));
+      else this.#guard(() => {
+        throw e;
+      });
     }
   }
 
@@ -304,7 +322,7 @@ export class Connection {
     const peer = this.machine.state.peerOpen;
     const facts = peer ? this.#host.updateFacts(peer) : { isIbgp: false };
     const r = receiveFrame(frame, this.context, facts);
-    if (r.message) this.#host.counted('received', r.message.type);
+    if (r.message) this.#host.counted('received', r.message.type, frame.length);
     if (r.event.type === 'BGPOpen') {
       const open = r.event.open;
       if (!this.#host.openArrived(this, open)) return;

@@ -53,6 +53,7 @@ export function sessionStatus(session: Session, conn: Connection, now: number): 
         : null,
     capabilities: { sent: names(conn.sentOpen?.capabilities), received: names(peer?.capabilities) },
     messages: { sent: { ...session.counts.sent }, received: { ...session.counts.received } },
+    octets: { ...session.octets },
     prefixes: { sent, received: session.adjRibIn.counts() },
     unsent,
     lastError: state.lastError,

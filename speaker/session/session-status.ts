@@ -45,6 +45,8 @@ export interface SessionStatus {
   readonly negotiated: NegotiatedStatus | null;
   readonly capabilities: { readonly sent: string[]; readonly received: string[] };
   readonly messages: { readonly sent: MessageCounts; readonly received: MessageCounts };
+  /** Octets of the messages counted above, headers included. */
+  readonly octets: { readonly sent: number; readonly received: number };
   readonly prefixes: { readonly sent: Record<FamilyKey, number>; readonly received: Record<FamilyKey, number> };
   /** Families negotiated but not sent, with the reason (e.g. no usable next hop). */
   readonly unsent: Record<FamilyKey, string>;

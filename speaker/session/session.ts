@@ -24,6 +24,7 @@ import type { SessionFacts, UpdateVerdict } from '../codec/validate-update.ts';
 import type { DesiredRoute } from '../../events/desired-state.ts';
 import type { Logger } from '../../events/log.ts';
 import { AdjRibIn } from '../rib/adj-rib-in.ts';
+import { checkRoutes } from '../rib/route-check.ts';
 import type { AdjRibOut } from '../rib/adj-rib-out.ts';
 import { connectTcp } from '../transport/connect.ts';
 import type { BgpListener } from '../transport/listener.ts';
@@ -68,6 +69,7 @@ export class Session {
   #started = false;
   #stopped = false;
   readonly counts = { sent: zeroCounts(), received: zeroCounts() };
+  readonly octets = { sent: 0, received: 0 };
   establishedWall: Date | null = null;
   establishedCount = 0;
 
@@ -109,8 +111,10 @@ export class Session {
 
   /** Replaces the routes of a family (AFI/SAFI key, e.g. "1/1"); changes go out at once. */
   setRoutes(family: FamilyKey, routes: readonly DesiredRoute[]): void {
-    this.#desired.set(family, routes);
-    this.#sender?.set(family, routes);
+    const { valid, rejected } = checkRoutes(family, routes);
+    if (rejected.length > 0) this.log.warn({ family, rejected: rejected.slice(0, 20), count: rejected.length }, 'routes left out');
+    this.#desired.set(family, valid);
+    this.#sender?.set(family, valid);
   }
 
   routes(family: FamilyKey): readonly DesiredRoute[] {
@@ -235,8 +239,9 @@ export class Session {
       update: (conn, verdict) => this.#update(conn, verdict),
       routeRefresh: (conn, m) => this.#routeRefresh(conn, m),
       idle: (conn) => this.#idle(conn),
-      counted: (direction: 'sent' | 'received', kind: MessageKind) => {
+      counted: (direction: 'sent' | 'received', kind: MessageKind, octets: number) => {
         this.counts[direction][kind] += 1;
+        this.octets[direction] += octets;
       },
       warn: (m, fields) => this.log.warn(fields ?? {}, m),
     };
