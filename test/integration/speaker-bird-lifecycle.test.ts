@@ -117,6 +117,8 @@ describe('BIRD lifecycle', () => {
       running.push(again);
       await again.setPeers([peer(spec)]);
       await waitSession(again, 'router', established, 15_000);
+      const seen = (await bird.protocol('speaker')).neighborCapabilities['Graceful restart'] ?? [];
+      expect(seen.join('\n')).toMatch(/Restart recovery/i); // our R-bit (RFC 4724 §3)
       await bird.waitFor(async (b) => !(await b.protocol('speaker')).gracefulRestartActive, { timeoutMs: 10_000, what: 'graceful restart over' });
       expect(await bird.routeCount('master4', 'speaker')).toBe(routes.length);
     } finally {
