@@ -57,7 +57,8 @@ export interface RecomputeResult {
   computeMs: number;
 }
 
-const YIELD_EVERY_MS = 20;
+/** Targets computed and written per pipeline. */
+const WRITE_CHUNK = 32;
 const LOG_EACH_WRITE_UP_TO = 50;
 
 export function computeTarget(world: WorldView, target: Target): StoredDocument {
@@ -94,47 +95,46 @@ export async function recompute(ctx: RecomputeContext, requirements: readonly Re
     const { end: world, positions } = await ctx.mirror.sync();
     const positionsText = positionsJson(positions);
     const updatedAt = ctx.now().toISOString();
-    const writes: CasWrite[] = [];
-    const t0 = performance.now();
-    let lastYield = t0;
-    for (const { req, seq, digest } of uncovered) {
-      const doc = computeTarget(world, req.target);
-      const same = doc.digest === digest || (digest === null && doc.empty);
-      writes.push({
-        target: req.target,
-        seq,
-        mode: same ? 'confirm' : 'write',
-        positions: positionsText,
-        digest: doc.digest,
-        document: same ? '' : doc.text,
-        updatedAt,
-      });
-      if (performance.now() - lastYield > YIELD_EVERY_MS) {
-        await yieldToLoop();
-        lastYield = performance.now();
-      }
-    }
-    result.computeMs += performance.now() - t0;
-    await ctx.hooks.beforeWrite?.(writes.map((w) => w.target));
-
-    const outcomes = await compareAndSet(ctx.redis, ctx.keys, writes);
     const next: Requirement[] = [];
     const written: { target: Target; revision: number }[] = [];
-    outcomes.forEach((outcome, i) => {
-      const req = uncovered[i]!.req;
-      if (outcome.status === 'conflict') {
-        next.push(req);
-        result.conflicts++;
-        return;
+    // In chunks: bounded memory (a document can be hundreds of KB), and early writes go out early.
+    for (let i = 0; i < uncovered.length; i += WRITE_CHUNK) {
+      const chunk = uncovered.slice(i, i + WRITE_CHUNK);
+      const t0 = performance.now();
+      const writes: CasWrite[] = [];
+      for (const { req, seq, digest } of chunk) {
+        const doc = computeTarget(world, req.target);
+        const same = doc.digest === digest || (digest === null && doc.empty);
+        writes.push({
+          target: req.target,
+          seq,
+          mode: same ? 'confirm' : 'write',
+          positions: positionsText,
+          digest: doc.digest,
+          document: same ? '' : doc.text,
+          updatedAt,
+        });
       }
-      result.settled.set(targetId(req.target), positions);
-      if (outcome.status === 'written') {
-        result.written++;
-        written.push({ target: req.target, revision: outcome.revision });
-      } else {
-        result.unchanged++;
-      }
-    });
+      result.computeMs += performance.now() - t0;
+      await ctx.hooks.beforeWrite?.(writes.map((w) => w.target));
+      const outcomes = await compareAndSet(ctx.redis, ctx.keys, writes);
+      outcomes.forEach((outcome, j) => {
+        const req = chunk[j]!.req;
+        if (outcome.status === 'conflict') {
+          next.push(req);
+          result.conflicts++;
+          return;
+        }
+        result.settled.set(targetId(req.target), positions);
+        if (outcome.status === 'written') {
+          result.written++;
+          written.push({ target: req.target, revision: outcome.revision });
+        } else {
+          result.unchanged++;
+        }
+      });
+      await yieldToLoop();
+    }
     for (const { target, revision } of written) {
       const fields = target.type === 'node' ? { node: target.node, revision } : { conditions: true, revision };
       if (written.length <= LOG_EACH_WRITE_UP_TO) ctx.log.info({ ...fields, positions }, 'desired state written');
