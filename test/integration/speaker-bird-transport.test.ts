@@ -2,12 +2,11 @@
 // BIRD's GTSM (`ttl security on`) measures it — plain eBGP (TTL 1), multihop N and GTSM (255) —,
 // BIRD connecting to our listening port, and both sides connecting at once (RFC 4271 §6.8).
 import { afterEach, describe, expect, it } from 'vitest';
-import type { BirdBgpOptions } from '../support/routers/bird.ts';
+import type { BirdBgpOptions, RunningBird } from '../support/routers/bird.ts';
 import { startBird } from '../support/routers/bird.ts';
 import { loopbackBlock } from '../support/routers/common.ts';
 import type { PeerSpec } from '../support/speaker.ts';
 import { established, peer, route, startSpeaker, waitSession } from '../support/speaker.ts';
-import type { Speaker } from '../../speaker/speaker.ts';
 
 const running: { stop(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -43,11 +42,15 @@ async function setup(birdOpts: Partial<BirdBgpOptions>, ours: Partial<PeerSpec>,
   return { bird, speaker };
 }
 
-/** True when the session stays down for `ms` (for the cases that must not connect). */
-async function staysDown(speaker: Speaker, ms: number): Promise<boolean> {
+/**
+ * True when BIRD never has the session Established for `ms`. BIRD is the judge: it sets the GTSM
+ * minimum TTL on a connection only once accepted, so our OPEN may slip in first and our side may
+ * see BIRD's KEEPALIVE, while everything we send later is dropped and BIRD never gets there.
+ */
+async function staysDown(bird: RunningBird, ms: number): Promise<boolean> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
-    if (speaker.session('router')?.status().state === 'Established') return false;
+    if ((await bird.protocol('speaker')).bgpState === 'Established') return false;
     await new Promise((r) => setTimeout(r, 100));
   }
   return true;
@@ -62,8 +65,8 @@ describe('TCP MD5 (RFC 2385) with BIRD', () => {
 
   it('a wrong password: the handshake never completes', async () => {
     const { bird, speaker } = await setup({ password: 'open sesame' }, { password: 'wrong' });
-    expect(await staysDown(speaker, 4000)).toBe(true);
-    expect((await bird.protocol('speaker')).bgpState).not.toBe('Established');
+    expect(await staysDown(bird, 4000)).toBe(true);
+    expect(speaker.session('router')!.status().state).not.toBe('Established');
   });
 });
 
@@ -71,20 +74,22 @@ describe('TTL', () => {
   // BIRD with `ttl security on` and `multihop N` drops what arrives with a TTL below 256 − N
   // (`multihop 1`: a directly connected peer, 255; BIRD refuses `direct` toward 127/8).
   it('plain eBGP sends TTL 1: refused by a router that expects GTSM', async () => {
-    const { speaker } = await setup({ ttlSecurity: true, multihop: 1 }, { multihop: 1 });
-    expect(await staysDown(speaker, 4000)).toBe(true);
+    const { bird } = await setup({ ttlSecurity: true, multihop: 1 }, { multihop: 1 });
+    expect(await staysDown(bird, 4000)).toBe(true);
   });
 
   it('GTSM sends 255: accepted by a GTSM router', async () => {
-    const { speaker } = await setup({ ttlSecurity: true, multihop: 1 }, { extra: { gtsm: true } });
+    const { bird, speaker } = await setup({ ttlSecurity: true, multihop: 1 }, { extra: { gtsm: true } });
     await waitSession(speaker, 'router', established, 15_000);
+    await bird.waitEstablished('speaker', 10_000);
   });
 
   it('eBGP multihop N sends TTL N: 250 passes a minimum of 246, 200 does not', async () => {
     const ok = await setup({ ttlSecurity: true, multihop: 10 }, { multihop: 250 });
     await waitSession(ok.speaker, 'router', established, 15_000);
+    await ok.bird.waitEstablished('speaker', 10_000);
     const low = await setup({ ttlSecurity: true, multihop: 10 }, { multihop: 200 });
-    expect(await staysDown(low.speaker, 4000)).toBe(true);
+    expect(await staysDown(low.bird, 4000)).toBe(true);
   });
 });
 
