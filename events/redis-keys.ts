@@ -1,0 +1,72 @@
+// The Redis keys functions/ and speaker/ both touch, in one contract module (neither side imports
+// the other). The values are those of functions/store/keys.ts, which documents the world keys.
+//
+// | key                           | type   | written by | holds                                              |
+// | <p>:{<node>}:desired          | hash   | functions  | revision, digest, document (JSON of                |
+// |                               |        |            | DesiredNodeState), positions, updatedAt, seq       |
+// | <p>:{<node>}:status           | hash   | speaker    | see STATUS_FIELDS (speaker-status.ts documents)    |
+// | <p>:{world}:desired-nodes     | set    | functions  | nodes that have a desired document                 |
+// | <p>:{world}:speakers          | zset   | speaker    | node → epoch ms of its speaker's last heartbeat    |
+// Channel <p>:{<node>}:desired:changed carries the new revision: a hint, the document is the truth.
+//
+// Every per-node key carries the hash tag {<node>}, so one node's keys share a Redis Cluster slot.
+
+export const DEFAULT_REDIS_PREFIX = 'bgpcast';
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:16379';
+
+export function redisPrefixFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  return env['BGPCAST_REDIS_PREFIX'] || DEFAULT_REDIS_PREFIX;
+}
+
+export function redisUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  return env['BGPCAST_REDIS_URL'] || DEFAULT_REDIS_URL;
+}
+
+export interface NodeKeys {
+  readonly desired: string;
+  readonly desiredChanged: string;
+  readonly status: string;
+}
+
+export function nodeKeys(prefix: string, node: string): NodeKeys {
+  const base = `${prefix}:{${node}}`;
+  return { desired: `${base}:desired`, desiredChanged: `${base}:desired:changed`, status: `${base}:status` };
+}
+
+export function desiredNodesKey(prefix: string): string {
+  return `${prefix}:{world}:desired-nodes`;
+}
+
+export function speakersKey(prefix: string): string {
+  return `${prefix}:{world}:speakers`;
+}
+
+/** Fields of <p>:{<node>}:desired the speaker reads. */
+export const DESIRED_FIELDS = { revision: 'revision', digest: 'digest', document: 'document', updatedAt: 'updatedAt' } as const;
+
+/**
+ * Fields of <p>:{<node>}:status:
+ * - updatedAt: RFC 3339 time of the last heartbeat (rewritten every heartbeat);
+ * - heartbeatMs: the interval the speaker promises; older than 3 intervals = stale;
+ * - speaker: JSON {host, pid, startedAt, version};
+ * - revision: the desired revision applied;
+ * - peers: JSON PeersDocument (small; rewritten on change);
+ * - routes: JSON RoutesDocument (routes sent, received and available; rewritten on change);
+ * - changedAt: RFC 3339 time peers/routes were last rewritten;
+ * - stoppedAt, stoppedHow: set when the speaker stopped on purpose ('restarting': graceful
+ *   restart, the routers keep the routes; 'drained'; 'stopped'), removed by the next heartbeat.
+ */
+export const STATUS_FIELDS = {
+  updatedAt: 'updatedAt',
+  heartbeatMs: 'heartbeatMs',
+  speaker: 'speaker',
+  revision: 'revision',
+  peers: 'peers',
+  routes: 'routes',
+  changedAt: 'changedAt',
+  stoppedAt: 'stoppedAt',
+  stoppedHow: 'stoppedHow',
+} as const;
+
+/** A status key nobody refreshes disappears after this (a node removed for good). */
+export const STATUS_TTL_S = 24 * 3600;
