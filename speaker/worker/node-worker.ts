@@ -1,0 +1,216 @@
+// The speakers of one node: one Speaker per desired instance (instance-plan.ts), reconciled with
+// each desired revision the watcher hands over. Applies are serialised; a failed instance (its
+// listening socket could not be opened, say) is reported and retried at the next apply or resync.
+//
+// Stopping: stopForRestart() leaves every route with the routers (graceful restart, RFC 4724);
+// drain() re-advertises them with GRACEFUL_SHUTDOWN first (RFC 8326) and then ends the sessions;
+// stop() ends them with a Cease at once.
+
+import type { DesiredInstance, DesiredNodeState } from '../../events/desired-state.ts';
+import type { Logger } from '../../events/log.ts';
+import type { InstanceErrorReport } from '../../events/speaker-status.ts';
+import type { SpeakerOptions, SpeakerPeer } from '../speaker.ts';
+import { Speaker } from '../speaker.ts';
+import { instanceFingerprint, passwordDigest, planInstances, speakerPeers } from './instance-plan.ts';
+import type { PasswordLookup } from './secrets.ts';
+
+export interface NodeWorkerOptions {
+  readonly node: string;
+  readonly log: Logger;
+  readonly passwords: PasswordLookup;
+  /** Address the instances with a localPort listen on (null: every address). */
+  readonly listenAddress?: string | null;
+  /** The speakers of the first apply carry the graceful-restart R-bit (the process restarted). */
+  readonly restarting?: boolean;
+  /** Extra Speaker options (back-off, clock) for tests and benchmarks. */
+  readonly speaker?: Partial<Pick<SpeakerOptions, 'backoff' | 'clock' | 'openHoldTimeS'>>;
+}
+
+export interface RunningInstance {
+  readonly instance: DesiredInstance;
+  readonly speaker: Speaker;
+  /** Peers for which a password was found (the status says so; it never holds the password). */
+  readonly passwordSet: ReadonlySet<string>;
+}
+
+interface Entry {
+  instance: DesiredInstance;
+  readonly speaker: Speaker;
+  readonly fingerprint: string;
+  passwords: string;
+  passwordSet: ReadonlySet<string>;
+}
+
+const withPassword = (peers: readonly SpeakerPeer[]) => new Set(peers.filter((p) => p.password).map((p) => p.name));
+
+export class NodeWorker {
+  readonly node: string;
+  readonly #opts: NodeWorkerOptions;
+  readonly #log: Logger;
+  readonly #entries = new Map<string, Entry>();
+  #errors: InstanceErrorReport[] = [];
+  #desired: DesiredNodeState | null = null;
+  #revision = 0;
+  #chain: Promise<void> = Promise.resolve();
+  #applies = 0;
+  #stopped = false;
+  /** Bumped on every apply: status readers rebuild their route views when it moves. */
+  generation = 0;
+
+  constructor(opts: NodeWorkerOptions) {
+    this.node = opts.node;
+    this.#opts = opts;
+    this.#log = opts.log.child({ node: opts.node });
+  }
+
+  get revision(): number {
+    return this.#revision;
+  }
+
+  get desired(): DesiredNodeState | null {
+    return this.#desired;
+  }
+
+  /** True when an instance failed and the next resync should retry it. */
+  get needsRetry(): boolean {
+    return this.#errors.length > 0;
+  }
+
+  instances(): RunningInstance[] {
+    return [...this.#entries.values()]
+      .map((e) => ({ instance: e.instance, speaker: e.speaker, passwordSet: e.passwordSet }))
+      .sort((a, b) => (a.instance.name < b.instance.name ? -1 : 1));
+  }
+
+  errors(): readonly InstanceErrorReport[] {
+    return this.#errors;
+  }
+
+  /** Reconciles the speakers with `desired` (revision `revision`); serialised with other calls. */
+  apply(desired: DesiredNodeState, revision: number): Promise<void> {
+    return this.#serial(() => this.#apply(desired, revision));
+  }
+
+  /** Re-reads the passwords of the current revision; peers whose password changed are replaced. */
+  refreshSecrets(): Promise<void> {
+    return this.#serial(async () => {
+      for (const e of this.#entries.values()) {
+        const peers = speakerPeers(e.instance, this.#opts.passwords);
+        const digest = passwordDigest(peers);
+        if (digest === e.passwords) continue;
+        this.#log.info({ instance: e.instance.name }, 'a peer password changed; reconciling');
+        e.passwords = digest;
+        e.passwordSet = withPassword(peers);
+        await e.speaker.setPeers(peers);
+        this.generation += 1;
+      }
+    });
+  }
+
+  /** Re-applies the current revision (after a failed instance). */
+  retry(): Promise<void> {
+    const d = this.#desired;
+    return d ? this.apply(d, this.#revision) : Promise.resolve();
+  }
+
+  stopForRestart(): Promise<void> {
+    return this.#shutdown('graceful restart: leaving routes with the routers', (s) => s.stopForRestart());
+  }
+
+  drain(waitMs: number): Promise<void> {
+    return this.#shutdown(`draining for ${waitMs} ms (RFC 8326)`, (s) => s.drain(waitMs));
+  }
+
+  stop(): Promise<void> {
+    return this.#shutdown('stopping: Cease to every peer', (s) => s.stop('speaker stopped'));
+  }
+
+  #serial(task: () => Promise<void>): Promise<void> {
+    const next = this.#chain.then(() => (this.#stopped ? undefined : task()));
+    this.#chain = next.catch(() => undefined);
+    return next;
+  }
+
+  async #shutdown(what: string, end: (s: Speaker) => Promise<void>): Promise<void> {
+    await this.#serial(async () => {
+      this.#stopped = true;
+      this.#log.info({ instances: this.#entries.size }, what);
+      const entries = [...this.#entries.values()];
+      this.#entries.clear();
+      await Promise.all(entries.map((e) => end(e.speaker)));
+    });
+  }
+
+  async #apply(desired: DesiredNodeState, revision: number): Promise<void> {
+    const first = this.#applies === 0;
+    this.#applies += 1;
+    const running = new Map([...this.#entries].map(([name, e]) => [name, e.fingerprint]));
+    const plan = planInstances(running, desired.instances);
+    const errors: InstanceErrorReport[] = [];
+    for (const name of plan.remove) {
+      const e = this.#entries.get(name)!;
+      this.#entries.delete(name);
+      this.#log.info({ instance: name, revision }, 'instance removed');
+      await e.speaker.stop('instance de-configured');
+    }
+    for (const i of plan.replace) {
+      const e = this.#entries.get(i.name)!;
+      this.#entries.delete(i.name);
+      this.#log.info({ instance: i.name, revision }, 'local AS, router ID or port changed: replacing the instance');
+      await e.speaker.stop('instance re-configured');
+    }
+    for (const i of plan.update) {
+      const e = this.#entries.get(i.name)!;
+      const peers = speakerPeers(i, this.#opts.passwords);
+      e.instance = i;
+      e.passwords = passwordDigest(peers);
+      e.passwordSet = withPassword(peers);
+      await e.speaker.setPeers(peers);
+    }
+    for (const i of [...plan.replace, ...plan.create]) {
+      const error = await this.#create(i, first);
+      if (error) errors.push({ instance: i.name, error });
+    }
+    this.#errors = errors;
+    this.#desired = desired;
+    this.#revision = revision;
+    this.generation += 1;
+    this.#log.info(
+      { revision, instances: desired.instances.length, removed: plan.remove.length, replaced: plan.replace.length, created: plan.create.length },
+      'desired state applied',
+    );
+  }
+
+  async #create(i: DesiredInstance, first: boolean): Promise<string | null> {
+    const log = this.#log.child({ instance: i.name, localAsn: i.localASN });
+    const speaker = new Speaker({
+      localASN: i.localASN,
+      routerID: i.routerID,
+      localPort: i.localPort,
+      listenAddress: this.#opts.listenAddress ?? null,
+      restarting: first && this.#opts.restarting === true,
+      log,
+      ...this.#opts.speaker,
+    });
+    try {
+      await speaker.start();
+    } catch (e) {
+      const error = `cannot listen on ${this.#opts.listenAddress ?? '*'}:${i.localPort}: ${(e as Error).message}`;
+      log.error({ err: (e as Error).message }, 'instance not started; retrying at the next resync');
+      await speaker.stop().catch(() => undefined);
+      return error;
+    }
+    const peers = speakerPeers(i, this.#opts.passwords);
+    // setPeers gives each new session its routes before starting it (initial table + End-of-RIB).
+    await speaker.setPeers(peers);
+    this.#entries.set(i.name, {
+      instance: i,
+      speaker,
+      fingerprint: instanceFingerprint(i),
+      passwords: passwordDigest(peers),
+      passwordSet: withPassword(peers),
+    });
+    log.info({ routerId: i.routerID, localPort: i.localPort, peers: peers.length }, 'instance started');
+    return null;
+  }
+}

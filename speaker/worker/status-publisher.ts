@@ -1,0 +1,159 @@
+// Writes a node's status to Redis (<p>:{<node>}:status, events/redis-keys.ts) with a heartbeat.
+//
+// - Every `checkMs` the sessions are looked at; when something changed (a state, an UPDATE either
+//   way, a new revision) the peers document is rewritten, and the routes document too, at most
+//   every `routesMinIntervalMs` (a node with 10,000 Services has a large one).
+// - Every `heartbeatMs` updatedAt is rewritten (and the node's score in <p>:{world}:speakers), so a
+//   reader tells a live speaker from a dead one: older than three heartbeats is stale.
+// - While Redis is away nothing is queued: the next tick after it is back writes the current state.
+
+import { hostname } from 'node:os';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../../events/log.ts';
+import { nodeKeys, speakersKey, STATUS_FIELDS, STATUS_TTL_S } from '../../events/redis-keys.ts';
+import type { SpeakerInfo } from '../../events/speaker-status.ts';
+import type { FamilyKey } from '../codec/context.ts';
+import type { RouteAttributes } from '../codec/update-plan.ts';
+import type { ReceivedRoute } from '../rib/adj-rib-in.ts';
+import type { SessionStatus } from '../session/session-status.ts';
+import type { NodeWorker } from './node-worker.ts';
+import type { InstanceSnapshot } from './status-peers.ts';
+import { buildPeersDocument, statusSignature } from './status-peers.ts';
+import type { InstanceTables, PeerTables } from './status-routes.ts';
+import { buildRoutesDocument, instanceFamilyKeys, RouteAges } from './status-routes.ts';
+
+export interface StatusPublisherOptions {
+  readonly redis: Redis;
+  readonly prefix: string;
+  readonly worker: NodeWorker;
+  readonly log: Logger;
+  readonly heartbeatMs?: number;
+  readonly checkMs?: number;
+  readonly routesMinIntervalMs?: number;
+  /** false: report peers only (benchmarks with huge tables). */
+  readonly reportRoutes?: boolean;
+  readonly speaker?: SpeakerInfo;
+}
+
+export const DEFAULT_HEARTBEAT_MS = 5_000;
+
+export class StatusPublisher {
+  readonly #o: StatusPublisherOptions;
+  readonly #keys: ReturnType<typeof nodeKeys>;
+  readonly #ages = new RouteAges();
+  readonly #speaker: SpeakerInfo;
+  #timer: NodeJS.Timeout | null = null;
+  #signature = '';
+  #generation = -1;
+  #routesDirty = true;
+  #routesWrittenAt = 0;
+  #heartbeatAt = 0;
+  #busy = false;
+  #failing = false;
+
+  constructor(o: StatusPublisherOptions) {
+    this.#o = o;
+    this.#keys = nodeKeys(o.prefix, o.worker.node);
+    this.#speaker = o.speaker ?? { host: hostname(), pid: process.pid, startedAt: new Date().toISOString() };
+  }
+
+  start(): void {
+    if (this.#timer) return;
+    this.#timer = setInterval(() => void this.tick(), this.#o.checkMs ?? 1_000);
+    this.#timer.unref();
+    void this.tick();
+  }
+
+  /** Writes what changed, and the heartbeat when due. Never throws. */
+  async tick(force = false): Promise<void> {
+    if (this.#busy) return;
+    if (this.#o.redis.status !== 'ready') return;
+    this.#busy = true;
+    try {
+      await this.#write(force);
+      if (this.#failing) this.#o.log.info({ node: this.#o.worker.node }, 'status written again');
+      this.#failing = false;
+    } catch (e) {
+      if (!this.#failing) this.#o.log.warn({ node: this.#o.worker.node, err: (e as Error).message }, 'status not written; retrying');
+      this.#failing = true;
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  /** Stops the timer and records how the speaker ended (a reader then says "stopped", not "stale"). */
+  async stop(how: 'stopped' | 'restarting' | 'drained'): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    if (this.#o.redis.status !== 'ready') return;
+    await this.#o.redis
+      .hset(this.#keys.status, STATUS_FIELDS.stoppedAt, new Date().toISOString(), STATUS_FIELDS.stoppedHow, how)
+      .catch(() => undefined);
+  }
+
+  async #write(force: boolean): Promise<void> {
+    const w = this.#o.worker;
+    const now = Date.now();
+    const snaps = snapshots(w);
+    const signature = statusSignature(snaps);
+    const changed = force || signature !== this.#signature || w.generation !== this.#generation;
+    if (changed) this.#routesDirty = true;
+    const m = this.#o.redis.multi();
+    const key = this.#keys.status;
+    if (changed) {
+      const peers = buildPeersDocument(w.node, w.revision, snaps, w.errors(), { wallMs: now, monoMs: performance.now() });
+      m.hset(key, STATUS_FIELDS.peers, JSON.stringify(peers), STATUS_FIELDS.revision, String(w.revision));
+      m.hset(key, STATUS_FIELDS.changedAt, new Date(now).toISOString());
+    }
+    const routesDue = this.#routesDirty && (force || now - this.#routesWrittenAt >= (this.#o.routesMinIntervalMs ?? 1_000));
+    if (routesDue && this.#o.reportRoutes !== false) {
+      const routes = buildRoutesDocument(w.node, w.revision, tables(w), this.#ages, now);
+      m.hset(key, STATUS_FIELDS.routes, JSON.stringify(routes));
+    }
+    const heartbeatDue = force || changed || now - this.#heartbeatAt >= (this.#o.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
+    if (!changed && !routesDue && !heartbeatDue) return;
+    m.hset(
+      key,
+      STATUS_FIELDS.updatedAt, new Date(now).toISOString(),
+      STATUS_FIELDS.heartbeatMs, String(this.#o.heartbeatMs ?? DEFAULT_HEARTBEAT_MS),
+      STATUS_FIELDS.speaker, JSON.stringify(this.#speaker),
+    );
+    m.hdel(key, STATUS_FIELDS.stoppedAt, STATUS_FIELDS.stoppedHow);
+    m.expire(key, STATUS_TTL_S);
+    m.zadd(speakersKey(this.#o.prefix), now, w.node);
+    await m.exec();
+    this.#signature = signature;
+    this.#generation = w.generation;
+    this.#heartbeatAt = now;
+    if (routesDue) {
+      this.#routesDirty = false;
+      this.#routesWrittenAt = now;
+    }
+  }
+}
+
+function snapshots(w: NodeWorker): InstanceSnapshot[] {
+  return w.instances().map(({ instance, speaker, passwordSet }) => {
+    const sessions = new Map<string, SessionStatus>();
+    for (const s of speaker.status()) sessions.set(s.name, s);
+    return { instance, sessions, passwordSet };
+  });
+}
+
+function tables(w: NodeWorker): InstanceTables[] {
+  return w.instances().map(({ instance, speaker }) => {
+    const families = instanceFamilyKeys(instance);
+    const peers: PeerTables[] = instance.peers.map((p) => {
+      const session = speaker.session(p.name);
+      const advertised = new Map<FamilyKey, ReadonlyMap<string, RouteAttributes>>();
+      const received = new Map<FamilyKey, ReadonlyMap<string, ReceivedRoute>>();
+      const rib = session?.adjRibOut ?? null;
+      for (const f of families) {
+        if (rib) advertised.set(f, rib.table(f));
+        if (session) received.set(f, session.adjRibIn.routes(f));
+      }
+      return { name: p.name, peerAddress: p.peerAddress, advertised, received };
+    });
+    return { instance, peers };
+  });
+}
