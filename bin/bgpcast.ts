@@ -7,6 +7,9 @@ import { registerApply } from './commands/apply.ts';
 import { registerDecode } from './commands/decode.ts';
 import { registerEvents } from './commands/events.ts';
 import { registerUp } from './commands/up.ts';
+import { registerSpeaker } from './commands/speaker.ts';
+import { registerPeers } from './commands/peers.ts';
+import { registerRoutes } from './commands/routes.ts';
 import { CliError, ExitCode } from './cli-error.ts';
 
 const program = new Command('bgpcast')
@@ -19,6 +22,9 @@ registerApply(program);
 registerDecode(program);
 registerEvents(program);
 registerUp(program);
+registerSpeaker(program);
+registerPeers(program);
+registerRoutes(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,74 @@
+// `bgpcast routes available|advertised|received [ipv4|ipv6] [unicast] [--node N] [--peer ADDR]
+// [--vrouter ASN] [-o json]`: the routes each node's speaker originates, sent or received, in the
+// columns of `cilium bgp routes` (bin/views/routes-view.ts). Missing arguments default to
+// `available ipv4 unicast`, with a note on stderr as cilium-cli prints one (not with -o json).
+
+import { isIP } from 'node:net';
+import type { Command } from 'commander';
+import type { RoutesDocument } from '../../events/speaker-status.ts';
+import { routesDocumentSchema } from '../../events/speaker-status.ts';
+import { CliError, ExitCode } from '../cli-error.ts';
+import type { RouteQuery, RouteTable } from '../views/routes-view.ts';
+import { routesJson, routesTable } from '../views/routes-view.ts';
+import { checkOutput, readReports, reportProblems } from '../views/status-cli.ts';
+
+interface RoutesOptions {
+  node?: string;
+  peer?: string;
+  vrouter?: string;
+  output: string;
+}
+
+const TABLES: readonly RouteTable[] = ['available', 'advertised', 'received'];
+
+/** Pure: the query from the positional arguments and options, and the defaulting note if any. */
+export function parseRoutesArgs(args: readonly string[], o: Pick<RoutesOptions, 'peer' | 'vrouter'>): { query: RouteQuery; note: string | null } {
+  const [table = 'available', afi = 'ipv4', safi = 'unicast', ...rest] = args;
+  if (rest.length > 0) throw new CliError(`unexpected argument: ${rest[0]}`, ExitCode.Usage);
+  if (!TABLES.includes(table as RouteTable)) {
+    throw new CliError(`invalid argument: \`${table}\`, expected \`available\` / \`advertised\` / \`received\``, ExitCode.Usage);
+  }
+  if (afi !== 'ipv4' && afi !== 'ipv6') throw new CliError(`unknown AFI \`${afi}\` (ipv4 or ipv6)`, ExitCode.Usage);
+  if (safi !== 'unicast') throw new CliError(`unknown SAFI \`${safi}\` (unicast)`, ExitCode.Usage);
+  if (o.peer !== undefined && isIP(o.peer) === 0) throw new CliError(`--peer: not an IP address: ${o.peer}`, ExitCode.Usage);
+  if (o.peer !== undefined && table === 'available') throw new CliError('--peer applies to advertised and received routes', ExitCode.Usage);
+  if (o.vrouter !== undefined && !/^\d+$/.test(o.vrouter)) throw new CliError(`--vrouter: not an AS number: ${o.vrouter}`, ExitCode.Usage);
+  const note =
+    args.length === 0
+      ? '(Defaulting to `available ipv4 unicast` routes, please see help for more options)'
+      : args.length === 1
+        ? '(Defaulting to `ipv4 unicast` AFI & SAFI, please see help for more options)'
+        : args.length === 2
+          ? '(Defaulting to `unicast` SAFI, please see help for more options)'
+          : null;
+  const query: RouteQuery = {
+    table: table as RouteTable,
+    afi,
+    safi: 'unicast',
+    ...(o.peer !== undefined ? { peer: o.peer } : {}),
+    ...(o.vrouter !== undefined ? { vrouter: Number(o.vrouter) } : {}),
+  };
+  return { query, note };
+}
+
+export function registerRoutes(program: Command): void {
+  program
+    .command('routes')
+    .description('list BGP routes: available (originated), advertised (sent to each peer) or received')
+    .argument('[args...]', 'available|advertised|received [ipv4|ipv6] [unicast]')
+    .option('--node <name>', 'only this node')
+    .option('--peer <address>', 'only this peer (advertised, received)')
+    .option('--vrouter <asn>', 'only this local AS')
+    .option('-o, --output <format>', 'summary or json', 'summary')
+    .action(async (args: string[], opts: RoutesOptions) => {
+      const format = checkOutput(opts.output);
+      const { query, note } = parseRoutesArgs(args, opts);
+      if (note && format !== 'json') process.stderr.write(`${note}\n\n`);
+      const parse = (text: string) => routesDocumentSchema.parse(JSON.parse(text)) as unknown as RoutesDocument;
+      const collected = await readReports('routes', opts.node, parse);
+      reportProblems(collected);
+      const now = Date.now();
+      if (format === 'json') process.stdout.write(`${JSON.stringify(routesJson(collected.documents, query, now), null, 1)}\n`);
+      else if (collected.documents.size > 0 || collected.problems.length === 0) process.stdout.write(routesTable(collected.documents, query, now));
+    });
+}

@@ -1,0 +1,90 @@
+// `bgpcast speaker --node NAME[=ADDRESS] [--node ...] [--drain SECONDS]`: the per-node BGP speaker
+// worker (speaker/worker/). One process may stand for several nodes (tests, benchmarks, `up`).
+// ADDRESS, when given, is where the node's instances with a localPort listen (default: every
+// address). SIGINT / SIGTERM: graceful restart — sessions end without withdrawing, the routers
+// keep the routes until the speaker is back; with --drain the routes are first re-advertised with
+// GRACEFUL_SHUTDOWN (RFC 8326) for SECONDS, then the sessions end with a Cease.
+
+import { isIP } from 'node:net';
+import type { Command } from 'commander';
+import { createLogger } from '../../events/log.ts';
+import { redisPrefixFromEnv, redisUrlFromEnv } from '../../events/redis-keys.ts';
+import { secretsDirFromEnv } from '../../speaker/worker/secrets.ts';
+import type { WorkerNode } from '../../speaker/worker/speaker-worker.ts';
+import { startSpeakerWorker } from '../../speaker/worker/speaker-worker.ts';
+import { redactRedisUrl } from '../../speaker/worker/redis-clients.ts';
+import { CliError, ExitCode } from '../cli-error.ts';
+
+interface SpeakerCliOptions {
+  node: string[];
+  drain?: string;
+  resync: string;
+}
+
+const collect = (v: string, all: string[]) => [...all, v];
+
+/** Pure: "worker1" or "worker1=127.0.1.1". */
+export function parseNodeArg(arg: string): WorkerNode {
+  const eq = arg.indexOf('=');
+  const name = eq < 0 ? arg : arg.slice(0, eq);
+  const address = eq < 0 ? null : arg.slice(eq + 1);
+  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/i.test(name)) throw new CliError(`--node: not a node name: ${name}`, ExitCode.Usage);
+  if (address !== null && isIP(address) === 0) throw new CliError(`--node ${name}=: not an IP address: ${address}`, ExitCode.Usage);
+  return { name, listenAddress: address };
+}
+
+function seconds(flag: string, text: string): number {
+  const n = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || !(n >= 0)) throw new CliError(`${flag}: not a number of seconds: ${text}`, ExitCode.Usage);
+  return n;
+}
+
+export function registerSpeaker(program: Command): void {
+  program
+    .command('speaker')
+    .description("run the BGP speaker of one or more nodes: follow each node's desired state in Redis, report status")
+    .requiredOption('--node <name[=address]>', 'node to speak for (repeatable); =address: listen there', collect, [])
+    .option('--drain <seconds>', 'on SIGTERM/SIGINT, drain with GRACEFUL_SHUTDOWN (RFC 8326) for this long, then Cease')
+    .option('--resync <seconds>', 're-read the desired state this often even without a notification', '30')
+    .action(async (opts: SpeakerCliOptions) => runSpeaker(opts));
+}
+
+async function runSpeaker(opts: SpeakerCliOptions): Promise<void> {
+  const nodes = opts.node.map(parseNodeArg);
+  const drainS = opts.drain === undefined ? null : seconds('--drain', opts.drain);
+  const resyncS = seconds('--resync', opts.resync);
+  const log = createLogger('speaker');
+  const url = redisUrlFromEnv();
+  log.info(
+    { nodes: nodes.map((n) => n.name), redis: redactRedisUrl(url), secretsDir: secretsDirFromEnv() },
+    'starting; waiting for Redis if it is not there yet',
+  );
+  const stopSignal = new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT')).once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  const starting = startSpeakerWorker({
+    redisUrl: url,
+    prefix: redisPrefixFromEnv(),
+    nodes,
+    log,
+    resyncMs: Math.max(1, resyncS) * 1000,
+  });
+  const worker = await Promise.race([starting, stopSignal.then(() => null)]);
+  if (worker === null) {
+    // Stopped before Redis ever answered: no session was started, nothing to leave behind.
+    log.info('stopped before the first desired state was read');
+    process.exit(ExitCode.Ok);
+  }
+  log.info({ nodes: nodes.map((n) => n.name) }, 'speaker running');
+  const keepAlive = setInterval(() => undefined, 60_000);
+  const signal = await stopSignal;
+  clearInterval(keepAlive);
+  if (drainS !== null) {
+    log.info({ signal, drainSeconds: drainS }, 'draining (RFC 8326), then Cease');
+    await worker.drain(drainS * 1000);
+  } else {
+    log.info({ signal }, 'stopping for graceful restart: the routers keep the routes');
+    await worker.stopForRestart();
+  }
+  log.info('stopped');
+}

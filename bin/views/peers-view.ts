@@ -1,0 +1,85 @@
+// `bgpcast peers`: the table of `cilium bgp peers` (reference §9.1) and its JSON. Pure: the
+// reports and the clock come in, text comes out.
+//
+//   Node      Local AS   Peer AS   Peer Address   Session State   Uptime   Family         Received   Advertised
+//   worker1   64000      65000     127.5.5.5      established     33m26s   ipv4/unicast   0          2
+//
+// Nodes by name; within a node peers by local AS, then peer address (as cilium-cli sorts); one
+// line per configured family, the node name on the node's first line only, the session columns on
+// the peer's first line only. Uptime is Go's duration rounded to seconds; Received and Advertised
+// are 0 unless the session is established (cilium#39861).
+//
+// JSON maps node → array of peers in the shape of Cilium's BgpPeer model (kebab-case keys), plus
+// the fields bgpcast adds (name, instance, router-id, local-address, remote-asn, last-error,
+// established-count, unsent families).
+
+import type { PeerReport, PeersDocument } from '../../events/speaker-status.ts';
+import { goDuration, renderTable } from './go-format.ts';
+
+export function sortPeers(peers: readonly PeerReport[]): PeerReport[] {
+  return [...peers].sort((a, b) =>
+    a.localASN !== b.localASN ? a.localASN - b.localASN : a.peerAddress < b.peerAddress ? -1 : a.peerAddress > b.peerAddress ? 1 : 0,
+  );
+}
+
+/** The configured AS; for a peer configured with AS 0 ("any"), the one its OPEN named. */
+const peerAs = (p: PeerReport) => p.peerASN || p.remoteASN || 0;
+
+function uptimeMs(p: PeerReport, nowMs: number): number {
+  return p.state === 'established' && p.establishedSince ? Math.max(0, nowMs - Date.parse(p.establishedSince)) : 0;
+}
+
+export function peersTable(docs: ReadonlyMap<string, PeersDocument>, nowMs: number): string {
+  const rows: string[][] = [['Node', 'Local AS', 'Peer AS', 'Peer Address', 'Session State', 'Uptime', 'Family', 'Received', 'Advertised']];
+  for (const node of [...docs.keys()].sort()) {
+    sortPeers(docs.get(node)!.peers).forEach((p, i) => {
+      const session = [String(p.localASN), String(peerAs(p)), p.peerAddress, p.state, goDuration(uptimeMs(p, nowMs))];
+      const families = p.families.length ? p.families : [null];
+      families.forEach((f, j) => {
+        const first = i === 0 && j === 0 ? node : '';
+        const fam = f ? [`${f.afi}/${f.safi}`, String(f.received), String(f.advertised)] : ['', '', ''];
+        rows.push([first, ...(j === 0 ? session : ['', '', '', '', '']), ...fam]);
+      });
+    });
+  }
+  return renderTable(rows);
+}
+
+export function peersJson(docs: ReadonlyMap<string, PeersDocument>, nowMs: number): Record<string, unknown[]> {
+  const out: Record<string, unknown[]> = {};
+  for (const node of [...docs.keys()].sort()) {
+    out[node] = sortPeers(docs.get(node)!.peers).map((p) => ({
+      'local-asn': p.localASN,
+      'peer-asn': peerAs(p),
+      'peer-address': p.peerAddress,
+      'peer-port': p.peerPort,
+      'session-state': p.state,
+      'uptime-nanoseconds': uptimeMs(p, nowMs) * 1_000_000,
+      'applied-hold-time-seconds': p.negotiated?.holdTimeSeconds ?? 0,
+      'applied-keep-alive-time-seconds': p.negotiated?.keepAliveTimeSeconds ?? 0,
+      'configured-hold-time-seconds': p.configured.holdTimeSeconds,
+      'configured-keep-alive-time-seconds': p.configured.keepAliveTimeSeconds,
+      'connect-retry-time-seconds': p.configured.connectRetryTimeSeconds,
+      'ebgp-multihop-ttl': p.configured.ebgpMultihop,
+      'graceful-restart': { enabled: p.configured.gracefulRestart.enabled, 'restart-time-seconds': p.configured.gracefulRestart.restartTimeSeconds },
+      'tcp-password-enabled': p.configured.passwordSet,
+      families: p.families.map((f) => ({
+        afi: f.afi,
+        safi: f.safi,
+        received: f.received,
+        advertised: f.advertised,
+        ...(f.unsent ? { unsent: f.unsent } : {}),
+      })),
+      name: p.name,
+      instance: p.instance,
+      'router-id': p.routerID,
+      'local-address': p.localAddress,
+      'remote-asn': p.remoteASN,
+      'negotiated-families': p.negotiated?.families ?? [],
+      'established-count': p.establishedCount,
+      'graceful-shutdown': p.gracefulShutdown,
+      'last-error': p.lastError,
+    }));
+  }
+  return out;
+}

@@ -1,0 +1,47 @@
+// The shared edge of `bgpcast peers` and `bgpcast routes`: a fail-fast Redis connection, the
+// collected reports, problems on stderr (the other nodes still print, cilium-cli#3041), and the
+// exit code: 0 when something could be shown or nothing was expected, 1 when every node failed.
+
+import { Redis } from 'ioredis';
+import { redisPrefixFromEnv, redisUrlFromEnv } from '../../events/redis-keys.ts';
+import { CliError, ExitCode } from '../cli-error.ts';
+import type { Collected } from './node-status.ts';
+import { collectReports } from './node-status.ts';
+
+export function checkOutput(o: string): 'json' | 'text' {
+  if (o !== 'json' && o !== 'text' && o !== 'summary') throw new CliError(`-o: expected summary or json, got ${o}`, ExitCode.Usage);
+  return o === 'json' ? 'json' : 'text';
+}
+
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return url;
+  }
+}
+
+export async function readReports<T>(field: 'peers' | 'routes', node: string | undefined, parse: (text: string) => T): Promise<Collected<T>> {
+  const url = redisUrlFromEnv();
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2_000 });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    return await collectReports(redis, redisPrefixFromEnv(), node, field, parse, () => Date.now());
+  } catch (e) {
+    throw new CliError(
+      `Redis at ${redact(url)} is not reachable (${(e as Error).message}). Start the local stack with \`bgpcast up\`, or set BGPCAST_REDIS_URL.`,
+      ExitCode.Unavailable,
+    );
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Problems to stderr; an exit code of 1 when nothing could be shown because of them. */
+export function reportProblems(c: Collected<unknown>): void {
+  for (const p of c.problems) process.stderr.write(`bgpcast: ${p}\n`);
+  if (c.problems.length > 0 && c.documents.size === 0) process.exitCode = ExitCode.Failure;
+}
