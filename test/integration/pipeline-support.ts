@@ -1,0 +1,162 @@
+// The whole pipeline on one machine for the worker tests: the loopback example (moved to a random
+// 127.A.B.0/24 block and a free BGP port, so runs never collide with `up --demo` or each other),
+// published to a fresh Kafka topic, folded by the functions runner in-process into a fresh Redis
+// keyspace, spoken by the speaker worker to a real BIRD.
+
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Kafka } from 'kafkajs';
+import { parseAllDocuments } from 'yaml';
+import { objectEnvelope, type KubeObject } from '../../events/envelope.ts';
+import type { EventSubscription } from '../../events/bus.ts';
+import { ensureTopic } from '../../events/kafka/admin.ts';
+import { createKafka } from '../../events/kafka/client.ts';
+import { KafkaEventPublisher } from '../../events/kafka/publisher.ts';
+import { createLogger } from '../../events/log.ts';
+import { createFunctionsHandler } from '../../functions/runner/handler.ts';
+import { runFunctionsConsumer } from '../../functions/runner/kafka-runner.ts';
+import { storeKeys } from '../../functions/store/keys.ts';
+import { createRedis } from '../../functions/store/redis.ts';
+import { freePort } from '../../infra/local/procs.ts';
+import type { SpeakerWorker, SpeakerWorkerOptions } from '../../speaker/worker/speaker-worker.ts';
+import { startSpeakerWorker } from '../../speaker/worker/speaker-worker.ts';
+import { ensureSockopt } from '../../speaker/transport/sockopt.ts';
+import { loopbackBlock, startBird, type RunningBird } from '../support/routers/index.ts';
+import { testBackoff } from '../support/speaker.ts';
+import { sharedExamples } from '../support/cli.ts';
+
+export const quiet = (name: string) => createLogger(name, process.env['BGPCAST_LOG_LEVEL'] ?? 'warn');
+
+export interface LabAddresses {
+  readonly router: string;
+  readonly worker1: string;
+  readonly worker2: string;
+  readonly controlPlane: string;
+}
+
+/** The loopback example's objects on `addr`, the router on `port`, graceful restart on. */
+export function loopbackObjects(addr: LabAddresses, port: number): KubeObject[] {
+  const dir = join(sharedExamples, 'loopback');
+  const text = readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => readFileSync(join(dir, f), 'utf8'))
+    .join('\n---\n')
+    .replaceAll('127.5.5.5', addr.router)
+    .replaceAll('127.0.1.1', addr.worker1)
+    .replaceAll('127.0.2.1', addr.worker2)
+    .replaceAll('127.0.0.10', addr.controlPlane);
+  const objects = parseAllDocuments(text)
+    .map((d) => d.toJSON() as KubeObject | null)
+    .filter((o): o is KubeObject => o !== null);
+  for (const o of objects) {
+    if (o.kind === 'CiliumBGPPeerConfig') {
+      const spec = o['spec'] as Record<string, unknown>;
+      spec['transport'] = { peerPort: port };
+      spec['gracefulRestart'] = { enabled: true, restartTimeSeconds: 60 };
+    }
+  }
+  return objects;
+}
+
+export function find(objects: readonly KubeObject[], kind: string, name: string): KubeObject {
+  const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
+  if (!o) throw new Error(`no ${kind} ${name}`);
+  return structuredClone(o);
+}
+
+export interface Lab {
+  readonly addr: LabAddresses;
+  readonly port: number;
+  readonly prefix: string;
+  readonly topic: string;
+  readonly redisUrl: string;
+  readonly kafka: Kafka;
+  readonly bird: RunningBird;
+  readonly objects: KubeObject[];
+  worker: SpeakerWorker | null;
+  publish(objects: readonly KubeObject[], type?: 'added' | 'deleted'): Promise<void>;
+  startWorker(extra?: Partial<SpeakerWorkerOptions>): Promise<SpeakerWorker>;
+  close(): Promise<void>;
+}
+
+export async function startLab(opts: { brokers: string; redisUrl: string; workerOptions?: Partial<SpeakerWorkerOptions> }): Promise<Lab> {
+  ensureSockopt();
+  const block = loopbackBlock();
+  const addr: LabAddresses = { router: block.addr(5), worker1: block.addr(11), worker2: block.addr(12), controlPlane: block.addr(10) };
+  const port = await freePort();
+  const prefix = `test-${randomUUID().slice(0, 8)}`;
+  const topic = `test.worker.${randomUUID()}`;
+  const kafka = createKafka({ brokers: opts.brokers, clientId: 'worker-test' }, createLogger('kafka', 'error'));
+  await ensureTopic(kafka, topic, 3);
+  const bird = await startBird({
+    routerId: addr.router,
+    address: addr.router,
+    port,
+    protocols: (['worker1', 'worker2'] as const).map((n) => ({
+      name: n,
+      localAs: 65000,
+      neighborAddress: addr[n],
+      neighborAs: 64000,
+      passive: true,
+      holdTime: 9,
+      keepaliveTime: 3,
+      gracefulRestartAware: true,
+      ipv6: false as const,
+    })),
+  });
+  const redis = createRedis({ url: opts.redisUrl, mode: 'runner', log: quiet('functions-redis') });
+  const handler = createFunctionsHandler({ redis, keys: storeKeys(prefix), log: quiet('functions') });
+  const functions: EventSubscription = await runFunctionsConsumer({
+    kafka,
+    topic,
+    groupId: `g-${prefix}`,
+    handler,
+    log: quiet('functions'),
+    sweepEveryMs: 2_000,
+  });
+  const publisher = new KafkaEventPublisher(kafka, topic);
+  const lab: Lab = {
+    addr,
+    port,
+    prefix,
+    topic,
+    redisUrl: opts.redisUrl,
+    kafka,
+    bird,
+    objects: loopbackObjects(addr, port),
+    worker: null,
+    async publish(objects, type = 'added') {
+      await publisher.publish(objects.map((o) => objectEnvelope(type, o, 'test:worker')));
+    },
+    async startWorker(extra = {}) {
+      lab.worker = await startSpeakerWorker({
+        redisUrl: opts.redisUrl,
+        prefix,
+        nodes: [{ name: 'worker1' }, { name: 'worker2' }],
+        log: quiet('speaker'),
+        speaker: { backoff: testBackoff },
+        statusCheckMs: 200,
+        heartbeatMs: 1_000,
+        routesStatusMinIntervalMs: 200,
+        ...opts.workerOptions,
+        ...extra,
+      });
+      return lab.worker;
+    },
+    async close() {
+      await lab.worker?.stop().catch(() => undefined);
+      await functions.stop().catch(() => undefined);
+      await publisher.close().catch(() => undefined);
+      await redis.quit().catch(() => redis.disconnect());
+      await bird.stop();
+    },
+  };
+  return lab;
+}
+
+/** BIRD's routes of one protocol, prefix → route. */
+export async function birdRoutes(bird: RunningBird, protocol: string) {
+  return new Map((await bird.routes('master4', protocol)).map((r) => [r.prefix, r]));
+}
