@@ -5,6 +5,8 @@
 import { Command, CommanderError } from 'commander';
 import { registerApply } from './commands/apply.ts';
 import { registerDecode } from './commands/decode.ts';
+import { registerConditions, registerDesired } from './commands/desired.ts';
+import { registerFunctions } from './commands/functions.ts';
 import { registerEvents } from './commands/events.ts';
 import { registerUp } from './commands/up.ts';
 import { registerSpeaker } from './commands/speaker.ts';
@@ -25,6 +27,9 @@ registerUp(program);
 registerSpeaker(program);
 registerPeers(program);
 registerRoutes(program);
+registerFunctions(program);
+registerDesired(program);
+registerConditions(program);
 
 try {
   await program.parseAsync(process.argv);
