@@ -1,69 +1,167 @@
-// `bgpcast up`: the local stack on one machine. Starts a real Kafka broker and Redis on loopback
-// (or reuses ones already answering on the local ports, or the ones named by
-// BGPCAST_KAFKA_BROKERS / BGPCAST_REDIS_URL), creates the events topic, applies --config, and runs
-// until Ctrl-C / SIGTERM, then stops exactly what it started.
+// `bgpcast up [--config DIR] [--demo]`: the whole control plane on one machine. Starts a real Kafka
+// broker and Redis on loopback (or reuses ones already answering on the local ports, or the ones
+// named by BGPCAST_KAFKA_BROKERS / BGPCAST_REDIS_URL), the functions runner (in-process), one
+// speaker worker for every applied node whose InternalIP is an address of this machine, applies
+// DIR, and runs until Ctrl-C / SIGTERM. Then the speakers stop for graceful restart (the routers
+// keep the routes), and exactly what was started here is stopped.
+//
+// --demo: also a BIRD router on 127.5.5.5 (AS 65000, infra/local/bird.ts) and, without --config,
+// the built-in loopback example; waits until both sessions are established and prints
+// `bgpcast peers` and `bgpcast routes advertised`.
+//
+// What is missing on the machine is fetched first (infra/local/prerequisites.ts). Every step is
+// shown with the elapsed time; an error names the component and the fix.
 
+import { networkInterfaces } from 'node:os';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { LOCAL_STACK_PORTS, startStack } from '../../infra/local/stack.ts';
-import { describeCluster } from '../../infra/local/kafka.ts';
-import { ping } from '../../infra/local/redis.ts';
-import { createKafka } from '../../events/kafka/client.ts';
+import type { EventSubscription } from '../../events/bus.ts';
 import { ensureTopic } from '../../events/kafka/admin.ts';
+import { createKafka } from '../../events/kafka/client.ts';
 import { KafkaEventPublisher } from '../../events/kafka/publisher.ts';
-import { defaultEventPartitions, Topics } from '../../events/topics.ts';
 import { createLogger } from '../../events/log.ts';
-import { printApplied, readFiles } from './apply.ts';
+import { redisPrefixFromEnv } from '../../events/redis-keys.ts';
+import { defaultEventPartitions, Topics } from '../../events/topics.ts';
+import { createFunctionsHandler } from '../../functions/runner/handler.ts';
+import { runFunctionsConsumer } from '../../functions/runner/kafka-runner.ts';
+import { storeKeys } from '../../functions/store/keys.ts';
+import { createRedis } from '../../functions/store/redis.ts';
+import type { RunningDemoRouter } from '../../infra/local/bird.ts';
+import { startDemoRouter } from '../../infra/local/bird.ts';
+import { describeCluster } from '../../infra/local/kafka.ts';
+import { ensurePrerequisites } from '../../infra/local/prerequisites.ts';
+import { ping } from '../../infra/local/redis.ts';
+import { LOCAL_STACK_PORTS, startStack } from '../../infra/local/stack.ts';
+import type { SpeakerWorker } from '../../speaker/worker/speaker-worker.ts';
+import { startSpeakerWorker } from '../../speaker/worker/speaker-worker.ts';
 import { CliError, ExitCode } from '../cli-error.ts';
+import { printApplied, readFiles } from './apply.ts';
+import { DEMO_ROUTER, printTables, waitEstablished } from './up-demo.ts';
+import { localNodes } from './up-nodes.ts';
+
+const BUILTIN_EXAMPLE = resolve(import.meta.dirname, '../../infra/examples/loopback');
 
 export function registerUp(program: Command): void {
   program
     .command('up')
-    .description('start the local stack (Kafka, Redis), apply --config, run until interrupted')
-    .option('--config <dir>', 'Kubernetes YAML to apply once the stack is up')
-    .action(async (opts: { config?: string }) => runUp(opts.config));
+    .description('run the control plane on this machine: Kafka, Redis, the functions, the speakers of local nodes; apply --config')
+    .option('--config <dir>', 'Kubernetes YAML to apply once the stack is up (with --demo: default the built-in loopback example)')
+    .option('--demo', 'also start a BIRD router on 127.5.5.5 and show the sessions and routes once established')
+    .action(async (opts: { config?: string; demo?: boolean }) => runUp(opts.config ?? (opts.demo ? BUILTIN_EXAMPLE : undefined), opts.demo === true));
 }
 
-async function runUp(config: string | undefined): Promise<void> {
+/** Runs `step`, turning its failure into an error that names the component. */
+async function component<T>(name: string, fix: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    throw new CliError(`${name}: ${(e as Error).message}${fix ? `\n${fix}` : ''}`, ExitCode.Unavailable);
+  }
+}
+
+async function runUp(config: string | undefined, demo: boolean): Promise<void> {
   const t0 = performance.now();
   const say = (m: string) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1)}s] ${m}\n`);
+  const interrupted = signalled();
   // Validate the configuration before starting anything: a typo should not cost a broker start.
   const prepared = config ? await readFiles([config], 'apply') : undefined;
+  const nodes = prepared ? localNodes(prepared.events.map((e) => e.object), Object.values(networkInterfaces()).flat().filter((i) => i !== undefined)) : [];
 
   const env = { ...process.env, ...(await reusableLocalStack()) };
+  await component('prerequisites', '', () =>
+    ensurePrerequisites({ kafka: !env['BGPCAST_KAFKA_BROKERS'], redis: !env['BGPCAST_REDIS_URL'], bird: demo }, say, env),
+  );
   if (env['BGPCAST_KAFKA_BROKERS']) say(`using Kafka at ${env['BGPCAST_KAFKA_BROKERS']}`);
   else say(`starting Kafka on 127.0.0.1:${LOCAL_STACK_PORTS.kafka} (the JVM takes a while)…`);
   if (env['BGPCAST_REDIS_URL']) say(`using Redis at ${env['BGPCAST_REDIS_URL']}`);
   else say(`starting Redis on 127.0.0.1:${LOCAL_STACK_PORTS.redis}…`);
 
-  const stack = await startStack({
-    env,
-    kafka: { port: LOCAL_STACK_PORTS.kafka, controllerPort: LOCAL_STACK_PORTS.kafkaController },
-    redis: { port: LOCAL_STACK_PORTS.redis },
-    log: (m) => say(m),
-  }).catch((e: Error) => {
-    throw new CliError(`the local stack did not start: ${e.message}`, ExitCode.Unavailable);
-  });
-  let stopping: Promise<void> | undefined;
-  const stop = () => (stopping ??= stack.stop());
+  const stack = await component('local stack', 'Run `bash infra/bootstrap.sh` once, or point BGPCAST_KAFKA_BROKERS / BGPCAST_REDIS_URL at running ones.', () =>
+    startStack({
+      env,
+      kafka: { port: LOCAL_STACK_PORTS.kafka, controllerPort: LOCAL_STACK_PORTS.kafkaController },
+      redis: { port: LOCAL_STACK_PORTS.redis },
+      log: (m) => say(m),
+    }),
+  );
+  const cleanups: (() => Promise<unknown>)[] = [() => stack.stop()];
   try {
     say(`Kafka ready at ${stack.kafkaBrokers}${started(stack.started.kafkaMs)}`);
     say(`Redis ready at ${stack.redisUrl}${started(stack.started.redisMs)}`);
     const kafka = createKafka({ brokers: stack.kafkaBrokers, clientId: 'bgpcast-up' }, createLogger('kafka'));
-    await ensureTopic(kafka, Topics.events, defaultEventPartitions);
+    await component('Kafka', '', () => ensureTopic(kafka, Topics.events, defaultEventPartitions));
     say(`topic ${Topics.events} ready`);
+
+    let router: RunningDemoRouter | null = null;
+    if (demo) {
+      const r = DEMO_ROUTER;
+      say(`starting BIRD on ${r.address}:${r.port} (AS ${r.asn}, graceful restart aware) for ${r.neighbors.map((n) => n.address).join(' and ')}…`);
+      router = await component('BIRD', `Is something else listening on ${r.address}:${r.port}? \`ss -ltnp 'sport = :${r.port}'\` shows it.`, () =>
+        startDemoRouter(r, say),
+      );
+      cleanups.unshift(() => router!.stop());
+      say(`BIRD running, pid ${router.pid}, log ${router.logFile}`);
+    }
+
+    const prefix = redisPrefixFromEnv();
+    const log = createLogger('functions');
+    const redis = createRedis({ url: stack.redisUrl, mode: 'runner', log, name: 'bgpcast-up' });
+    cleanups.unshift(() => redis.quit().catch(() => redis.disconnect()));
+    const handler = createFunctionsHandler({ redis, keys: storeKeys(prefix), log });
+    const functions: EventSubscription = await component('functions', '', () =>
+      runFunctionsConsumer({ kafka, topic: Topics.events, handler, log }),
+    );
+    cleanups.unshift(() => functions.stop().then(() => handler.idle()));
+    say(`functions consuming ${Topics.events}, writing desired state to Redis (prefix ${prefix})`);
+
+    let worker: SpeakerWorker | null = null;
+    if (nodes.length > 0) {
+      say(`starting speakers for the local nodes: ${nodes.map((n) => `${n.name} (${n.address})`).join(', ')}`);
+      worker = await component('speaker', '', () =>
+        startSpeakerWorker({
+          redisUrl: stack.redisUrl,
+          prefix,
+          nodes: nodes.map((n) => ({ name: n.name, listenAddress: n.address })),
+          log: createLogger('speaker'),
+        }),
+      );
+      const w = worker;
+      cleanups.unshift(() => w.stopForRestart());
+    } else if (prepared) {
+      say('no applied node has an address of this machine: no speaker started here');
+    }
+
     if (prepared) {
       const publisher = new KafkaEventPublisher(kafka, Topics.events);
-      await publisher.publish(prepared.events).finally(() => publisher.close());
+      await component('Kafka', '', () => publisher.publish(prepared.events).finally(() => publisher.close()));
       printApplied(prepared, 'apply', 'text');
       say(`applied ${prepared.events.length} objects from ${config}`);
     }
-    say('ready; Ctrl-C stops what was started here. Read the history with: npx bgpcast events dump --from-beginning');
-    await interrupted();
-    say('stopping…');
+
+    if (demo && worker) {
+      const expected = DEMO_ROUTER.neighbors.length;
+      say(`waiting for ${expected} BGP sessions to ${DEMO_ROUTER.address} to be established…`);
+      const ok = await waitEstablished(worker, expected, 60_000, say, interrupted);
+      if (ok) {
+        say('all BGP sessions established');
+        await worker.flushStatus();
+        await printTables(redis, prefix);
+      } else if (!(await isDone(interrupted))) {
+        say(`not every session came up within 60 s; see \`npx bgpcast peers\` and BIRD's log ${router?.logFile ?? ''}`);
+      }
+    }
+    say('ready; Ctrl-C stops what was started here (speakers stop for graceful restart). Try: npx bgpcast peers');
+    const signal = await interrupted;
+    say(`${signal}: stopping…`);
   } finally {
-    await stop();
+    for (const c of cleanups) await c().catch((e: Error) => say(`while stopping: ${e.message}`));
   }
   say('stopped');
+}
+
+async function isDone(p: Promise<unknown>): Promise<boolean> {
+  return Promise.race([p.then(() => true), new Promise<boolean>((r) => setImmediate(() => r(false)))]);
 }
 
 function started(ms: number | undefined): string {
@@ -84,14 +182,14 @@ async function reusableLocalStack(): Promise<Record<string, string>> {
   return found;
 }
 
-/** Resolves on Ctrl-C or SIGTERM; signal listeners alone don't keep Node running, the timer does. */
-function interrupted(): Promise<void> {
+/** Resolves with the signal's name on Ctrl-C or SIGTERM; a timer keeps Node running meanwhile. */
+function signalled(): Promise<string> {
   return new Promise((resolve) => {
     const keepAlive = setInterval(() => undefined, 60_000);
-    const done = () => {
+    const done = (signal: string) => {
       clearInterval(keepAlive);
-      resolve();
+      resolve(signal);
     };
-    process.once('SIGINT', done).once('SIGTERM', done);
+    process.once('SIGINT', () => done('SIGINT')).once('SIGTERM', () => done('SIGTERM'));
   });
 }
