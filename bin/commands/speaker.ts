@@ -19,6 +19,7 @@ interface SpeakerCliOptions {
   node: string[];
   drain?: string;
   resync: string;
+  routesReport: string;
 }
 
 const collect = (v: string, all: string[]) => [...all, v];
@@ -46,6 +47,7 @@ export function registerSpeaker(program: Command): void {
     .requiredOption('--node <name[=address]>', 'node to speak for (repeatable); =address: listen there', collect, [])
     .option('--drain <seconds>', 'on SIGTERM/SIGINT, drain with GRACEFUL_SHUTDOWN (RFC 8326) for this long, then Cease')
     .option('--resync <seconds>', 're-read the desired state this often even without a notification', '30')
+    .option('--routes-report <seconds>', 'rewrite the routes part of the status at most this often (0: never)', '1')
     .action(async (opts: SpeakerCliOptions) => runSpeaker(opts));
 }
 
@@ -53,6 +55,7 @@ async function runSpeaker(opts: SpeakerCliOptions): Promise<void> {
   const nodes = opts.node.map(parseNodeArg);
   const drainS = opts.drain === undefined ? null : seconds('--drain', opts.drain);
   const resyncS = seconds('--resync', opts.resync);
+  const routesReportS = seconds('--routes-report', opts.routesReport);
   const log = createLogger('speaker');
   const url = redisUrlFromEnv();
   log.info(
@@ -68,6 +71,8 @@ async function runSpeaker(opts: SpeakerCliOptions): Promise<void> {
     nodes,
     log,
     resyncMs: Math.max(1, resyncS) * 1000,
+    reportRoutes: routesReportS > 0,
+    routesStatusMinIntervalMs: routesReportS * 1000,
   });
   const worker = await Promise.race([starting, stopSignal.then(() => null)]);
   if (worker === null) {

@@ -1,0 +1,204 @@
+// End-to-end latency benchmark (issue 6): prints figures, asserts nothing.
+//   node test/bench/e2e-latency.ts [--nodes 100] [--services 10000] [--samples 20] [--burst 1000]
+//
+// The whole pipeline, each part as it runs in production: events produced to a real Kafka, the
+// functions runner (in this process) folding them into a real Redis and writing each node's
+// desired state, ONE `bgpcast speaker` process standing for every node (the real CLI, a child
+// process), and a receiving BGP peer in a third process (support/bgp-sink.ts) that timestamps the
+// UPDATE carrying a watched prefix. Figures:
+//   initial load   the ClusterConfig published → every node's table at the peer;
+//   single change  one Service's LoadBalancer IP moved (every node re-advertises it), one at a time:
+//                  produce → UPDATE at the peer, over every (change, node) pair, and per change the
+//                  last node; p50 / p95 / p99;
+//   burst          1,000 such changes produced at once: produce → each (change, node) UPDATE, and
+//                  the time until the last one.
+// Baseline measured in the same run: produce → desired state written (the Redis notification of
+// each node, as the speaker receives it), i.e. the functions alone; the difference is the
+// speaker's share (read, validate and apply the document, diff, pack, send).
+// Starts its own Kafka and Redis (infra/local) unless BGPCAST_KAFKA_BROKERS / BGPCAST_REDIS_URL
+// are set; stops what it started. Bounded: every wait has a deadline, the whole run a budget.
+// BENCH_SPEAKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the speaker process.
+
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { objectEnvelope, type EventEnvelope, type KubeObject } from '../../events/envelope.ts';
+import { ensureTopic } from '../../events/kafka/admin.ts';
+import { createKafka } from '../../events/kafka/client.ts';
+import { KafkaEventPublisher } from '../../events/kafka/publisher.ts';
+import { createLogger } from '../../events/log.ts';
+import { createFunctionsHandler } from '../../functions/runner/handler.ts';
+import { runFunctionsConsumer } from '../../functions/runner/kafka-runner.ts';
+import { storeKeys } from '../../functions/store/keys.ts';
+import { createRedis } from '../../functions/store/redis.ts';
+import { startStack } from '../../infra/local/stack.ts';
+import { startSink, type Sink } from './support/bgp-sink.ts';
+import { bgpConfig, lbPrefix, node, nodeName, nodeRouterId, service, slice } from './support/e2e-cluster.ts';
+
+const { values: args } = parseArgs({
+  options: { nodes: { type: 'string', default: '100' }, services: { type: 'string', default: '10000' }, samples: { type: 'string', default: '20' }, burst: { type: 'string', default: '1000' } },
+});
+const N = Number(args.nodes);
+const S = Number(args.services);
+const SAMPLES = Number(args.samples);
+const BURST = Math.min(Number(args.burst), Math.floor(S / 2) - SAMPLES);
+const BUDGET_MS = 270_000;
+const t0run = performance.now();
+const left = () => BUDGET_MS - (performance.now() - t0run);
+const now = () => performance.timeOrigin + performance.now();
+const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+const say = (line = '') => process.stdout.write(`${line}\n`);
+const repoRoot = resolve(import.meta.dirname, '../..');
+const log = createLogger('bench', 'warn');
+
+function pct(samples: readonly number[]): string {
+  if (samples.length === 0) return 'no samples';
+  const s = [...samples].sort((a, b) => a - b);
+  const p = (q: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
+  return `p50 ${fmt(p(0.5), 1)} ms  p95 ${fmt(p(0.95), 1)} ms  p99 ${fmt(p(0.99), 1)} ms  (n=${fmt(s.length)})`;
+}
+
+async function until(probe: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + Math.min(timeoutMs, Math.max(0, left()));
+  for (;;) {
+    if (await probe()) return true;
+    if (performance.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+async function publishAll(publisher: KafkaEventPublisher, objects: Record<string, unknown>[]): Promise<void> {
+  for (let i = 0; i < objects.length; i += 500) {
+    await publisher.publish(objects.slice(i, i + 500).map((o) => objectEnvelope('modified', o as KubeObject, 'bench') as EventEnvelope));
+  }
+}
+
+/** Desired-state notifications (as a speaker receives them), with arrival times. */
+async function notifications(url: string, prefix: string) {
+  const sub = new Redis(url);
+  const times: { node: string; t: number }[] = [];
+  sub.on('pmessage', (_p: string, channel: string) => times.push({ node: /\{(.*)\}/.exec(channel)![1]!, t: now() }));
+  await sub.psubscribe(`${prefix}:*:desired:changed`);
+  return { since: (t: number) => times.filter((x) => x.t >= t), close: () => sub.disconnect() };
+}
+
+async function main(): Promise<void> {
+  say(`== end-to-end latency: ${fmt(N)} nodes × ${fmt(S)} Services (${fmt(S / 2)} eTP=Cluster), one speaker process, one receiving peer`);
+  const stack = await startStack({ log: () => undefined });
+  const block = `127.${64 + Math.floor(Math.random() * 64)}.${Math.floor(Math.random() * 256)}`;
+  let sink: Sink | null = null;
+  let speaker: ReturnType<typeof spawn> | null = null;
+  const kafka = createKafka({ brokers: stack.kafkaBrokers, clientId: 'bench-e2e' }, createLogger('kafka', 'error'));
+  const topic = `bench.e2e.${randomUUID()}`;
+  const prefix = `bench-${randomUUID().slice(0, 8)}`;
+  const redis = createRedis({ url: stack.redisUrl, mode: 'runner' });
+  const publisher = new KafkaEventPublisher(kafka, topic);
+  let functions: Awaited<ReturnType<typeof runFunctionsConsumer>> | null = null;
+  const listener = await notifications(stack.redisUrl, prefix);
+  try {
+    await ensureTopic(kafka, topic, 6);
+    sink = await startSink(`${block}.250`);
+    const handler = createFunctionsHandler({ redis, keys: storeKeys(prefix), log });
+    functions = await runFunctionsConsumer({ kafka, topic, groupId: `g-${prefix}`, handler, log, sweepEveryMs: 0 });
+    speaker = spawn(
+      process.execPath,
+      [...(process.env['BENCH_SPEAKER_NODE_ARGS']?.split(' ').filter(Boolean) ?? []), resolve(repoRoot, 'bin/bgpcast.ts'), 'speaker', '--routes-report', '0', ...Array.from({ length: N }, (_, j) => ['--node', nodeName(j)]).flat()],
+      { env: { ...process.env, BGPCAST_REDIS_URL: stack.redisUrl, BGPCAST_REDIS_PREFIX: prefix, BGPCAST_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'inherit', 'inherit'] },
+    );
+
+    // The cluster, then the BGP configuration: every node's first table.
+    await publishAll(publisher, [...Array.from({ length: N }, (_, j) => node(block, j)), ...Array.from({ length: S }, (_, i) => service(i)), ...Array.from({ length: S }, (_, i) => slice(i, N))]);
+    const config = bgpConfig(sink);
+    await publishAll(publisher, config.slice(0, 2));
+    const s = sink;
+    const tLoad = now();
+    await publishAll(publisher, config.slice(2));
+    const expected = (j: number) => 1 + S / 2 + Array.from({ length: S / 2 }, (_, k) => 2 * k + 1).filter((i) => (i * 7) % N === j || (i * 13 + 1) % N === j).length;
+    const ids = Array.from({ length: N }, (_, j) => nodeRouterId(block, j));
+    let loaded = false;
+    await until(async () => {
+      const c = await s.counts();
+      loaded = ids.every((id, j) => c[id] === expected(j));
+      return loaded;
+    }, 120_000);
+    const loadMs = now() - tLoad;
+    const routes = ids.reduce((n, _, j) => n + expected(j), 0);
+    say(`initial load: ${loaded ? '' : 'NOT COMPLETE, '}${fmt(routes)} routes (${fmt(expected(0))} per node) at the peer ${fmt(loadMs)} ms after the ClusterConfig was produced`);
+    if (!loaded) return;
+
+    // Single changes, one at a time.
+    const wire: number[] = [];
+    const wireLast: number[] = [];
+    const desired: number[] = [];
+    const desiredLast: number[] = [];
+    const share: number[] = [];
+    const nodeOfId = new Map(ids.map((id, j) => [id, nodeName(j)]));
+    for (let k = 0; k < SAMPLES && left() > 60_000; k++) {
+      const i = 2 * k;
+      const p = lbPrefix('172.30', i);
+      s.watch([p]);
+      const t = now();
+      await publisher.publish([objectEnvelope('modified', service(i, '172.30') as KubeObject, 'bench') as EventEnvelope]);
+      const ok = await until(() => s.seen.filter((x) => x.prefix === p).length >= N && listener.since(t).length >= N, 30_000);
+      if (!ok) {
+        say(`  change ${k}: not everywhere within 30 s; stopping the series`);
+        break;
+      }
+      const arrivals = s.seen.filter((x) => x.prefix === p);
+      const at = arrivals.map((x) => x.t - t);
+      const notified = listener.since(t);
+      const dn = notified.map((x) => x.t - t);
+      const firstNotice = new Map<string, number>();
+      for (const x of notified) if (!firstNotice.has(x.node)) firstNotice.set(x.node, x.t);
+      for (const a of arrivals) {
+        const n = firstNotice.get(nodeOfId.get(a.id) ?? '');
+        if (n !== undefined) share.push(a.t - n);
+      }
+      wire.push(...at);
+      wireLast.push(Math.max(...at));
+      desired.push(...dn.slice(0, N));
+      desiredLast.push(dn[N - 1]!);
+    }
+    say(`single Service change (every node re-advertises), ${wireLast.length} changes:`);
+    say(`  produce → UPDATE at the peer, each node:       ${pct(wire)}`);
+    say(`  produce → UPDATE at the peer, last node:       ${pct(wireLast)}`);
+    say(`  baseline: produce → desired written, each node: ${pct(desired)}`);
+    say(`  baseline: produce → desired written, last node: ${pct(desiredLast)}`);
+    say(`  speaker's share, notification → UPDATE, each node: ${pct(share)}  (${fmt(N)} nodes queue in one process)`);
+
+    // A burst of changes produced at once.
+    if (BURST > 0 && left() > 45_000) {
+      const changed = Array.from({ length: BURST }, (_, k) => 2 * (SAMPLES + k));
+      const prefixes = new Set(changed.map((i) => lbPrefix('172.31', i)));
+      s.watch([...prefixes]);
+      const seenBefore = s.seen.length;
+      const t = now();
+      await publishAll(publisher, changed.map((i) => service(i, '172.31')));
+      const produced = now() - t;
+      const want = BURST * N;
+      const burstSeen = () => s.seen.slice(seenBefore).filter((x) => prefixes.has(x.prefix));
+      const ok = await until(() => burstSeen().length >= want, Math.max(10_000, left() - 15_000));
+      const got = burstSeen().map((x) => x.t - t);
+      const dn = listener.since(t).map((x) => x.t - t);
+      say(`burst of ${fmt(BURST)} Service changes (produced in ${fmt(produced)} ms):`);
+      say(`  produce → UPDATE at the peer, each (change, node): ${pct(got)}${ok ? '' : `  INCOMPLETE: ${fmt(got.length)} of ${fmt(want)}`}`);
+      say(`  all ${fmt(want)} (change, node) UPDATEs at the peer after ${fmt(Math.max(...got))} ms`);
+      say(`  baseline: ${fmt(dn.length)} desired writes (batches coalesce), last one after ${fmt(Math.max(0, ...dn))} ms`);
+    }
+    say(`memory: this process (Kafka client, functions) ${fmt(process.memoryUsage().rss / 1048576)} MB RSS`);
+  } finally {
+    speaker?.kill('SIGTERM');
+    await new Promise((r) => (speaker && speaker.exitCode === null ? speaker.once('exit', r) : r(null)));
+    await functions?.stop().catch(() => undefined);
+    await publisher.close().catch(() => undefined);
+    listener.close();
+    await redis.quit().catch(() => redis.disconnect());
+    await sink?.stop();
+    await stack.stop();
+    say(`(run took ${fmt((performance.now() - t0run) / 1000, 1)} s)`);
+  }
+}
+
+await main();
