@@ -1,0 +1,105 @@
+// `bgpcast speaker` as an operator runs it: the real binary for two nodes, its TCP MD5 password
+// read from BGPCAST_SECRETS_DIR (the Secret mounted as files), BIRD requiring that password.
+// SIGTERM stops it for graceful restart (BIRD keeps the routes); with --drain it first
+// re-advertises every route with GRACEFUL_SHUTDOWN (RFC 8326), then ends the sessions.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { repoRoot, runCli } from '../support/cli.ts';
+import { makeTempDir, removeTempDir, waitFor } from '../support/routers/index.ts';
+import type { Lab } from './pipeline-support.ts';
+import { birdRoutes, startLab } from './pipeline-support.ts';
+
+const PASSWORD = 'loopback-md5';
+let lab: Lab;
+let secrets: string;
+
+beforeAll(async () => {
+  lab = await startLab({ brokers: inject('kafkaBrokers'), redisUrl: inject('redisUrl') });
+  secrets = makeTempDir('secrets');
+  mkdirSync(join(secrets, 'kube-system', 'bgp-auth'), { recursive: true });
+  writeFileSync(join(secrets, 'kube-system', 'bgp-auth', 'password'), `${PASSWORD}\n`);
+  // BIRD requires the password on both sessions.
+  await lab.bird.configure({ ...lab.bird.options, protocols: lab.bird.options.protocols.map((p) => ({ ...p, password: PASSWORD })) });
+  for (const o of lab.objects) {
+    if (o.kind === 'CiliumBGPPeerConfig') (o['spec'] as Record<string, unknown>)['authSecretRef'] = 'bgp-auth';
+  }
+  const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'bgp-auth', namespace: 'kube-system' }, type: 'Opaque', data: { password: Buffer.from(PASSWORD).toString('base64') } };
+  await lab.publish([...lab.objects, secret as never]);
+});
+afterAll(async () => {
+  await lab?.close();
+  if (secrets) removeTempDir(secrets);
+});
+
+function speaker(extra: string[]): { child: ChildProcess; exited: Promise<number | null>; stderr: () => string } {
+  const child = spawn(process.execPath, [resolve(repoRoot, 'bin/bgpcast.ts'), 'speaker', '--node', 'worker1', '--node', 'worker2', ...extra], {
+    cwd: repoRoot,
+    env: { ...process.env, BGPCAST_REDIS_URL: lab.redisUrl, BGPCAST_REDIS_PREFIX: lab.prefix, BGPCAST_SECRETS_DIR: secrets, BGPCAST_LOG_LEVEL: 'info' },
+  });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  child.stdout!.resume();
+  return { child, exited: new Promise((r) => child.on('exit', (code) => r(code))), stderr: () => err };
+}
+
+async function fiveRoutesEach(): Promise<void> {
+  for (const node of ['worker1', 'worker2'] as const) {
+    await lab.bird.waitEstablished(node, 30_000);
+    await lab.bird.waitFor(async (b) => (await birdRoutes(b, node)).size === 5, { timeoutMs: 20_000, what: `5 routes from ${node}` });
+  }
+}
+
+describe('bgpcast speaker', () => {
+  it('signs its sessions with the password from BGPCAST_SECRETS_DIR; SIGTERM leaves the routes with BIRD', { timeout: 90_000 }, async () => {
+    const s = speaker([]);
+    try {
+      await fiveRoutesEach();
+      const peers = await waitFor(
+        async () => {
+          const r = await runCli(['peers', '-o', 'json'], { BGPCAST_REDIS_URL: lab.redisUrl, BGPCAST_REDIS_PREFIX: lab.prefix });
+          const json = r.code === 0 ? (JSON.parse(r.stdout) as Record<string, Record<string, unknown>[]>) : {};
+          return json['worker1']?.[0]?.['session-state'] === 'established' ? json : false;
+        },
+        { timeoutMs: 10_000, what: 'peers report' },
+      );
+      expect(peers['worker1']![0]!['tcp-password-enabled']).toBe(true);
+      expect(JSON.stringify(peers)).not.toContain(PASSWORD);
+      s.child.kill('SIGTERM');
+      expect(await s.exited).toBe(0);
+      expect(s.stderr()).toContain('graceful restart');
+      expect(s.stderr()).not.toContain(PASSWORD);
+      for (const node of ['worker1', 'worker2'] as const) {
+        const p = await lab.bird.protocol(node);
+        expect(p.gracefulRestartActive || p.bgpState === 'Established', `${node}: BIRD is a GR helper`).toBe(true);
+        expect((await birdRoutes(lab.bird, node)).size).toBe(5);
+      }
+    } finally {
+      s.child.kill('SIGKILL');
+    }
+  });
+
+  it('--drain: every route re-advertised with GRACEFUL_SHUTDOWN, then the sessions end and BIRD drops them', { timeout: 90_000 }, async () => {
+    const s = speaker(['--drain', '3']);
+    try {
+      await fiveRoutesEach();
+      // The previous speaker's stale routes are replaced: wait for the fresh table (no GR pending).
+      await lab.bird.waitFor(async (b) => !(await b.protocol('worker1')).gracefulRestartActive, { timeoutMs: 20_000, what: 'GR over' });
+      s.child.kill('SIGTERM');
+      const drained = await lab.bird.waitFor(
+        async (b) => {
+          const r = await birdRoutes(b, 'worker1');
+          return r.size === 5 && [...r.values()].every((x) => x.communities.includes('65535:0')) ? r : false;
+        },
+        { timeoutMs: 10_000, what: 'GRACEFUL_SHUTDOWN on every route' },
+      );
+      expect(drained.get('192.168.1.0/24')!.communities).toEqual(['65000:99', '65535:0']);
+      expect(await s.exited).toBe(0);
+      await lab.bird.waitFor(async (b) => (await b.routes('master4', 'worker1')).length === 0, { timeoutMs: 10_000, what: 'routes gone after the Cease' });
+    } finally {
+      s.child.kill('SIGKILL');
+    }
+  });
+});
