@@ -46,13 +46,15 @@ export function registerDesired(program: Command): void {
       const keys = storeKeys(redisPrefixFromEnv());
       await withRedis(async (redis) => {
         if (node === undefined) {
-          const rows = await Promise.all((await listDesiredNodes(redis, keys)).map(async (n) => ({ n, d: await readDesired(redis, keys, n) })));
-          const list = rows.map(({ n, d }) => ({ node: n, revision: d?.revision ?? 0, updatedAt: d?.updatedAt ?? null, state: parse(n, d?.document) }));
-          if (format === 'json') return print(list.map(({ state: _s, ...rest }) => rest));
-          return printTable(
-            ['Node', 'Revision', 'Instances', 'Peers', 'Routes', 'Updated'],
-            list.map((r) => [r.node, String(r.revision), ...counts(r.state), r.updatedAt ?? '-']),
-          );
+          // Revisions only: documents can be hundreds of KB each, a listing should not read them.
+          const nodes = await listDesiredNodes(redis, keys);
+          const pipeline = redis.pipeline();
+          for (const n of nodes) pipeline.hmget(keys.desired(n), 'revision', 'updatedAt');
+          const heads = ((await pipeline.exec()) ?? []).map(([, v]) => v as (string | null)[]);
+          const list = nodes.map((n, i) => ({ node: n, revision: Number(heads[i]?.[0] ?? 0), updatedAt: heads[i]?.[1] ?? null }));
+          if (format === 'json') return print(list);
+          if (list.length === 0) return void process.stdout.write('no desired state written yet\n');
+          return printTable(['Node', 'Revision', 'Updated'], list.map((r) => [r.node, String(r.revision), r.updatedAt ?? '-']));
         }
         const stored = await readDesired(redis, keys, node);
         const state = parse(node, stored?.document);
@@ -103,12 +105,6 @@ function printTable(header: string[], rows: string[][]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('   ');
   process.stdout.write([header, ...rows].map(line).join('\n') + '\n');
-}
-
-function counts(state: DesiredNodeState): [string, string, string] {
-  const peers = state.instances.flatMap((i) => i.peers);
-  const routes = peers.reduce((n, p) => n + p.families.reduce((m, f) => m + f.routes.length, 0), 0);
-  return [String(state.instances.length), String(peers.length), String(routes)];
 }
 
 const seconds = (n: number) => `${n}s`;

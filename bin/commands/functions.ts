@@ -15,6 +15,8 @@ import { startHttpEntry } from '../../functions/runner/http-entry.ts';
 import { unreachable } from '../kafka-session.ts';
 import { CliError, ExitCode } from '../cli-error.ts';
 
+const KAFKA_RECOMPUTE_BUDGET_MS = 3_000;
+
 interface FunctionsOptions {
   group: string;
   http?: string;
@@ -58,7 +60,9 @@ async function runFunctions(opts: FunctionsOptions): Promise<void> {
       );
     });
     const keys = storeKeys(redisPrefixFromEnv());
-    const handler = createFunctionsHandler({ redis, keys, log });
+    // Under Kafka a batch must end well inside the consumer's session timeout (10 s): recompute
+    // for at most 3 s per batch and continue in a sweep. Over HTTP, answer once all is written.
+    const handler = createFunctionsHandler({ redis, keys, log, recomputeBudgetMs: port === undefined ? KAFKA_RECOMPUTE_BUDGET_MS : undefined });
     const stop = signalled();
     if (port !== undefined) {
       const entry = await startHttpEntry({ handler, log, host: opts.host, port });

@@ -5,13 +5,17 @@
 //      targets the fold may have made stale (computed in memory from W0 and W0 + the events) and
 //      the fold's positions P_b (partition → highest offset in the batch);
 //   3. sync the mirror again: the window now holds this batch's objects and anything other
-//      instances folded meanwhile; its dirty targets must reflect P_b too;
+//      instances folded meanwhile; its dirty targets must reflect P_b too, and are written as a
+//      second pending entry when step 2's entry does not name them all;
 //   4. read every pending entry (this batch's, other instances' in flight, crashed ones');
 //   5. for each target: read its head (seq, digest, positions) FIRST, then read the world
 //      (mirror sync), compute, and compare-and-set on seq; a target whose stored positions
 //      already cover what it needs is settled without computing;
 //   6. delete the pending entries whose targets all reflect their positions.
-// Offsets are committed (Kafka) or 200 is answered (HTTP) only after this returns.
+// Offsets are committed (Kafka) or 200 is answered (HTTP) only after this returns. With a
+// recompute budget (the Kafka runner: a batch must end well within the consumer session timeout)
+// step 5 may stop early: every requirement lives in a pending entry, so the rest is settled by
+// a continuation sweep that starts right away, and by any later batch.
 //
 // Why this loses no update, is idempotent, and equals a clean replay:
 // - The world is a per-object "last offset wins" fold, so it does not depend on the order or the
@@ -45,7 +49,7 @@ import type { Logger } from '../../events/log.ts';
 import type { Settings } from '../model/world.ts';
 import { applyChanges } from '../store/apply-changes.ts';
 import { CONDITIONS_TARGET, targetId, type Target } from '../store/desired-store.ts';
-import { clearPending, DEFAULT_CHANGES_MAXLEN, foldChanges, foldEvent, foldIntoWorld, foldPositions, readPending } from '../store/fold.ts';
+import { addPending, clearPending, DEFAULT_CHANGES_MAXLEN, foldChanges, foldEvent, foldIntoWorld, foldPositions, readPending } from '../store/fold.ts';
 import type { PendingEntry } from '../store/fold.ts';
 import type { StoreKeys } from '../store/keys.ts';
 import { covers, maxPositions, type Positions } from '../store/positions.ts';
@@ -70,6 +74,8 @@ export interface FunctionsHandlerOptions {
   readonly maxBatchEvents?: number;
   readonly hooks?: HandlerHooks;
   readonly now?: () => Date;
+  /** Stop recomputing after this long per batch and continue in a sweep (default: no limit). */
+  readonly recomputeBudgetMs?: number;
 }
 
 export interface BatchReport {
@@ -86,6 +92,8 @@ export interface BatchReport {
   readonly covered: number;
   readonly conflicts: number;
   readonly pendingCleared: number;
+  /** Targets left to the continuation sweep (recompute budget spent). */
+  readonly deferred: number;
   readonly ms: number;
   readonly computeMs: number;
 }
@@ -147,6 +155,11 @@ export function createFunctionsHandler(opts: FunctionsHandlerOptions): Functions
       await ctx.hooks.afterFold?.();
       const sync = await mirror.sync();
       window = dirtyTargets(sync.start, sync.end, sync.refs, sync.reloaded);
+      const extra = [...window.nodes].filter((n) => !stale.nodes.has(n)).sort();
+      if (extra.length > 0 || (window.conditions && !stale.conditions)) {
+        const entry: PendingEntry = { nodes: extra, conditions: window.conditions, positions: own, at: now().toISOString() };
+        await addPending(redis, keys, randomUUID(), entry);
+      }
     }
 
     const pending = await readPending(redis, keys);
@@ -157,9 +170,12 @@ export function createFunctionsHandler(opts: FunctionsHandlerOptions): Functions
       needs.set(id, { target, need: current ? maxPositions(current.need, positions) : positions });
     };
     for (const entry of pending.values()) for (const t of targetsOf(entry)) require(t, entry.positions);
+    // Also from memory, in case another instance settled and removed the entries meanwhile.
     for (const t of targetsOfDirty(window)) require(t, own);
 
-    const result = await recompute(ctx, [...needs.values()]);
+    const budget = opts.recomputeBudgetMs;
+    const result = await recompute(ctx, [...needs.values()], budget === undefined ? undefined : t0 + budget);
+    if (result.deferred > 0) setImmediate(() => void sweep().catch(() => undefined));
 
     const settledIds = [...pending].flatMap(([id, entry]) =>
       targetsOf(entry).every((t) => {
@@ -182,6 +198,7 @@ export function createFunctionsHandler(opts: FunctionsHandlerOptions): Functions
       covered: result.covered,
       conflicts: result.conflicts,
       pendingCleared,
+      deferred: result.deferred,
       ms: Math.round(performance.now() - t0),
       computeMs: Math.round(result.computeMs),
     };
@@ -207,10 +224,11 @@ export function createFunctionsHandler(opts: FunctionsHandlerOptions): Functions
     }
   };
 
+  const sweep = () => process([]);
   return {
     mirror,
     process,
-    sweep: () => process([]),
+    sweep,
     idle: () => queue.idle(),
     async onEvents(events) {
       await process(events);

@@ -55,6 +55,8 @@ export interface RecomputeResult {
   covered: number;
   conflicts: number;
   computeMs: number;
+  /** Targets left for later because the time budget ran out (their pending entries stay). */
+  deferred: number;
 }
 
 /** Targets computed and written per pipeline. */
@@ -67,10 +69,23 @@ export function computeTarget(world: WorldView, target: Target): StoredDocument 
     : conditionsDocument(computeConditions(world));
 }
 
-export async function recompute(ctx: RecomputeContext, requirements: readonly Requirement[]): Promise<RecomputeResult> {
-  const result: RecomputeResult = { settled: new Map(), written: 0, unchanged: 0, covered: 0, conflicts: 0, computeMs: 0 };
+/**
+ * Settles the requirements, or as many as fit before `deadline` (performance.now() time): every
+ * requirement comes from a pending entry, so what is left over is safe in Redis and settled by a
+ * later batch or sweep. Without a deadline, conflicts that do not resolve throw.
+ */
+export async function recompute(
+  ctx: RecomputeContext,
+  requirements: readonly Requirement[],
+  deadline = Number.POSITIVE_INFINITY,
+): Promise<RecomputeResult> {
+  const result: RecomputeResult = { settled: new Map(), written: 0, unchanged: 0, covered: 0, conflicts: 0, computeMs: 0, deferred: 0 };
   let todo = requirements;
   for (let attempt = 0; todo.length > 0; attempt++) {
+    if (performance.now() > deadline) {
+      result.deferred += todo.length;
+      break;
+    }
     if (attempt >= ctx.retry.attempts) {
       throw new CasConflictError(todo.map((r) => targetId(r.target)), attempt);
     }
@@ -99,6 +114,10 @@ export async function recompute(ctx: RecomputeContext, requirements: readonly Re
     const written: { target: Target; revision: number }[] = [];
     // In chunks: bounded memory (a document can be hundreds of KB), and early writes go out early.
     for (let i = 0; i < uncovered.length; i += WRITE_CHUNK) {
+      if (performance.now() > deadline) {
+        result.deferred += uncovered.length - i;
+        break;
+      }
       const chunk = uncovered.slice(i, i + WRITE_CHUNK);
       const t0 = performance.now();
       const writes: CasWrite[] = [];

@@ -130,6 +130,11 @@ export async function readPending(redis: Redis, keys: StoreKeys): Promise<Map<st
   return out;
 }
 
+/** A pending entry on its own (the fold writes its first one in the same script). */
+export async function addPending(redis: Redis, keys: StoreKeys, id: string, entry: PendingEntry): Promise<void> {
+  await redis.hset(keys.pending, id, encodePending(entry));
+}
+
 export async function clearPending(redis: Redis, keys: StoreKeys, ids: readonly string[]): Promise<number> {
   if (ids.length === 0) return 0;
   return redis.bgpcastClearPending(keys.pending, ...ids);

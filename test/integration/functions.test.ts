@@ -195,10 +195,18 @@ describe('bgpcast functions, desired and conditions (the commands)', () => {
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
-      const shown = await waitFor('worker1 with the late Service', async () => {
-        const r = await bgpcast(['desired', 'worker1', '-o', 'json'], env);
-        const doc = r.code === 0 ? (JSON.parse(r.stdout) as DesiredNodeState) : null;
-        return doc?.instances[0]?.peers[0]?.families[0]?.routes.some((x) => x.prefix === '10.100.9.9/32') ? doc : null;
+      let last = '';
+      const shown = await waitFor(
+        'worker1 with the late Service',
+        async () => {
+          const r = await bgpcast(['desired', 'worker1', '-o', 'json'], env);
+          last = r.stdout + r.stderr;
+          const doc = r.code === 0 ? (JSON.parse(r.stdout) as DesiredNodeState) : null;
+          return doc?.instances[0]?.peers[0]?.families[0]?.routes.some((x) => x.prefix === '10.100.9.9/32') ? doc : null;
+        },
+        45_000,
+      ).catch((e: Error) => {
+        throw new Error(`${e.message}\nlast desired output: ${last}\nfunctions stderr:\n${stderr.slice(-4000)}`);
       });
       expect(shown.revision).toBeGreaterThanOrEqual(1);
       expect(Object.keys(shown)).toEqual(['node', 'revision', 'instances']);
