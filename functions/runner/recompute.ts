@@ -81,8 +81,11 @@ export async function recompute(
 ): Promise<RecomputeResult> {
   const result: RecomputeResult = { settled: new Map(), written: 0, unchanged: 0, covered: 0, conflicts: 0, computeMs: 0, deferred: 0 };
   let todo = requirements;
+  // At least one chunk is written per call, whatever the budget: a continuation makes progress.
+  let worked = false;
+  const outOfTime = () => worked && performance.now() > deadline;
   for (let attempt = 0; todo.length > 0; attempt++) {
-    if (performance.now() > deadline) {
+    if (outOfTime()) {
       result.deferred += todo.length;
       break;
     }
@@ -114,7 +117,7 @@ export async function recompute(
     const written: { target: Target; revision: number }[] = [];
     // In chunks: bounded memory (a document can be hundreds of KB), and early writes go out early.
     for (let i = 0; i < uncovered.length; i += WRITE_CHUNK) {
-      if (performance.now() > deadline) {
+      if (outOfTime()) {
         result.deferred += uncovered.length - i;
         break;
       }
@@ -152,6 +155,7 @@ export async function recompute(
           result.unchanged++;
         }
       });
+      worked = true;
       await yieldToLoop();
     }
     for (const { target, revision } of written) {

@@ -14,7 +14,7 @@ import { nodeDocument } from '../../functions/runner/document.ts';
 import { isRedisUnavailable } from '../../functions/store/redis.ts';
 import type { StoreKeys } from '../../functions/store/keys.ts';
 import { advertisement, advertisingPeerConfig, node, service, serviceEntry, simpleCluster } from '../unit/functions/builders.ts';
-import { captureLog, effectiveDoc, freshKeys, redisPool } from './functions-support.ts';
+import { captureLog, effectiveDoc, freshKeys, redisPool, waitFor } from './functions-support.ts';
 
 const pool = redisPool(inject('redisUrl'));
 afterAll(() => pool.closeAll());
@@ -153,6 +153,21 @@ describe('two instances, forced interleavings', () => {
       // And the redelivery after a completed recovery changes nothing.
       expect(await other.process(batch)).toMatchObject({ applied: 0, written: 0 });
     }
+  });
+
+  it('a spent recompute budget leaves the rest to a continuation sweep that settles it', async () => {
+    const keys = freshKeys();
+    const at = sequencer();
+    // More nodes than one write chunk (32): the first chunk is written, the rest deferred.
+    const many = Array.from({ length: 40 }, (_, i) => node(`n${i}`, {}, { ips: [`172.16.9.${i + 1}`], podCIDRs: [`10.9.${i}.0/24`] }));
+    const objects = [...many, simpleCluster('c'), peer, ads, svc];
+    const hurried = createFunctionsHandler({ redis: pool.client(), keys, log: captureLog().log, recomputeBudgetMs: 0 });
+    const report = await hurried.process(objects.map((o) => at(o)));
+    expect(report.deferred).toBeGreaterThan(0);
+    const redis = pool.client();
+    await waitFor('the continuation sweep', async () => (await redis.hlen(keys.pending)) === 0);
+    await hurried.idle();
+    await expectMatchesPure(redis, keys, objects, many.map((_, i) => `n${i}`));
   });
 
   it('Redis unreachable: the batch fails with an error that says so, nothing crashes', async () => {
