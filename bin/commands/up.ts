@@ -61,9 +61,17 @@ async function component<T>(name: string, fix: string, step: () => Promise<T>): 
 }
 
 async function runUp(config: string | undefined, demo: boolean): Promise<void> {
+  const signals = signalled();
+  try {
+    await up(config, demo, signals.received);
+  } finally {
+    signals.dispose();
+  }
+}
+
+async function up(config: string | undefined, demo: boolean, interrupted: Promise<string>): Promise<void> {
   const t0 = performance.now();
   const say = (m: string) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1)}s] ${m}\n`);
-  const interrupted = signalled();
   // Validate the configuration before starting anything: a typo should not cost a broker start.
   const prepared = config ? await readFiles([config], 'apply') : undefined;
   const nodes = prepared ? localNodes(prepared.events.map((e) => e.object), Object.values(networkInterfaces()).flat().filter((i) => i !== undefined)) : [];
@@ -182,14 +190,26 @@ async function reusableLocalStack(): Promise<Record<string, string>> {
   return found;
 }
 
-/** Resolves with the signal's name on Ctrl-C or SIGTERM; a timer keeps Node running meanwhile. */
-function signalled(): Promise<string> {
-  return new Promise((resolve) => {
-    const keepAlive = setInterval(() => undefined, 60_000);
-    const done = (signal: string) => {
+/**
+ * `received` resolves with the signal's name on Ctrl-C or SIGTERM; until then (or dispose()) a
+ * timer keeps Node running, since signal listeners alone do not.
+ */
+function signalled(): { received: Promise<string>; dispose(): void } {
+  const keepAlive = setInterval(() => undefined, 60_000);
+  let resolve: (s: string) => void = () => undefined;
+  const received = new Promise<string>((r) => (resolve = r));
+  const on = (signal: string) => () => {
+    clearInterval(keepAlive);
+    resolve(signal);
+  };
+  const int = on('SIGINT');
+  const term = on('SIGTERM');
+  process.once('SIGINT', int).once('SIGTERM', term);
+  return {
+    received,
+    dispose() {
       clearInterval(keepAlive);
-      resolve(signal);
-    };
-    process.once('SIGINT', () => done('SIGINT')).once('SIGTERM', () => done('SIGTERM'));
-  });
+      process.off('SIGINT', int).off('SIGTERM', term);
+    },
+  };
 }

@@ -83,7 +83,22 @@ function answers(socket: string): Promise<boolean> {
   });
 }
 
+/** Whether something accepts TCP connections on host:port (BIRD would start but not listen). */
+export function portTaken(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createConnection({ host, port });
+    const done = (taken: boolean) => {
+      s.destroy();
+      resolve(taken);
+    };
+    s.setTimeout(1_000, () => done(false));
+    s.once('connect', () => done(true));
+    s.once('error', () => done(false));
+  });
+}
+
 export async function startDemoRouter(o: DemoRouterOptions, log: (m: string) => void): Promise<RunningDemoRouter> {
+  if (await portTaken(o.address, o.port)) throw new Error(`something already listens on ${o.address}:${o.port} (another \`bgpcast up --demo\`?)`);
   const dir = mkdtempSync(join(tmpdir(), 'bgpcast-demo-bird-'));
   const conf = join(dir, 'bird.conf');
   const socket = join(dir, 'bird.ctl');
