@@ -3,8 +3,6 @@
 // for a consumer group to catch up, and the desired documents as the CLI prints them.
 
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
@@ -111,48 +109,12 @@ export async function snapshot(redis: Redis, keys: StoreKeys, nodes: readonly st
   return out;
 }
 
-// Until bin/bgpcast.ts registers `functions`, `desired` and `conditions`, the CLI tests run the
-// same command modules through a stand-in entry with bin/bgpcast.ts's wiring.
-let entry: Promise<string> | undefined;
-export function cliEntry(): Promise<string> {
-  entry ??= (async () => {
-    const help = await runCli(['--help']);
-    const real = join(repoRoot, 'bin/bgpcast.ts');
-    if (/\bfunctions\b/.test(help.stdout) && /\bdesired\b/.test(help.stdout)) return real;
-    const dir = await mkdtemp(join(tmpdir(), 'bgpcast-cli-'));
-    const file = join(dir, 'bgpcast.ts');
-    const commander = import.meta.resolve('commander');
-    await writeFile(
-      file,
-      `import { Command, CommanderError } from '${commander}';
-import { registerFunctions } from '${join(repoRoot, 'bin/commands/functions.ts')}';
-import { registerConditions, registerDesired } from '${join(repoRoot, 'bin/commands/desired.ts')}';
-import { CliError, ExitCode } from '${join(repoRoot, 'bin/cli-error.ts')}';
-const program = new Command('bgpcast').exitOverride();
-registerFunctions(program);
-registerDesired(program);
-registerConditions(program);
-try {
-  await program.parseAsync(process.argv);
-} catch (e) {
-  if (e instanceof CommanderError) process.exitCode = e.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
-  else if (e instanceof CliError) { process.stderr.write('bgpcast: ' + e.message + '\\n'); process.exitCode = e.exitCode; }
-  else { process.stderr.write('bgpcast: ' + ((e as Error).stack ?? String(e)) + '\\n'); process.exitCode = ExitCode.Failure; }
-}
-`,
-    );
-    return file;
-  })();
-  return entry;
+/** The bgpcast entry, for tests that spawn it themselves. */
+export function cliEntry(): string {
+  return join(repoRoot, 'bin/bgpcast.ts');
 }
 
-/** Runs bgpcast (or the stand-in) like runCli does. */
-export async function bgpcast(args: string[], env: Record<string, string>): Promise<CliResult> {
-  const { execFile } = await import('node:child_process');
-  const file = await cliEntry();
-  return new Promise((done) => {
-    execFile(process.execPath, [file, ...args], { env: { ...process.env, ...env }, timeout: 60_000, cwd: repoRoot }, (error, stdout, stderr) => {
-      done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
+/** Runs bgpcast with extra environment, as a user does. */
+export function bgpcast(args: string[], env: Record<string, string>): Promise<CliResult> {
+  return runCli(args, env);
 }

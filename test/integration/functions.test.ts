@@ -187,7 +187,7 @@ describe('bgpcast functions, desired and conditions (the commands)', () => {
     await publisher.publish([late]);
     await publisher.close();
 
-    const child = spawn(process.execPath, [await cliEntry(), 'functions', '--group', `cli-${randomUUID()}`], {
+    const child = spawn(process.execPath, [cliEntry(), 'functions', '--group', `cli-${randomUUID()}`], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
