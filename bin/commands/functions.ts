@@ -10,12 +10,10 @@ import { createLogger } from '../../events/log.ts';
 import { redisPrefixFromEnv, redisUrlFromEnv, storeKeys } from '../../functions/store/keys.ts';
 import { createRedis, redactUrl } from '../../functions/store/redis.ts';
 import { createFunctionsHandler } from '../../functions/runner/handler.ts';
-import { DEFAULT_GROUP_ID, runFunctionsConsumer } from '../../functions/runner/kafka-runner.ts';
+import { DEFAULT_GROUP_ID, KAFKA_RECOMPUTE_BUDGET_MS, runFunctionsConsumer } from '../../functions/runner/kafka-runner.ts';
 import { startHttpEntry } from '../../functions/runner/http-entry.ts';
 import { unreachable } from '../kafka-session.ts';
 import { CliError, ExitCode } from '../cli-error.ts';
-
-const KAFKA_RECOMPUTE_BUDGET_MS = 3_000;
 
 interface FunctionsOptions {
   group: string;

@@ -10,6 +10,12 @@ import type { FunctionsHandler } from './handler.ts';
 
 export const DEFAULT_GROUP_ID = 'bgpcast-functions';
 export const DEFAULT_SWEEP_MS = 10_000;
+/**
+ * The recompute budget a handler should have under this runner (createFunctionsHandler's
+ * recomputeBudgetMs): the consumer heartbeats only between batches and its session times out
+ * after 10 s, so a batch must end well before that; what is left continues in a sweep.
+ */
+export const KAFKA_RECOMPUTE_BUDGET_MS = 3_000;
 
 export interface FunctionsConsumerOptions {
   readonly kafka: Kafka;
