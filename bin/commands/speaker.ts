@@ -16,13 +16,13 @@ import { redactRedisUrl } from '../../speaker/worker/redis-clients.ts';
 import { CliError, ExitCode } from '../cli-error.ts';
 
 interface SpeakerCliOptions {
-  node: string[];
+  node?: string[];
   drain?: string;
   resync: string;
   routesReport: string;
 }
 
-const collect = (v: string, all: string[]) => [...all, v];
+const collect = (v: string, all: string[] | undefined) => [...(all ?? []), v];
 
 /** Pure: "worker1" or "worker1=127.0.1.1". */
 export function parseNodeArg(arg: string): WorkerNode {
@@ -44,7 +44,7 @@ export function registerSpeaker(program: Command): void {
   program
     .command('speaker')
     .description("run the BGP speaker of one or more nodes: follow each node's desired state in Redis, report status")
-    .requiredOption('--node <name[=address]>', 'node to speak for (repeatable); =address: listen there', collect, [])
+    .option('--node <name[=address]>', 'node to speak for (repeatable, at least one); =address: listen there', collect)
     .option('--drain <seconds>', 'on SIGTERM/SIGINT, drain with GRACEFUL_SHUTDOWN (RFC 8326) for this long, then Cease')
     .option('--resync <seconds>', 're-read the desired state this often even without a notification', '30')
     .option('--routes-report <seconds>', 'rewrite the routes part of the status at most this often (0: never)', '1')
@@ -52,6 +52,7 @@ export function registerSpeaker(program: Command): void {
 }
 
 async function runSpeaker(opts: SpeakerCliOptions): Promise<void> {
+  if (!opts.node?.length) throw new CliError('--node NAME is required (repeat it to speak for several nodes)', ExitCode.Usage);
   const nodes = opts.node.map(parseNodeArg);
   const drainS = opts.drain === undefined ? null : seconds('--drain', opts.drain);
   const resyncS = seconds('--resync', opts.resync);
