@@ -12,6 +12,7 @@ import { hostname } from 'node:os';
 import type { Logger } from '../../events/log.ts';
 import { nodeKeys, STATUS_FIELDS } from '../../events/redis-keys.ts';
 import type { SpeakerInfo } from '../../events/speaker-status.ts';
+import { ensureSockopt, loadSockopt } from '../transport/sockopt.ts';
 import { DesiredWatcher } from './desired-watcher.ts';
 import type { NodeWorkerOptions } from './node-worker.ts';
 import { NodeWorker } from './node-worker.ts';
@@ -59,6 +60,7 @@ export interface SpeakerWorker {
 export async function startSpeakerWorker(o: SpeakerWorkerOptions): Promise<SpeakerWorker> {
   const names = [...new Set(o.nodes.map((n) => n.name))];
   if (names.length === 0) throw new Error('no node to speak for');
+  socketOptions(o.log);
   const conn: SpeakerRedis = createSpeakerRedis(o.redisUrl, o.log);
   const passwords = o.passwords ?? directoryPasswords(secretsDirFromEnv());
   const info: SpeakerInfo = { host: hostname(), pid: process.pid, startedAt: new Date().toISOString() };
@@ -145,6 +147,19 @@ function makeWorker(
     drain: (ms) => end('drained', (w) => w.drain(ms)),
     stop: () => end('stopped', (w) => w.stop()),
   };
+}
+
+/**
+ * The socket-option addon (TCP MD5, TTL, GTSM), built on first use when gcc is there. Without it
+ * sessions still run on Node's own sockets, without those options: said once, loudly.
+ */
+function socketOptions(log: Logger): void {
+  if (loadSockopt()) return;
+  try {
+    ensureSockopt();
+  } catch (e) {
+    log.warn({ err: (e as Error).message }, 'socket-option addon unavailable: no TCP MD5, TTL or GTSM (run bash infra/bootstrap.sh)');
+  }
 }
 
 /** A speaker ran for this node before us and stopped for a restart (or died recently). */
