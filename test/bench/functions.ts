@@ -200,16 +200,20 @@ async function runScale(kafka: Kafka, redisUrl: string, scale: Scale): Promise<v
   const conditionsMs = performance.now() - t;
   // What one change costs the pure computation: a new world value, so the per-world indexes
   // (Services and their endpoints) are rebuilt before the first node is computed.
-  t = performance.now();
-  const changed = applyObject(world, node(0, 1)).world;
-  nodeDocument(computeDesiredNode(changed, nodeName(0)));
-  const oneNodeAfterChangeMs = performance.now() - t;
+  const afterChange: number[] = [];
+  for (let k = 0; k < 7; k++) {
+    t = performance.now();
+    const changed = applyObject(world, node(k, 1)).world;
+    nodeDocument(computeDesiredNode(changed, nodeName(k)));
+    afterChange.push(performance.now() - t);
+  }
+  const oneNodeAfterChangeMs = afterChange.sort((a, b) => a - b)[3]!; // the median of 7
   const routes = states.reduce((n, s) => n + (s.instances[0]?.peers[0]?.families[0]?.routes.length ?? 0), 0) / N;
   const docKB = docs.reduce((n, d) => n + d.text.length, 0) / N / 1024;
   say(`baseline (pure, no I/O): world of ${fmt(3 + N + 2 * S)} objects built in ${fmt(worldMs)} ms`);
   say(`  computeDesiredNode ${fmt(computeMs / N, 2)} ms/node, document JSON + sha256 ${fmt(docMs / N, 2)} ms/node ` +
     `(${fmt(routes)} routes, ${fmt(docKB)} KB per node); all ${fmt(N)} nodes ${fmt(computeMs + docMs)} ms; conditions ${fmt(conditionsMs)} ms`);
-  say(`  one node right after a change (per-world indexes rebuilt first): ${fmt(oneNodeAfterChangeMs)} ms`);
+  say(`  one node right after a change (per-world indexes rebuilt first), median of 7: ${fmt(oneNodeAfterChangeMs)} ms`);
 
   const topic = `bench.functions.${randomUUID()}`;
   await ensureTopic(kafka, topic, 6);
