@@ -22,6 +22,17 @@ export function redisUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string {
   return env['BGPCAST_REDIS_URL'] || DEFAULT_REDIS_URL;
 }
 
+/** The URL without its password, for logs and messages. */
+export function redactRedisUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return url;
+  }
+}
+
 export interface NodeKeys {
   readonly desired: string;
   readonly desiredChanged: string;

@@ -7,7 +7,8 @@ import type { DesiredNodeState, DesiredPeer, DesiredRoute } from '../../events/d
 import type { Condition } from '../../functions/conditions/compute-conditions.ts';
 import { listDesiredNodes, readConditions, readDesired } from '../../functions/store/desired-store.ts';
 import { redisPrefixFromEnv, redisUrlFromEnv, storeKeys } from '../../functions/store/keys.ts';
-import { createRedis, redactUrl } from '../../functions/store/redis.ts';
+import { createRedis } from '../../functions/store/redis.ts';
+import { redactRedisUrl } from '../../events/redis-keys.ts';
 import { CliError, ExitCode } from '../cli-error.ts';
 
 type Output = { output: string };
@@ -26,7 +27,7 @@ async function withRedis<T>(use: (redis: Redis) => Promise<T>): Promise<T> {
   } catch (e) {
     if (e instanceof CliError) throw e;
     throw new CliError(
-      `Redis at ${redactUrl(url)} is not reachable (${(e as Error).message}). ` +
+      `Redis at ${redactRedisUrl(url)} is not reachable (${(e as Error).message}). ` +
         'Start the local stack with `bgpcast up`, or set BGPCAST_REDIS_URL.',
       ExitCode.Unavailable,
     );

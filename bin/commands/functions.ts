@@ -8,7 +8,8 @@ import { ensureTopic } from '../../events/kafka/admin.ts';
 import { defaultEventPartitions, Topics } from '../../events/topics.ts';
 import { createLogger } from '../../events/log.ts';
 import { redisPrefixFromEnv, redisUrlFromEnv, storeKeys } from '../../functions/store/keys.ts';
-import { createRedis, redactUrl } from '../../functions/store/redis.ts';
+import { createRedis } from '../../functions/store/redis.ts';
+import { redactRedisUrl } from '../../events/redis-keys.ts';
 import { createFunctionsHandler } from '../../functions/runner/handler.ts';
 import { DEFAULT_GROUP_ID, KAFKA_RECOMPUTE_BUDGET_MS, runFunctionsConsumer } from '../../functions/runner/kafka-runner.ts';
 import { startHttpEntry } from '../../functions/runner/http-entry.ts';
@@ -53,7 +54,7 @@ async function runFunctions(opts: FunctionsOptions): Promise<void> {
     // Fail at start with a clear message; once running, outages are retried.
     await redis.ping().catch((e: Error) => {
       throw new CliError(
-        `Redis at ${redactUrl(url)} is not reachable (${e.message}). Start the local stack with \`bgpcast up\`, or set BGPCAST_REDIS_URL.`,
+        `Redis at ${redactRedisUrl(url)} is not reachable (${e.message}). Start the local stack with \`bgpcast up\`, or set BGPCAST_REDIS_URL.`,
         ExitCode.Unavailable,
       );
     });

@@ -12,7 +12,7 @@ import { redisPrefixFromEnv, redisUrlFromEnv } from '../../events/redis-keys.ts'
 import { secretsDirFromEnv } from '../../speaker/worker/secrets.ts';
 import type { WorkerNode } from '../../speaker/worker/speaker-worker.ts';
 import { startSpeakerWorker } from '../../speaker/worker/speaker-worker.ts';
-import { redactRedisUrl } from '../../speaker/worker/redis-clients.ts';
+import { redactRedisUrl } from '../../events/redis-keys.ts';
 import { CliError, ExitCode } from '../cli-error.ts';
 
 interface SpeakerCliOptions {

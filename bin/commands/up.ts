@@ -23,7 +23,7 @@ import { createLogger } from '../../events/log.ts';
 import { redisPrefixFromEnv } from '../../events/redis-keys.ts';
 import { defaultEventPartitions, Topics } from '../../events/topics.ts';
 import { createFunctionsHandler } from '../../functions/runner/handler.ts';
-import { runFunctionsConsumer } from '../../functions/runner/kafka-runner.ts';
+import { KAFKA_RECOMPUTE_BUDGET_MS, runFunctionsConsumer } from '../../functions/runner/kafka-runner.ts';
 import { storeKeys } from '../../functions/store/keys.ts';
 import { createRedis } from '../../functions/store/redis.ts';
 import type { RunningDemoRouter } from '../../infra/local/bird.ts';
@@ -116,7 +116,7 @@ async function up(config: string | undefined, demo: boolean, interrupted: Promis
     const log = createLogger('functions');
     const redis = createRedis({ url: stack.redisUrl, mode: 'runner', log, name: 'bgpcast-up' });
     cleanups.unshift(() => redis.quit().catch(() => redis.disconnect()));
-    const handler = createFunctionsHandler({ redis, keys: storeKeys(prefix), log });
+    const handler = createFunctionsHandler({ redis, keys: storeKeys(prefix), log, recomputeBudgetMs: KAFKA_RECOMPUTE_BUDGET_MS });
     const functions: EventSubscription = await component('functions', '', () =>
       runFunctionsConsumer({ kafka, topic: Topics.events, handler, log }),
     );

@@ -3,7 +3,7 @@
 // exit code: 0 when something could be shown or nothing was expected, 1 when every node failed.
 
 import { Redis } from 'ioredis';
-import { redisPrefixFromEnv, redisUrlFromEnv } from '../../events/redis-keys.ts';
+import { redactRedisUrl, redisPrefixFromEnv, redisUrlFromEnv } from '../../events/redis-keys.ts';
 import { CliError, ExitCode } from '../cli-error.ts';
 import type { Collected } from './node-status.ts';
 import { collectReports } from './node-status.ts';
@@ -13,15 +13,6 @@ export function checkOutput(o: string): 'json' | 'text' {
   return o === 'json' ? 'json' : 'text';
 }
 
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString().replace(/\/$/, '');
-  } catch {
-    return url;
-  }
-}
 
 export async function readReports<T>(field: 'peers' | 'routes', node: string | undefined, parse: (text: string) => T): Promise<Collected<T>> {
   const url = redisUrlFromEnv();
@@ -32,7 +23,7 @@ export async function readReports<T>(field: 'peers' | 'routes', node: string | u
     return await collectReports(redis, redisPrefixFromEnv(), node, field, parse, () => Date.now());
   } catch (e) {
     throw new CliError(
-      `Redis at ${redact(url)} is not reachable (${(e as Error).message}). Start the local stack with \`bgpcast up\`, or set BGPCAST_REDIS_URL.`,
+      `Redis at ${redactRedisUrl(url)} is not reachable (${(e as Error).message}). Start the local stack with \`bgpcast up\`, or set BGPCAST_REDIS_URL.`,
       ExitCode.Unavailable,
     );
   } finally {

@@ -53,7 +53,14 @@ export async function subscribeEvents(
         handler.onPoison({ ...position, key, error: error as Error });
       }
     }
-    if (events.length > 0) await handler.onEvents(events);
+    // The group coordinator drops a member that stays silent for sessionTimeout; a long batch
+    // keeps heartbeating while the handler works, so its commit is still accepted.
+    const beat = setInterval(() => void heartbeat().catch(() => undefined), 1_000);
+    try {
+      if (events.length > 0) await handler.onEvents(events);
+    } finally {
+      clearInterval(beat);
+    }
     const next = (BigInt(batch.lastOffset()) + 1n).toString();
     await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
     await heartbeat();

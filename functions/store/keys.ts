@@ -37,16 +37,9 @@ export interface StoreKeys {
   desiredChanged(node: string): string;
 }
 
-export const DEFAULT_REDIS_PREFIX = 'bgpcast';
-export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:16379';
+import { desiredNodesKey, nodeKeys, redisPrefixFromEnv } from '../../events/redis-keys.ts';
 
-export function redisPrefixFromEnv(env: NodeJS.ProcessEnv = process.env): string {
-  return env['BGPCAST_REDIS_PREFIX'] || DEFAULT_REDIS_PREFIX;
-}
-
-export function redisUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string {
-  return env['BGPCAST_REDIS_URL'] || DEFAULT_REDIS_URL;
-}
+export { DEFAULT_REDIS_PREFIX, DEFAULT_REDIS_URL, redisPrefixFromEnv, redisUrlFromEnv } from '../../events/redis-keys.ts';
 
 export function storeKeys(prefix: string = redisPrefixFromEnv()): StoreKeys {
   const world = `${prefix}:{world}`;
@@ -61,8 +54,8 @@ export function storeKeys(prefix: string = redisPrefixFromEnv()): StoreKeys {
     pending: `${world}:pending`,
     conditions: `${world}:conditions`,
     conditionsChanged: `${world}:conditions:changed`,
-    desiredNodes: `${world}:desired-nodes`,
-    desired: (node) => `${prefix}:{${node}}:desired`,
-    desiredChanged: (node) => `${prefix}:{${node}}:desired:changed`,
+    desiredNodes: desiredNodesKey(prefix),
+    desired: (node) => nodeKeys(prefix, node).desired,
+    desiredChanged: (node) => nodeKeys(prefix, node).desiredChanged,
   };
 }

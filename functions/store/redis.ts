@@ -5,6 +5,7 @@
 import { Redis } from 'ioredis';
 import type { Logger } from '../../events/log.ts';
 import { defineScripts } from './scripts.ts';
+import { redactRedisUrl } from '../../events/redis-keys.ts';
 
 export interface RedisClientOptions {
   readonly url: string;
@@ -30,10 +31,10 @@ export function createRedis(opts: RedisClientOptions): Redis {
     // One line per outage, not one per reconnect attempt.
     if (down) return;
     down = true;
-    opts.log?.warn({ err: e.message, url: redactUrl(opts.url) }, 'redis unavailable; retrying with back-off');
+    opts.log?.warn({ err: e.message, url: redactRedisUrl(opts.url) }, 'redis unavailable; retrying with back-off');
   });
   redis.on('ready', () => {
-    if (down) opts.log?.info({ url: redactUrl(opts.url) }, 'redis reachable again');
+    if (down) opts.log?.info({ url: redactRedisUrl(opts.url) }, 'redis reachable again');
     down = false;
   });
   return defineScripts(redis);
@@ -50,13 +51,3 @@ export function isRedisUnavailable(e: unknown): boolean {
   );
 }
 
-/** The URL without a password, for logs and messages. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString().replace(/\/$/, '');
-  } catch {
-    return url;
-  }
-}

@@ -4,6 +4,7 @@
 
 import { Redis } from 'ioredis';
 import type { Logger } from '../../events/log.ts';
+import { redactRedisUrl } from '../../events/redis-keys.ts';
 
 export interface SpeakerRedis {
   readonly redis: Redis;
@@ -11,15 +12,6 @@ export interface SpeakerRedis {
   close(): Promise<void>;
 }
 
-export function redactRedisUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString().replace(/\/$/, '');
-  } catch {
-    return url;
-  }
-}
 
 function client(url: string, name: string, log: Logger, subscriber: boolean): Redis {
   const r = new Redis(url, {
