@@ -1,6 +1,8 @@
 // Per-world facts about Services that every node needs: the labels a selector sees (the Service's
 // own plus io.kubernetes.service.name / namespace, A24) and where its ready endpoints are.
-// Memoised per world value, so computing many nodes of one world scans Services and slices once.
+// Memoised per (services map, endpointSlices map): the world is copy-on-write per kind (world.ts,
+// store/apply-changes.ts), so a change to any other kind (a Node label, a BGP resource) keeps both
+// maps and reuses the index, while any Service or EndpointSlice change replaces a map and rebuilds it.
 
 import { parseIp, type IpAddress } from '../model/ip.ts';
 import { mapKey } from '../model/normalise.ts';
@@ -30,9 +32,12 @@ const parseAll = (ips: readonly string[]): IpAddress[] =>
     return ip === null ? [] : [ip];
   });
 
-function buildIndex(world: WorldView): readonly ServiceFacts[] {
+function buildIndex(
+  services: WorldView['services'],
+  endpointSlices: WorldView['endpointSlices'],
+): readonly ServiceFacts[] {
   const ready = new Map<string, { count: number; nodes: Set<string> }>();
-  for (const slice of world.endpointSlices.values()) {
+  for (const slice of endpointSlices.values()) {
     if (slice.serviceName === null) continue;
     const key = mapKey(slice.meta.namespace, slice.serviceName);
     const acc = ready.get(key) ?? { count: 0, nodes: new Set<string>() };
@@ -43,7 +48,7 @@ function buildIndex(world: WorldView): readonly ServiceFacts[] {
     }
     ready.set(key, acc);
   }
-  return [...world.services.entries()].map(([key, service]) => ({
+  return [...services.entries()].map(([key, service]) => ({
     service,
     labels: {
       ...service.meta.labels,
@@ -58,13 +63,22 @@ function buildIndex(world: WorldView): readonly ServiceFacts[] {
   }));
 }
 
-const cache = new WeakMap<WorldView, readonly ServiceFacts[]>();
+const cache = new WeakMap<WorldView['services'], WeakMap<WorldView['endpointSlices'], readonly ServiceFacts[]>>();
 
+/**
+ * The facts of every Service of the world. The same array (identity) for as long as the world's
+ * services and endpointSlices maps are the same, so callers may key their own caches on it.
+ */
 export function serviceFacts(world: WorldView): readonly ServiceFacts[] {
-  let facts = cache.get(world);
+  let bySlices = cache.get(world.services);
+  if (bySlices === undefined) {
+    bySlices = new WeakMap();
+    cache.set(world.services, bySlices);
+  }
+  let facts = bySlices.get(world.endpointSlices);
   if (facts === undefined) {
-    facts = buildIndex(world);
-    cache.set(world, facts);
+    facts = buildIndex(world.services, world.endpointSlices);
+    bySlices.set(world.endpointSlices, facts);
   }
   return facts;
 }

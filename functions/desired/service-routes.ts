@@ -15,7 +15,8 @@
 // - With enable-bgp-legacy-origin-attribute, LoadBalancerIP routes carry ORIGIN=INCOMPLETE (A28).
 //
 // Everything but the Local check is the same on every node, so the candidates of one entry and
-// family are computed once per world value and only filtered per node.
+// family are computed once per Service index and settings (see cachedCandidates) and only filtered
+// per node.
 
 import { ADVERTISEMENT_TYPES, type AdvertisementEntry, type ServiceAddressType } from '../model/advertisement.ts';
 import { NIL_SELECTS, selectorMatches } from '../model/label-selector.ts';
@@ -75,25 +76,31 @@ function entryCandidates(world: WorldView, entry: AdvertisementEntry, family: Ip
   return out;
 }
 
-const cache = new WeakMap<WorldView, WeakMap<AdvertisementEntry, ServiceCandidate[][]>>();
+// Keyed by the Service index (one per services × endpointSlices maps, service-index.ts), the two
+// settings the candidates read, the entry (a record of the advertisements map: a new object when
+// its Advertisement changes) and the family; so a Node or BGP-resource change reuses them.
+const cache = new WeakMap<readonly ServiceFacts[], WeakMap<AdvertisementEntry, ServiceCandidate[][]>>();
 
 function cachedCandidates(world: WorldView, entry: AdvertisementEntry, family: IpFamily): ServiceCandidate[] {
-  let perWorld = cache.get(world);
-  if (perWorld === undefined) {
-    perWorld = new WeakMap();
-    cache.set(world, perWorld);
+  const facts = serviceFacts(world);
+  let perIndex = cache.get(facts);
+  if (perIndex === undefined) {
+    perIndex = new WeakMap();
+    cache.set(facts, perIndex);
   }
-  let perEntry = perWorld.get(entry);
+  let perEntry = perIndex.get(entry);
   if (perEntry === undefined) {
     perEntry = [];
-    perWorld.set(entry, perEntry);
+    perIndex.set(entry, perEntry);
   }
-  let result = perEntry[family];
+  const { enableNoServiceEndpointsRoutable, legacyOriginAttribute } = world.settings;
+  const slot = family * 4 + (enableNoServiceEndpointsRoutable ? 2 : 0) + (legacyOriginAttribute ? 1 : 0);
+  let result = perEntry[slot];
   if (result === undefined) {
     // Sorted once here, so the per-node sort in mergeRoutes meets long sorted runs.
     result = entryCandidates(world, entry, family);
     result.sort((a, b) => comparePrefixes(a.candidate.prefix, b.candidate.prefix));
-    perEntry[family] = result;
+    perEntry[slot] = result;
   }
   return result;
 }

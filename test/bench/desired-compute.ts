@@ -1,0 +1,118 @@
+// Pure desired-state micro-benchmark: prints figures, asserts nothing. `node test/bench/desired-compute.ts`
+//
+// computeDesiredNode alone (no Kafka, no Redis) for 100 nodes × 10,000 Services (half
+// externalTrafficPolicy Cluster, half Local, each with an EndpointSlice on two nodes), the world of
+// test/bench/functions.ts:
+//   cold        every node of a freshly built world (per-world indexes built on the first node);
+//   warm        every node again, same world;
+//   node change one node right after a Node label change (median of 7 changes);
+//   svc change  one node, and then all nodes, right after a Service change (median of 7).
+
+import { computeDesiredNode } from '../../functions/desired/compute-desired-node.ts';
+import { applyObject, worldFromObjects, type WorldView } from '../../functions/model/world.ts';
+
+type Obj = Record<string, unknown>;
+const NODES = 100;
+const SERVICES = 10_000;
+const say = (line = '') => process.stdout.write(`${line}\n`);
+const fmt = (n: number, digits = 2) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+const nodeName = (j: number) => `node-${String(j).padStart(4, '0')}`;
+const node = (j: number, variant = 0): Obj => ({
+  apiVersion: 'v1',
+  kind: 'Node',
+  metadata: { name: nodeName(j), labels: { bgp: 'true', variant: String(variant) } },
+  spec: { podCIDRs: [`10.${128 + (j >> 8)}.${j & 255}.0/24`] },
+  status: { addresses: [{ type: 'InternalIP', address: `172.${16 + (j >> 8)}.${j & 255}.1` }] },
+});
+const ip = (base: string, i: number) => `${base}.${(i >> 8) & 255}.${i & 255}`;
+const service = (i: number, lbBase = '172.20'): Obj => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name: `svc-${i}`, namespace: `ns-${i % 20}`, labels: { app: `app-${i % 50}` } },
+  spec: { type: 'LoadBalancer', clusterIPs: [ip('10.96', i)], externalTrafficPolicy: i % 2 === 0 ? 'Cluster' : 'Local' },
+  status: { loadBalancer: { ingress: [{ ip: ip(lbBase, i) }] } },
+});
+const slice = (i: number): Obj => ({
+  apiVersion: 'discovery.k8s.io/v1',
+  kind: 'EndpointSlice',
+  metadata: { name: `svc-${i}-x1`, namespace: `ns-${i % 20}`, labels: { 'kubernetes.io/service-name': `svc-${i}` } },
+  addressType: 'IPv4',
+  endpoints: [(i * 7) % NODES, (i * 13 + 1) % NODES].map((n, k) => ({
+    addresses: [ip(`10.${200 + k}`, i)],
+    nodeName: nodeName(n),
+    conditions: { ready: true },
+  })),
+});
+const config: Obj[] = [
+  {
+    apiVersion: 'cilium.io/v2',
+    kind: 'CiliumBGPClusterConfig',
+    metadata: { name: 'bgp' },
+    spec: {
+      nodeSelector: { matchLabels: { bgp: 'true' } },
+      bgpInstances: [{ name: 'i', localASN: 64512, peers: [{ name: 'tor', peerASN: 65000, peerAddress: '10.255.0.1', peerConfigRef: { name: 'peer' } }] }],
+    },
+  },
+  {
+    apiVersion: 'cilium.io/v2',
+    kind: 'CiliumBGPPeerConfig',
+    metadata: { name: 'peer' },
+    spec: { families: [{ afi: 'ipv4', safi: 'unicast', advertisements: { matchLabels: { advertise: 'bgp' } } }] },
+  },
+  {
+    apiVersion: 'cilium.io/v2',
+    kind: 'CiliumBGPAdvertisement',
+    metadata: { name: 'ads', labels: { advertise: 'bgp' } },
+    spec: {
+      advertisements: [
+        { advertisementType: 'PodCIDR', attributes: { communities: { standard: ['65000:1'] } } },
+        {
+          advertisementType: 'Service',
+          service: { addresses: ['LoadBalancerIP'] },
+          selector: { matchExpressions: [{ key: 'x', operator: 'NotIn', values: ['y'] }] },
+        },
+      ],
+    },
+  },
+];
+
+const objects: Obj[] = [...config];
+for (let j = 0; j < NODES; j++) objects.push(node(j));
+for (let i = 0; i < SERVICES; i++) objects.push(service(i), slice(i));
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const time = (f: () => void): number => {
+  const t = performance.now();
+  f();
+  return performance.now() - t;
+};
+const allNodes = (world: WorldView) => {
+  let routes = 0;
+  for (let j = 0; j < NODES; j++) routes += computeDesiredNode(world, nodeName(j)).instances[0]?.peers[0]?.families[0]?.routes.length ?? 0;
+  return routes;
+};
+
+let world = worldFromObjects(objects);
+say(`desired-compute: ${NODES} nodes × ${fmt(SERVICES, 0)} Services (half eTP=Local)`);
+const cold = time(() => allNodes(world));
+say(`  cold        all nodes ${fmt(cold)} ms  (${fmt(cold / NODES)} ms/node)`);
+const warm = time(() => allNodes(world));
+say(`  warm        all nodes ${fmt(warm)} ms  (${fmt(warm / NODES)} ms/node)`);
+
+const nodeSamples: number[] = [];
+for (let k = 1; k <= 7; k++) {
+  world = applyObject(world, node(k, k)).world;
+  nodeSamples.push(time(() => computeDesiredNode(world, nodeName(k))));
+  allNodes(world);
+}
+say(`  node change one node ${fmt(median(nodeSamples))} ms  (median of 7)`);
+
+const svcOne: number[] = [];
+const svcAll: number[] = [];
+for (let k = 1; k <= 7; k++) {
+  world = applyObject(world, service(k, '172.30')).world;
+  svcOne.push(time(() => computeDesiredNode(world, nodeName(0))));
+  svcAll.push(time(() => allNodes(world)));
+}
+say(`  svc change  one node ${fmt(median(svcOne))} ms, then all nodes ${fmt(median(svcAll))} ms (${fmt(median(svcAll) / NODES)} ms/node)  (median of 7)`);
