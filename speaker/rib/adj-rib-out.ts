@@ -4,7 +4,10 @@
 // - set() replaces a family's desired routes and returns the minimal difference against what
 //   was advertised: new or changed routes announced, routes gone withdrawn, unchanged routes
 //   not sent (RFC 4271 §9.2: only changes are advertised). Attributes are interned
-//   (route-attributes.ts), so "changed" is an identity comparison.
+//   (route-attributes.ts), so "changed" is an identity comparison. It is cheap for a revision
+//   that changes a few routes of many: attributes are built once per route object (the session's
+//   RouteChecker, route-check.ts, hands back the same object for an unchanged route), and when
+//   the prefixes are those of the table in its order the table is updated in place.
 // - announceAll() is the whole table as announcements, for the initial advertisement (followed
 //   by End-of-RIB) and for a route refresh (RFC 2918 §4; between BoRR and EoRR with RFC 7313).
 // - setGracefulShutdown() re-attributes every route with or without GRACEFUL_SHUTDOWN
@@ -20,7 +23,7 @@ import type { Nlri } from '../codec/types.ts';
 import type { Announcement, RouteAttributes, RouteChanges } from '../codec/update-plan.ts';
 import type { DesiredRoute } from '../../events/desired-state.ts';
 import type { NextHopResult } from './next-hop.ts';
-import type { OutboundFacts } from './route-attributes.ts';
+import type { FamilyNextHop, OutboundFacts } from './route-attributes.ts';
 import { AttributeFactory } from './route-attributes.ts';
 
 export interface AdjRibOutOptions extends OutboundFacts {
@@ -38,6 +41,8 @@ export class AdjRibOut {
   readonly #tables = new Map<FamilyKey, Table>();
   readonly #desired = new Map<FamilyKey, readonly DesiredRoute[]>();
   readonly #converted = new WeakMap<RouteAttributes, RouteAttributes>();
+  /** Per family, the attributes each route object was last given (cleared with graceful shutdown). */
+  readonly #built = new Map<FamilyKey, WeakMap<DesiredRoute, RouteAttributes>>();
   #gracefulShutdown = false;
 
   constructor(options: AdjRibOutOptions) {
@@ -65,7 +70,8 @@ export class AdjRibOut {
     return [...this.#options.nextHops.keys()];
   }
 
-  /** The advertised routes of a family (prefix → attributes), for status views. */
+  /** The advertised routes of a family (prefix → attributes), for status views: a live view,
+   * changed by later calls (read it at once). */
   table(family: FamilyKey): ReadonlyMap<string, RouteAttributes> {
     return this.#tables.get(family) ?? new Map();
   }
@@ -73,6 +79,8 @@ export class AdjRibOut {
   /** Replaces the family's routes; returns the minimal changes to send. */
   set(family: FamilyKey, routes: readonly DesiredRoute[]): RouteChanges {
     this.#desired.set(family, routes);
+    const inPlace = this.#updateInPlace(family, routes);
+    if (inPlace) return inPlace;
     const next = this.#build(family, routes);
     const prev = this.#tables.get(family) ?? new Map<string, RouteAttributes>();
     this.#tables.set(family, next);
@@ -86,19 +94,53 @@ export class AdjRibOut {
 
   /** Turns GRACEFUL_SHUTDOWN on or off for every route; returns the changes per family. */
   setGracefulShutdown(on: boolean): Map<FamilyKey, RouteChanges> {
+    if (on !== this.#gracefulShutdown) this.#built.clear();
     this.#gracefulShutdown = on;
     const out = new Map<FamilyKey, RouteChanges>();
     for (const [family, routes] of this.#desired) out.set(family, this.set(family, routes));
     return out;
   }
 
+  /**
+   * When `routes` has exactly the prefixes of the family's table, in the table's order (the usual
+   * revision: a few routes' attributes changed), updates the table in place and returns the
+   * changes: what set() would compute by rebuilding, without the rebuild. Null otherwise.
+   */
+  #updateInPlace(family: FamilyKey, routes: readonly DesiredRoute[]): RouteChanges | null {
+    const table = this.#tables.get(family);
+    const nh = this.#options.nextHops.get(family);
+    if (!table || table.size !== routes.length || !nh || 'unsent' in nh) return null;
+    const announce: Announcement[] = [];
+    let i = 0;
+    for (const [prefix, attrs] of table) {
+      const r = routes[i++]!;
+      if (r.prefix !== prefix) return null;
+      const now = this.#attributes(family, r, nh.hop);
+      if (now !== attrs) announce.push({ prefix, attributes: now });
+    }
+    for (const a of announce) table.set(a.prefix, a.attributes);
+    return { announce, withdraw: [] };
+  }
+
   #build(family: FamilyKey, routes: readonly DesiredRoute[]): Table {
     const table: Table = new Map();
     const nh = this.#options.nextHops.get(family);
     if (!nh || 'unsent' in nh) return table;
-    const opts = { gracefulShutdown: this.#gracefulShutdown };
-    for (const r of routes) table.set(r.prefix, this.#convert(this.#factory.build(r, nh.hop, opts)));
+    for (const r of routes) table.set(r.prefix, this.#attributes(family, r, nh.hop));
     return table;
+  }
+
+  /** The route's attributes, built once per route object (route-check.ts hands back the same
+   * object for an unchanged route) and graceful shutdown state. */
+  #attributes(family: FamilyKey, r: DesiredRoute, hop: FamilyNextHop): RouteAttributes {
+    let built = this.#built.get(family);
+    if (!built) this.#built.set(family, (built = new WeakMap()));
+    let attrs = built.get(r);
+    if (!attrs) {
+      attrs = this.#convert(this.#factory.build(r, hop, { gracefulShutdown: this.#gracefulShutdown }));
+      built.set(r, attrs);
+    }
+    return attrs;
   }
 
   #convert(attrs: RouteAttributes): RouteAttributes {

@@ -31,3 +31,69 @@ export function checkRoutes(family: FamilyKey, routes: readonly DesiredRoute[]):
   }
   return { valid, rejected };
 }
+
+/** Equal content: prefix, origin, LOCAL_PREF and both community lists. */
+export function sameRoute(a: DesiredRoute, b: DesiredRoute): boolean {
+  return (
+    a === b ||
+    (a.prefix === b.prefix &&
+      a.origin === b.origin &&
+      a.localPreference === b.localPreference &&
+      sameList(a.communities, b.communities) &&
+      sameList(a.largeCommunities, b.largeCommunities))
+  );
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+interface Checked {
+  readonly input: DesiredRoute;
+  readonly valid: DesiredRoute | null;
+  readonly rejected: RejectedRoute | null;
+}
+
+/**
+ * checkRoutes for successive route lists of one family: a route equal (sameRoute) to one of the
+ * previous list is not checked again and comes out as the very object it came out as before, so
+ * that the Adj-RIB-Out recognises it by identity (adj-rib-out.ts). The result is the one
+ * checkRoutes gives for the same list. Routes are matched by position first (a revision usually
+ * keeps the order), else by prefix.
+ */
+export class RouteChecker {
+  readonly family: FamilyKey;
+  #last: Checked[] = [];
+
+  constructor(family: FamilyKey) {
+    this.family = family;
+  }
+
+  check(routes: readonly DesiredRoute[]): { valid: DesiredRoute[]; rejected: RejectedRoute[] } {
+    const last = this.#last;
+    let byPrefix: Map<string, Checked> | null = null;
+    const results: Checked[] = [];
+    const valid: DesiredRoute[] = [];
+    const rejected: RejectedRoute[] = [];
+    for (let i = 0; i < routes.length; i++) {
+      const r = routes[i]!;
+      let c = last[i];
+      if (c === undefined || c.input.prefix !== r.prefix) {
+        byPrefix ??= new Map(last.map((x) => [x.input.prefix, x]));
+        c = byPrefix.get(r.prefix);
+      }
+      if (c === undefined || !sameRoute(c.input, r)) {
+        const one = checkRoutes(this.family, [r]);
+        c = { input: r, valid: one.valid[0] ?? null, rejected: one.rejected[0] ?? null };
+      }
+      results.push(c);
+      if (c.valid) valid.push(c.valid);
+      else rejected.push(c.rejected!);
+    }
+    this.#last = results;
+    return { valid, rejected };
+  }
+}

@@ -24,7 +24,7 @@ import type { SessionFacts, UpdateVerdict } from '../codec/validate-update.ts';
 import type { DesiredRoute } from '../../events/desired-state.ts';
 import type { Logger } from '../../events/log.ts';
 import { AdjRibIn } from '../rib/adj-rib-in.ts';
-import { checkRoutes } from '../rib/route-check.ts';
+import { RouteChecker } from '../rib/route-check.ts';
 import type { AdjRibOut } from '../rib/adj-rib-out.ts';
 import { connectTcp } from '../transport/connect.ts';
 import type { BgpListener } from '../transport/listener.ts';
@@ -62,6 +62,7 @@ export class Session {
   #main: Connection;
   #secondary: Connection | null = null;
   readonly #desired = new Map<FamilyKey, readonly DesiredRoute[]>();
+  readonly #checkers = new Map<FamilyKey, RouteChecker>();
   #sender: RouteSender | null = null;
   readonly #ribIn: AdjRibIn;
   #gracefulShutdown = false;
@@ -111,7 +112,9 @@ export class Session {
 
   /** Replaces the routes of a family (AFI/SAFI key, e.g. "1/1"); changes go out at once. */
   setRoutes(family: FamilyKey, routes: readonly DesiredRoute[]): void {
-    const { valid, rejected } = checkRoutes(family, routes);
+    let checker = this.#checkers.get(family);
+    if (!checker) this.#checkers.set(family, (checker = new RouteChecker(family)));
+    const { valid, rejected } = checker.check(routes);
     if (rejected.length > 0) this.log.warn({ family, rejected: rejected.slice(0, 20), count: rejected.length }, 'routes left out');
     this.#desired.set(family, valid);
     this.#sender?.set(family, valid);
