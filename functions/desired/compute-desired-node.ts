@@ -16,17 +16,19 @@ import type { RouteCandidate, RouteContext } from './candidates.ts';
 import { planNode, type PlannedInstance, type PlannedPeer } from './instances.ts';
 import { podCIDRRoutes } from './pod-cidr-routes.ts';
 import { podIPPoolRoutes } from './pod-ip-pool-routes.ts';
-import { mergeRoutes } from './route-merge.ts';
-import { serviceRoutes } from './service-routes.ts';
+import { mergeRoutesOver } from './route-merge.ts';
+import { nodeServiceRoutes, sharedServiceRoutes } from './service-routes.ts';
 
 const SUPPORTED_FAMILIES = [
   { afi: 'ipv4', safi: 'unicast', family: 4 },
   { afi: 'ipv6', safi: 'unicast', family: 6 },
 ] as const;
 
+// The node's own route candidates; the Service routes every node advertises are added by
+// mergeRoutesOver from sharedServiceRoutes, merged once for all nodes.
 const ROUTE_SOURCES: readonly ((ctx: RouteContext) => RouteCandidate[])[] = [
   podCIDRRoutes,
-  serviceRoutes,
+  nodeServiceRoutes,
   podIPPoolRoutes,
 ];
 
@@ -37,8 +39,13 @@ function familyRoutes(world: WorldView, node: string, settings: PeerSettings): D
     if (listed.length === 0) continue;
     const entries: AdvertisementEntry[] = listed.flatMap((f) => selectedEntries(world, f.advertisements));
     const ctx: RouteContext = { world, node, family: supported.family, entries };
-    const candidates = entries.length === 0 ? [] : ROUTE_SOURCES.flatMap((source) => source(ctx));
-    out.push({ afi: supported.afi, safi: supported.safi, routes: mergeRoutes(candidates) });
+    if (entries.length === 0) {
+      out.push({ afi: supported.afi, safi: supported.safi, routes: [] });
+      continue;
+    }
+    const shared = sharedServiceRoutes(world, supported.family, entries);
+    const own = ROUTE_SOURCES.flatMap((source) => source(ctx));
+    out.push({ afi: supported.afi, safi: supported.safi, routes: mergeRoutesOver(shared, own) });
   }
   return out;
 }

@@ -15,8 +15,9 @@
 // - With enable-bgp-legacy-origin-attribute, LoadBalancerIP routes carry ORIGIN=INCOMPLETE (A28).
 //
 // Everything but the Local check is the same on every node, so the candidates of one entry and
-// family are computed once per Service index and settings (see cachedCandidates) and only filtered
-// per node.
+// family are computed once per Service index and settings (see cachedCandidates), split into the
+// ones every node advertises (shared by all nodes, merged once: route-merge.ts) and, per node, the
+// ones under a Local policy.
 
 import { ADVERTISEMENT_TYPES, type AdvertisementEntry, type ServiceAddressType } from '../model/advertisement.ts';
 import { NIL_SELECTS, selectorMatches } from '../model/label-selector.ts';
@@ -76,12 +77,44 @@ function entryCandidates(world: WorldView, entry: AdvertisementEntry, family: Ip
   return out;
 }
 
+/** The candidates of one entry and family, split by whether they depend on the node. */
+interface EntryCandidates {
+  /** Not under a Local policy: every node advertises these. Sorted by prefix. */
+  readonly everyNode: readonly RouteCandidate[];
+  /** Under a Local policy: by node name, the candidates that node advertises. Sorted by prefix. */
+  readonly byNode: ReadonlyMap<string, readonly RouteCandidate[]>;
+}
+
 // Keyed by the Service index (one per services × endpointSlices maps, service-index.ts), the two
 // settings the candidates read, the entry (a record of the advertisements map: a new object when
 // its Advertisement changes) and the family; so a Node or BGP-resource change reuses them.
-const cache = new WeakMap<readonly ServiceFacts[], WeakMap<AdvertisementEntry, ServiceCandidate[][]>>();
+const cache = new WeakMap<readonly ServiceFacts[], WeakMap<AdvertisementEntry, EntryCandidates[]>>();
 
-function cachedCandidates(world: WorldView, entry: AdvertisementEntry, family: IpFamily): ServiceCandidate[] {
+function settingsSlot(world: WorldView, family: IpFamily): number {
+  const { enableNoServiceEndpointsRoutable, legacyOriginAttribute } = world.settings;
+  return family * 4 + (enableNoServiceEndpointsRoutable ? 2 : 0) + (legacyOriginAttribute ? 1 : 0);
+}
+
+function split(candidates: ServiceCandidate[]): EntryCandidates {
+  // Sorted once here, so the per-node merge meets sorted runs.
+  candidates.sort((a, b) => comparePrefixes(a.candidate.prefix, b.candidate.prefix));
+  const everyNode: RouteCandidate[] = [];
+  const byNode = new Map<string, RouteCandidate[]>();
+  for (const { candidate, onlyFrom } of candidates) {
+    if (onlyFrom === null) {
+      everyNode.push(candidate);
+      continue;
+    }
+    for (const node of onlyFrom) {
+      const list = byNode.get(node);
+      if (list === undefined) byNode.set(node, [candidate]);
+      else list.push(candidate);
+    }
+  }
+  return { everyNode, byNode };
+}
+
+function cachedCandidates(world: WorldView, entry: AdvertisementEntry, family: IpFamily): EntryCandidates {
   const facts = serviceFacts(world);
   let perIndex = cache.get(facts);
   if (perIndex === undefined) {
@@ -93,25 +126,68 @@ function cachedCandidates(world: WorldView, entry: AdvertisementEntry, family: I
     perEntry = [];
     perIndex.set(entry, perEntry);
   }
-  const { enableNoServiceEndpointsRoutable, legacyOriginAttribute } = world.settings;
-  const slot = family * 4 + (enableNoServiceEndpointsRoutable ? 2 : 0) + (legacyOriginAttribute ? 1 : 0);
+  const slot = settingsSlot(world, family);
   let result = perEntry[slot];
   if (result === undefined) {
-    // Sorted once here, so the per-node sort in mergeRoutes meets long sorted runs.
-    result = entryCandidates(world, entry, family);
-    result.sort((a, b) => comparePrefixes(a.candidate.prefix, b.candidate.prefix));
+    result = split(entryCandidates(world, entry, family));
     perEntry[slot] = result;
   }
   return result;
 }
 
-export function serviceRoutes({ world, node, family, entries }: RouteContext): RouteCandidate[] {
+const NONE: readonly RouteCandidate[] = Object.freeze([]);
+
+const serviceEntries = (entries: readonly AdvertisementEntry[]) =>
+  entries.filter((e) => e.type === ADVERTISEMENT_TYPES.Service);
+
+/** Every Service route candidate of the node (the union of the two below). */
+export function serviceRoutes(ctx: RouteContext): RouteCandidate[] {
+  return [...sharedServiceRoutes(ctx.world, ctx.family, ctx.entries), ...nodeServiceRoutes(ctx)];
+}
+
+/** The Service route candidates under a Local policy that this node advertises. */
+export function nodeServiceRoutes({ world, node, family, entries }: RouteContext): RouteCandidate[] {
   const out: RouteCandidate[] = [];
-  for (const entry of entries) {
-    if (entry.type !== ADVERTISEMENT_TYPES.Service) continue;
-    for (const { candidate, onlyFrom } of cachedCandidates(world, entry, family)) {
-      if (onlyFrom === null || onlyFrom.has(node)) out.push(candidate);
-    }
+  for (const entry of serviceEntries(entries)) {
+    const mine = cachedCandidates(world, entry, family).byNode.get(node);
+    if (mine !== undefined) for (const c of mine) out.push(c);
   }
   return out;
+}
+
+// The node-independent candidates of a sequence of entries, memoised per Service index, settings
+// and family along the sequence of entry objects, so every node that selects the same entries gets
+// the same array (route-merge.ts memoises the merged routes of that array).
+interface Sequence {
+  readonly next: WeakMap<AdvertisementEntry, Sequence>;
+  value?: readonly RouteCandidate[];
+}
+const sequences = new WeakMap<readonly ServiceFacts[], Sequence[]>();
+
+/** The Service route candidates every node advertises (no Local policy): the same array for every node. */
+export function sharedServiceRoutes(
+  world: WorldView,
+  family: IpFamily,
+  entries: readonly AdvertisementEntry[],
+): readonly RouteCandidate[] {
+  const mine = serviceEntries(entries);
+  if (mine.length === 0) return NONE;
+  if (mine.length === 1) return cachedCandidates(world, mine[0] as AdvertisementEntry, family).everyNode;
+  const facts = serviceFacts(world);
+  let roots = sequences.get(facts);
+  if (roots === undefined) {
+    roots = [];
+    sequences.set(facts, roots);
+  }
+  const slot = settingsSlot(world, family);
+  let at = (roots[slot] ??= { next: new WeakMap() });
+  for (const entry of mine) {
+    let next = at.next.get(entry);
+    if (next === undefined) {
+      next = { next: new WeakMap() };
+      at.next.set(entry, next);
+    }
+    at = next;
+  }
+  return (at.value ??= mine.flatMap((entry) => cachedCandidates(world, entry, family).everyNode));
 }

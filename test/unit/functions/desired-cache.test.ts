@@ -6,7 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { computeDesiredNode } from '../../../functions/desired/compute-desired-node.ts';
+import type { RouteCandidate } from '../../../functions/desired/candidates.ts';
+import { mergeRoutes, mergeRoutesOver } from '../../../functions/desired/route-merge.ts';
 import { serviceFacts } from '../../../functions/desired/service-index.ts';
+import { formatPrefix, parsePrefix } from '../../../functions/model/ip.ts';
 import { applyObject, deleteObject, worldFromObjects, type Settings, type WorldView } from '../../../functions/model/world.ts';
 import { applyChanges, type WorldChange } from '../../../functions/store/apply-changes.ts';
 import { advertisement, advertisingPeerConfig, endpointSlice, node, service, serviceEntry, simpleCluster } from './builders.ts';
@@ -164,6 +167,28 @@ describe('desired-state caches', () => {
         }
       }),
       { numRuns: 100 },
+    );
+  });
+
+  it('mergeRoutesOver(shared, own) is mergeRoutes of the concatenation, with shared reused', () => {
+    const prefixes = ['10.0.0.0/24', '10.0.0.1/32', '10.0.1.0/24', '9.0.0.0/8', 'fd00::/64', 'fd00::1/128'];
+    const candidateArb = fc
+      .record({
+        prefix: fc.constantFrom(...prefixes),
+        communities: fc.subarray([1, 2, 65536 + 3]),
+        large: fc.subarray([[1, 2, 3] as const, [4, 5, 6] as const]),
+        localPreference: fc.constantFrom(null, 100, 200),
+        origin: fc.constantFrom('igp' as const, 'incomplete' as const),
+      })
+      .map(({ prefix, communities, large, localPreference, origin }): RouteCandidate => {
+        const p = parsePrefix(prefix)!;
+        return { prefix: p, text: formatPrefix(p), attributes: { communities, largeCommunities: large, localPreference }, origin };
+      });
+    fc.assert(
+      fc.property(fc.array(candidateArb, { maxLength: 10 }), fc.array(fc.array(candidateArb, { maxLength: 6 }), { minLength: 1, maxLength: 3 }), (shared, owns) => {
+        for (const own of owns) expect(mergeRoutesOver(shared, own)).toEqual(mergeRoutes([...shared, ...own]));
+      }),
+      { numRuns: 300 },
     );
   });
 });
