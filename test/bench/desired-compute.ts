@@ -10,6 +10,7 @@
 
 import { computeDesiredNode } from '../../functions/desired/compute-desired-node.ts';
 import { applyObject, worldFromObjects, type WorldView } from '../../functions/model/world.ts';
+import { config, node, nodeName, service, slice } from './support/bench-cluster.ts';
 
 type Obj = Record<string, unknown>;
 const NODES = 100;
@@ -17,69 +18,9 @@ const SERVICES = 10_000;
 const say = (line = '') => process.stdout.write(`${line}\n`);
 const fmt = (n: number, digits = 2) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
-const nodeName = (j: number) => `node-${String(j).padStart(4, '0')}`;
-const node = (j: number, variant = 0): Obj => ({
-  apiVersion: 'v1',
-  kind: 'Node',
-  metadata: { name: nodeName(j), labels: { bgp: 'true', variant: String(variant) } },
-  spec: { podCIDRs: [`10.${128 + (j >> 8)}.${j & 255}.0/24`] },
-  status: { addresses: [{ type: 'InternalIP', address: `172.${16 + (j >> 8)}.${j & 255}.1` }] },
-});
-const ip = (base: string, i: number) => `${base}.${(i >> 8) & 255}.${i & 255}`;
-const service = (i: number, lbBase = '172.20'): Obj => ({
-  apiVersion: 'v1',
-  kind: 'Service',
-  metadata: { name: `svc-${i}`, namespace: `ns-${i % 20}`, labels: { app: `app-${i % 50}` } },
-  spec: { type: 'LoadBalancer', clusterIPs: [ip('10.96', i)], externalTrafficPolicy: i % 2 === 0 ? 'Cluster' : 'Local' },
-  status: { loadBalancer: { ingress: [{ ip: ip(lbBase, i) }] } },
-});
-const slice = (i: number): Obj => ({
-  apiVersion: 'discovery.k8s.io/v1',
-  kind: 'EndpointSlice',
-  metadata: { name: `svc-${i}-x1`, namespace: `ns-${i % 20}`, labels: { 'kubernetes.io/service-name': `svc-${i}` } },
-  addressType: 'IPv4',
-  endpoints: [(i * 7) % NODES, (i * 13 + 1) % NODES].map((n, k) => ({
-    addresses: [ip(`10.${200 + k}`, i)],
-    nodeName: nodeName(n),
-    conditions: { ready: true },
-  })),
-});
-const config: Obj[] = [
-  {
-    apiVersion: 'cilium.io/v2',
-    kind: 'CiliumBGPClusterConfig',
-    metadata: { name: 'bgp' },
-    spec: {
-      nodeSelector: { matchLabels: { bgp: 'true' } },
-      bgpInstances: [{ name: 'i', localASN: 64512, peers: [{ name: 'tor', peerASN: 65000, peerAddress: '10.255.0.1', peerConfigRef: { name: 'peer' } }] }],
-    },
-  },
-  {
-    apiVersion: 'cilium.io/v2',
-    kind: 'CiliumBGPPeerConfig',
-    metadata: { name: 'peer' },
-    spec: { families: [{ afi: 'ipv4', safi: 'unicast', advertisements: { matchLabels: { advertise: 'bgp' } } }] },
-  },
-  {
-    apiVersion: 'cilium.io/v2',
-    kind: 'CiliumBGPAdvertisement',
-    metadata: { name: 'ads', labels: { advertise: 'bgp' } },
-    spec: {
-      advertisements: [
-        { advertisementType: 'PodCIDR', attributes: { communities: { standard: ['65000:1'] } } },
-        {
-          advertisementType: 'Service',
-          service: { addresses: ['LoadBalancerIP'] },
-          selector: { matchExpressions: [{ key: 'x', operator: 'NotIn', values: ['y'] }] },
-        },
-      ],
-    },
-  },
-];
-
 const objects: Obj[] = [...config];
 for (let j = 0; j < NODES; j++) objects.push(node(j));
-for (let i = 0; i < SERVICES; i++) objects.push(service(i), slice(i));
+for (let i = 0; i < SERVICES; i++) objects.push(service(i), slice(i, NODES));
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const time = (f: () => void): number => {
