@@ -9,10 +9,11 @@
 //
 // BIRD is run in a network namespace when `netns` is given (`ip netns exec NS bird ...`); the
 // control socket is a file, so birdc-style queries work from the host all the same.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Spawned } from '../../../infra/local/procs.ts';
-import { spawnToFile, stopProcess, tail, waitUntil } from '../../../infra/local/procs.ts';
+import { stopProcess, tail } from '../../../infra/local/procs.ts';
+import { launchDaemon } from './daemon.ts';
 import { BirdCommandError, birdCommand } from './bird-control.ts';
 import type { BirdOptions } from './bird-config.ts';
 import { renderBirdConfig } from './bird-config.ts';
@@ -89,20 +90,17 @@ export async function startBird(opts: StartBirdOptions): Promise<RunningBird> {
   writeFileSync(configFile, renderBirdConfig(options));
   const log = (m: string) => process.stderr.write(`[bird ${opts.routerId}] ${m}\n`);
 
-  async function launch(): Promise<Spawned> {
-    rmSync(socket, { force: true }); // a socket left by a killed BIRD
-    const [cmd, args] = birdArgs(configFile, socket, pidFile, opts.netns);
-    const p = spawnToFile(cmd, args, logFile, 'bird', 'bird not found: apt-get install -y bird2');
-    try {
-      await waitUntil(async () => (await birdCommand(socket, 'show status', 2000).then(() => true, () => false)), {
-        proc: p, timeoutMs: readyTimeoutMs, intervalMs: 50, what: `bird (${configFile})`, logFile,
-      });
-    } catch (err) {
-      await stopProcess(p, 2000, log);
-      throw err;
-    }
-    return p;
-  }
+  const launch = (): Promise<Spawned> =>
+    launchDaemon({
+      command: birdArgs(configFile, socket, pidFile, opts.netns),
+      socket, logFile, log,
+      name: 'bird',
+      missingHint: 'bird not found: apt-get install -y bird2',
+      ready: () => birdCommand(socket, 'show status', 2000).then(() => true, () => false),
+      timeoutMs: readyTimeoutMs,
+      intervalMs: 50,
+      what: `bird (${configFile})`,
+    });
 
   let proc: Spawned;
   try {

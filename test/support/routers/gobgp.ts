@@ -10,7 +10,8 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Spawned } from '../../../infra/local/procs.ts';
-import { spawnToFile, stopProcess, tail, waitUntil } from '../../../infra/local/procs.ts';
+import { stopProcess, tail } from '../../../infra/local/procs.ts';
+import { launchDaemon } from './daemon.ts';
 import type { WaitOptions } from './common.ts';
 import { makeTempDir, removeTempDir, run, runOk, waitFor } from './common.ts';
 import type { GobgpOptions } from './gobgp-config.ts';
@@ -98,21 +99,19 @@ export async function startGobgp(opts: StartGobgpOptions): Promise<RunningGobgp>
   const log = (m: string) => process.stderr.write(`[gobgpd ${opts.routerId}] ${m}\n`);
   const cli = (args: readonly string[], timeoutMs = 30_000) => runOk('gobgp', ['--target', target, ...args], timeoutMs);
 
-  async function launch(): Promise<Spawned> {
-    rmSync(socket, { force: true }); // a stale socket blocks the next start (peers.md)
-    const args = ['-f', configFile, '-p', '--pprof-disable', '--api-hosts', target];
-    const [cmd, argv] = opts.netns ? ['ip', ['netns', 'exec', opts.netns, 'gobgpd', ...args]] : ['gobgpd', args];
-    const p = spawnToFile(cmd, argv, logFile, 'gobgpd', 'gobgpd not found: apt-get install -y gobgpd');
-    try {
-      await waitUntil(async () => (await run('gobgp', ['--target', target, 'global'], 3000)).code === 0, {
-        proc: p, timeoutMs: opts.readyTimeoutMs ?? 15_000, intervalMs: 100, what: `gobgpd (${configFile})`, logFile,
-      });
-    } catch (err) {
-      await stopProcess(p, 2000, log);
-      throw err;
-    }
-    return p;
-  }
+  const args = ['-f', configFile, '-p', '--pprof-disable', '--api-hosts', target];
+  // A stale socket after a crash blocks the next start (peers.md); launchDaemon removes it.
+  const launch = (): Promise<Spawned> =>
+    launchDaemon({
+      command: opts.netns ? ['ip', ['netns', 'exec', opts.netns, 'gobgpd', ...args]] : ['gobgpd', args],
+      socket, logFile, log,
+      name: 'gobgpd',
+      missingHint: 'gobgpd not found: apt-get install -y gobgpd',
+      ready: async () => (await run('gobgp', ['--target', target, 'global'], 3000)).code === 0,
+      timeoutMs: opts.readyTimeoutMs ?? 15_000,
+      intervalMs: 100,
+      what: `gobgpd (${configFile})`,
+    });
 
   let proc: Spawned;
   try {
