@@ -71,7 +71,7 @@ function serverProperties(port: number, cport: number, logDir: string): string {
     'share.coordinator.state.topic.min.isr=1',
     // Default 3 s delay before the first rebalance of a new group: pure waiting in tests.
     'group.initial.rebalance.delay.ms=0',
-    // Topics are created explicitly (ensureTopics) so callers can wait for leaders.
+    // Topics are created explicitly (events/kafka/admin.ts ensureTopic) so callers can wait for leaders.
     'auto.create.topics.enable=false',
     '',
   ].join('\n');

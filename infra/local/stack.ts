@@ -1,6 +1,5 @@
 // The local stack: one Kafka broker and one Redis, started together, or external ones named by
 // BGPCAST_KAFKA_BROKERS / BGPCAST_REDIS_URL (used as-is and never stopped by us).
-import { Kafka, logLevel } from 'kafkajs';
 import { describeCluster, kafkaLibsDir, startKafka } from './kafka.ts';
 import type { RunningKafka, StartKafkaOptions } from './kafka.ts';
 import { ping, startRedis } from './redis.ts';
@@ -56,29 +55,6 @@ export async function startStack(opts: StartStackOptions = {}): Promise<RunningS
       await Promise.all([kafka.stop(), redis.stop()]);
     },
   };
-}
-
-/** Create the topics that don't exist yet and wait until every partition has a leader. Idempotent. */
-export async function ensureTopics(
-  brokers: string,
-  topics: { topic: string; numPartitions: number; replicationFactor?: number }[],
-): Promise<void> {
-  const admin = new Kafka({ clientId: 'bgpcast-infra', brokers: brokers.split(','), logLevel: logLevel.WARN }).admin();
-  await admin.connect();
-  try {
-    // Only create the missing ones: when some already exist, kafkajs returns early on
-    // TOPIC_ALREADY_EXISTS and skips waitForLeaders for the new ones.
-    const existing = new Set(await admin.listTopics());
-    const missing = topics.filter((t) => !existing.has(t.topic));
-    if (missing.length > 0) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((t) => ({ replicationFactor: 1, ...t })),
-      });
-    }
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 // External components: check they answer, so a typo in the env var fails here with a clear

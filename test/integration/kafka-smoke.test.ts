@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import type { Consumer, EachMessagePayload } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ensureTopics } from '../../infra/local/stack.ts';
+import { ensureTopic } from '../../events/kafka/admin.ts';
 
 interface Got {
   key: string;
@@ -46,8 +46,8 @@ describe('kafkajs 2.2.4 against Kafka 4.1.2', () => {
 
   it('creates a 3-partition topic idempotently', async () => {
     const topic = `smoke-create-${randomUUID()}`;
-    await ensureTopics(inject('kafkaBrokers'), [{ topic, numPartitions: 3 }]);
-    await ensureTopics(inject('kafkaBrokers'), [{ topic, numPartitions: 3 }]); // no-op, no throw
+    await ensureTopic(kafka, topic, 3);
+    await ensureTopic(kafka, topic, 3); // no-op, no throw
     const meta = await admin.fetchTopicMetadata({ topics: [topic] });
     expect(meta.topics[0]?.partitions).toHaveLength(3);
     expect(meta.topics[0]?.partitions.every((p) => p.leader >= 0)).toBe(true);
@@ -56,7 +56,7 @@ describe('kafkajs 2.2.4 against Kafka 4.1.2', () => {
   it('a new group member resumes from the committed offsets', async () => {
     const topic = `smoke-resume-${randomUUID()}`;
     const groupId = `smoke-group-${randomUUID()}`;
-    await ensureTopics(inject('kafkaBrokers'), [{ topic, numPartitions: 3 }]);
+    await ensureTopic(kafka, topic, 3);
 
     // 30 keys spread over all 3 partitions (murmur2, like the Java client).
     const first = Array.from({ length: 30 }, (_, i) => ({ key: `obj-${i}`, value: `v1-${i}` }));
