@@ -1,4 +1,5 @@
-// The simulated cluster of the functions benchmarks (functions.ts, desired-compute.ts): nodes
+// The simulated cluster of the benchmarks (functions.ts, desired-compute.ts; e2e-cluster.ts reuses
+// its Services and EndpointSlices): nodes
 // labelled bgp=true, LoadBalancer Services (even ones externalTrafficPolicy Cluster, odd ones
 // Local) each with an EndpointSlice on two nodes, and one ClusterConfig / PeerConfig /
 // Advertisement selecting them all. `node(j, variant)` with another variant is a changed Node
