@@ -48,7 +48,7 @@ export class StatusPublisher {
   #routesDirty = true;
   #routesWrittenAt = 0;
   #heartbeatAt = 0;
-  #busy = false;
+  #inFlight: Promise<void> | null = null;
   #failing = false;
 
   constructor(o: StatusPublisherOptions) {
@@ -64,11 +64,27 @@ export class StatusPublisher {
     void this.tick();
   }
 
-  /** Writes what changed, and the heartbeat when due. Never throws. */
+  /**
+   * Writes what changed, and the heartbeat when due. Never throws. A periodic tick skips while
+   * another write is in flight; a forced one (flushStatus) waits for it and then writes, so what
+   * it writes is never older than the call.
+   */
   async tick(force = false): Promise<void> {
-    if (this.#busy) return;
+    while (this.#inFlight) {
+      if (!force) return;
+      await this.#inFlight;
+    }
     if (this.#o.redis.status !== 'ready') return;
-    this.#busy = true;
+    const run = this.#tickOnce(force);
+    this.#inFlight = run;
+    try {
+      await run;
+    } finally {
+      if (this.#inFlight === run) this.#inFlight = null;
+    }
+  }
+
+  async #tickOnce(force: boolean): Promise<void> {
     try {
       await this.#write(force);
       if (this.#failing) this.#o.log.info({ node: this.#o.worker.node }, 'status written again');
@@ -76,8 +92,6 @@ export class StatusPublisher {
     } catch (e) {
       if (!this.#failing) this.#o.log.warn({ node: this.#o.worker.node, err: (e as Error).message }, 'status not written; retrying');
       this.#failing = true;
-    } finally {
-      this.#busy = false;
     }
   }
 
