@@ -1,0 +1,205 @@
+// Desired state in Redis as functions/ writes it and speaker/ reads it: the document split so
+// that a change costs what it changes, not what the node holds.
+//
+// A node's document (events/desired-state.ts DesiredNodeState) is stored in two hashes that share
+// the node's hash tag (one Redis Cluster slot, one atomic script):
+//   <p>:{<node>}:desired         revision, seq, positions, updatedAt, routeCount, and `sessions`:
+//                                the document with every family's routes left empty (JSON);
+//   <p>:{<node>}:desired:routes  one field per route: routeField() → routeValue().
+// Together they are the truth; reading both in one MULTI gives one revision's document
+// (readers: assembleDocument()).
+//
+// Every write bumps the revision by one and publishes a DesiredDelta on
+// <p>:{<node>}:desired:changed in the same script, so deltas arrive in revision order. A delta is
+// a hint: a reader applies it only on top of exactly `previous`; a gap, a `truncated` delta or a
+// reconnect means reading the document. A truncated delta still says what changed in the
+// sessions part only by `sessions` — readers reload everything anyway.
+
+import type { DesiredFamily, DesiredNodeState, DesiredRoute } from './desired-state.ts';
+
+export type Afi = DesiredFamily['afi'];
+
+/** Where a route goes: one family of one peer of one instance. */
+export interface RouteSlot {
+  readonly instance: string;
+  readonly peer: string;
+  readonly afi: Afi;
+}
+
+export interface DesiredRouteChange extends RouteSlot {
+  readonly prefix: string;
+  /** The new route; null withdraws the prefix from this slot. */
+  readonly route: DesiredRoute | null;
+}
+
+export interface DesiredDelta {
+  readonly node: string;
+  /** The revision this delta produces. */
+  readonly revision: number;
+  /** The revision it applies to (revision - 1). */
+  readonly previous: number;
+  /** The new sessions part (document without routes) when it changed, else null. */
+  readonly sessions: DesiredNodeState | null;
+  /** Route changes, in no particular order; each (slot, prefix) at most once. */
+  readonly routes: readonly DesiredRouteChange[];
+  /** Too large to carry: `routes` is empty and readers must read the document. */
+  readonly truncated: boolean;
+}
+
+/** Deltas with more route changes than this are published truncated. */
+export const MAX_DELTA_ROUTES = 2000;
+
+/**
+ * The routes-hash field of a route: a JSON array [instance, peer, afi, prefix]. Instance and peer
+ * names are free text in the CRDs, so no separator character is safe; JSON is, and stays readable
+ * in redis-cli.
+ */
+export function routeField(slot: RouteSlot, prefix: string): string {
+  return JSON.stringify([slot.instance, slot.peer, slot.afi, prefix]);
+}
+
+export function parseRouteField(field: string): { slot: RouteSlot; prefix: string } | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(field);
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(v) || v.length !== 4 || !v.every((x) => typeof x === 'string')) return null;
+  const [instance, peer, afi, prefix] = v as string[];
+  if (afi !== 'ipv4' && afi !== 'ipv6') return null;
+  return { slot: { instance: instance!, peer: peer!, afi }, prefix: prefix! };
+}
+
+/**
+ * The routes-hash value: the route's attributes as JSON, defaults left out (no communities, no
+ * LOCAL_PREF, ORIGIN igp → "{}"), which keeps 10,000 routes per node small.
+ */
+export function routeValue(route: DesiredRoute): string {
+  const v: Record<string, unknown> = {};
+  if (route.communities.length > 0) v['communities'] = route.communities;
+  if (route.largeCommunities.length > 0) v['largeCommunities'] = route.largeCommunities;
+  if (route.localPreference !== null) v['localPreference'] = route.localPreference;
+  if (route.origin !== 'igp') v['origin'] = route.origin;
+  return JSON.stringify(v);
+}
+
+export function parseRouteValue(prefix: string, value: string): DesiredRoute {
+  const v = JSON.parse(value) as Partial<Omit<DesiredRoute, 'prefix'>>;
+  return {
+    prefix,
+    communities: v.communities ?? [],
+    largeCommunities: v.largeCommunities ?? [],
+    localPreference: v.localPreference ?? null,
+    origin: v.origin ?? 'igp',
+  };
+}
+
+export function slotId(slot: RouteSlot): string {
+  return JSON.stringify([slot.instance, slot.peer, slot.afi]);
+}
+
+// --- assembling a document from its two hashes --------------------------------------------------
+
+/** Prefix order of the contract: address family, then address, then length. */
+export function comparePrefixText(a: string, b: string): number {
+  const ka = prefixSortKey(a);
+  const kb = prefixSortKey(b);
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+const sortKeys = new Map<string, string>();
+
+// A fixed-width text key: family digit, 32 hex digits of address, 3 digits of length.
+function prefixSortKey(prefix: string): string {
+  let key = sortKeys.get(prefix);
+  if (key !== undefined) return key;
+  const slash = prefix.indexOf('/');
+  const addr = slash < 0 ? prefix : prefix.slice(0, slash);
+  const len = slash < 0 ? '999' : prefix.slice(slash + 1).padStart(3, '0');
+  key = addr.includes(':') ? `6${ipv6Hex(addr)}${len}` : `4${ipv4Hex(addr)}${len}`;
+  if (sortKeys.size > 200_000) sortKeys.clear();
+  sortKeys.set(prefix, key);
+  return key;
+}
+
+function ipv4Hex(addr: string): string {
+  return addr
+    .split('.')
+    .map((o) => (Number(o) & 255).toString(16).padStart(2, '0'))
+    .join('')
+    .padStart(32, '0');
+}
+
+function ipv6Hex(addr: string): string {
+  let text = addr;
+  const v4 = text.match(/(\d+\.\d+\.\d+\.\d+)$/);
+  if (v4) {
+    const h = ipv4Hex(v4[1]!).slice(24);
+    text = `${text.slice(0, -v4[1]!.length)}${h.slice(0, 4)}:${h.slice(4)}`;
+  }
+  const [head, tail] = text.includes('::') ? text.split('::') : [text, null];
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const fill = tail === null ? [] : new Array<string>(8 - left.length - right.length).fill('0');
+  return [...left, ...fill, ...right].map((g) => g.padStart(4, '0')).join('');
+}
+
+/**
+ * The document of one revision from its two hashes: `sessions` (the routeless document) and the
+ * routes hash as field → value. Routes land in their slot's family, sorted by the contract's
+ * prefix order; a field naming no slot of `sessions`, or that does not parse, is left out and
+ * returned in `orphans` (a reader may log them; a consistent store has none).
+ */
+export function assembleDocument(
+  sessions: DesiredNodeState,
+  routes: Iterable<readonly [string, string]>,
+): { document: DesiredNodeState; orphans: string[] } {
+  const bySlot = new Map<string, DesiredRoute[]>();
+  const orphans: string[] = [];
+  for (const inst of sessions.instances) {
+    for (const peer of inst.peers) {
+      for (const fam of peer.families) bySlot.set(slotId({ instance: inst.name, peer: peer.name, afi: fam.afi }), []);
+    }
+  }
+  for (const [field, value] of routes) {
+    const parsed = parseRouteField(field);
+    const list = parsed && bySlot.get(slotId(parsed.slot));
+    if (!parsed || !list) {
+      orphans.push(field);
+      continue;
+    }
+    try {
+      list.push(parseRouteValue(parsed.prefix, value));
+    } catch {
+      orphans.push(field);
+    }
+  }
+  for (const list of bySlot.values()) list.sort((a, b) => comparePrefixText(a.prefix, b.prefix));
+  const document: DesiredNodeState = {
+    ...sessions,
+    instances: sessions.instances.map((inst) => ({
+      ...inst,
+      peers: inst.peers.map((peer) => ({
+        ...peer,
+        families: peer.families.map((fam) => ({
+          ...fam,
+          routes: bySlot.get(slotId({ instance: inst.name, peer: peer.name, afi: fam.afi }))!,
+        })),
+      })),
+    })),
+  };
+  return { document, orphans };
+}
+
+/** The sessions part of a document: the same document with every family's routes empty. */
+export function sessionsOf(doc: DesiredNodeState): DesiredNodeState {
+  const { revision: _revision, ...rest } = doc;
+  return {
+    ...rest,
+    instances: doc.instances.map((inst) => ({
+      ...inst,
+      peers: inst.peers.map((peer) => ({ ...peer, families: peer.families.map((f) => ({ ...f, routes: [] })) })),
+    })),
+  };
+}
