@@ -35,13 +35,15 @@ export function redactRedisUrl(url: string): string {
 
 export interface NodeKeys {
   readonly desired: string;
+  /** The routes of the desired document, one field per route (events/desired-delta.ts). */
+  readonly desiredRoutes: string;
   readonly desiredChanged: string;
   readonly status: string;
 }
 
 export function nodeKeys(prefix: string, node: string): NodeKeys {
   const base = `${prefix}:{${node}}`;
-  return { desired: `${base}:desired`, desiredChanged: `${base}:desired:changed`, status: `${base}:status` };
+  return { desired: `${base}:desired`, desiredRoutes: `${base}:desired:routes`, desiredChanged: `${base}:desired:changed`, status: `${base}:status` };
 }
 
 export function desiredNodesKey(prefix: string): string {
