@@ -12,6 +12,9 @@
 // De-configured), a peer whose session-defining settings changed (address, AS, local address,
 // port, timers, password, multihop, graceful restart, families; cf. desired-state.ts A10/A12)
 // is replaced, and otherwise only its routes change — an incremental UPDATE, no reset.
+// A caller that keeps routes up to date itself (the worker applying deltas) passes `routesOf`:
+// sessions kept in place then keep their routes, and only new or replaced sessions are given
+// theirs; later changes go through updateRoutes(), which costs what it changes.
 
 import { familyKey } from './codec/context.ts';
 import { CeaseSubcode } from './codec/errors.ts';
@@ -59,6 +62,9 @@ export function desiredFamilyKey(f: Pick<DesiredFamily, 'afi'>): FamilyKey {
   return familyKey(afiOf[f.afi], 1);
 }
 
+/** The routes a new session starts with, per peer name and family. */
+export type RoutesOf = (peer: string, afi: DesiredFamily['afi']) => readonly DesiredRoute[];
+
 interface Entry {
   readonly session: Session;
   readonly fingerprint: string;
@@ -89,8 +95,11 @@ export class Speaker {
     return this.#listener?.port ?? null;
   }
 
-  /** Reconciles the sessions with `peers` (see the header). */
-  async setPeers(peers: readonly SpeakerPeer[]): Promise<void> {
+  /**
+   * Reconciles the sessions with `peers` (see the header). Without `routesOf` every session takes
+   * its families' routes from `peers`; with it, the families' routes are not looked at.
+   */
+  async setPeers(peers: readonly SpeakerPeer[], routesOf?: RoutesOf): Promise<void> {
     const wanted = new Map(peers.map((p) => [p.name, p]));
     const stops: Promise<void>[] = [];
     for (const [name, entry] of this.#peers) {
@@ -109,10 +118,10 @@ export class Speaker {
       if (!entry) {
         entry = { session: new Session(this.#sessionConfig(p), this.#sessionOptions(p)), fingerprint: fingerprint(p) };
         this.#peers.set(p.name, entry);
-        this.#setFamilies(entry.session, p.families);
+        this.#setFamilies(entry.session, p, routesOf);
         entry.session.start();
-      } else {
-        this.#setFamilies(entry.session, p.families);
+      } else if (!routesOf) {
+        this.#setFamilies(entry.session, p);
       }
     }
   }
@@ -120,6 +129,11 @@ export class Speaker {
   /** Replaces one family's routes toward one peer. */
   setRoutes(peer: string, afi: 'ipv4' | 'ipv6', routes: readonly DesiredRoute[]): void {
     this.#peers.get(peer)?.session.setRoutes(familyKey(afiOf[afi], 1), routes);
+  }
+
+  /** Changes some routes of one family toward one peer (Session.updateRoutes); unknown peer: no-op. */
+  updateRoutes(peer: string, afi: 'ipv4' | 'ipv6', upserts: readonly DesiredRoute[], withdrawn: readonly string[]): void {
+    this.#peers.get(peer)?.session.updateRoutes(familyKey(afiOf[afi], 1), upserts, withdrawn);
   }
 
   session(peer: string): Session | undefined {
@@ -155,8 +169,8 @@ export class Speaker {
     this.#listener = null;
   }
 
-  #setFamilies(session: Session, families: readonly DesiredFamily[]): void {
-    for (const f of families) session.setRoutes(desiredFamilyKey(f), f.routes);
+  #setFamilies(session: Session, p: SpeakerPeer, routesOf?: RoutesOf): void {
+    for (const f of p.families) session.setRoutes(desiredFamilyKey(f), routesOf ? routesOf(p.name, f.afi) : f.routes);
   }
 
   #sessionOptions(p: SpeakerPeer) {

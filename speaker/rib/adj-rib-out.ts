@@ -8,6 +8,9 @@
 //   that changes a few routes of many: attributes are built once per route object (the session's
 //   RouteChecker, route-check.ts, hands back the same object for an unchanged route), and when
 //   the prefixes are those of the table in its order the table is updated in place.
+// - update() applies a batch of changes (a desired-state delta): upserts and withdrawals of
+//   prefixes, in time proportional to the batch; the announcements and withdrawals are those set()
+//   would compute for the resulting table.
 // - announceAll() is the whole table as announcements, for the initial advertisement (followed
 //   by End-of-RIB) and for a route refresh (RFC 2918 §4; between BoRR and EoRR with RFC 7313).
 // - setGracefulShutdown() re-attributes every route with or without GRACEFUL_SHUTDOWN
@@ -39,7 +42,8 @@ export class AdjRibOut {
   readonly #factory: AttributeFactory;
   readonly #options: AdjRibOutOptions;
   readonly #tables = new Map<FamilyKey, Table>();
-  readonly #desired = new Map<FamilyKey, readonly DesiredRoute[]>();
+  /** Per family, the desired routes by prefix (kept for setGracefulShutdown's re-attribution). */
+  readonly #desired = new Map<FamilyKey, Map<string, DesiredRoute>>();
   readonly #converted = new WeakMap<RouteAttributes, RouteAttributes>();
   /** Per family, the attributes each route object was last given (cleared with graceful shutdown). */
   readonly #built = new Map<FamilyKey, WeakMap<DesiredRoute, RouteAttributes>>();
@@ -78,13 +82,43 @@ export class AdjRibOut {
 
   /** Replaces the family's routes; returns the minimal changes to send. */
   set(family: FamilyKey, routes: readonly DesiredRoute[]): RouteChanges {
-    this.#desired.set(family, routes);
+    const desired = new Map<string, DesiredRoute>();
+    for (const r of routes) desired.set(r.prefix, r);
+    this.#desired.set(family, desired);
     const inPlace = this.#updateInPlace(family, routes);
     if (inPlace) return inPlace;
     const next = this.#build(family, routes);
     const prev = this.#tables.get(family) ?? new Map<string, RouteAttributes>();
     this.#tables.set(family, next);
     return diffTables(prev, next);
+  }
+
+  /**
+   * Withdraws `withdrawn` (prefixes not held are ignored), then adds or replaces `upserts`; returns
+   * what changed on the wire. Cost: the size of the batch.
+   */
+  update(family: FamilyKey, upserts: readonly DesiredRoute[], withdrawn: readonly string[]): RouteChanges {
+    let desired = this.#desired.get(family);
+    if (!desired) this.#desired.set(family, (desired = new Map()));
+    for (const p of withdrawn) desired.delete(p);
+    for (const r of upserts) desired.set(r.prefix, r);
+    const nh = this.#options.nextHops.get(family);
+    if (!nh || 'unsent' in nh) return { announce: [], withdraw: [] };
+    let table = this.#tables.get(family);
+    if (!table) this.#tables.set(family, (table = new Map()));
+    const announce: Announcement[] = [];
+    const withdraw: Nlri[] = [];
+    for (const prefix of withdrawn) {
+      if (desired.has(prefix)) continue; // withdrawn and set again in this batch: an announcement
+      if (table.delete(prefix)) withdraw.push({ prefix });
+    }
+    for (const r of upserts) {
+      const attrs = this.#attributes(family, r, nh.hop);
+      if (table.get(r.prefix) === attrs) continue;
+      table.set(r.prefix, attrs);
+      announce.push({ prefix: r.prefix, attributes: attrs });
+    }
+    return { announce, withdraw };
   }
 
   /** Every advertised route of the family as an announcement. */
@@ -97,7 +131,7 @@ export class AdjRibOut {
     if (on !== this.#gracefulShutdown) this.#built.clear();
     this.#gracefulShutdown = on;
     const out = new Map<FamilyKey, RouteChanges>();
-    for (const [family, routes] of this.#desired) out.set(family, this.set(family, routes));
+    for (const [family, routes] of this.#desired) out.set(family, this.set(family, [...routes.values()]));
     return out;
   }
 

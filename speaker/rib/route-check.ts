@@ -57,43 +57,86 @@ interface Checked {
   readonly rejected: RejectedRoute | null;
 }
 
+/** What a batch of route changes (RouteChecker.update) leaves to send. */
+export interface CheckedChanges {
+  /** Routes new or changed, checked and in canonical form. */
+  readonly upserts: DesiredRoute[];
+  /** Canonical prefixes no longer sent: withdrawn, or whose new version was rejected. */
+  readonly withdrawn: string[];
+  readonly rejected: RejectedRoute[];
+}
+
 /**
- * checkRoutes for successive route lists of one family: a route equal (sameRoute) to one of the
- * previous list is not checked again and comes out as the very object it came out as before, so
- * that the Adj-RIB-Out recognises it by identity (adj-rib-out.ts). The result is the one
- * checkRoutes gives for the same list. Routes are matched by position first (a revision usually
- * keeps the order), else by prefix.
+ * checkRoutes for the successive states of one family's routes, keyed by prefix as desired state
+ * gives it. A route equal (sameRoute) to the one held for its prefix is not checked again and comes
+ * out as the very object it came out as before, so that the Adj-RIB-Out recognises it by identity
+ * (adj-rib-out.ts).
+ * - check() takes the whole list (start, resync): the result is the one checkRoutes gives.
+ * - update() takes changes (a delta): only those routes are looked at, and what comes out is what
+ *   changed on the way to the Adj-RIB-Out. Withdrawing a prefix not held is a no-op.
+ * Two texts of one prefix (a non-canonical IPv6 form beside the canonical one) are held apart but
+ * are one route downstream: the Adj-RIB-Out keeps the last one set.
  */
 export class RouteChecker {
   readonly family: FamilyKey;
-  #last: Checked[] = [];
+  #held = new Map<string, Checked>();
 
   constructor(family: FamilyKey) {
     this.family = family;
   }
 
   check(routes: readonly DesiredRoute[]): { valid: DesiredRoute[]; rejected: RejectedRoute[] } {
-    const last = this.#last;
-    let byPrefix: Map<string, Checked> | null = null;
-    const results: Checked[] = [];
+    const last = this.#held;
+    const held = new Map<string, Checked>();
     const valid: DesiredRoute[] = [];
     const rejected: RejectedRoute[] = [];
-    for (let i = 0; i < routes.length; i++) {
-      const r = routes[i]!;
-      let c = last[i];
-      if (c === undefined || c.input.prefix !== r.prefix) {
-        byPrefix ??= new Map(last.map((x) => [x.input.prefix, x]));
-        c = byPrefix.get(r.prefix);
-      }
-      if (c === undefined || !sameRoute(c.input, r)) {
-        const one = checkRoutes(this.family, [r]);
-        c = { input: r, valid: one.valid[0] ?? null, rejected: one.rejected[0] ?? null };
-      }
-      results.push(c);
+    for (const r of routes) {
+      const c = this.#checked(last.get(r.prefix), r);
+      held.set(r.prefix, c);
       if (c.valid) valid.push(c.valid);
       else rejected.push(c.rejected!);
     }
-    this.#last = results;
+    this.#held = held;
     return { valid, rejected };
+  }
+
+  /** Applies withdrawals (by prefix as given), then upserts. */
+  update(upserts: readonly DesiredRoute[], withdrawn: readonly string[]): CheckedChanges {
+    const out: CheckedChanges = { upserts: [], withdrawn: [], rejected: [] };
+    for (const prefix of withdrawn) {
+      const prev = this.#held.get(prefix);
+      if (!prev) continue;
+      this.#held.delete(prefix);
+      if (prev.valid) out.withdrawn.push(prev.valid.prefix);
+    }
+    for (const r of upserts) {
+      const prev = this.#held.get(r.prefix);
+      const c = this.#checked(prev, r);
+      if (c === prev) {
+        if (c.rejected) out.rejected.push(c.rejected);
+        continue;
+      }
+      this.#held.set(r.prefix, c);
+      if (c.valid) out.upserts.push(c.valid);
+      else {
+        out.rejected.push(c.rejected!);
+        if (prev?.valid) out.withdrawn.push(prev.valid.prefix);
+      }
+    }
+    return out;
+  }
+
+  /** The routes held that passed the check, canonical. */
+  valid(): DesiredRoute[] {
+    const out: DesiredRoute[] = [];
+    for (const c of this.#held.values()) if (c.valid) out.push(c.valid);
+    return out;
+  }
+
+  /** `prev` when `r` is the same route, else `r` checked. */
+  #checked(prev: Checked | undefined, r: DesiredRoute): Checked {
+    if (prev !== undefined && sameRoute(prev.input, r)) return prev;
+    const one = checkRoutes(this.family, [r]);
+    return { input: r, valid: one.valid[0] ?? null, rejected: one.rejected[0] ?? null };
   }
 }

@@ -1,6 +1,7 @@
 // Sending the Adj-RIB-Out on an established connection: the initial table followed by End-of-RIB
 // per family (RFC 4724 §2 — after a restart of ours this is what lets a graceful-restart helper
-// drop only what we no longer announce), incremental changes, route refresh (RFC 2918 §4;
+// drop only what we no longer announce), incremental changes (a whole family's new routes, or a
+// batch of upserts and withdrawals), route refresh (RFC 2918 §4;
 // between BoRR and EoRR when enhanced route refresh is negotiated, RFC 7313 §4), and graceful
 // shutdown (RFC 8326). Each change is packed into the fewest UPDATEs (codec/update-builder.ts).
 
@@ -52,6 +53,12 @@ export class RouteSender {
   set(family: FamilyKey, routes: readonly DesiredRoute[]): void {
     if (!this.rib.families().includes(family)) return;
     this.#frames(this.rib.set(family, routes));
+  }
+
+  /** Some of a family's routes changed (a delta): just those go out. */
+  update(family: FamilyKey, upserts: readonly DesiredRoute[], withdrawn: readonly string[]): void {
+    if (!this.rib.families().includes(family)) return;
+    this.#frames(this.rib.update(family, upserts, withdrawn));
   }
 
   /** The peer asked for the family again. Returns false when it is not one we send. */

@@ -24,6 +24,7 @@ import type { SessionFacts, UpdateVerdict } from '../codec/validate-update.ts';
 import type { DesiredRoute } from '../../events/desired-state.ts';
 import type { Logger } from '../../events/log.ts';
 import { AdjRibIn } from '../rib/adj-rib-in.ts';
+import type { RejectedRoute } from '../rib/route-check.ts';
 import { RouteChecker } from '../rib/route-check.ts';
 import type { AdjRibOut } from '../rib/adj-rib-out.ts';
 import { connectTcp } from '../transport/connect.ts';
@@ -61,7 +62,7 @@ export class Session {
   readonly #host: ConnectionHost;
   #main: Connection;
   #secondary: Connection | null = null;
-  readonly #desired = new Map<FamilyKey, readonly DesiredRoute[]>();
+  /** Per family, the desired routes as checked (the checker holds them, by prefix). */
   readonly #checkers = new Map<FamilyKey, RouteChecker>();
   #sender: RouteSender | null = null;
   readonly #ribIn: AdjRibIn;
@@ -112,16 +113,36 @@ export class Session {
 
   /** Replaces the routes of a family (AFI/SAFI key, e.g. "1/1"); changes go out at once. */
   setRoutes(family: FamilyKey, routes: readonly DesiredRoute[]): void {
-    let checker = this.#checkers.get(family);
-    if (!checker) this.#checkers.set(family, (checker = new RouteChecker(family)));
-    const { valid, rejected } = checker.check(routes);
-    if (rejected.length > 0) this.log.warn({ family, rejected: rejected.slice(0, 20), count: rejected.length }, 'routes left out');
-    this.#desired.set(family, valid);
+    const { valid, rejected } = this.#checker(family).check(routes);
+    this.#reportRejected(family, rejected);
     this.#sender?.set(family, valid);
   }
 
+  /**
+   * Changes some of a family's routes: `withdrawn` prefixes (unknown ones ignored), then `upserts`
+   * (new or changed). Only these routes are checked, and only what changed goes out, at once when
+   * established. Returns the routes left out as bad (also logged).
+   */
+  updateRoutes(family: FamilyKey, upserts: readonly DesiredRoute[], withdrawn: readonly string[]): readonly RejectedRoute[] {
+    const changes = this.#checker(family).update(upserts, withdrawn);
+    this.#reportRejected(family, changes.rejected);
+    if (changes.upserts.length > 0 || changes.withdrawn.length > 0) this.#sender?.update(family, changes.upserts, changes.withdrawn);
+    return changes.rejected;
+  }
+
+  /** The family's desired routes that passed the check (a copy: O(routes)). */
   routes(family: FamilyKey): readonly DesiredRoute[] {
-    return this.#desired.get(family) ?? [];
+    return this.#checkers.get(family)?.valid() ?? [];
+  }
+
+  #checker(family: FamilyKey): RouteChecker {
+    let checker = this.#checkers.get(family);
+    if (!checker) this.#checkers.set(family, (checker = new RouteChecker(family)));
+    return checker;
+  }
+
+  #reportRejected(family: FamilyKey, rejected: readonly RejectedRoute[]): void {
+    if (rejected.length > 0) this.log.warn({ family, rejected: rejected.slice(0, 20), count: rejected.length }, 'routes left out');
   }
 
   get adjRibIn(): AdjRibIn {
@@ -293,7 +314,9 @@ export class Session {
     this.establishedCount += 1;
     this.#ribIn.clear();
     this.#sender = senderFor(conn, this.config, ctx, peer, socket.localAddress ?? this.config.localAddress ?? '0.0.0.0');
-    this.#sender.initial(this.#desired, this.#gracefulShutdown);
+    const desired = new Map<FamilyKey, readonly DesiredRoute[]>();
+    for (const [family, checker] of this.#checkers) desired.set(family, checker.valid());
+    this.#sender.initial(desired, this.#gracefulShutdown);
     this.log.info(
       { holdTime: ctx.holdTime, families: ctx.families.map((f) => familyKey(f.afi, f.safi)), peerAs: peer.asn },
       'session established',
