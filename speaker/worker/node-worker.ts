@@ -1,16 +1,25 @@
 // The speakers of one node: one Speaker per desired instance (instance-plan.ts), reconciled with
-// each desired revision the watcher hands over. Applies are serialised; a failed instance (its
-// listening socket could not be opened, say) is reported and retried at the next apply or resync.
+// each desired revision the watcher hands over — a whole document (apply: start, resync, gaps) or
+// a delta on top of the revision applied (applyDelta). Applies are serialised; a failed instance
+// (its listening socket could not be opened, say) is reported and retried at the next apply or
+// resync.
+//
+// A delta costs what it changes: its route changes go to the sessions of their slot as upserts and
+// withdrawals (Speaker.updateRoutes); a new sessions part is reconciled as a whole document's would
+// be, except that sessions kept in place keep their routes and only new or replaced ones are given
+// theirs (from the DesiredTable, with the delta's route changes already in).
 //
 // Stopping: stopForRestart() leaves every route with the routers (graceful restart, RFC 4724);
 // drain() re-advertises them with GRACEFUL_SHUTDOWN first (RFC 8326) and then ends the sessions;
 // stop() ends them with a Cease at once.
 
-import type { DesiredInstance, DesiredNodeState } from '../../events/desired-state.ts';
+import type { DesiredDelta } from '../../events/desired-delta.ts';
+import type { DesiredInstance, DesiredNodeState, DesiredRoute } from '../../events/desired-state.ts';
 import type { Logger } from '../../events/log.ts';
 import type { InstanceErrorReport } from '../../events/speaker-status.ts';
-import type { SpeakerOptions, SpeakerPeer } from '../speaker.ts';
+import type { RoutesOf, SpeakerOptions, SpeakerPeer } from '../speaker.ts';
 import { Speaker } from '../speaker.ts';
+import { DesiredTable } from './desired-table.ts';
 import { instanceFingerprint, passwordDigest, planInstances, speakerPeers } from './instance-plan.ts';
 import type { PasswordLookup } from './secrets.ts';
 
@@ -49,7 +58,7 @@ export class NodeWorker {
   readonly #log: Logger;
   readonly #entries = new Map<string, Entry>();
   #errors: InstanceErrorReport[] = [];
-  #desired: DesiredNodeState | null = null;
+  readonly #table = new DesiredTable();
   #revision = 0;
   #chain: Promise<void> = Promise.resolve();
   #applies = 0;
@@ -67,8 +76,14 @@ export class NodeWorker {
     return this.#revision;
   }
 
+  /** The whole desired document applied (put together on demand: O(routes) after a change). */
   get desired(): DesiredNodeState | null {
-    return this.#desired;
+    return this.#table.document();
+  }
+
+  /** The desired routes of one slot, by prefix (a live view, for status). */
+  routes(instance: string, peer: string, afi: 'ipv4' | 'ipv6'): ReadonlyMap<string, DesiredRoute> {
+    return this.#table.routes(instance, peer, afi);
   }
 
   /** True when an instance failed and the next resync should retry it. */
@@ -91,6 +106,11 @@ export class NodeWorker {
     return this.#serial(() => this.#apply(desired, revision));
   }
 
+  /** Applies a delta on top of the revision applied (the watcher checks `previous`); serialised. */
+  applyDelta(delta: DesiredDelta): Promise<void> {
+    return this.#serial(() => this.#applyDelta(delta));
+  }
+
   /** Re-reads the passwords of the current revision; peers whose password changed are replaced. */
   refreshSecrets(): Promise<void> {
     return this.#serial(async () => {
@@ -101,7 +121,7 @@ export class NodeWorker {
         this.#log.info({ instance: e.instance.name }, 'a peer password changed; reconciling');
         e.passwords = digest;
         e.passwordSet = withPassword(peers);
-        await e.speaker.setPeers(peers);
+        await e.speaker.setPeers(peers, this.#routesOf(e.instance.name));
         this.generation += 1;
       }
     });
@@ -109,7 +129,7 @@ export class NodeWorker {
 
   /** Re-applies the current revision (after a failed instance). */
   retry(): Promise<void> {
-    const d = this.#desired;
+    const d = this.desired;
     return d ? this.apply(d, this.#revision) : Promise.resolve();
   }
 
@@ -142,10 +162,41 @@ export class NodeWorker {
   }
 
   async #apply(desired: DesiredNodeState, revision: number): Promise<void> {
+    this.#table.load(desired, revision);
+    const plan = await this.#reconcile(desired.instances, revision, null);
+    this.#log.info(
+      { revision, instances: desired.instances.length, removed: plan.remove.length, replaced: plan.replace.length, created: plan.create.length },
+      'desired state applied',
+    );
+  }
+
+  async #applyDelta(d: DesiredDelta): Promise<void> {
+    const { slots, orphans } = this.#table.apply(d.sessions, d.routes, d.revision);
+    const sessions = this.#table.sessions;
+    if (d.sessions && sessions) {
+      const plan = await this.#reconcile(sessions.instances, d.revision, (name) => this.#routesOf(name));
+      this.#log.info(
+        { revision: d.revision, instances: sessions.instances.length, removed: plan.remove.length, replaced: plan.replace.length, created: plan.create.length },
+        'desired sessions applied',
+      );
+    }
+    // Sessions just created already hold these routes: for them this is a no-op.
+    for (const c of slots) this.#entries.get(c.instance)?.speaker.updateRoutes(c.peer, c.afi, c.upserts, c.withdrawn);
+    if (orphans > 0) this.#log.warn({ revision: d.revision, orphans }, 'route changes naming no peer family of the desired state left out');
+    this.#revision = d.revision;
+    this.generation += 1;
+    this.#log.debug({ revision: d.revision, routes: d.routes.length, sessions: d.sessions !== null }, 'desired delta applied');
+  }
+
+  /**
+   * Reconciles the instances with `instances`. Without `routesOf` the instances carry their routes
+   * and every session is given them; with it (deltas, secrets) sessions kept in place keep theirs.
+   */
+  async #reconcile(instances: readonly DesiredInstance[], revision: number, routesOf: ((instance: string) => RoutesOf) | null) {
     const first = this.#applies === 0;
     this.#applies += 1;
     const running = new Map([...this.#entries].map(([name, e]) => [name, e.fingerprint]));
-    const plan = planInstances(running, desired.instances);
+    const plan = planInstances(running, instances);
     const errors: InstanceErrorReport[] = [];
     for (const name of plan.remove) {
       const e = this.#entries.get(name)!;
@@ -162,26 +213,26 @@ export class NodeWorker {
     for (const i of plan.update) {
       const e = this.#entries.get(i.name)!;
       const peers = speakerPeers(i, this.#opts.passwords);
-      e.instance = i;
+      e.instance = this.#table.instance(i.name) ?? i;
       e.passwords = passwordDigest(peers);
       e.passwordSet = withPassword(peers);
-      await e.speaker.setPeers(peers);
+      await e.speaker.setPeers(peers, routesOf?.(i.name));
     }
     for (const i of [...plan.replace, ...plan.create]) {
-      const error = await this.#create(i, first);
+      const error = await this.#create(i, first, routesOf?.(i.name));
       if (error) errors.push({ instance: i.name, error });
     }
     this.#errors = errors;
-    this.#desired = desired;
     this.#revision = revision;
     this.generation += 1;
-    this.#log.info(
-      { revision, instances: desired.instances.length, removed: plan.remove.length, replaced: plan.replace.length, created: plan.create.length },
-      'desired state applied',
-    );
+    return plan;
   }
 
-  async #create(i: DesiredInstance, first: boolean): Promise<string | null> {
+  #routesOf(instance: string): RoutesOf {
+    return (peer, afi) => this.#table.list(instance, peer, afi);
+  }
+
+  async #create(i: DesiredInstance, first: boolean, routesOf: RoutesOf | undefined): Promise<string | null> {
     const log = this.#log.child({ instance: i.name, localAsn: i.localASN });
     const speaker = new Speaker({
       localASN: i.localASN,
@@ -202,9 +253,9 @@ export class NodeWorker {
     }
     const peers = speakerPeers(i, this.#opts.passwords);
     // setPeers gives each new session its routes before starting it (initial table + End-of-RIB).
-    await speaker.setPeers(peers);
+    await speaker.setPeers(peers, routesOf);
     this.#entries.set(i.name, {
-      instance: i,
+      instance: this.#table.instance(i.name) ?? i,
       speaker,
       fingerprint: instanceFingerprint(i),
       passwords: passwordDigest(peers),

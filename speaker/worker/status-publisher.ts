@@ -168,6 +168,6 @@ function tables(w: NodeWorker): InstanceTables[] {
       }
       return { name: p.name, peerAddress: p.peerAddress, advertised, received };
     });
-    return { instance, peers };
+    return { instance, peers, routesOf: (peer, afi) => w.routes(instance.name, peer, afi).values() };
   });
 }

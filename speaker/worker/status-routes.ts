@@ -9,7 +9,7 @@
 // paths keep the attribute object of the UPDATE that carried them. RouteAges keeps the first-seen
 // times across builds and forgets paths that disappeared. Pure apart from that memory.
 
-import type { DesiredInstance } from '../../events/desired-state.ts';
+import type { DesiredInstance, DesiredRoute } from '../../events/desired-state.ts';
 import type { InstanceRoutes, PeerRoutes, RouteAttrs, RouteReport, RoutesDocument } from '../../events/speaker-status.ts';
 import type { FamilyKey } from '../codec/context.ts';
 import type { AsPathSegment, PathAttributes } from '../codec/types.ts';
@@ -52,6 +52,8 @@ export interface PeerTables {
 export interface InstanceTables {
   readonly instance: DesiredInstance;
   readonly peers: readonly PeerTables[];
+  /** The desired routes of a peer's family; default: the instance's own (its families' routes). */
+  readonly routesOf?: (peer: string, afi: 'ipv4' | 'ipv6') => Iterable<DesiredRoute>;
 }
 
 const familyOf = { '1/1': { afi: 'ipv4', safi: 'unicast' }, '2/1': { afi: 'ipv6', safi: 'unicast' } } as const;
@@ -65,11 +67,11 @@ export function buildRoutesDocument(
 ): RoutesDocument {
   ages.begin();
   const iso = (ms: number) => new Date(ms).toISOString();
-  const out: InstanceRoutes[] = instances.map(({ instance, peers }) => {
+  const out: InstanceRoutes[] = instances.map(({ instance, peers, routesOf }) => {
     const available = new Map<string, RouteReport>();
     for (const p of instance.peers) {
       for (const f of p.families) {
-        for (const r of f.routes) {
+        for (const r of routesOf ? routesOf(p.name, f.afi) : f.routes) {
           const key = `${f.afi}|${r.prefix}`;
           if (available.has(key)) continue;
           const nextHop = f.afi === 'ipv4' ? '0.0.0.0' : '::';
