@@ -1,29 +1,38 @@
-// Follows the desired documents of some nodes in Redis (<p>:{<node>}:desired). The document is
-// the truth, notifications are hints (DESIGN):
+// Follows the desired state of some nodes in Redis (layout: events/desired-delta.ts). The two
+// hashes are the truth, the deltas published on <p>:{<node>}:desired:changed are hints that
+// usually spare reading them:
 //
-//   1. subscribe to every node's <p>:{<node>}:desired:changed FIRST,
-//   2. then read each full document, and hand it over only when its revision is newer than the
-//      one applied;
-//   3. read again on every notification naming a newer revision, every `resyncMs`, and whenever a
-//      Redis connection comes back (the subscriber re-subscribes by itself, then we read, so a
-//      change published while we were away is not missed).
-// Reads of one node are serialised: a notification during a read schedules one more read.
+//   1. subscribe to every node's channel FIRST,
+//   2. then read each node's whole document (events/desired-read.ts) and hand it over;
+//   3. a delta whose `previous` is the revision applied (and that is not truncated) is handed over
+//      as it is — the common case, costing what it changes; one for a revision already applied is
+//      ignored; a gap, a truncated delta, a message that is no delta (a bare revision from a writer
+//      of the former layout, or unreadable) means reading the document again;
+//   4. every `resyncMs`, and whenever a Redis connection comes back (the subscriber re-subscribes
+//      by itself), the revision stored is compared with the one applied — one HGET — and the
+//      document read when they differ, so a change published while we were away is not missed.
+// Per node everything is serialised: deltas arriving during a read (or an apply) wait, and after
+// a read those that follow its revision are applied, the older ones dropped; a gap reads again.
 //
 // Unreachable Redis never withdraws anything: reads fail, the last applied state stays, and the
 // clients reconnect with back-off. A document that disappeared or does not validate is logged and
-// the last applied state kept. A revision lower than the applied one with a different digest
-// means the store was rebuilt (replay into a fresh Redis): it is applied, with a warning.
+// the last applied state kept. A revision lower than the applied one means the store was rebuilt
+// (replay into a fresh Redis): it is applied, with a warning. The revision alone tells whether
+// the document changed; a store rebuilt up to exactly the applied revision goes unnoticed until
+// its next change.
 
 import type { Redis } from 'ioredis';
+import type { DesiredDelta } from '../../events/desired-delta.ts';
+import { InvalidDesiredDocumentError, readDesiredDocument } from '../../events/desired-read.ts';
 import type { DesiredNodeState } from '../../events/desired-state.ts';
 import { desiredNodeStateSchema } from '../../events/desired-state.ts';
 import type { Logger } from '../../events/log.ts';
 import { DESIRED_FIELDS, nodeKeys } from '../../events/redis-keys.ts';
+import { parseChangedMessage } from './delta-message.ts';
 
 export interface DesiredDocument {
   readonly node: string;
   readonly revision: number;
-  readonly digest: string | null;
   readonly state: DesiredNodeState;
 }
 
@@ -34,21 +43,33 @@ export interface DesiredWatcherOptions {
   readonly prefix: string;
   readonly nodes: readonly string[];
   readonly log: Logger;
-  /** Hands a newer document over; the watcher waits for it before reading that node again. */
+  /** Hands a whole document over; the watcher waits for it before going on with that node. */
   readonly onDocument: (doc: DesiredDocument) => Promise<void>;
+  /** Hands over a delta that applies on top of the revision applied (its `previous`). */
+  readonly onDelta: (node: string, delta: DesiredDelta) => Promise<void>;
   /** Called on every resync tick for nodes whose revision is unchanged (secrets, retries). */
   readonly onResync?: (node: string) => Promise<void>;
   readonly resyncMs?: number;
 }
 
 export const DEFAULT_RESYNC_MS = 30_000;
+/** Deltas waiting behind a read beyond this are dropped for one more read. */
+const MAX_PENDING = 1_000;
+
+/** Why a node is read: the first two only compare the stored revision before reading. */
+export type ReadReason = 'periodic' | 'reconnected' | 'start' | 'hint' | 'gap' | 'retry';
+const cheap = (why: ReadReason) => why === 'periodic' || why === 'reconnected';
 
 interface NodeState {
+  /** The revision applied (0: none yet). */
   revision: number;
-  digest: string | null;
-  reading: Promise<void> | null;
-  again: boolean;
+  /** A read wanted before the next pending delta. */
+  read: ReadReason | null;
+  /** Deltas arrived and not yet looked at, in arrival (= revision) order. */
+  pending: DesiredDelta[];
+  running: Promise<void> | null;
   missingLogged: boolean;
+  unreadableLogged: boolean;
 }
 
 export class DesiredWatcher {
@@ -58,12 +79,12 @@ export class DesiredWatcher {
   #timer: NodeJS.Timeout | null = null;
   #closed = false;
   readonly #onReady = () => void this.resyncAll('reconnected');
-  readonly #onMessage = (channel: string, message: string) => this.#hint(channel, message);
+  readonly #onMessage = (channel: string, message: string) => this.#message(channel, message);
 
   constructor(o: DesiredWatcherOptions) {
     this.#o = o;
     for (const node of o.nodes) {
-      this.#nodes.set(node, { revision: 0, digest: null, reading: null, again: false, missingLogged: false });
+      this.#nodes.set(node, { revision: 0, read: null, pending: [], running: null, missingLogged: false, unreadableLogged: false });
       this.#channels.set(nodeKeys(o.prefix, node).desiredChanged, node);
     }
   }
@@ -72,7 +93,7 @@ export class DesiredWatcher {
   async start(): Promise<void> {
     this.#o.subscriber.on('message', this.#onMessage);
     await this.#o.subscriber.subscribe(...this.#channels.keys());
-    // From now on a reconnect of either connection triggers a full read.
+    // From now on a reconnect of either connection triggers a check of every node.
     this.#o.subscriber.on('ready', this.#onReady);
     this.#o.redis.on('ready', this.#onReady);
     this.#timer = setInterval(() => void this.resyncAll('periodic'), this.#o.resyncMs ?? DEFAULT_RESYNC_MS);
@@ -85,31 +106,18 @@ export class DesiredWatcher {
     return this.#nodes.get(node)?.revision ?? 0;
   }
 
-  async resyncAll(why: string): Promise<void> {
+  async resyncAll(why: 'start' | 'periodic' | 'reconnected'): Promise<void> {
     if (this.#closed) return;
-    this.#o.log.debug({ why }, 'reading desired documents');
-    await Promise.all([...this.#nodes.keys()].map((n) => this.read(n, why === 'periodic')));
+    this.#o.log.debug({ why }, 'checking desired documents');
+    await Promise.all([...this.#nodes.keys()].map((n) => this.read(n, why)));
   }
 
-  /** Reads `node`'s document now (or once more after the read in flight). */
-  read(node: string, periodic = false): Promise<void> {
+  /** Reads `node`'s document after what is in progress for it; resolves when that is done. */
+  read(node: string, why: ReadReason = 'hint'): Promise<void> {
     const st = this.#nodes.get(node);
     if (!st || this.#closed) return Promise.resolve();
-    if (st.reading) {
-      st.again = true;
-      return st.reading;
-    }
-    st.reading = (async () => {
-      try {
-        do {
-          st.again = false;
-          await this.#readOnce(node, st, periodic);
-        } while (st.again && !this.#closed);
-      } finally {
-        st.reading = null;
-      }
-    })();
-    return st.reading;
+    if (st.read === null || cheap(st.read)) st.read = why;
+    return this.#kick(node, st);
   }
 
   async close(): Promise<void> {
@@ -118,56 +126,122 @@ export class DesiredWatcher {
     this.#o.subscriber.off('message', this.#onMessage);
     this.#o.subscriber.off('ready', this.#onReady);
     this.#o.redis.off('ready', this.#onReady);
-    await Promise.all([...this.#nodes.values()].map((s) => s.reading));
+    await Promise.all([...this.#nodes.values()].map((s) => s.running));
   }
 
-  #hint(channel: string, message: string): void {
+  #message(channel: string, message: string): void {
     const node = this.#channels.get(channel);
-    if (node === undefined) return;
-    const hinted = Number(message);
+    if (node === undefined || this.#closed) return;
     const st = this.#nodes.get(node)!;
-    if (Number.isFinite(hinted) && hinted > 0 && hinted <= st.revision) return;
-    void this.read(node);
-  }
-
-  async #readOnce(node: string, st: NodeState, periodic: boolean): Promise<void> {
-    const log = this.#o.log.child({ node });
-    let fields: (string | null)[];
-    try {
-      fields = await this.#o.redis.hmget(nodeKeys(this.#o.prefix, node).desired, DESIRED_FIELDS.revision, DESIRED_FIELDS.digest, DESIRED_FIELDS.document);
-    } catch (e) {
-      log.debug({ err: (e as Error).message }, 'desired state not read (Redis unavailable); keeping the last applied state');
+    const m = parseChangedMessage(node, message);
+    if (m.kind === 'delta') {
+      if (m.delta.revision <= st.revision) return;
+      if (st.pending.length >= MAX_PENDING) {
+        st.pending = [];
+        void this.read(node, 'gap');
+        return;
+      }
+      st.pending.push(m.delta);
+      void this.#kick(node, st);
       return;
     }
-    const [rev, digest, text] = fields;
-    if (text == null) {
+    if (m.kind === 'revision') {
+      if (m.revision > 0 && m.revision <= st.revision) return;
+    } else {
+      const fields = { node, why: m.why, message: message.slice(0, 200) };
+      if (!st.unreadableLogged) this.#o.log.warn(fields, 'desired-state message not understood; reading the document');
+      else this.#o.log.debug(fields, 'desired-state message not understood; reading the document');
+      st.unreadableLogged = true;
+    }
+    void this.read(node, 'hint');
+  }
+
+  #kick(node: string, st: NodeState): Promise<void> {
+    st.running ??= this.#pump(node, st).finally(() => {
+      st.running = null;
+    });
+    return st.running;
+  }
+
+  /** Works through the node's wanted read and pending deltas, one at a time. */
+  async #pump(node: string, st: NodeState): Promise<void> {
+    while (!this.#closed) {
+      if (st.read !== null) {
+        const why = st.read;
+        st.read = null;
+        await this.#readOnce(node, st, why);
+        continue;
+      }
+      const d = st.pending.shift();
+      if (d === undefined) return;
+      if (d.revision <= st.revision) continue;
+      if (d.truncated || d.previous !== st.revision) {
+        this.#o.log.debug({ node, revision: d.revision, previous: d.previous, applied: st.revision, truncated: d.truncated }, 'reading the desired document');
+        st.read = 'gap';
+        continue;
+      }
+      try {
+        await this.#o.onDelta(node, d);
+        st.revision = d.revision;
+      } catch (e) {
+        this.#o.log.error({ node, revision: d.revision, err: (e as Error).message }, 'applying a desired delta failed; reading the document');
+        st.read = 'retry';
+      }
+    }
+  }
+
+  async #readOnce(node: string, st: NodeState, why: ReadReason): Promise<void> {
+    const log = this.#o.log.child({ node });
+    const keys = nodeKeys(this.#o.prefix, node);
+    const unchanged = async () => {
+      if (why === 'periodic') await this.#o.onResync?.(node).catch((e: Error) => log.error({ err: e.message }, 'resync failed'));
+    };
+    let stored: { revision: number; state: DesiredNodeState } | null;
+    try {
+      if (cheap(why) && st.revision > 0) {
+        const rev = await this.#o.redis.hget(keys.desired, DESIRED_FIELDS.revision);
+        if (rev !== null && Number(rev) === st.revision) return await unchanged();
+      }
+      stored = await this.#readDocument(node);
+    } catch (e) {
+      if (e instanceof InvalidDesiredDocumentError) log.error({ applied: st.revision, err: e.message.slice(0, 500) }, 'desired document invalid; keeping the last applied state');
+      else log.debug({ err: (e as Error).message }, 'desired state not read (Redis unavailable); keeping the last applied state');
+      return;
+    }
+    if (stored === null) {
       if (st.revision > 0 && !st.missingLogged) log.warn({ revision: st.revision }, 'desired document gone from Redis; keeping the last applied state');
       st.missingLogged = true;
       return;
     }
     st.missingLogged = false;
-    const revision = Number(rev ?? 0);
-    const newer = revision > st.revision;
-    const reset = revision < st.revision && digest !== st.digest;
-    if (!newer && !reset) {
-      if (periodic) await this.#o.onResync?.(node).catch((e: Error) => log.error({ err: e.message }, 'resync failed'));
-      return;
+    const { revision, state } = stored;
+    if (revision === st.revision) return await unchanged();
+    if (revision < st.revision) log.warn({ revision, applied: st.revision }, 'desired revision went back (store rebuilt?); applying it');
+    try {
+      await this.#o.onDocument({ node, revision, state });
+      st.revision = revision;
+    } catch (e) {
+      log.error({ revision, err: (e as Error).message }, 'applying the desired state failed; retrying at the next resync');
     }
+  }
+
+  /** The node's document, or null. Throws InvalidDesiredDocumentError, or when Redis fails. */
+  async #readDocument(node: string): Promise<{ revision: number; state: DesiredNodeState } | null> {
+    const stored = await readDesiredDocument(this.#o.redis, this.#o.prefix, node);
+    if (stored) {
+      if (stored.orphans.length > 0) this.#o.log.warn({ node, revision: stored.revision, orphans: stored.orphans.slice(0, 5) }, 'routes naming no peer family left out');
+      return { revision: stored.revision, state: stored.document };
+    }
+    // The former layout, one `document` field, as functions before the split wrote it.
+    const [rev, text] = await this.#o.redis.hmget(nodeKeys(this.#o.prefix, node).desired, DESIRED_FIELDS.revision, DESIRED_FIELDS.document);
+    if (text == null) return null;
     let state: DesiredNodeState;
     try {
       state = desiredNodeStateSchema.parse(JSON.parse(text)) as DesiredNodeState;
     } catch (e) {
-      log.error({ revision, err: (e as Error).message.slice(0, 500) }, 'desired document invalid; keeping the last applied state');
-      st.revision = Math.max(st.revision, revision); // do not re-parse it every notification
-      return;
+      throw new InvalidDesiredDocumentError(node, (e as Error).message);
     }
-    if (reset) log.warn({ revision, applied: st.revision }, 'desired revision went back (store rebuilt?); applying it');
-    try {
-      await this.#o.onDocument({ node, revision, digest: digest ?? null, state });
-      st.revision = revision;
-      st.digest = digest ?? null;
-    } catch (e) {
-      log.error({ revision, err: (e as Error).message }, 'applying the desired state failed; retrying at the next resync');
-    }
+    const revision = Number(rev ?? 0);
+    return { revision, state: { ...state, revision } };
   }
 }

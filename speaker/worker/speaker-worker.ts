@@ -102,9 +102,12 @@ export async function startSpeakerWorker(o: SpeakerWorkerOptions): Promise<Speak
       log: o.log,
       ...(o.resyncMs !== undefined ? { resyncMs: o.resyncMs } : {}),
       onDocument: async (doc) => {
-        const w = nodes.get(doc.node)!;
-        await w.apply(doc.state, doc.revision);
+        await nodes.get(doc.node)!.apply(doc.state, doc.revision);
         void publishers.get(doc.node)!.tick();
+      },
+      onDelta: async (node, delta) => {
+        await nodes.get(node)!.applyDelta(delta);
+        void publishers.get(node)!.tick();
       },
       onResync: async (node) => {
         const w = nodes.get(node)!;

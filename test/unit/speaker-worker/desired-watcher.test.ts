@@ -1,27 +1,58 @@
-// The DesiredWatcher's rules against a stand-in for Redis: subscribe before the first read, apply
-// newer revisions only, hints naming an applied revision cost no read, a rebuilt store (lower
-// revision, other digest) is applied, an invalid or missing document keeps the last state, and a
-// failed read or apply is retried by the next resync.
+// The DesiredWatcher's rules against a stand-in for Redis: subscribe before the first read; a
+// delta on top of the applied revision is handed over without a read, an older one ignored, a gap
+// or a truncated or unreadable message reads the document; deltas arriving during a read are
+// applied after it when they follow its revision; a periodic or reconnect check costs one HGET
+// when nothing changed; a rebuilt store (lower revision) is applied; an invalid or missing
+// document keeps the last state; the former one-field layout is still read.
 
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import type { DesiredDelta, DesiredRouteChange } from '../../../events/desired-delta.ts';
+import { routeField, routeValue } from '../../../events/desired-delta.ts';
+import type { DesiredNodeState } from '../../../events/desired-state.ts';
 import { createLogger } from '../../../events/log.ts';
 import type { DesiredDocument } from '../../../speaker/worker/desired-watcher.ts';
 import { DesiredWatcher } from '../../../speaker/worker/desired-watcher.ts';
+import { route } from '../../support/speaker.ts';
 
 const log = createLogger('test', 'silent');
-const KEY = 'p:{n1}:desired';
+const HEAD = 'p:{n1}:desired';
+const ROUTES = 'p:{n1}:desired:routes';
 const CHANNEL = 'p:{n1}:desired:changed';
 
 class FakeRedis extends EventEmitter {
   readonly calls: string[] = [];
-  docs = new Map<string, Record<string, string>>();
+  readonly hashes = new Map<string, Record<string, string>>();
   down = false;
-  async hmget(key: string, ...fields: string[]): Promise<(string | null)[]> {
-    this.calls.push(`hmget ${key}`);
+  /** When set, the reply to a MULTI waits for it. */
+  gate: Promise<void> | null = null;
+
+  #check(call: string): void {
+    this.calls.push(call);
     if (this.down) throw new Error('connect ECONNREFUSED');
-    return fields.map((f) => this.docs.get(key)?.[f] ?? null);
+  }
+  async hget(key: string, field: string): Promise<string | null> {
+    this.#check(`hget ${key} ${field}`);
+    return this.hashes.get(key)?.[field] ?? null;
+  }
+  async hmget(key: string, ...fields: string[]): Promise<(string | null)[]> {
+    this.#check(`hmget ${key} ${fields.join(' ')}`);
+    return fields.map((f) => this.hashes.get(key)?.[f] ?? null);
+  }
+  multi() {
+    const ops: (() => unknown)[] = [];
+    const chain = {
+      hmget: (key: string, ...fields: string[]) => (ops.push(() => fields.map((f) => this.hashes.get(key)?.[f] ?? null)), chain),
+      hgetall: (key: string) => (ops.push(() => ({ ...(this.hashes.get(key) ?? {}) })), chain),
+      exec: async () => {
+        this.#check('multi');
+        const replies = ops.map((op) => [null, op()]); // executed now, the reply comes later
+        if (this.gate) await this.gate;
+        return replies;
+      },
+    };
+    return chain;
   }
   async subscribe(...channels: string[]): Promise<number> {
     this.calls.push(`subscribe ${channels.join(' ')}`);
@@ -29,17 +60,59 @@ class FakeRedis extends EventEmitter {
   }
 }
 
-const doc = (revision: number, digest: string, instances: unknown[] = []) => ({
-  revision: String(revision),
-  digest,
-  document: JSON.stringify({ node: 'n1', instances }),
+const sessions = (peers: string[] = ['r1']): DesiredNodeState => ({
+  node: 'n1',
+  instances: [
+    {
+      name: 'i1',
+      localASN: 64000,
+      routerID: '10.0.0.1',
+      localPort: null,
+      peers: peers.map((name) => ({
+        name,
+        peerAddress: '10.0.0.2',
+        peerASN: 65000,
+        localAddress: null,
+        config: {
+          peerPort: 179,
+          holdTimeSeconds: 9,
+          keepAliveTimeSeconds: 3,
+          connectRetryTimeSeconds: 120,
+          ebgpMultihop: 1,
+          gracefulRestart: { enabled: false, restartTimeSeconds: 120 },
+          authSecretRef: null,
+        },
+        families: [{ afi: 'ipv4' as const, safi: 'unicast' as const, routes: [] }],
+      })),
+    },
+  ],
 });
 
-async function setup(initial?: Record<string, string>, onDocument?: (d: DesiredDocument) => Promise<void>) {
+/** Writes revision `revision` with routes `prefixes` (peer r1) in the split layout. */
+function store(redis: FakeRedis, revision: number, prefixes: string[], sessionsText = JSON.stringify(sessions())) {
+  redis.hashes.set(HEAD, { revision: String(revision), sessions: sessionsText, updatedAt: '2026-01-01T00:00:00.000Z' });
+  const slot = { instance: 'i1', peer: 'r1', afi: 'ipv4' as const };
+  redis.hashes.set(ROUTES, Object.fromEntries(prefixes.map((p) => [routeField(slot, p), routeValue(route(p))])));
+}
+
+const add = (prefix: string): DesiredRouteChange => ({ instance: 'i1', peer: 'r1', afi: 'ipv4', prefix, route: route(prefix) });
+const delta = (revision: number, routes: DesiredRouteChange[] = [], extra: Partial<DesiredDelta> = {}): DesiredDelta => ({
+  node: 'n1',
+  revision,
+  previous: revision - 1,
+  sessions: null,
+  routes,
+  truncated: false,
+  ...extra,
+});
+
+type Seen = { doc: number; routes: string[] } | { delta: number };
+
+async function setup(init?: (redis: FakeRedis) => void, hooks: { onDocument?: (d: DesiredDocument) => Promise<void>; onDelta?: (d: DesiredDelta) => Promise<void> } = {}) {
   const redis = new FakeRedis();
   const subscriber = new FakeRedis();
-  if (initial) redis.docs.set(KEY, initial);
-  const applied: DesiredDocument[] = [];
+  init?.(redis);
+  const seen: Seen[] = [];
   const resynced: string[] = [];
   const watcher = new DesiredWatcher({
     redis: redis as unknown as Redis,
@@ -48,104 +121,199 @@ async function setup(initial?: Record<string, string>, onDocument?: (d: DesiredD
     nodes: ['n1'],
     log,
     resyncMs: 3_600_000,
-    onDocument: onDocument ?? (async (d) => void applied.push(d)),
+    onDocument: async (d) => {
+      seen.push({ doc: d.revision, routes: d.state.instances.flatMap((i) => i.peers.flatMap((p) => p.families.flatMap((f) => f.routes.map((r) => r.prefix)))) });
+      await hooks.onDocument?.(d);
+    },
+    onDelta: async (_node, d) => {
+      seen.push({ delta: d.revision });
+      await hooks.onDelta?.(d);
+    },
     onResync: async (n) => void resynced.push(n),
   });
   await watcher.start();
-  return { redis, subscriber, watcher, applied, resynced };
+  const reads = () => redis.calls.filter((c) => c === 'multi').length;
+  return { redis, subscriber, watcher, seen, resynced, reads };
 }
 
-const hint = (sub: FakeRedis, revision: number) => sub.emit('message', CHANNEL, String(revision));
+const publish = (sub: FakeRedis, m: DesiredDelta | number | string) => sub.emit('message', CHANNEL, typeof m === 'string' ? m : JSON.stringify(m));
 const settle = () => new Promise((r) => setTimeout(r, 10));
 
 describe('DesiredWatcher', () => {
   it('subscribes before it reads, then applies the document', async () => {
-    const { redis, subscriber, applied, watcher } = await setup(doc(3, 'a'));
+    const { redis, subscriber, seen, watcher } = await setup((r) => store(r, 3, ['10.0.1.0/24', '10.0.0.0/24']));
     expect(subscriber.calls).toEqual([`subscribe ${CHANNEL}`]);
-    expect(redis.calls).toEqual([`hmget ${KEY}`]);
-    expect(applied.map((d) => [d.revision, d.digest])).toEqual([[3, 'a']]);
+    expect(redis.calls).toEqual(['multi']);
+    expect(seen).toEqual([{ doc: 3, routes: ['10.0.0.0/24', '10.0.1.0/24'] }]);
     expect(watcher.revision('n1')).toBe(3);
     await watcher.close();
   });
 
-  it('applies newer revisions only; a hint for an applied revision costs no read', async () => {
-    const { redis, subscriber, applied, watcher, resynced } = await setup(doc(3, 'a'));
-    hint(subscriber, 3);
+  it('a delta on top of the applied revision is handed over without a read; an older one is ignored', async () => {
+    const { subscriber, seen, watcher, reads } = await setup((r) => store(r, 3, []));
+    publish(subscriber, delta(4, [add('10.0.0.0/24')]));
+    publish(subscriber, delta(5));
+    publish(subscriber, delta(5));
+    publish(subscriber, delta(3));
     await settle();
-    expect(redis.calls).toHaveLength(1);
-    redis.docs.set(KEY, doc(5, 'b'));
-    hint(subscriber, 4); // an older hint still leads to a read of the document, which is at 5
-    await settle();
-    expect(applied.map((d) => d.revision)).toEqual([3, 5]);
-    await watcher.resyncAll('periodic'); // same revision: nothing applied, the resync hook runs
-    expect(applied).toHaveLength(2);
-    expect(resynced).toEqual(['n1']);
+    expect(seen).toEqual([{ doc: 3, routes: [] }, { delta: 4 }, { delta: 5 }]);
+    expect(reads()).toBe(1);
+    expect(watcher.revision('n1')).toBe(5);
     await watcher.close();
   });
 
-  it('a lower revision with another digest is a rebuilt store: applied; with the same digest: ignored', async () => {
-    const { redis, applied, watcher } = await setup(doc(9, 'a'));
-    redis.docs.set(KEY, doc(2, 'a'));
-    await watcher.read('n1');
-    expect(applied.map((d) => d.revision)).toEqual([9]);
-    redis.docs.set(KEY, doc(2, 'b'));
-    await watcher.read('n1');
-    expect(applied.map((d) => d.revision)).toEqual([9, 2]);
+  it('a gap, a truncated delta, a bare revision or an unreadable message reads the document', async () => {
+    const { redis, subscriber, seen, watcher, reads } = await setup((r) => store(r, 1, []));
+    store(redis, 3, ['10.0.0.0/24']);
+    publish(subscriber, delta(3)); // 2 was missed
+    await settle();
+    store(redis, 4, ['10.0.0.0/24', '10.0.1.0/24']);
+    publish(subscriber, delta(4, [], { truncated: true }));
+    await settle();
+    publish(subscriber, 4); // a bare revision already applied: nothing to do
+    await settle();
+    expect(reads()).toBe(3);
+    store(redis, 5, []);
+    publish(subscriber, 5);
+    await settle();
+    store(redis, 6, ['10.0.9.0/24']);
+    publish(subscriber, '{"node":"n1","revision":6}');
+    await settle();
+    expect(seen).toEqual([
+      { doc: 1, routes: [] },
+      { doc: 3, routes: ['10.0.0.0/24'] },
+      { doc: 4, routes: ['10.0.0.0/24', '10.0.1.0/24'] },
+      { doc: 5, routes: [] },
+      { doc: 6, routes: ['10.0.9.0/24'] },
+    ]);
+    expect(watcher.revision('n1')).toBe(6);
+    await watcher.close();
+  });
+
+  it('a delta whose route does not hold together is not applied: the document is read', async () => {
+    const { redis, subscriber, seen, watcher } = await setup((r) => store(r, 1, []));
+    store(redis, 2, ['10.0.0.0/24']);
+    publish(subscriber, JSON.stringify(delta(2, [{ ...add('10.0.0.0/24'), route: { prefix: '10.0.0.0/24' } as never }])));
+    await settle();
+    expect(seen).toEqual([{ doc: 1, routes: [] }, { doc: 2, routes: ['10.0.0.0/24'] }]);
+    await watcher.close();
+  });
+
+  it('deltas arriving during a read: those following its revision are applied after it, the others dropped', async () => {
+    const { redis, subscriber, seen, watcher, reads } = await setup((r) => store(r, 1, []));
+    let release: () => void = () => undefined;
+    redis.gate = new Promise<void>((r) => (release = r));
+    store(redis, 4, ['10.0.0.0/24']);
+    publish(subscriber, delta(4)); // a gap: read (blocked), the store is at 4
+    await settle();
+    publish(subscriber, delta(4)); // already in what the read returns
+    publish(subscriber, delta(5)); // follows it
+    publish(subscriber, delta(6));
+    redis.gate = null;
+    release();
+    await settle();
+    expect(seen).toEqual([{ doc: 1, routes: [] }, { doc: 4, routes: ['10.0.0.0/24'] }, { delta: 5 }, { delta: 6 }]);
+    expect(reads()).toBe(2);
+    await watcher.close();
+  });
+
+  it('a delta arriving during a read that does not follow its revision reads again', async () => {
+    const { redis, subscriber, seen, watcher, reads } = await setup((r) => store(r, 1, []));
+    let release: () => void = () => undefined;
+    redis.gate = new Promise<void>((r) => (release = r));
+    store(redis, 3, []);
+    publish(subscriber, delta(3));
+    await settle();
+    publish(subscriber, delta(6)); // 4 and 5 lost
+    store(redis, 6, ['10.0.6.0/24']);
+    redis.gate = null;
+    release();
+    await settle();
+    expect(seen).toEqual([{ doc: 1, routes: [] }, { doc: 3, routes: [] }, { doc: 6, routes: ['10.0.6.0/24'] }]);
+    expect(reads()).toBe(3);
+    await watcher.close();
+  });
+
+  it('deltas are applied one at a time, in order', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const { subscriber, seen, watcher } = await setup((r) => store(r, 1, []), { onDelta: async (d) => (d.revision === 2 ? gate : undefined) });
+    for (const rev of [2, 3, 4]) publish(subscriber, delta(rev));
+    await settle();
+    expect(seen).toEqual([{ doc: 1, routes: [] }, { delta: 2 }]);
+    release();
+    await settle();
+    expect(seen).toEqual([{ doc: 1, routes: [] }, { delta: 2 }, { delta: 3 }, { delta: 4 }]);
+    await watcher.close();
+  });
+
+  it('a periodic or reconnect check costs one HGET when nothing changed; a change is read', async () => {
+    const { redis, seen, watcher, resynced, reads } = await setup((r) => store(r, 3, []));
+    redis.calls.length = 0;
+    await watcher.resyncAll('periodic');
+    redis.emit('ready');
+    await settle();
+    expect(redis.calls).toEqual([`hget ${HEAD} revision`, `hget ${HEAD} revision`]);
+    expect(resynced).toEqual(['n1']);
+    store(redis, 4, ['10.0.0.0/24']);
+    await watcher.resyncAll('periodic');
+    expect(reads()).toBe(1);
+    expect(seen.at(-1)).toEqual({ doc: 4, routes: ['10.0.0.0/24'] });
+    await watcher.close();
+  });
+
+  it('a lower revision is a rebuilt store: applied', async () => {
+    const { redis, seen, watcher } = await setup((r) => store(r, 9, []));
+    store(redis, 2, ['10.0.0.0/24']);
+    await watcher.resyncAll('periodic');
+    expect(seen).toEqual([{ doc: 9, routes: [] }, { doc: 2, routes: ['10.0.0.0/24'] }]);
+    expect(watcher.revision('n1')).toBe(2);
     await watcher.close();
   });
 
   it('an invalid or vanished document and an unreachable Redis keep the last applied state', async () => {
-    const { redis, applied, watcher } = await setup(doc(1, 'a'));
-    redis.docs.set(KEY, { revision: '2', digest: 'b', document: '{"node":"n1","instances":"oops"}' });
+    const { redis, seen, watcher } = await setup((r) => store(r, 1, []));
+    store(redis, 2, [], '{"node":"n1","instances":"oops"}');
     await watcher.read('n1');
-    redis.docs.delete(KEY);
+    redis.hashes.clear();
     await watcher.read('n1');
     redis.down = true;
     await watcher.read('n1');
-    expect(applied.map((d) => d.revision)).toEqual([1]);
+    expect(seen).toEqual([{ doc: 1, routes: [] }]);
     redis.down = false;
-    redis.docs.set(KEY, doc(3, 'c'));
-    redis.emit('ready'); // reconnected: everything is read again
+    store(redis, 3, []);
+    redis.emit('ready'); // reconnected: everything is checked again
     await settle();
-    expect(applied.map((d) => d.revision)).toEqual([1, 3]);
+    expect(seen.map((s) => ('doc' in s ? s.doc : -1))).toEqual([1, 3]);
     await watcher.close();
   });
 
-  it('a failed apply is retried by the next read', async () => {
+  it('reads the former layout: the whole document in one field', async () => {
+    const legacy = { node: 'n1', instances: [] };
+    const { seen, watcher } = await setup((r) => r.hashes.set(HEAD, { revision: '7', digest: 'x', document: JSON.stringify(legacy) }));
+    expect(seen).toEqual([{ doc: 7, routes: [] }]);
+    await watcher.close();
+  });
+
+  it('a failed apply is retried by the next check; a failed delta reads the document', async () => {
     let fail = true;
-    const seen: number[] = [];
-    const { watcher } = await setup(doc(4, 'a'), async (d) => {
-      seen.push(d.revision);
-      if (fail) throw new Error('listen failed');
+    const { redis, subscriber, seen, watcher } = await setup((r) => store(r, 4, []), {
+      onDocument: async () => {
+        if (fail) throw new Error('listen failed');
+      },
+      onDelta: async () => {
+        if (fail) throw new Error('boom');
+      },
     });
+    expect(watcher.revision('n1')).toBe(0);
     fail = false;
     await watcher.resyncAll('periodic');
-    expect(seen).toEqual([4, 4]);
     expect(watcher.revision('n1')).toBe(4);
-    await watcher.close();
-  });
-
-  it('reads of one node are serialised: hints during a read cause exactly one more read', async () => {
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((r) => (release = r));
-    const applied: number[] = [];
-    const { redis, subscriber, watcher } = await setup(doc(1, 'a'), async (d) => {
-      applied.push(d.revision);
-      if (d.revision === 2) await gate;
-    });
-    redis.docs.set(KEY, doc(2, 'b'));
-    hint(subscriber, 2);
+    fail = true;
+    store(redis, 5, ['10.0.0.0/24']);
+    publish(subscriber, delta(5));
     await settle();
-    redis.docs.set(KEY, doc(4, 'd'));
-    hint(subscriber, 3);
-    hint(subscriber, 4);
-    await settle();
-    const readsWhileBlocked = redis.calls.length;
-    release();
-    await settle();
-    expect(readsWhileBlocked).toBe(2);
-    expect(redis.calls.length).toBe(3);
-    expect(applied).toEqual([1, 2, 4]);
+    expect(seen.slice(2)).toEqual([{ delta: 5 }, { doc: 5, routes: ['10.0.0.0/24'] }]);
     await watcher.close();
   });
 });
