@@ -2,12 +2,14 @@
 // the other). The values are those of functions/store/keys.ts, which documents the world keys.
 //
 // | key                           | type   | written by | holds                                              |
-// | <p>:{<node>}:desired          | hash   | functions  | revision, digest, document (JSON of                |
-// |                               |        |            | DesiredNodeState), positions, updatedAt, seq       |
+// | <p>:{<node>}:desired          | hash   | functions  | revision, seq, positions, updatedAt, routeCount,   |
+// |                               |        |            | sessions (the document without routes, JSON)       |
+// | <p>:{<node>}:desired:routes   | hash   | functions  | routeField() → routeValue(), one field per route   |
 // | <p>:{<node>}:status           | hash   | speaker    | see STATUS_FIELDS (speaker-status.ts documents)    |
 // | <p>:{world}:desired-nodes     | set    | functions  | nodes that have a desired document                 |
 // | <p>:{world}:speakers          | zset   | speaker    | node → epoch ms of its speaker's last heartbeat    |
-// Channel <p>:{<node>}:desired:changed carries the new revision: a hint, the document is the truth.
+// Channel <p>:{<node>}:desired:changed carries a DesiredDelta (JSON, events/desired-delta.ts) per
+// new revision: a hint, the two hashes are the truth (read them with events/desired-read.ts).
 //
 // Every per-node key carries the hash tag {<node>}, so one node's keys share a Redis Cluster slot.
 
@@ -54,8 +56,20 @@ export function speakersKey(prefix: string): string {
   return `${prefix}:{world}:speakers`;
 }
 
-/** Fields of <p>:{<node>}:desired the speaker reads. */
-export const DESIRED_FIELDS = { revision: 'revision', digest: 'digest', document: 'document', updatedAt: 'updatedAt' } as const;
+/**
+ * Fields of <p>:{<node>}:desired readers use: revision, updatedAt (last content change), sessions
+ * (the document with every family's routes empty, JSON), routeCount (fields in the routes hash).
+ * digest and document are the fields of the former whole-document layout: no longer written for
+ * nodes, kept only until every reader has moved to `sessions` + the routes hash.
+ */
+export const DESIRED_FIELDS = {
+  revision: 'revision',
+  updatedAt: 'updatedAt',
+  sessions: 'sessions',
+  routeCount: 'routeCount',
+  digest: 'digest',
+  document: 'document',
+} as const;
 
 /**
  * Fields of <p>:{<node>}:status:

@@ -1,23 +1,37 @@
-// Stage 2: bring each target's desired document up to the positions it must reflect. Per round:
-// read the heads (seq, digest, positions) first, then read the world, compute, and write by
-// compare-and-set on seq. A target whose stored document already reflects the positions it needs
+// Stage 2: bring each target's desired state up to the positions it must reflect. Per round:
+// read the heads (seq, revision, positions) first, then read the world, compute, and write by
+// compare-and-set on seq. A target whose stored state already reflects the positions it needs
 // is settled without computing (a redelivered batch, or another instance got there first). A
-// conflict sends the target to the next round after a jittered back-off; too many rounds throw,
-// so the batch is not committed and comes back.
+// node's write is planned against its stored state (document.ts planNodeWrite), read after the
+// head, and carries exactly the routes that changed. A conflict sends the target to the next
+// round after a jittered back-off; too many rounds throw, so the batch is not committed and
+// comes back.
 
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../events/log.ts';
 import { computeConditions } from '../conditions/compute-conditions.ts';
-import { computeDesiredNode } from '../desired/compute-desired-node.ts';
 import type { WorldView } from '../model/world.ts';
-import { compareAndSet, readHeads, targetId, type CasWrite, type Target } from '../store/desired-store.ts';
+import {
+  compareAndSetConditions,
+  compareAndSetNodes,
+  readConditionsHead,
+  readNodeHeads,
+  readStoredNode,
+  targetId,
+  type CasOutcome,
+  type CasWrite,
+  type Head,
+  type NodeHead,
+  type NodeWrite,
+  type Target,
+} from '../store/desired-store.ts';
 import type { StoreKeys } from '../store/keys.ts';
 import { covers, positionsJson, type Positions } from '../store/positions.ts';
 import type { WorldMirror } from '../store/world-mirror.ts';
 import { backoffMs, CasConflictError, type RetryPolicy } from './backoff.ts';
-import { conditionsDocument, nodeDocument, type StoredDocument } from './document.ts';
+import { conditionsDocument, planNodeWrite, type WriteStamp } from './document.ts';
 
 export interface Requirement {
   readonly target: Target;
@@ -63,10 +77,29 @@ export interface RecomputeResult {
 const WRITE_CHUNK = 32;
 const LOG_EACH_WRITE_UP_TO = 50;
 
-export function computeTarget(world: WorldView, target: Target): StoredDocument {
-  return target.type === 'node'
-    ? nodeDocument(computeDesiredNode(world, target.node))
-    : conditionsDocument(computeConditions(world));
+/** A target whose head was read this round, with what its compare-and-set must check. */
+type Uncovered =
+  | { readonly type: 'node'; readonly req: Requirement; readonly node: string; readonly head: NodeHead }
+  | { readonly type: 'conditions'; readonly req: Requirement; readonly head: Head };
+type UncoveredNode = Extract<Uncovered, { type: 'node' }>;
+type UncoveredConditions = Extract<Uncovered, { type: 'conditions' }>;
+
+/** The heads of `todo`, in its order: node heads in one pipeline, the conditions' beside it. */
+async function readRoundHeads(ctx: RecomputeContext, todo: readonly Requirement[]): Promise<(NodeHead | Head)[]> {
+  const nodes = todo.flatMap((r) => (r.target.type === 'node' ? [r.target.node] : []));
+  const withConditions = todo.some((r) => r.target.type === 'conditions');
+  const [nodeHeads, conditionsHead] = await Promise.all([
+    readNodeHeads(ctx.redis, ctx.keys, nodes),
+    withConditions ? readConditionsHead(ctx.redis, ctx.keys) : null,
+  ]);
+  let n = 0;
+  return todo.map((r) => (r.target.type === 'node' ? nodeHeads[n++]! : conditionsHead!));
+}
+
+function planConditions(world: WorldView, head: Head, stamp: WriteStamp): CasWrite {
+  const doc = conditionsDocument(computeConditions(world));
+  const same = doc.digest === head.digest || (head.digest === null && doc.empty);
+  return { seq: head.seq, mode: same ? 'confirm' : 'write', positions: stamp.positions, digest: doc.digest, document: same ? '' : doc.text, updatedAt: stamp.updatedAt };
 }
 
 /**
@@ -93,73 +126,72 @@ export async function recompute(
       throw new CasConflictError(todo.map((r) => targetId(r.target)), attempt);
     }
     if (attempt > 0) await sleep(backoffMs(ctx.retry, attempt));
-    const heads = await readHeads(ctx.redis, ctx.keys, todo.map((r) => r.target));
+    const heads = await readRoundHeads(ctx, todo);
     await ctx.hooks.afterHeads?.(todo.map((r) => r.target));
 
-    const uncovered: { req: Requirement; seq: string; digest: string | null }[] = [];
+    const uncovered: Uncovered[] = [];
     todo.forEach((req, i) => {
       const head = heads[i]!;
       if (covers(head.positions, req.need)) {
         result.settled.set(targetId(req.target), head.positions);
         result.covered++;
+      } else if (req.target.type === 'node') {
+        uncovered.push({ type: 'node', req, node: req.target.node, head: head as NodeHead });
       } else {
-        uncovered.push({ req, seq: head.seq, digest: head.digest });
+        uncovered.push({ type: 'conditions', req, head: head as Head });
       }
     });
     if (uncovered.length === 0) break;
 
-    // The world is read after the heads: a document written from it can only replace one that
-    // was current when the heads were read (the compare-and-set on seq checks exactly that).
+    // The world is read after the heads: a state written from it can only replace one that was
+    // current when the heads were read (the compare-and-set on seq checks exactly that).
     const { end: world, positions } = await ctx.mirror.sync();
-    const positionsText = positionsJson(positions);
-    const updatedAt = ctx.now().toISOString();
+    const stamp: WriteStamp = { positions: positionsJson(positions), updatedAt: ctx.now().toISOString() };
     const next: Requirement[] = [];
-    const written: { target: Target; revision: number }[] = [];
-    // In chunks: bounded memory (a document can be hundreds of KB), and early writes go out early.
+    const written: { target: Target; revision: number; routes: number }[] = [];
+    // In chunks: bounded memory (a node can hold tens of thousands of routes), and early writes
+    // go out early.
     for (let i = 0; i < uncovered.length; i += WRITE_CHUNK) {
       if (outOfTime()) {
         result.deferred += uncovered.length - i;
         break;
       }
       const chunk = uncovered.slice(i, i + WRITE_CHUNK);
+      const nodeItems = chunk.filter((u): u is UncoveredNode => u.type === 'node');
+      const conditionsItem = chunk.find((u): u is UncoveredConditions => u.type === 'conditions');
+      // Read after the heads (and the world): when a writer got in between, the seq moved and the
+      // compare-and-set refuses the write planned against this state.
+      const stored = await Promise.all(nodeItems.map((u) => readStoredNode(ctx.redis, ctx.keys, u.node)));
       const t0 = performance.now();
-      const writes: CasWrite[] = [];
-      for (const { req, seq, digest } of chunk) {
-        const doc = computeTarget(world, req.target);
-        const same = doc.digest === digest || (digest === null && doc.empty);
-        writes.push({
-          target: req.target,
-          seq,
-          mode: same ? 'confirm' : 'write',
-          positions: positionsText,
-          digest: doc.digest,
-          document: same ? '' : doc.text,
-          updatedAt,
-        });
-      }
+      const nodeWrites: NodeWrite[] = nodeItems.map((u, j) => planNodeWrite(world, u.node, u.head, stored[j]!, stamp));
+      const conditionsWrite = conditionsItem ? planConditions(world, conditionsItem.head, stamp) : null;
       result.computeMs += performance.now() - t0;
-      await ctx.hooks.beforeWrite?.(writes.map((w) => w.target));
-      const outcomes = await compareAndSet(ctx.redis, ctx.keys, writes);
-      outcomes.forEach((outcome, j) => {
-        const req = chunk[j]!.req;
+      await ctx.hooks.beforeWrite?.(chunk.map((u) => u.req.target));
+      const [nodeOutcomes, conditionsOutcome] = await Promise.all([
+        compareAndSetNodes(ctx.redis, ctx.keys, nodeWrites),
+        conditionsWrite ? compareAndSetConditions(ctx.redis, ctx.keys, conditionsWrite) : null,
+      ]);
+      const outcomes: [Requirement, CasOutcome, number][] = nodeItems.map((u, j) => [u.req, nodeOutcomes[j]!, nodeWrites[j]!.changes.length]);
+      if (conditionsItem) outcomes.push([conditionsItem.req, conditionsOutcome!, 0]);
+      for (const [req, outcome, routes] of outcomes) {
         if (outcome.status === 'conflict') {
           next.push(req);
           result.conflicts++;
-          return;
+          continue;
         }
         result.settled.set(targetId(req.target), positions);
         if (outcome.status === 'written') {
           result.written++;
-          written.push({ target: req.target, revision: outcome.revision });
+          written.push({ target: req.target, revision: outcome.revision, routes });
         } else {
           result.unchanged++;
         }
-      });
+      }
       worked = true;
       await yieldToLoop();
     }
-    for (const { target, revision } of written) {
-      const fields = target.type === 'node' ? { node: target.node, revision } : { conditions: true, revision };
+    for (const { target, revision, routes } of written) {
+      const fields = target.type === 'node' ? { node: target.node, revision, routeChanges: routes } : { conditions: true, revision };
       if (written.length <= LOG_EACH_WRITE_UP_TO) ctx.log.info({ ...fields, positions }, 'desired state written');
       else ctx.log.debug({ ...fields, positions }, 'desired state written');
     }

@@ -1,7 +1,14 @@
-// Desired documents in Redis: a hash per node (<p>:{<node>}:desired) and one for the conditions
-// (<p>:{world}:conditions), written only by compare-and-set (scripts.ts CAS_SCRIPT).
+// Desired state in Redis, written only by compare-and-set on a per-target counter (seq):
+// - a node's state in two hashes, <p>:{<node>}:desired (the head: revision, seq, positions,
+//   updatedAt, routeCount, sessions) and <p>:{<node>}:desired:routes (one field per route); a
+//   write changes only the routes that changed and publishes a DesiredDelta (layout and delta:
+//   events/desired-delta.ts; script: scripts.ts NODE_CAS_SCRIPT);
+// - the conditions, one JSON document in <p>:{world}:conditions (scripts.ts CAS_SCRIPT).
+// Readers other than the functions read a node's document with events/desired-read.ts.
 
 import type { Redis } from 'ioredis';
+import { MAX_DELTA_ROUTES, routeField, routeValue, type DesiredDelta, type DesiredRouteChange } from '../../events/desired-delta.ts';
+import type { DesiredNodeState } from '../../events/desired-state.ts';
 import type { StoreKeys } from './keys.ts';
 import { parsePositions, type Positions } from './positions.ts';
 
@@ -13,15 +20,127 @@ export function targetId(t: Target): string {
   return t.type === 'node' ? `node/${t.node}` : 'conditions';
 }
 
-function docKey(keys: StoreKeys, t: Target): string {
-  return t.type === 'node' ? keys.desired(t.node) : keys.conditions;
+export type CasOutcome =
+  | { readonly status: 'conflict' }
+  | { readonly status: 'unchanged' | 'written'; readonly revision: number };
+
+function outcomeOf(status: number, revision: string): CasOutcome {
+  if (status === 0) return { status: 'conflict' };
+  return { status: status === 2 ? 'written' : 'unchanged', revision: Number(revision) };
 }
 
-function channel(keys: StoreKeys, t: Target): string {
-  return t.type === 'node' ? keys.desiredChanged(t.node) : keys.conditionsChanged;
+// --- nodes ---------------------------------------------------------------------------------------
+
+/** What a node writer reads before computing. */
+export interface NodeHead {
+  /** The compare-and-set counter. */
+  readonly seq: string;
+  readonly revision: number;
+  /** The world positions the stored state is known to reflect. */
+  readonly positions: Positions;
+  /** The stored sessions JSON text (null: never written). */
+  readonly sessions: string | null;
 }
 
-/** What a writer reads before computing: the compare-and-set counter and what is stored. */
+export async function readNodeHeads(redis: Redis, keys: StoreKeys, nodes: readonly string[]): Promise<NodeHead[]> {
+  if (nodes.length === 0) return [];
+  const pipeline = redis.pipeline();
+  for (const node of nodes) pipeline.hmget(keys.desired(node), 'seq', 'revision', 'positions', 'sessions');
+  const replies = (await pipeline.exec()) ?? [];
+  return replies.map(([error, value]) => {
+    if (error) throw error;
+    const [seq, revision, positions, sessions] = value as (string | null)[];
+    return { seq: seq ?? '0', revision: Number(revision ?? 0), positions: parsePositions(positions), sessions: sessions ?? null };
+  });
+}
+
+/** A node's stored state as the writer diffs against it: both hashes, one revision. */
+export interface StoredNode {
+  readonly seq: string;
+  readonly revision: number;
+  readonly sessions: string | null;
+  /** routeField → routeValue. */
+  readonly routes: ReadonlyMap<string, string>;
+}
+
+/** Both hashes in one MULTI, so the routes belong to the seq and revision returned. */
+export async function readStoredNode(redis: Redis, keys: StoreKeys, node: string): Promise<StoredNode> {
+  const replies = await redis.multi().hmget(keys.desired(node), 'seq', 'revision', 'sessions').hgetall(keys.desiredRoutes(node)).exec();
+  if (replies === null) throw new Error('MULTI aborted');
+  const [[e1, head], [e2, routes]] = replies as [[Error | null, (string | null)[]], [Error | null, Record<string, string>]];
+  if (e1) throw e1;
+  if (e2) throw e2;
+  const [seq, revision, sessions] = head;
+  return { seq: seq ?? '0', revision: Number(revision ?? 0), sessions: sessions ?? null, routes: new Map(Object.entries(routes)) };
+}
+
+export interface NodeWrite {
+  readonly node: string;
+  /** The head's seq: the write applies only if nobody wrote or confirmed since. */
+  readonly seq: string;
+  /** The head's revision; a write produces revision + 1. */
+  readonly revision: number;
+  /** 'confirm': the stored state already is the computed one; only the positions advance. */
+  readonly mode: 'write' | 'confirm';
+  /** Positions JSON (positionsJson). */
+  readonly positions: string;
+  readonly updatedAt: string;
+  /** New sessions JSON text; null = unchanged. */
+  readonly sessions: string | null;
+  /** The parsed sessions for the delta message when sessions != null. */
+  readonly sessionsDoc: DesiredNodeState | null;
+  /** Delete every stored route first; `changes` is then the whole route set (published truncated). */
+  readonly replaceAll: boolean;
+  readonly changes: readonly DesiredRouteChange[];
+}
+
+/** The DesiredDelta a write publishes (JSON): truncated when replaceAll or too many changes. */
+export function deltaMessage(w: NodeWrite): string {
+  const truncated = w.replaceAll || w.changes.length > MAX_DELTA_ROUTES;
+  const sessions = w.sessions === null ? null : (w.sessionsDoc ?? (JSON.parse(w.sessions) as DesiredNodeState));
+  const delta: DesiredDelta = {
+    node: w.node,
+    revision: w.revision + 1,
+    previous: w.revision,
+    sessions,
+    routes: truncated ? [] : w.changes,
+    truncated,
+  };
+  return JSON.stringify(delta);
+}
+
+function nodeCasArgs(keys: StoreKeys, w: NodeWrite): string[] {
+  const args = [w.seq, String(w.revision), w.mode, w.positions];
+  if (w.mode === 'confirm') return args;
+  args.push(w.updatedAt, keys.desiredChanged(w.node), w.sessions ?? '', w.replaceAll ? '1' : '', deltaMessage(w));
+  for (const c of w.changes) args.push(routeField(c, c.prefix), c.route === null ? '' : routeValue(c.route));
+  return args;
+}
+
+/** One pipeline, one script call per node; outcomes in the order of `writes`. */
+export async function compareAndSetNodes(redis: Redis, keys: StoreKeys, writes: readonly NodeWrite[]): Promise<CasOutcome[]> {
+  if (writes.length === 0) return [];
+  const pipeline = redis.pipeline();
+  for (const w of writes) pipeline.bgpcastNodeCas(keys.desired(w.node), keys.desiredRoutes(w.node), ...nodeCasArgs(keys, w));
+  const replies = (await pipeline.exec()) ?? [];
+  const outcomes = replies.map(([error, value]): CasOutcome => {
+    if (error) throw error;
+    const [status, revision] = value as [number, string];
+    return outcomeOf(status, revision);
+  });
+  const written = writes.flatMap((w, i) => (outcomes[i]!.status === 'written' ? [w.node] : []));
+  // A different hash tag than the node's keys, so not part of their script; idempotent.
+  if (written.length > 0) await redis.sadd(keys.desiredNodes, ...written);
+  return outcomes;
+}
+
+export async function listDesiredNodes(redis: Redis, keys: StoreKeys): Promise<string[]> {
+  return (await redis.smembers(keys.desiredNodes)).sort();
+}
+
+// --- the conditions -------------------------------------------------------------------------------
+
+/** What the conditions writer reads before computing. */
 export interface Head {
   readonly seq: string;
   readonly digest: string | null;
@@ -30,20 +149,12 @@ export interface Head {
   readonly revision: number;
 }
 
-export async function readHeads(redis: Redis, keys: StoreKeys, targets: readonly Target[]): Promise<Head[]> {
-  if (targets.length === 0) return [];
-  const pipeline = redis.pipeline();
-  for (const t of targets) pipeline.hmget(docKey(keys, t), 'seq', 'digest', 'positions', 'revision');
-  const replies = (await pipeline.exec()) ?? [];
-  return replies.map(([error, value]) => {
-    if (error) throw error;
-    const [seq, digest, positions, revision] = value as (string | null)[];
-    return { seq: seq ?? '0', digest: digest ?? null, positions: parsePositions(positions), revision: Number(revision ?? 0) };
-  });
+export async function readConditionsHead(redis: Redis, keys: StoreKeys): Promise<Head> {
+  const [seq, digest, positions, revision] = await redis.hmget(keys.conditions, 'seq', 'digest', 'positions', 'revision');
+  return { seq: seq ?? '0', digest: digest ?? null, positions: parsePositions(positions), revision: Number(revision ?? 0) };
 }
 
 export interface CasWrite {
-  readonly target: Target;
   readonly seq: string;
   /** 'confirm': the computed document equals the stored one (or both are empty). */
   readonly mode: 'write' | 'confirm';
@@ -53,33 +164,13 @@ export interface CasWrite {
   readonly updatedAt: string;
 }
 
-export type CasOutcome =
-  | { readonly status: 'conflict' }
-  | { readonly status: 'unchanged' | 'written'; readonly revision: number };
-
-export async function compareAndSet(redis: Redis, keys: StoreKeys, writes: readonly CasWrite[]): Promise<CasOutcome[]> {
-  if (writes.length === 0) return [];
-  const pipeline = redis.pipeline();
-  for (const w of writes) {
-    const args =
-      w.mode === 'confirm'
-        ? [w.seq, 'confirm', w.positions, '', '', '', '']
-        : [w.seq, 'write', w.positions, w.digest, w.document, w.updatedAt, channel(keys, w.target)];
-    pipeline.bgpcastCas(docKey(keys, w.target), ...args);
-  }
-  const replies = (await pipeline.exec()) ?? [];
-  const outcomes = replies.map(([error, value]): CasOutcome => {
-    if (error) throw error;
-    const [status, revision] = value as [number, string];
-    if (status === 0) return { status: 'conflict' };
-    return { status: status === 2 ? 'written' : 'unchanged', revision: Number(revision) };
-  });
-  const written = writes.flatMap((w, i) =>
-    w.target.type === 'node' && outcomes[i]!.status === 'written' ? [w.target.node] : [],
-  );
-  // A different hash tag than the documents, so not part of their script; idempotent.
-  if (written.length > 0) await redis.sadd(keys.desiredNodes, ...written);
-  return outcomes;
+export async function compareAndSetConditions(redis: Redis, keys: StoreKeys, w: CasWrite): Promise<CasOutcome> {
+  const args =
+    w.mode === 'confirm'
+      ? [w.seq, 'confirm', w.positions, '', '', '', '']
+      : [w.seq, 'write', w.positions, w.digest, w.document, w.updatedAt, keys.conditionsChanged];
+  const [status, revision] = await redis.bgpcastCas(keys.conditions, ...args);
+  return outcomeOf(status, revision);
 }
 
 export interface StoredDesired {
@@ -90,20 +181,8 @@ export interface StoredDesired {
   readonly positions: Positions;
 }
 
-async function readDoc(redis: Redis, key: string): Promise<StoredDesired | null> {
-  const [revision, document, updatedAt, positions] = await redis.hmget(key, 'revision', 'document', 'updatedAt', 'positions');
+export async function readConditions(redis: Redis, keys: StoreKeys): Promise<StoredDesired | null> {
+  const [revision, document, updatedAt, positions] = await redis.hmget(keys.conditions, 'revision', 'document', 'updatedAt', 'positions');
   if (document == null) return null;
   return { revision: Number(revision ?? 0), document, updatedAt: updatedAt ?? null, positions: parsePositions(positions) };
-}
-
-export function readDesired(redis: Redis, keys: StoreKeys, node: string): Promise<StoredDesired | null> {
-  return readDoc(redis, keys.desired(node));
-}
-
-export function readConditions(redis: Redis, keys: StoreKeys): Promise<StoredDesired | null> {
-  return readDoc(redis, keys.conditions);
-}
-
-export async function listDesiredNodes(redis: Redis, keys: StoreKeys): Promise<string[]> {
-  return (await redis.smembers(keys.desiredNodes)).sort();
 }

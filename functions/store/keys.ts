@@ -15,11 +15,16 @@
 // | <p>:{world}:sync-markers         | hash   | "source|kind|partition" → "offset syncId"               |
 // | <p>:{world}:pending              | hash   | batch id → JSON {targets, positions, at}: recomputations|
 // |                                  |        | a fold owes, removed once done                          |
-// | <p>:{world}:conditions           | hash   | revision, digest, document (JSON list), positions, ...  |
+// | <p>:{world}:conditions           | hash   | revision, digest, document (JSON list), positions,      |
+// |                                  |        | updatedAt, seq (the compare-and-set counter)            |
 // | <p>:{world}:desired-nodes        | set    | nodes that have a desired document                      |
-// | <p>:{<node>}:desired             | hash   | revision, digest, document (JSON), positions, updatedAt,|
-// |                                  |        | seq (the compare-and-set counter)                       |
-// Channels: <p>:{<node>}:desired:changed and <p>:{world}:conditions:changed carry the new revision.
+// | <p>:{<node>}:desired             | hash   | revision, seq (the compare-and-set counter), positions, |
+// |                                  |        | updatedAt, routeCount, sessions (the document with      |
+// |                                  |        | empty route lists, JSON)                                |
+// | <p>:{<node>}:desired:routes      | hash   | routeField() → routeValue(): one field per route        |
+// |                                  |        | (events/desired-delta.ts)                               |
+// Channels: <p>:{<node>}:desired:changed carries a DesiredDelta (JSON) per new revision;
+// <p>:{world}:conditions:changed carries the new revision.
 
 export interface StoreKeys {
   readonly prefix: string;
@@ -34,6 +39,7 @@ export interface StoreKeys {
   readonly conditionsChanged: string;
   readonly desiredNodes: string;
   desired(node: string): string;
+  desiredRoutes(node: string): string;
   desiredChanged(node: string): string;
 }
 
@@ -56,6 +62,7 @@ export function storeKeys(prefix: string = redisPrefixFromEnv()): StoreKeys {
     conditionsChanged: `${world}:conditions:changed`,
     desiredNodes: desiredNodesKey(prefix),
     desired: (node) => nodeKeys(prefix, node).desired,
+    desiredRoutes: (node) => nodeKeys(prefix, node).desiredRoutes,
     desiredChanged: (node) => nodeKeys(prefix, node).desiredChanged,
   };
 }

@@ -91,7 +91,7 @@ return {applied, swept}
 `;
 
 /**
- * Compare-and-set of one desired document (a node's, or the conditions list).
+ * Compare-and-set of the conditions document (<p>:{world}:conditions), whole.
  * KEYS: the document hash. ARGV: expected seq, mode ('write' | 'confirm'), positions JSON,
  * digest, document, updatedAt, channel.
  * seq counts every successful compare-and-set, confirmations included: a writer whose world is
@@ -114,6 +114,56 @@ redis.call('PUBLISH', ARGV[7], revision)
 return {2, tostring(revision)}
 `;
 
+/**
+ * Compare-and-set of one node's desired state, stored as two hashes (events/desired-delta.ts):
+ * the head <p>:{<node>}:desired and the routes <p>:{<node>}:desired:routes.
+ * KEYS: head, routes.
+ * ARGV: expected seq, expected revision, mode ('write' | 'confirm'), positions JSON, updatedAt,
+ *   channel, sessions JSON ('' = unchanged), replaceAll ('1' = delete every route first),
+ *   the delta message, then per changed route two values: field, value ('' = delete; a route
+ *   value is never empty).
+ * As for the conditions, seq counts every successful compare-and-set, confirmations included.
+ * The revision moves only with seq, so the caller knows the revision a write produces (expected
+ * + 1) and prepares the delta message; the expected revision is checked as well, so a published
+ * delta can never name the wrong revisions. A confirmation stores the positions only. A write
+ * applies the route changes and the sessions, bumps the revision and publishes the delta in the
+ * same step, so deltas go out in revision order. The fields of the former whole-document layout
+ * (digest, document) are removed by a write.
+ * Returns {status, revision}: status 0 conflict (revision = the current seq), 1 unchanged, 2 written.
+ */
+export const NODE_CAS_SCRIPT = `
+local head, routes = KEYS[1], KEYS[2]
+local seq = redis.call('HGET', head, 'seq') or '0'
+local revision = redis.call('HGET', head, 'revision') or '0'
+if seq ~= ARGV[1] or revision ~= ARGV[2] then return {0, seq} end
+redis.call('HINCRBY', head, 'seq', 1)
+redis.call('HSET', head, 'positions', ARGV[4])
+if ARGV[3] == 'confirm' then return {1, revision} end
+if ARGV[8] == '1' then redis.call('DEL', routes) end
+-- In slices: unpack() of tens of thousands of values would overflow the Lua stack.
+local sets, dels = {}, {}
+local function flush()
+  if #sets > 0 then redis.call('HSET', routes, unpack(sets)) sets = {} end
+  if #dels > 0 then redis.call('HDEL', routes, unpack(dels)) dels = {} end
+end
+for i = 10, #ARGV, 2 do
+  if ARGV[i + 1] == '' then
+    dels[#dels + 1] = ARGV[i]
+  else
+    sets[#sets + 1] = ARGV[i]
+    sets[#sets + 1] = ARGV[i + 1]
+  end
+  if #sets >= 1000 or #dels >= 1000 then flush() end
+end
+flush()
+if ARGV[7] ~= '' then redis.call('HSET', head, 'sessions', ARGV[7]) end
+redis.call('HDEL', head, 'digest', 'document')
+local bumped = redis.call('HINCRBY', head, 'revision', 1)
+redis.call('HSET', head, 'updatedAt', ARGV[5], 'routeCount', redis.call('HLEN', routes))
+redis.call('PUBLISH', ARGV[6], ARGV[9])
+return {2, tostring(bumped)}
+`;
+
 /** Removes pending entries. KEYS: pending. ARGV: ids. Returns how many were removed. */
 export const CLEAR_PENDING_SCRIPT = `
 local removed = 0
@@ -134,6 +184,7 @@ declare module 'ioredis' {
       ...args: (string | number)[]
     ): Result<[number, number], Context>;
     bgpcastCas(doc: string, ...args: string[]): Result<[number, string], Context>;
+    bgpcastNodeCas(head: string, routes: string, ...args: string[]): Result<[number, string], Context>;
     bgpcastClearPending(pending: string, ...ids: string[]): Result<number, Context>;
   }
 }
@@ -143,6 +194,7 @@ export function defineScripts(redis: Redis): Redis {
   if (typeof (redis as Partial<Redis>).bgpcastFold === 'function') return redis;
   redis.defineCommand('bgpcastFold', { numberOfKeys: 7, lua: FOLD_SCRIPT });
   redis.defineCommand('bgpcastCas', { numberOfKeys: 1, lua: CAS_SCRIPT });
+  redis.defineCommand('bgpcastNodeCas', { numberOfKeys: 2, lua: NODE_CAS_SCRIPT });
   redis.defineCommand('bgpcastClearPending', { numberOfKeys: 1, lua: CLEAR_PENDING_SCRIPT });
   return redis;
 }
