@@ -5,7 +5,8 @@ import type { Command } from 'commander';
 import type { Redis } from 'ioredis';
 import type { DesiredNodeState, DesiredPeer, DesiredRoute } from '../../events/desired-state.ts';
 import type { Condition } from '../../functions/conditions/compute-conditions.ts';
-import { listDesiredNodes, readConditions, readDesired } from '../../functions/store/desired-store.ts';
+import { InvalidDesiredDocumentError, readDesiredDocument } from '../../events/desired-read.ts';
+import { listDesiredNodes, readConditions } from '../../functions/store/desired-store.ts';
 import { redisPrefixFromEnv, redisUrlFromEnv, storeKeys } from '../../functions/store/keys.ts';
 import { createRedis } from '../../functions/store/redis.ts';
 import { redactRedisUrl } from '../../events/redis-keys.ts';
@@ -26,6 +27,7 @@ async function withRedis<T>(use: (redis: Redis) => Promise<T>): Promise<T> {
     return await use(redis);
   } catch (e) {
     if (e instanceof CliError) throw e;
+    if (e instanceof InvalidDesiredDocumentError) throw new CliError(e.message, ExitCode.Failure);
     throw new CliError(
       `Redis at ${redactRedisUrl(url)} is not reachable (${(e as Error).message}). ` +
         'Start the local stack with `bgpcast up`, or set BGPCAST_REDIS_URL.',
@@ -47,7 +49,7 @@ export function registerDesired(program: Command): void {
       const keys = storeKeys(redisPrefixFromEnv());
       await withRedis(async (redis) => {
         if (node === undefined) {
-          // Revisions only: documents can be hundreds of KB each, a listing should not read them.
+          // Revisions only: a node can hold tens of thousands of routes, a listing should not read them.
           const nodes = await listDesiredNodes(redis, keys);
           const pipeline = redis.pipeline();
           for (const n of nodes) pipeline.hmget(keys.desired(n), 'revision', 'updatedAt');
@@ -57,9 +59,13 @@ export function registerDesired(program: Command): void {
           if (list.length === 0) return void process.stdout.write('no desired state written yet\n');
           return printTable(['Node', 'Revision', 'Updated'], list.map((r) => [r.node, String(r.revision), r.updatedAt ?? '-']));
         }
-        const stored = await readDesired(redis, keys, node);
-        const state = parse(node, stored?.document);
-        const doc = stored ? { node, revision: stored.revision, instances: state.instances } : { node, instances: [] };
+        const stored = await readDesiredDocument(redis, keys.prefix, node);
+        if (stored && stored.orphans.length > 0) {
+          process.stderr.write(`warning: ${stored.orphans.length} stored route(s) of node ${node} belong to no peer family; not shown\n`);
+        }
+        const doc: DesiredNodeState = stored
+          ? { node, revision: stored.revision, instances: stored.document.instances }
+          : { node, instances: [] };
         if (format === 'json') return print(doc);
         process.stdout.write(describeNode(doc, stored?.updatedAt ?? null));
       });
@@ -92,10 +98,6 @@ export function registerConditions(program: Command): void {
         );
       });
     });
-}
-
-function parse(node: string, document: string | undefined): DesiredNodeState {
-  return document === undefined ? { node, instances: [] } : (JSON.parse(document) as DesiredNodeState);
 }
 
 function print(value: unknown): void {

@@ -8,7 +8,7 @@
 // than three promised heartbeat intervals; a speaker that stopped on purpose says so.
 
 import type { Redis } from 'ioredis';
-import { desiredNodesKey, nodeKeys, speakersKey, STATUS_FIELDS } from '../../events/redis-keys.ts';
+import { DESIRED_FIELDS, desiredNodesKey, nodeKeys, speakersKey, STATUS_FIELDS } from '../../events/redis-keys.ts';
 
 export interface RawNodeStatus {
   readonly node: string;
@@ -75,7 +75,7 @@ export async function readNodeStatus(redis: Redis, prefix: string, node: string,
   const keys = nodeKeys(prefix, node);
   const [status, desired] = await Promise.all([
     redis.hmget(keys.status, STATUS_FIELDS.updatedAt, STATUS_FIELDS.heartbeatMs, STATUS_FIELDS.stoppedAt, STATUS_FIELDS.stoppedHow, STATUS_FIELDS[field]),
-    redis.hget(keys.desired, 'document'),
+    redis.hget(keys.desired, DESIRED_FIELDS.sessions),
   ]);
   const [updatedAt, heartbeatMs, stoppedAt, stoppedHow, document] = status;
   return {
@@ -89,9 +89,10 @@ export async function readNodeStatus(redis: Redis, prefix: string, node: string,
   };
 }
 
-function hasInstances(documentText: string): boolean {
+/** From the sessions part (the document without its routes): is any BGP instance configured? */
+function hasInstances(sessionsText: string): boolean {
   try {
-    const d = JSON.parse(documentText) as { instances?: unknown[] };
+    const d = JSON.parse(sessionsText) as { instances?: unknown[] };
     return Array.isArray(d.instances) && d.instances.length > 0;
   } catch {
     return true;
