@@ -1,6 +1,7 @@
 // Helpers shared by the functions integration tests (test/integration/functions*.test.ts): a
 // fresh Redis keyspace and topic per test, the seed as consumed events, a log capture, waiting
-// for a consumer group to catch up, and the desired documents as the CLI prints them.
+// for a consumer group to catch up, the desired documents as the CLI prints them, and the deltas
+// published on the nodes' change channels.
 
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -15,7 +16,10 @@ import { createLogger } from '../../events/log.ts';
 import type { ObjectEvent } from '../../events/envelope.ts';
 import { storeKeys, type StoreKeys } from '../../functions/store/keys.ts';
 import { createRedis } from '../../functions/store/redis.ts';
-import { listDesiredNodes, readConditions, readDesired } from '../../functions/store/desired-store.ts';
+import type { DesiredDelta, DesiredRouteChange } from '../../events/desired-delta.ts';
+import { readDesiredDocument } from '../../events/desired-read.ts';
+import { nodeDocument } from '../../functions/runner/document.ts';
+import { listDesiredNodes, readConditions } from '../../functions/store/desired-store.ts';
 import { repoRoot, runCli, sharedExamples, type CliResult } from '../support/cli.ts';
 
 export function testKafka(brokers: string): Kafka {
@@ -94,10 +98,27 @@ export async function caughtUp(kafka: Kafka, groupId: string, topic: string): Pr
   }
 }
 
-/** A node's document as `bgpcast desired -o json` shows it, without the revision. */
+/**
+ * A node's document as `bgpcast desired -o json` shows it, without the revision, assembled from
+ * its two hashes (JSON text, comparable with nodeDocument(...).text). A stored route that belongs
+ * to no family of the sessions part is an error: a consistent store has none.
+ */
 export async function effectiveDoc(redis: Redis, keys: StoreKeys, node: string): Promise<string> {
-  const stored = await readDesired(redis, keys, node);
-  return stored?.document ?? JSON.stringify({ node, instances: [] });
+  const stored = await readDesiredDocument(redis, keys.prefix, node);
+  if (stored === null) return JSON.stringify({ node, instances: [] });
+  if (stored.orphans.length > 0) throw new Error(`node ${node}: stored routes of no family: ${stored.orphans.join(', ')}`);
+  return nodeDocument(stored.document).text;
+}
+
+/** Route changes in one order, for comparisons (a delta's order is unspecified). */
+export function sortedChanges(changes: readonly DesiredRouteChange[]): DesiredRouteChange[] {
+  const key = (c: DesiredRouteChange) => JSON.stringify([c.instance, c.peer, c.afi, c.prefix]);
+  return [...changes].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+/** Parses a message of <p>:{<node>}:desired:changed. */
+export function parseDelta(message: string): DesiredDelta {
+  return JSON.parse(message) as DesiredDelta;
 }
 
 /** Every node's document and the conditions: what a clean replay must reproduce. */

@@ -12,9 +12,11 @@ import { readEvents } from '../../events/kafka/reader.ts';
 import { objectEnvelope, type KubeObject } from '../../events/envelope.ts';
 import type { ConsumedEvent } from '../../events/bus.ts';
 import type { DesiredNodeState } from '../../events/desired-state.ts';
+import { sessionsOf, type DesiredRouteChange } from '../../events/desired-delta.ts';
+import { readDesiredDocument } from '../../events/desired-read.ts';
 import { createFunctionsHandler } from '../../functions/runner/handler.ts';
 import { runFunctionsConsumer } from '../../functions/runner/kafka-runner.ts';
-import { readDesired } from '../../functions/store/desired-store.ts';
+import { readNodeHeads } from '../../functions/store/desired-store.ts';
 import type { StoreKeys } from '../../functions/store/keys.ts';
 import {
   bgpcast,
@@ -23,8 +25,10 @@ import {
   cliEntry,
   freshKeys,
   freshTopic,
+  parseDelta,
   redisPool,
   seedEvents,
+  sortedChanges,
   testKafka,
   waitFor,
 } from './functions-support.ts';
@@ -55,8 +59,13 @@ function expectSeedWorker(doc: DesiredNodeState, podCIDR: string): void {
 }
 
 async function docOf(redis: Redis, keys: StoreKeys, node: string): Promise<DesiredNodeState & { revision?: number }> {
-  const stored = await readDesired(redis, keys, node);
-  return stored ? { ...(JSON.parse(stored.document) as DesiredNodeState), revision: stored.revision } : { node, instances: [] };
+  const stored = await readDesiredDocument(redis, keys.prefix, node);
+  return stored ? stored.document : { node, instances: [] };
+}
+
+/** Both hashes of a node, raw: what a write would change. */
+async function rawNode(redis: Redis, keys: StoreKeys, node: string): Promise<{ head: Record<string, string>; routes: Record<string, string> }> {
+  return { head: await redis.hgetall(keys.desired(node)), routes: await redis.hgetall(keys.desiredRoutes(node)) };
 }
 
 /** Counts the change notifications of one keyspace. */
@@ -108,15 +117,17 @@ describe('functions over the seed (Kafka runner in process)', () => {
     expectSeedWorker(await docOf(redis, keys, 'worker2'), '192.168.2.0/24');
     expect(await docOf(redis, keys, 'control-plane')).toEqual({ node: 'control-plane', instances: [] });
     expect((await docOf(redis, keys, 'worker1')).revision).toBeGreaterThanOrEqual(1);
-    // The document carries the Kafka positions it reflects.
-    const stored = await readDesired(redis, keys, 'worker1');
-    expect(Object.keys(stored!.positions).length).toBeGreaterThan(0);
+    // The stored state carries the Kafka positions it reflects, and counts its routes.
+    const [head] = await readNodeHeads(redis, keys, ['worker1']);
+    expect(Object.keys(head!.positions).length).toBeGreaterThan(0);
+    expect(await redis.hget(keys.desired('worker1'), 'routeCount')).toBe('5');
+    expect(await redis.hlen(keys.desiredRoutes('worker1'))).toBe(5);
   });
 
-  it('(b) relabelling a node out empties its state with exactly one new revision', async () => {
+  it('(b) relabelling a node out empties its state with exactly one new revision, whose delta withdraws every route', async () => {
     const watch = await notifications(keys);
     const before = await docOf(redis, keys, 'worker2');
-    const w1Before = await readDesired(redis, keys, 'worker1');
+    const w1Before = await rawNode(redis, keys, 'worker1');
     const node = (await seedEvents()).find((e) => e.kind === 'Node' && e.name === 'worker2')!.object;
     const labels = { ...(node.metadata['labels'] as Record<string, string>) };
     delete labels['bgp'];
@@ -126,10 +137,26 @@ describe('functions over the seed (Kafka runner in process)', () => {
     const after = await docOf(redis, keys, 'worker2');
     expect(after.instances).toEqual([]);
     expect(after.revision).toBe(before.revision! + 1);
-    // worker1 is not touched, and exactly one notification went out, for worker2.
-    expect(await readDesired(redis, keys, 'worker1')).toEqual(w1Before);
+    expect(await redis.hlen(keys.desiredRoutes('worker2'))).toBe(0);
+    // worker1 is not touched, and exactly one delta went out, for worker2: the new (empty)
+    // sessions part and a withdrawal of each of its five routes.
+    expect(await rawNode(redis, keys, 'worker1')).toEqual(w1Before);
     await new Promise((r) => setTimeout(r, 200));
-    expect([...watch.byChannel()]).toEqual([[keys.desiredChanged('worker2'), [String(after.revision)]]]);
+    const channels = [...watch.byChannel()];
+    expect(channels.map(([c, m]) => [c, m.length])).toEqual([[keys.desiredChanged('worker2'), 1]]);
+    const delta = parseDelta(channels[0]![1][0]!);
+    const withdrawn: DesiredRouteChange[] = before.instances.flatMap((i) =>
+      i.peers.flatMap((p) => p.families.flatMap((f) => f.routes.map((r) => ({ instance: i.name, peer: p.name, afi: f.afi, prefix: r.prefix, route: null })))),
+    );
+    expect(withdrawn).toHaveLength(5);
+    expect({ ...delta, routes: sortedChanges(delta.routes) }).toEqual({
+      node: 'worker2',
+      revision: after.revision,
+      previous: before.revision,
+      sessions: sessionsOf(after),
+      routes: sortedChanges(withdrawn),
+      truncated: false,
+    });
     await watch.stop();
   });
 
@@ -138,8 +165,11 @@ describe('functions over the seed (Kafka runner in process)', () => {
     const nodes = ['worker1', 'worker2', 'control-plane'];
     // What a reader sees; a confirmation may advance `positions` (the document is known to
     // reflect later events) and the compare-and-set counter, nothing else.
-    const visible = (n: string) =>
-      redis.hmget(keys.desired(n), 'revision', 'digest', 'document', 'updatedAt').then((v) => ({ node: n, v }));
+    const visible = async (n: string) => ({
+      node: n,
+      head: await redis.hmget(keys.desired(n), 'revision', 'sessions', 'updatedAt', 'routeCount'),
+      routes: await redis.hgetall(keys.desiredRoutes(n)),
+    });
     const before = await Promise.all(nodes.map(visible));
     const conditionsBefore = await redis.hgetall(keys.conditions);
     const watch = await notifications(keys);
