@@ -1,0 +1,117 @@
+// The status publisher under a burst of deltas: the peers part is rewritten on every tick that
+// sees a change, the routes part (every route sent, a large JSON) at most once per interval, the
+// last change still written once the interval is over, and a forced flush writes it at once. The
+// routes part takes the desired routes from the worker's table, not from the sessions part.
+
+import type { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { DesiredDelta } from '../../../events/desired-delta.ts';
+import type { DesiredNodeState } from '../../../events/desired-state.ts';
+import { createLogger } from '../../../events/log.ts';
+import type { RoutesDocument } from '../../../events/speaker-status.ts';
+import { NodeWorker } from '../../../speaker/worker/node-worker.ts';
+import { StatusPublisher } from '../../../speaker/worker/status-publisher.ts';
+import { route } from '../../support/speaker.ts';
+
+const log = createLogger('test', 'silent');
+
+/** Records the fields of every HSET of a MULTI. */
+class FakeRedis {
+  readonly status = 'ready';
+  readonly writes: Record<string, string>[] = [];
+  multi() {
+    const fields: Record<string, string> = {};
+    const chain = {
+      hset: (_key: string, ...kv: string[]) => {
+        for (let i = 0; i < kv.length; i += 2) fields[kv[i]!] = kv[i + 1]!;
+        return chain;
+      },
+      hdel: () => chain,
+      expire: () => chain,
+      zadd: () => chain,
+      exec: async () => {
+        this.writes.push(fields);
+        return [];
+      },
+    };
+    return chain;
+  }
+  async hset(): Promise<number> {
+    return 0;
+  }
+}
+
+const doc: DesiredNodeState = {
+  node: 'n1',
+  instances: [
+    {
+      name: 'i1',
+      localASN: 64000,
+      routerID: '10.0.0.1',
+      localPort: null,
+      peers: [
+        {
+          name: 'r1',
+          peerAddress: '127.0.0.1',
+          peerASN: 65000,
+          localAddress: null,
+          config: {
+            peerPort: 1,
+            holdTimeSeconds: 9,
+            keepAliveTimeSeconds: 3,
+            connectRetryTimeSeconds: 120,
+            ebgpMultihop: 1,
+            gracefulRestart: { enabled: false, restartTimeSeconds: 120 },
+            authSecretRef: null,
+          },
+          families: [{ afi: 'ipv4', safi: 'unicast', routes: [route('10.0.0.0/24')] }],
+        },
+      ],
+    },
+  ],
+};
+
+const delta = (revision: number): DesiredDelta => ({
+  node: 'n1',
+  revision,
+  previous: revision - 1,
+  sessions: null,
+  routes: [{ instance: 'i1', peer: 'r1', afi: 'ipv4', prefix: `10.1.${revision}.0/24`, route: route(`10.1.${revision}.0/24`) }],
+  truncated: false,
+});
+
+let worker: NodeWorker | null = null;
+afterEach(async () => {
+  await worker?.stop();
+});
+
+describe('StatusPublisher', () => {
+  it('a burst of deltas: peers each tick, routes once per interval, then the last state; a forced flush at once', async () => {
+    const redis = new FakeRedis();
+    worker = new NodeWorker({ node: 'n1', log, passwords: () => null, speaker: { backoff: { baseMs: 60_000, factor: 2, maxMs: 60_000, stableMs: 60_000 } } });
+    await worker.apply(doc, 1);
+    const publisher = new StatusPublisher({ redis: redis as unknown as Redis, prefix: 'p', worker, log, routesMinIntervalMs: 300 });
+    await publisher.tick();
+    for (let rev = 2; rev <= 41; rev++) {
+      await worker.applyDelta(delta(rev));
+      await publisher.tick();
+    }
+    const routesWrites = () => redis.writes.filter((w) => 'routes' in w);
+    const peersWrites = redis.writes.filter((w) => 'peers' in w);
+    expect(peersWrites).toHaveLength(41);
+    expect(JSON.parse(peersWrites.at(-1)!['revision']!)).toBe(41);
+    expect(routesWrites()).toHaveLength(1);
+
+    await new Promise((r) => setTimeout(r, 350));
+    await publisher.tick(); // nothing new since the burst, but the routes part is behind
+    expect(routesWrites()).toHaveLength(2);
+    const routes = JSON.parse(routesWrites().at(-1)!['routes']!) as RoutesDocument;
+    expect(routes.revision).toBe(41);
+    expect(routes.instances[0]!.available).toHaveLength(41);
+
+    await worker.applyDelta(delta(42));
+    await publisher.tick(true);
+    expect(routesWrites()).toHaveLength(3);
+    expect((JSON.parse(routesWrites().at(-1)!['routes']!) as RoutesDocument).instances[0]!.available).toHaveLength(42);
+  });
+});
