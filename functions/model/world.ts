@@ -9,7 +9,9 @@
 //
 // Updates are copy-on-write per kind: applyObject copies only the map of the changed kind (so it
 // costs O(size of that map)), and a caller can keep `before` and `after` (see affectedNodes)
-// without copying the whole world. worldFromObjects builds a world in one pass, in place.
+// without copying the whole world. Every map it copies is recorded as derived from the old one
+// (derivation.ts), so caches keyed by maps can be rebuilt from the old map's by the changed key.
+// worldFromObjects builds a world in one pass, in place (fresh maps, nothing recorded).
 
 import type { Advertisement } from './advertisement.ts';
 import type { ClusterConfig } from './cluster-config.ts';
@@ -20,6 +22,7 @@ import type { PodIPPool } from './pod-ip-pool.ts';
 import type { SecretRef } from './secret.ts';
 import type { EndpointSlice, Service } from './service.ts';
 import type { InvalidObject } from './validation.ts';
+import { recordDerivation } from './derivation.ts';
 import {
   isRecordKind,
   KINDS,
@@ -119,6 +122,7 @@ function withEntry<V>(
   const target = inPlace ? (map as Map<string, V>) : new Map(map);
   if (value === undefined) target.delete(key);
   else target.set(key, value);
+  if (!inPlace) recordDerivation(target, map, [key]);
   return target;
 }
 
