@@ -146,8 +146,10 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<RunningK
 }
 
 async function formatStorage(jvm: string[], propsFile: string, outFile: string): Promise<void> {
-  const clusterId = randomBytes(16).toString('base64url'); // 22 chars, as Kafka's Uuid.toString()
-  const args = [...jvm, 'kafka.tools.StorageTool', 'format', '--cluster-id', clusterId, '--config', propsFile];
+  // 22 chars, as Kafka's Uuid.toString(). Given as --cluster-id=ID: an id that starts with '-'
+  // (1 in 64) would otherwise be read as an option and the format refused.
+  const clusterId = randomBytes(16).toString('base64url');
+  const args = [...jvm, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '--config', propsFile];
   const fmt = spawnToFile(javaBin(), args, outFile, 'kafka', JAVA_MISSING);
   await fmt.exited;
   if (fmt.child.exitCode !== 0) {
