@@ -36,6 +36,7 @@ export interface NodeWorkerOptions {
 }
 
 export interface RunningInstance {
+  /** The instance as desired, its families' routes left empty: the routes are NodeWorker.routes(). */
   readonly instance: DesiredInstance;
   readonly speaker: Speaker;
   /** Peers for which a password was found (the status says so; it never holds the password). */
