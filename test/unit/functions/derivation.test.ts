@@ -28,8 +28,8 @@ describe('derivation registry', () => {
   it('applyChanges records every key a batch touches, deletes included, per map', () => {
     const w0 = worldFromObjects([svc('a', '10.96.0.1'), node('n1')]);
     const w1 = applyChanges(w0, [
-      { ref: ref('Service', 'a'), raw: null },
       { ref: ref('Service', 'b'), raw: svc('b', '10.96.0.2') },
+      { ref: ref('Service', 'a'), raw: null },
       { ref: ref('EndpointSlice', 'b-1'), raw: endpointSlice('b-1', 'b', [{ nodeName: 'n1' }]) },
     ]);
     expect(derivationsOf(w1.services)[0]).toEqual({ from: w0.services, keys: new Set(['default/a', 'default/b']) });
