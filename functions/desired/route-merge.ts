@@ -6,16 +6,14 @@
 // ORIGIN is IGP unless every contributor asked for INCOMPLETE (legacy LoadBalancerIP routes).
 //
 // Most prefixes have one contributor; their printed route is memoised per candidate, and
-// candidates are shared by all nodes of a world (service-routes.ts). mergeRoutesOver goes further:
-// the candidates every node has are merged once (memoised per array), and a node only merges its
-// own (PodCIDR, pool, Local-policy Service) candidates into that result. The printed route of a
-// group does not depend on the order of its candidates (sets are sorted, LOCAL_PREF is a max,
-// ORIGIN an "every"), and prefixes are totally ordered, so the result equals mergeRoutes of the
-// concatenation.
+// candidates are shared by all nodes and kept across worlds (service-candidates.ts). The printed
+// route of a group does not depend on the order of its candidates (sets are sorted, LOCAL_PREF is a
+// max, ORIGIN an "every") nor on repeated candidates, so groups may be assembled in any order:
+// shared-base.ts merges the candidates every node has once, node-overlay.ts adds a node's own.
 
 import type { DesiredRoute } from '../../events/desired-state.ts';
 import { formatLargeSet, formatStandardSet } from '../model/communities.ts';
-import { comparePrefixes, type IpPrefix } from '../model/ip.ts';
+import { comparePrefixes } from '../model/ip.ts';
 import type { RouteCandidate } from './candidates.ts';
 
 const printed = new WeakMap<RouteCandidate, DesiredRoute>();
@@ -45,6 +43,12 @@ function printOne(candidate: RouteCandidate): DesiredRoute {
   return route;
 }
 
+/** The route of a non-empty group of candidates for one prefix. */
+export function printGroup(group: readonly RouteCandidate[]): DesiredRoute {
+  return group.length === 1 ? printOne(group[0] as RouteCandidate) : print(group);
+}
+
+/** Every candidate merged per prefix, in prefix order: the definition the caches must agree with. */
 export function mergeRoutes(candidates: readonly RouteCandidate[]): DesiredRoute[] {
   const byPrefix = new Map<string, RouteCandidate[]>();
   for (const c of candidates) {
@@ -54,79 +58,21 @@ export function mergeRoutes(candidates: readonly RouteCandidate[]): DesiredRoute
   }
   return [...byPrefix.values()]
     .sort((a, b) => comparePrefixes((a[0] as RouteCandidate).prefix, (b[0] as RouteCandidate).prefix))
-    .map((group) => (group.length === 1 ? printOne(group[0] as RouteCandidate) : print(group)));
+    .map(printGroup);
 }
 
-interface MergedRoute {
-  readonly prefix: IpPrefix;
-  readonly route: DesiredRoute;
-}
+const sameTexts = (a: readonly string[], b: readonly string[]): boolean =>
+  a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
 
-interface MergedBase {
-  /** Sorted by prefix. */
-  readonly routes: readonly MergedRoute[];
-  readonly groups: ReadonlyMap<string, readonly RouteCandidate[]>;
-}
-
-const bases = new WeakMap<readonly RouteCandidate[], MergedBase>();
-
-function mergedBase(shared: readonly RouteCandidate[]): MergedBase {
-  let base = bases.get(shared);
-  if (base === undefined) {
-    const groups = new Map<string, RouteCandidate[]>();
-    for (const c of shared) {
-      const group = groups.get(c.text);
-      if (group === undefined) groups.set(c.text, [c]);
-      else group.push(c);
-    }
-    const routes = [...groups.values()]
-      .map((group) => ({
-        prefix: (group[0] as RouteCandidate).prefix,
-        route: group.length === 1 ? printOne(group[0] as RouteCandidate) : print(group),
-      }))
-      .sort((a, b) => comparePrefixes(a.prefix, b.prefix));
-    base = { routes, groups };
-    bases.set(shared, base);
-  }
-  return base;
-}
-
-/**
- * mergeRoutes([...shared, ...own]), where `shared` is an array many nodes pass (its merge is
- * memoised on its identity: it must not change) and `own` the node's own candidates.
- */
-export function mergeRoutesOver(shared: readonly RouteCandidate[], own: readonly RouteCandidate[]): DesiredRoute[] {
-  const base = mergedBase(shared);
-  if (own.length === 0) return base.routes.map((r) => r.route);
-  const byPrefix = new Map<string, RouteCandidate[]>();
-  for (const c of own) {
-    const group = byPrefix.get(c.text);
-    if (group === undefined) byPrefix.set(c.text, [c]);
-    else group.push(c);
-  }
-  const replaced = new Set<string>();
-  const extra: MergedRoute[] = [];
-  for (const [text, group] of byPrefix) {
-    const prefix = (group[0] as RouteCandidate).prefix;
-    const sharedGroup = base.groups.get(text);
-    if (sharedGroup !== undefined) {
-      replaced.add(text);
-      extra.push({ prefix, route: print([...sharedGroup, ...group]) });
-    } else {
-      extra.push({ prefix, route: group.length === 1 ? printOne(group[0] as RouteCandidate) : print(group) });
-    }
-  }
-  extra.sort((a, b) => comparePrefixes(a.prefix, b.prefix));
-  const out: DesiredRoute[] = [];
-  let j = 0;
-  for (const r of base.routes) {
-    if (replaced.size > 0 && replaced.has(r.route.prefix)) continue;
-    while (j < extra.length && comparePrefixes((extra[j] as MergedRoute).prefix, r.prefix) < 0) {
-      out.push((extra[j] as MergedRoute).route);
-      j++;
-    }
-    out.push(r.route);
-  }
-  for (; j < extra.length; j++) out.push((extra[j] as MergedRoute).route);
-  return out;
+/** Equal content: prefix and every attribute. */
+export function sameRoute(a: DesiredRoute | null | undefined, b: DesiredRoute | null | undefined): boolean {
+  if (a === b) return true;
+  if (a == null || b == null) return false;
+  return (
+    a.prefix === b.prefix &&
+    a.localPreference === b.localPreference &&
+    a.origin === b.origin &&
+    sameTexts(a.communities, b.communities) &&
+    sameTexts(a.largeCommunities, b.largeCommunities)
+  );
 }

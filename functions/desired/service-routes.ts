@@ -1,4 +1,5 @@
-// Service VIP advertisements (A24–A28).
+// Service VIP advertisements (A24–A28): the route candidates one advertisement entry asks for
+// because of one Service.
 // - An entry with a nil selector or no `service` options selects no Service (§11.1).
 // - LoadBalancerIP: the ingress IPs of a Service of type LoadBalancer, unless its
 //   loadBalancerClass is set to something other than io.cilium/bgp-control-plane. The class rule
@@ -14,32 +15,40 @@
 //   where the host route is kept (A27).
 // - With enable-bgp-legacy-origin-attribute, LoadBalancerIP routes carry ORIGIN=INCOMPLETE (A28).
 //
-// Everything but the Local check is the same on every node, so the candidates of one entry and
-// family are computed once per Service index and settings (see cachedCandidates), split into the
-// ones every node advertises (shared by all nodes, merged once: route-merge.ts) and, per node, the
-// ones under a Local policy.
+// Everything but the Local check is the same on every node, so the candidates are split into the
+// ones every node advertises and the ones only the nodes in `onlyFrom` advertise; the per-world
+// caching of these lives in service-candidates.ts.
 
 import { ADVERTISEMENT_TYPES, type AdvertisementEntry, type ServiceAddressType } from '../model/advertisement.ts';
 import { NIL_SELECTS, selectorMatches } from '../model/label-selector.ts';
-import { comparePrefixes, familyBits, formatPrefix, maskTo, type IpFamily } from '../model/ip.ts';
-import type { WorldView } from '../model/world.ts';
-import type { RouteCandidate, RouteContext } from './candidates.ts';
-import { serviceFacts, type ServiceFacts } from './service-index.ts';
+import { familyBits, formatPrefix, maskTo, type IpFamily } from '../model/ip.ts';
+import type { Settings } from '../model/world.ts';
+import type { RouteCandidate } from './candidates.ts';
+import type { ServiceFacts } from './service-index.ts';
 
 export const BGP_LOAD_BALANCER_CLASS = 'io.cilium/bgp-control-plane';
 
-interface Frontends {
-  readonly ips: ServiceFacts['clusterIPs'];
-  readonly local: boolean;
+/** The settings a Service route depends on. */
+export type ServiceRouteSettings = Pick<Settings, 'enableNoServiceEndpointsRoutable' | 'legacyOriginAttribute'>;
+
+/** What one entry asks for because of one Service. */
+export interface ServiceCandidates {
+  /** Not under a Local policy: every node advertises these. */
+  readonly everyNode: readonly RouteCandidate[];
+  /** Under a Local policy: only the nodes in `onlyFrom` advertise these. */
+  readonly local: readonly RouteCandidate[];
+  /** The nodes holding a ready endpoint; empty when `local` is. */
+  readonly onlyFrom: ReadonlySet<string>;
 }
 
-/** A candidate that, under a Local policy, only nodes in `onlyFrom` advertise. */
-interface ServiceCandidate {
-  readonly candidate: RouteCandidate;
-  readonly onlyFrom: ReadonlySet<string> | null;
+const NO_NODES: ReadonlySet<string> = new Set();
+
+/** Entries that can select Services at all (§11.1: a nil selector or no options select none). */
+export function isServiceEntry(entry: AdvertisementEntry): boolean {
+  return entry.type === ADVERTISEMENT_TYPES.Service && entry.service !== null && entry.selector !== null;
 }
 
-function frontends(facts: ServiceFacts, type: ServiceAddressType): Frontends {
+function frontends(facts: ServiceFacts, type: ServiceAddressType) {
   const svc = facts.service;
   switch (type) {
     case 'LoadBalancerIP': {
@@ -54,140 +63,31 @@ function frontends(facts: ServiceFacts, type: ServiceAddressType): Frontends {
   }
 }
 
-function entryCandidates(world: WorldView, entry: AdvertisementEntry, family: IpFamily): ServiceCandidate[] {
-  const options = entry.service;
-  if (options === null || entry.selector === null) return [];
-  const aggregation = family === 4 ? options.aggregationLengthIPv4 : options.aggregationLengthIPv6;
-  const out: ServiceCandidate[] = [];
-  for (const facts of serviceFacts(world)) {
-    if (facts.service.type === 'ExternalName') continue;
-    if (facts.readyEndpoints === 0 && !world.settings.enableNoServiceEndpointsRoutable) continue;
-    if (!selectorMatches(entry.selector, facts.labels, NIL_SELECTS.nothing)) continue;
-    for (const type of options.addresses) {
-      const { ips, local } = frontends(facts, type);
-      const origin = type === 'LoadBalancerIP' && world.settings.legacyOriginAttribute ? 'incomplete' : 'igp';
-      for (const ip of ips) {
-        if (ip.family !== family) continue;
-        const prefix = maskTo(ip, local || aggregation === null ? familyBits(family) : aggregation);
-        const candidate = { prefix, text: formatPrefix(prefix), attributes: entry.attributes, origin } as const;
-        out.push({ candidate, onlyFrom: local ? facts.readyNodes : null });
-      }
-    }
-  }
-  return out;
-}
-
-/** The candidates of one entry and family, split by whether they depend on the node. */
-interface EntryCandidates {
-  /** Not under a Local policy: every node advertises these. Sorted by prefix. */
-  readonly everyNode: readonly RouteCandidate[];
-  /** Under a Local policy: by node name, the candidates that node advertises. Sorted by prefix. */
-  readonly byNode: ReadonlyMap<string, readonly RouteCandidate[]>;
-}
-
-// Keyed by the Service index (one per services × endpointSlices maps, service-index.ts), the two
-// settings the candidates read, the entry (a record of the advertisements map: a new object when
-// its Advertisement changes) and the family; so a Node or BGP-resource change reuses them.
-const cache = new WeakMap<readonly ServiceFacts[], WeakMap<AdvertisementEntry, EntryCandidates[]>>();
-
-function settingsSlot(world: WorldView, family: IpFamily): number {
-  const { enableNoServiceEndpointsRoutable, legacyOriginAttribute } = world.settings;
-  return family * 4 + (enableNoServiceEndpointsRoutable ? 2 : 0) + (legacyOriginAttribute ? 1 : 0);
-}
-
-function split(candidates: ServiceCandidate[]): EntryCandidates {
-  // Sorted once here, so the per-node merge meets sorted runs.
-  candidates.sort((a, b) => comparePrefixes(a.candidate.prefix, b.candidate.prefix));
-  const everyNode: RouteCandidate[] = [];
-  const byNode = new Map<string, RouteCandidate[]>();
-  for (const { candidate, onlyFrom } of candidates) {
-    if (onlyFrom === null) {
-      everyNode.push(candidate);
-      continue;
-    }
-    for (const node of onlyFrom) {
-      const list = byNode.get(node);
-      if (list === undefined) byNode.set(node, [candidate]);
-      else list.push(candidate);
-    }
-  }
-  return { everyNode, byNode };
-}
-
-function cachedCandidates(world: WorldView, entry: AdvertisementEntry, family: IpFamily): EntryCandidates {
-  const facts = serviceFacts(world);
-  let perIndex = cache.get(facts);
-  if (perIndex === undefined) {
-    perIndex = new WeakMap();
-    cache.set(facts, perIndex);
-  }
-  let perEntry = perIndex.get(entry);
-  if (perEntry === undefined) {
-    perEntry = [];
-    perIndex.set(entry, perEntry);
-  }
-  const slot = settingsSlot(world, family);
-  let result = perEntry[slot];
-  if (result === undefined) {
-    result = split(entryCandidates(world, entry, family));
-    perEntry[slot] = result;
-  }
-  return result;
-}
-
-const NONE: readonly RouteCandidate[] = Object.freeze([]);
-
-const serviceEntries = (entries: readonly AdvertisementEntry[]) =>
-  entries.filter((e) => e.type === ADVERTISEMENT_TYPES.Service);
-
-/** Every Service route candidate of the node (the union of the two below). */
-export function serviceRoutes(ctx: RouteContext): RouteCandidate[] {
-  return [...sharedServiceRoutes(ctx.world, ctx.family, ctx.entries), ...nodeServiceRoutes(ctx)];
-}
-
-/** The Service route candidates under a Local policy that this node advertises. */
-export function nodeServiceRoutes({ world, node, family, entries }: RouteContext): RouteCandidate[] {
-  const out: RouteCandidate[] = [];
-  for (const entry of serviceEntries(entries)) {
-    const mine = cachedCandidates(world, entry, family).byNode.get(node);
-    if (mine !== undefined) for (const c of mine) out.push(c);
-  }
-  return out;
-}
-
-// The node-independent candidates of a sequence of entries, memoised per Service index, settings
-// and family along the sequence of entry objects, so every node that selects the same entries gets
-// the same array (route-merge.ts memoises the merged routes of that array).
-interface Sequence {
-  readonly next: WeakMap<AdvertisementEntry, Sequence>;
-  value?: readonly RouteCandidate[];
-}
-const sequences = new WeakMap<readonly ServiceFacts[], Sequence[]>();
-
-/** The Service route candidates every node advertises (no Local policy): the same array for every node. */
-export function sharedServiceRoutes(
-  world: WorldView,
+/** The candidates `entry` asks for in `family` because of one Service; null when none. */
+export function serviceCandidates(
+  facts: ServiceFacts,
+  entry: AdvertisementEntry,
   family: IpFamily,
-  entries: readonly AdvertisementEntry[],
-): readonly RouteCandidate[] {
-  const mine = serviceEntries(entries);
-  if (mine.length === 0) return NONE;
-  if (mine.length === 1) return cachedCandidates(world, mine[0] as AdvertisementEntry, family).everyNode;
-  const facts = serviceFacts(world);
-  let roots = sequences.get(facts);
-  if (roots === undefined) {
-    roots = [];
-    sequences.set(facts, roots);
-  }
-  const slot = settingsSlot(world, family);
-  let at = (roots[slot] ??= { next: new WeakMap() });
-  for (const entry of mine) {
-    let next = at.next.get(entry);
-    if (next === undefined) {
-      next = { next: new WeakMap() };
-      at.next.set(entry, next);
+  settings: ServiceRouteSettings,
+): ServiceCandidates | null {
+  const options = entry.service;
+  if (options === null || entry.selector === null) return null;
+  if (facts.service.type === 'ExternalName') return null;
+  if (facts.readyEndpoints === 0 && !settings.enableNoServiceEndpointsRoutable) return null;
+  if (!selectorMatches(entry.selector, facts.labels, NIL_SELECTS.nothing)) return null;
+  const aggregation = family === 4 ? options.aggregationLengthIPv4 : options.aggregationLengthIPv6;
+  const everyNode: RouteCandidate[] = [];
+  const local: RouteCandidate[] = [];
+  for (const type of options.addresses) {
+    const { ips, local: isLocal } = frontends(facts, type);
+    const origin = type === 'LoadBalancerIP' && settings.legacyOriginAttribute ? 'incomplete' : 'igp';
+    for (const ip of ips) {
+      if (ip.family !== family) continue;
+      const prefix = maskTo(ip, isLocal || aggregation === null ? familyBits(family) : aggregation);
+      const candidate: RouteCandidate = { prefix, text: formatPrefix(prefix), attributes: entry.attributes, origin };
+      (isLocal ? local : everyNode).push(candidate);
     }
-    at = next;
   }
-  return (at.value ??= mine.flatMap((entry) => cachedCandidates(world, entry, family).everyNode));
+  if (everyNode.length === 0 && local.length === 0) return null;
+  return { everyNode, local, onlyFrom: local.length === 0 ? NO_NODES : facts.readyNodes };
 }

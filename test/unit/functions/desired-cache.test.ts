@@ -1,15 +1,13 @@
 // The per-world caches of desired state (service-index.ts: the Service index keyed by the services
-// and endpointSlices maps; service-routes.ts: the candidates of an entry keyed by that index, the
-// settings and the entry) are never stale: after any sequence of changes, folded one by one
-// (applyObject / deleteObject) or in batches (applyChanges), every node's desired state equals the
-// one computed on a world built fresh from the same objects.
+// and endpointSlices maps; service-candidates.ts: the candidates of an entry keyed by that index,
+// the settings and the entry; shared-base.ts and node-overlay.ts: the merged routes) are never
+// stale: after any sequence of changes, folded one by one (applyObject / deleteObject) or in
+// batches (applyChanges), every node's desired state equals the one computed on a world built
+// fresh from the same objects.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { computeDesiredNode } from '../../../functions/desired/compute-desired-node.ts';
-import type { RouteCandidate } from '../../../functions/desired/candidates.ts';
-import { mergeRoutes, mergeRoutesOver } from '../../../functions/desired/route-merge.ts';
-import { serviceFacts } from '../../../functions/desired/service-index.ts';
-import { formatPrefix, parsePrefix } from '../../../functions/model/ip.ts';
+import { serviceIndex } from '../../../functions/desired/service-index.ts';
 import { applyObject, deleteObject, worldFromObjects, type Settings, type WorldView } from '../../../functions/model/world.ts';
 import { applyChanges, type WorldChange } from '../../../functions/store/apply-changes.ts';
 import { advertisement, advertisingPeerConfig, endpointSlice, node, service, serviceEntry, simpleCluster } from './builders.ts';
@@ -101,18 +99,20 @@ const ref = (obj: Obj) => {
 const allNodes = (world: WorldView) => NODES.map((n) => computeDesiredNode(world, n));
 
 describe('desired-state caches', () => {
-  it('a Node change keeps the Service index; a Service or EndpointSlice change replaces it', () => {
+  it('a Node change keeps the Service index; a Service or EndpointSlice change derives a new one', () => {
     let world = worldFromObjects([...base, node('n0', { bgp: 'true' }), service('s0', { type: 'ClusterIP', clusterIPs: ['10.96.0.1'] })]);
-    const facts = serviceFacts(world);
+    const index = serviceIndex(world);
     world = applyObject(world, node('n0', { bgp: 'true', zone: 'a' })).world;
-    expect(serviceFacts(world)).toBe(facts);
+    expect(serviceIndex(world)).toBe(index);
     world = applyChanges(world, [{ ref: ref(node('n1')), raw: node('n1') }]);
-    expect(serviceFacts(world)).toBe(facts);
-    const afterSlice = applyObject(world, endpointSlice('s0-a', 's0', [{ nodeName: 'n0', ready: true }])).world;
-    expect(serviceFacts(afterSlice)).not.toBe(facts);
-    const afterService = deleteObject(world, ref(service('s0', {})));
-    expect(serviceFacts(afterService)).not.toBe(facts);
-    expect(serviceFacts(afterService)).toEqual([]);
+    expect(serviceIndex(world)).toBe(index);
+    const afterSlice = serviceIndex(applyObject(world, endpointSlice('s0-a', 's0', [{ nodeName: 'n0', ready: true }])).world);
+    expect(afterSlice).not.toBe(index);
+    expect(afterSlice.facts.get('default/s0')?.readyNodes).toEqual(new Set(['n0']));
+    expect(afterSlice.ancestors[0]?.changed).toEqual(new Set(['default/s0']));
+    const afterService = serviceIndex(deleteObject(world, ref(service('s0', {}))));
+    expect(afterService).not.toBe(index);
+    expect(afterService.facts.size).toBe(0);
   });
 
   it('never serves a stale result after random changes (one by one or in batches)', () => {
@@ -167,28 +167,6 @@ describe('desired-state caches', () => {
         }
       }),
       { numRuns: 100 },
-    );
-  });
-
-  it('mergeRoutesOver(shared, own) is mergeRoutes of the concatenation, with shared reused', () => {
-    const prefixes = ['10.0.0.0/24', '10.0.0.1/32', '10.0.1.0/24', '9.0.0.0/8', 'fd00::/64', 'fd00::1/128'];
-    const candidateArb = fc
-      .record({
-        prefix: fc.constantFrom(...prefixes),
-        communities: fc.subarray([1, 2, 65536 + 3]),
-        large: fc.subarray([[1, 2, 3] as const, [4, 5, 6] as const]),
-        localPreference: fc.constantFrom(null, 100, 200),
-        origin: fc.constantFrom('igp' as const, 'incomplete' as const),
-      })
-      .map(({ prefix, communities, large, localPreference, origin }): RouteCandidate => {
-        const p = parsePrefix(prefix)!;
-        return { prefix: p, text: formatPrefix(p), attributes: { communities, largeCommunities: large, localPreference }, origin };
-      });
-    fc.assert(
-      fc.property(fc.array(candidateArb, { maxLength: 10 }), fc.array(fc.array(candidateArb, { maxLength: 6 }), { minLength: 1, maxLength: 3 }), (shared, owns) => {
-        for (const own of owns) expect(mergeRoutesOver(shared, own)).toEqual(mergeRoutes([...shared, ...own]));
-      }),
-      { numRuns: 300 },
     );
   });
 });

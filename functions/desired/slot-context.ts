@@ -1,0 +1,78 @@
+// The context of a slot's routes: its address family, the route settings and the sequence of
+// advertisement entries its peer family selects. Interned along the sequence of entry objects
+// (records of the advertisements map: new objects when an Advertisement changes), so every node
+// whose family selects the same entries gets the same context, and through it the same shared
+// base (shared-base.ts) and its own cached overlay (node-overlay.ts). WeakMaps keyed by entries
+// let a context go when its Advertisements do.
+
+import type { AdvertisementEntry } from '../model/advertisement.ts';
+import type { IpFamily } from '../model/ip.ts';
+import type { BaseContext } from './shared-base.ts';
+import { settingsSlot } from './service-candidates.ts';
+import { isServiceEntry, type ServiceRouteSettings } from './service-routes.ts';
+import type { OverlayCache } from './node-overlay.ts';
+
+export interface SlotContext {
+  readonly family: IpFamily;
+  /** Every selected entry, in selection order (repeats included). */
+  readonly entries: readonly AdvertisementEntry[];
+  readonly base: BaseContext;
+  /** Node → the overlay last computed for it in this context. */
+  readonly overlays: Map<string, OverlayCache>;
+}
+
+interface Trie<T> {
+  readonly next: WeakMap<AdvertisementEntry, Trie<T>>;
+  value?: T;
+}
+
+const slotRoots = new Map<number, Trie<SlotContext>>();
+const baseRoots = new Map<number, Trie<BaseContext>>();
+
+function walk<T>(roots: Map<number, Trie<T>>, slot: number, entries: readonly AdvertisementEntry[]): Trie<T> {
+  let at: Trie<T> | undefined = roots.get(slot);
+  if (at === undefined) {
+    at = { next: new WeakMap() };
+    roots.set(slot, at);
+  }
+  for (const entry of entries) {
+    let next: Trie<T> | undefined = at.next.get(entry);
+    if (next === undefined) {
+      next = { next: new WeakMap() };
+      at.next.set(entry, next);
+    }
+    at = next;
+  }
+  return at;
+}
+
+function baseContext(family: IpFamily, settings: ServiceRouteSettings, entries: readonly AdvertisementEntry[]): BaseContext {
+  // Repeated entries add nothing to a merged route (route-merge.ts), so the base sees each once.
+  const distinct = [...new Set(entries.filter(isServiceEntry))];
+  const slot = settingsSlot(family, settings);
+  const node = walk(baseRoots, slot, distinct);
+  return (node.value ??= {
+    family,
+    settings: {
+      enableNoServiceEndpointsRoutable: settings.enableNoServiceEndpointsRoutable,
+      legacyOriginAttribute: settings.legacyOriginAttribute,
+    },
+    slot,
+    entries: distinct,
+    bases: new WeakMap(),
+  });
+}
+
+export function slotContext(
+  family: IpFamily,
+  settings: ServiceRouteSettings,
+  entries: readonly AdvertisementEntry[],
+): SlotContext {
+  const node = walk(slotRoots, settingsSlot(family, settings), entries);
+  return (node.value ??= {
+    family,
+    entries: [...entries],
+    base: baseContext(family, settings, entries),
+    overlays: new Map(),
+  });
+}
