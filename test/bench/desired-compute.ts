@@ -3,12 +3,20 @@
 // computeDesiredNode alone (no Kafka, no Redis) for 100 nodes × 10,000 Services (half
 // externalTrafficPolicy Cluster, half Local, each with an EndpointSlice on two nodes), the world of
 // test/bench/functions.ts:
-//   cold        every node of a freshly built world (per-world indexes built on the first node);
+//   cold        every node of a freshly built world (per-world indexes built on the first node):
+//               the from-scratch cost, what any change cost before caches were derived;
 //   warm        every node again, same world;
 //   node change one node right after a Node label change (median of 7 changes);
 //   svc change  one node, and then all nodes, right after a Service change (median of 7).
+// Then the views (node-view.ts) a writer keeps per node to write only changes:
+//   views, node change  computeNodeView + diffViews for the changed node (median of 7);
+//   views, svc change   computeNodeView + diffViews for all nodes after an eTP=Cluster Service's
+//                       LoadBalancer IP moved, so every node changes (median of 7); and the same
+//                       from scratch (fresh maps, nothing derived: caches rebuilt, bases compared
+//                       route by route) for comparison.
 
 import { computeDesiredNode } from '../../functions/desired/compute-desired-node.ts';
+import { computeNodeView, diffViews, type NodeView } from '../../functions/desired/node-view.ts';
 import { applyObject, worldFromObjects, type WorldView } from '../../functions/model/world.ts';
 import { config, node, nodeName, service, slice } from './support/bench-cluster.ts';
 
@@ -57,3 +65,50 @@ for (let k = 1; k <= 7; k++) {
   svcAll.push(time(() => allNodes(world)));
 }
 say(`  svc change  one node ${fmt(median(svcOne))} ms, then all nodes ${fmt(median(svcAll))} ms (${fmt(median(svcAll) / NODES)} ms/node)  (median of 7)`);
+
+// --- views ---------------------------------------------------------------------------------------
+
+const views = new Map<string, NodeView>();
+for (let j = 0; j < NODES; j++) views.set(nodeName(j), computeNodeView(world, nodeName(j)));
+const refresh = (w: WorldView, name: string): number => {
+  const next = computeNodeView(w, name);
+  const changes = diffViews(views.get(name)!, next).length;
+  views.set(name, next);
+  return changes;
+};
+
+const viewNode: number[] = [];
+for (let k = 1; k <= 7; k++) {
+  world = applyObject(world, node(k, k + 10)).world;
+  viewNode.push(time(() => refresh(world, nodeName(k))));
+  for (let j = 0; j < NODES; j++) refresh(world, nodeName(j));
+}
+say(`  views, node change                  computeNodeView + diffViews, that node ${fmt(median(viewNode), 3)} ms  (median of 7)`);
+
+// Even-numbered Services are externalTrafficPolicy=Cluster: every node advertises their VIP.
+const viewSvc: number[] = [];
+let changes = 0;
+for (let k = 1; k <= 7; k++) {
+  world = applyObject(world, service(2 * k, '172.31')).world;
+  viewSvc.push(
+    time(() => {
+      changes = 0;
+      for (let j = 0; j < NODES; j++) changes += refresh(world, nodeName(j));
+    }),
+  );
+}
+say(`  views, svc change                   computeNodeView + diffViews, all nodes ${fmt(median(viewSvc))} ms  (${fmt(changes / NODES, 0)} route changes/node; median of 7)`);
+
+// The same on worlds that share no derivation with the views' (fresh maps): every cache rebuilt,
+// bases compared route by route. What any Service change costs without the derivation.
+const coldSvc: number[] = [];
+for (let k = 8; k <= 10; k++) {
+  world = applyObject(world, service(2 * k, '172.31')).world;
+  const cold = { ...world, services: new Map(world.services), endpointSlices: new Map(world.endpointSlices) };
+  coldSvc.push(
+    time(() => {
+      for (let j = 0; j < NODES; j++) refresh(cold, nodeName(j));
+    }),
+  );
+}
+say(`  views, svc change from scratch (no derivation)  all nodes ${fmt(median(coldSvc))} ms  (median of 3)`);
