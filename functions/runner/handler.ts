@@ -59,6 +59,7 @@ import { DEFAULT_RETRY, type RetryPolicy } from './backoff.ts';
 import { CoalescingQueue } from './coalesce.ts';
 import { dirtyTargets, NOTHING_DIRTY, type Dirty } from './dirty.ts';
 import { recompute, type HandlerHooks, type Requirement } from './recompute.ts';
+import { ViewCache } from './view-write.ts';
 
 export type { HandlerHooks } from './recompute.ts';
 
@@ -76,6 +77,8 @@ export interface FunctionsHandlerOptions {
   readonly now?: () => Date;
   /** Stop recomputing after this long per batch and continue in a sweep (default: no limit). */
   readonly recomputeBudgetMs?: number;
+  /** How long a written view may stand in for the stored routes (view-write.ts; default 5 min). */
+  readonly viewMaxAgeMs?: number;
 }
 
 export interface BatchReport {
@@ -96,6 +99,8 @@ export interface BatchReport {
   readonly deferred: number;
   readonly ms: number;
   readonly computeMs: number;
+  /** Node writes planned from the view last written, without reading the stored routes. */
+  readonly fastPath: number;
 }
 
 export interface FunctionsHandler extends BatchHandler {
@@ -130,6 +135,7 @@ export function createFunctionsHandler(opts: FunctionsHandlerOptions): Functions
     retry: { ...DEFAULT_RETRY, ...opts.retry },
     hooks: opts.hooks ?? {},
     now,
+    views: new ViewCache(opts.viewMaxAgeMs),
   };
 
   const processBatch = async (events: readonly ConsumedEvent[]): Promise<BatchReport> => {
@@ -201,6 +207,7 @@ export function createFunctionsHandler(opts: FunctionsHandlerOptions): Functions
       deferred: result.deferred,
       ms: Math.round(performance.now() - t0),
       computeMs: Math.round(result.computeMs),
+      fastPath: result.fastPath,
     };
     if (report.written > 0 || report.applied > 0) log.info(report, 'batch processed');
     else log.debug(report, 'batch processed');

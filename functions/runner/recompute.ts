@@ -2,8 +2,10 @@
 // read the heads (seq, revision, positions) first, then read the world, compute, and write by
 // compare-and-set on seq. A target whose stored state already reflects the positions it needs
 // is settled without computing (a redelivered batch, or another instance got there first). A
-// node's write is planned against its stored state (document.ts planNodeWrite), read after the
-// head, and carries exactly the routes that changed. A conflict sends the target to the next
+// node's write carries exactly the routes that changed: the difference between the view this
+// instance last wrote and the new one when the head shows the stored state is that view
+// (view-write.ts), else the diff of the computed document against the stored routes, read after
+// the head (document.ts planNodeDocument). A conflict sends the target to the next
 // round after a jittered back-off; too many rounds throw, so the batch is not committed and
 // comes back.
 
@@ -31,7 +33,10 @@ import type { StoreKeys } from '../store/keys.ts';
 import { covers, positionsJson, type Positions } from '../store/positions.ts';
 import type { WorldMirror } from '../store/world-mirror.ts';
 import { backoffMs, CasConflictError, type RetryPolicy } from './backoff.ts';
-import { conditionsDocument, planNodeWrite, type WriteStamp } from './document.ts';
+import { randomUUID } from 'node:crypto';
+import { computeNodeView, materialiseView } from '../desired/node-view.ts';
+import { conditionsDocument, planNodeDocument, type WriteStamp } from './document.ts';
+import { planViewWrite, ViewCache } from './view-write.ts';
 
 export interface Requirement {
   readonly target: Target;
@@ -59,6 +64,8 @@ export interface RecomputeContext {
   readonly retry: RetryPolicy;
   readonly hooks: HandlerHooks;
   readonly now: () => Date;
+  /** The views this instance last wrote, per node (view-write.ts); one per handler. */
+  readonly views: ViewCache;
 }
 
 export interface RecomputeResult {
@@ -71,6 +78,8 @@ export interface RecomputeResult {
   computeMs: number;
   /** Targets left for later because the time budget ran out (their pending entries stay). */
   deferred: number;
+  /** Node writes planned from the view last written (no read of the stored routes). */
+  fastPath: number;
 }
 
 /** Targets computed and written per pipeline. */
@@ -112,7 +121,7 @@ export async function recompute(
   requirements: readonly Requirement[],
   deadline = Number.POSITIVE_INFINITY,
 ): Promise<RecomputeResult> {
-  const result: RecomputeResult = { settled: new Map(), written: 0, unchanged: 0, covered: 0, conflicts: 0, computeMs: 0, deferred: 0 };
+  const result: RecomputeResult = { settled: new Map(), written: 0, unchanged: 0, covered: 0, conflicts: 0, computeMs: 0, deferred: 0, fastPath: 0 };
   let todo = requirements;
   // At least one chunk is written per call, whatever the budget: a continuation makes progress.
   let worked = false;
@@ -146,7 +155,7 @@ export async function recompute(
     // The world is read after the heads: a state written from it can only replace one that was
     // current when the heads were read (the compare-and-set on seq checks exactly that).
     const { end: world, positions } = await ctx.mirror.sync();
-    const stamp: WriteStamp = { positions: positionsJson(positions), updatedAt: ctx.now().toISOString() };
+    const stamp: WriteStamp = { positions: positionsJson(positions), writer: randomUUID(), updatedAt: ctx.now().toISOString() };
     const next: Requirement[] = [];
     const written: { target: Target; revision: number; routes: number }[] = [];
     // In chunks: bounded memory (a node can hold tens of thousands of routes), and early writes
@@ -159,11 +168,25 @@ export async function recompute(
       const chunk = uncovered.slice(i, i + WRITE_CHUNK);
       const nodeItems = chunk.filter((u): u is UncoveredNode => u.type === 'node');
       const conditionsItem = chunk.find((u): u is UncoveredConditions => u.type === 'conditions');
-      // Read after the heads (and the world): when a writer got in between, the seq moved and the
+      let t0 = performance.now();
+      const views = nodeItems.map((u) => computeNodeView(world, u.node));
+      const prevs = nodeItems.map((u) => ctx.views.lookup(u.node, u.head));
+      result.computeMs += performance.now() - t0;
+      // Nodes whose stored state is not the view we last wrote are diffed against what is stored,
+      // read after the heads (and the world): when a writer got in between, the seq moved and the
       // compare-and-set refuses the write planned against this state.
-      const stored = await Promise.all(nodeItems.map((u) => readStoredNode(ctx.redis, ctx.keys, u.node)));
-      const t0 = performance.now();
-      const nodeWrites: NodeWrite[] = nodeItems.map((u, j) => planNodeWrite(world, u.node, u.head, stored[j]!, stamp));
+      const misses = nodeItems.flatMap((u, j) => (prevs[j] === null ? [u.node] : []));
+      const stored = new Map(
+        await Promise.all(misses.map(async (node) => [node, await readStoredNode(ctx.redis, ctx.keys, node)] as const)),
+      );
+      t0 = performance.now();
+      const nodeWrites: NodeWrite[] = nodeItems.map((u, j) => {
+        const prev = prevs[j];
+        return prev
+          ? planViewWrite(prev, views[j]!, u.head, stamp)
+          : planNodeDocument(materialiseView(views[j]!), u.head, stored.get(u.node)!, stamp);
+      });
+      result.fastPath += nodeItems.length - misses.length;
       const conditionsWrite = conditionsItem ? planConditions(world, conditionsItem.head, stamp) : null;
       result.computeMs += performance.now() - t0;
       await ctx.hooks.beforeWrite?.(chunk.map((u) => u.req.target));
@@ -171,6 +194,10 @@ export async function recompute(
         compareAndSetNodes(ctx.redis, ctx.keys, nodeWrites),
         conditionsWrite ? compareAndSetConditions(ctx.redis, ctx.keys, conditionsWrite) : null,
       ]);
+      nodeItems.forEach((u, j) => {
+        if (nodeOutcomes[j]!.status === 'conflict') ctx.views.forget(u.node);
+        else ctx.views.remember(u.node, stamp.writer, views[j]!, prevs[j] === null);
+      });
       const outcomes: [Requirement, CasOutcome, number][] = nodeItems.map((u, j) => [u.req, nodeOutcomes[j]!, nodeWrites[j]!.changes.length]);
       if (conditionsItem) outcomes.push([conditionsItem.req, conditionsOutcome!, 0]);
       for (const [req, outcome, routes] of outcomes) {

@@ -40,17 +40,19 @@ export interface NodeHead {
   readonly positions: Positions;
   /** The stored sessions JSON text (null: never written). */
   readonly sessions: string | null;
+  /** The token of the last successful compare-and-set (NodeWrite.writer); null: none yet. */
+  readonly writer: string | null;
 }
 
 export async function readNodeHeads(redis: Redis, keys: StoreKeys, nodes: readonly string[]): Promise<NodeHead[]> {
   if (nodes.length === 0) return [];
   const pipeline = redis.pipeline();
-  for (const node of nodes) pipeline.hmget(keys.desired(node), 'seq', 'revision', 'positions', 'sessions');
+  for (const node of nodes) pipeline.hmget(keys.desired(node), 'seq', 'revision', 'positions', 'sessions', 'writer');
   const replies = (await pipeline.exec()) ?? [];
   return replies.map(([error, value]) => {
     if (error) throw error;
-    const [seq, revision, positions, sessions] = value as (string | null)[];
-    return { seq: seq ?? '0', revision: Number(revision ?? 0), positions: parsePositions(positions), sessions: sessions ?? null };
+    const [seq, revision, positions, sessions, writer] = value as (string | null)[];
+    return { seq: seq ?? '0', revision: Number(revision ?? 0), positions: parsePositions(positions), sessions: sessions ?? null, writer: writer ?? null };
   });
 }
 
@@ -84,6 +86,8 @@ export interface NodeWrite {
   readonly mode: 'write' | 'confirm';
   /** Positions JSON (positionsJson). */
   readonly positions: string;
+  /** Unique per write of a node: stored with it, see NODE_CAS_SCRIPT. */
+  readonly writer: string;
   readonly updatedAt: string;
   /** New sessions JSON text; null = unchanged. */
   readonly sessions: string | null;
@@ -110,7 +114,7 @@ export function deltaMessage(w: NodeWrite): string {
 }
 
 function nodeCasArgs(keys: StoreKeys, w: NodeWrite): string[] {
-  const args = [w.seq, String(w.revision), w.mode, w.positions];
+  const args = [w.seq, String(w.revision), w.mode, w.positions, w.writer];
   if (w.mode === 'confirm') return args;
   args.push(w.updatedAt, keys.desiredChanged(w.node), w.sessions ?? '', w.replaceAll ? '1' : '', deltaMessage(w));
   for (const c of w.changes) args.push(routeField(c, c.prefix), c.route === null ? '' : routeValue(c.route));

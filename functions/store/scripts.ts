@@ -118,8 +118,8 @@ return {2, tostring(revision)}
  * Compare-and-set of one node's desired state, stored as two hashes (events/desired-delta.ts):
  * the head <p>:{<node>}:desired and the routes <p>:{<node>}:desired:routes.
  * KEYS: head, routes.
- * ARGV: expected seq, expected revision, mode ('write' | 'confirm'), positions JSON, updatedAt,
- *   channel, sessions JSON ('' = unchanged), replaceAll ('1' = delete every route first),
+ * ARGV: expected seq, expected revision, mode ('write' | 'confirm'), positions JSON, writer token,
+ *   updatedAt, channel, sessions JSON ('' = unchanged), replaceAll ('1' = delete every route first),
  *   the delta message, then per changed route two values: field, value ('' = delete; a route
  *   value is never empty).
  * As for the conditions, seq counts every successful compare-and-set, confirmations included.
@@ -127,7 +127,9 @@ return {2, tostring(revision)}
  * + 1) and prepares the delta message; the expected revision is checked as well, so a published
  * delta can never name the wrong revisions. A confirmation stores the positions only. A write
  * applies the route changes and the sessions, bumps the revision and publishes the delta in the
- * same step, so deltas go out in revision order. The fields of the former whole-document layout
+ * same step, so deltas go out in revision order. Both store the writer token: a writer that
+ * finds its own token in the head knows the stored state is exactly what it last wrote or
+ * confirmed, and may diff against its copy in memory instead of reading the routes. The fields of the former whole-document layout
  * (digest, document) are removed by a write.
  * Returns {status, revision}: status 0 conflict (revision = the current seq), 1 unchanged, 2 written.
  */
@@ -137,16 +139,16 @@ local seq = redis.call('HGET', head, 'seq') or '0'
 local revision = redis.call('HGET', head, 'revision') or '0'
 if seq ~= ARGV[1] or revision ~= ARGV[2] then return {0, seq} end
 redis.call('HINCRBY', head, 'seq', 1)
-redis.call('HSET', head, 'positions', ARGV[4])
+redis.call('HSET', head, 'positions', ARGV[4], 'writer', ARGV[5])
 if ARGV[3] == 'confirm' then return {1, revision} end
-if ARGV[8] == '1' then redis.call('DEL', routes) end
+if ARGV[9] == '1' then redis.call('DEL', routes) end
 -- In slices: unpack() of tens of thousands of values would overflow the Lua stack.
 local sets, dels = {}, {}
 local function flush()
   if #sets > 0 then redis.call('HSET', routes, unpack(sets)) sets = {} end
   if #dels > 0 then redis.call('HDEL', routes, unpack(dels)) dels = {} end
 end
-for i = 10, #ARGV, 2 do
+for i = 11, #ARGV, 2 do
   if ARGV[i + 1] == '' then
     dels[#dels + 1] = ARGV[i]
   else
@@ -156,11 +158,11 @@ for i = 10, #ARGV, 2 do
   if #sets >= 1000 or #dels >= 1000 then flush() end
 end
 flush()
-if ARGV[7] ~= '' then redis.call('HSET', head, 'sessions', ARGV[7]) end
+if ARGV[8] ~= '' then redis.call('HSET', head, 'sessions', ARGV[8]) end
 redis.call('HDEL', head, 'digest', 'document')
 local bumped = redis.call('HINCRBY', head, 'revision', 1)
-redis.call('HSET', head, 'updatedAt', ARGV[5], 'routeCount', redis.call('HLEN', routes))
-redis.call('PUBLISH', ARGV[6], ARGV[9])
+redis.call('HSET', head, 'updatedAt', ARGV[6], 'routeCount', redis.call('HLEN', routes))
+redis.call('PUBLISH', ARGV[7], ARGV[10])
 return {2, tostring(bumped)}
 `;
 

@@ -26,7 +26,7 @@ import { freshKeys, parseDelta, redisPool, sortedChanges, waitFor } from './func
 const pool = redisPool(inject('redisUrl'));
 afterAll(() => pool.closeAll());
 
-const stamp: WriteStamp = { positions: '{"0":"1"}', updatedAt: '2024-05-01T00:00:00.000Z' };
+const stamp: WriteStamp = { positions: '{"0":"1"}', writer: 'w1', updatedAt: '2024-05-01T00:00:00.000Z' };
 
 const route = (prefix: string, localPreference: number | null = null): DesiredRoute => ({
   prefix,
@@ -47,6 +47,7 @@ async function writeOn(redis: Redis, keys: StoreKeys, w: Partial<NodeWrite> & Pi
     revision: head!.revision,
     mode: 'write',
     positions: stamp.positions,
+    writer: stamp.writer,
     updatedAt: stamp.updatedAt,
     sessions: head!.sessions === null ? JSON.stringify(SESSIONS) : null,
     sessionsDoc: head!.sessions === null ? SESSIONS : null,
@@ -89,10 +90,10 @@ describe('the node compare-and-set', () => {
     const redis = pool.client();
     await compareAndSetNodes(redis, keys, [await writeOn(redis, keys, { changes: [change('10.0.0.0/24', route('10.0.0.0/24'))] })]);
     const watch = await listen(keys.desiredChanged('n1'));
-    const confirm = await writeOn(redis, keys, { mode: 'confirm', positions: '{"0":"9"}', updatedAt: 'later', changes: [] });
+    const confirm = await writeOn(redis, keys, { mode: 'confirm', positions: '{"0":"9"}', writer: 'w2', updatedAt: 'later', changes: [] });
     expect(await compareAndSetNodes(redis, keys, [confirm])).toEqual([{ status: 'unchanged', revision: 1 }]);
     const [head] = await readNodeHeads(redis, keys, ['n1']);
-    expect(head).toEqual({ seq: String(Number(confirm.seq) + 1), revision: 1, positions: { '0': '9' }, sessions: JSON.stringify(SESSIONS) });
+    expect(head).toEqual({ seq: String(Number(confirm.seq) + 1), revision: 1, positions: { '0': '9' }, sessions: JSON.stringify(SESSIONS), writer: 'w2' });
     expect(await redis.hget(keys.desired('n1'), 'updatedAt')).toBe(stamp.updatedAt);
     await settle();
     expect(watch.messages).toEqual([]);

@@ -5,8 +5,6 @@
 
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import type { ConsumedEvent } from '../../events/bus.ts';
-import { envelopeKey, objectEnvelope, type EventEnvelope, type KubeObject } from '../../events/envelope.ts';
 import { computeDesiredNode } from '../../functions/desired/compute-desired-node.ts';
 import { worldFromObjects } from '../../functions/model/world.ts';
 import { createFunctionsHandler, type HandlerHooks } from '../../functions/runner/handler.ts';
@@ -14,25 +12,10 @@ import { nodeDocument } from '../../functions/runner/document.ts';
 import { isRedisUnavailable } from '../../functions/store/redis.ts';
 import type { StoreKeys } from '../../functions/store/keys.ts';
 import { advertisement, advertisingPeerConfig, node, service, serviceEntry, simpleCluster } from '../unit/functions/builders.ts';
-import { captureLog, effectiveDoc, freshKeys, redisPool, waitFor } from './functions-support.ts';
+import { captureLog, effectiveDoc, freshKeys, redisPool, sequencer, waitFor } from './functions-support.ts';
 
 const pool = redisPool(inject('redisUrl'));
 afterAll(() => pool.closeAll());
-
-/** Positions as a topic would give them: one partition per key, offsets in order. */
-function sequencer(partitions = 6): (o: Record<string, unknown>, type?: 'added' | 'deleted') => ConsumedEvent {
-  const partitionOf = new Map<string, number>();
-  const next = new Map<number, number>();
-  return (o, type = 'added') => {
-    const envelope: EventEnvelope = objectEnvelope(type, o as KubeObject, 'test');
-    const key = envelopeKey(envelope);
-    if (!partitionOf.has(key)) partitionOf.set(key, partitionOf.size % partitions);
-    const partition = partitionOf.get(key)!;
-    const offset = next.get(partition) ?? 0;
-    next.set(partition, offset + 1);
-    return { topic: 't', partition, offset: String(offset), key, envelope };
-  };
-}
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;

@@ -13,7 +13,8 @@ import { prepareManifests } from '../../events/apply.ts';
 import { ensureTopic } from '../../events/kafka/admin.ts';
 import { createKafka } from '../../events/kafka/client.ts';
 import { createLogger } from '../../events/log.ts';
-import type { ObjectEvent } from '../../events/envelope.ts';
+import { envelopeKey, objectEnvelope, type EventEnvelope, type KubeObject, type ObjectEvent } from '../../events/envelope.ts';
+import type { ConsumedEvent } from '../../events/bus.ts';
 import { storeKeys, type StoreKeys } from '../../functions/store/keys.ts';
 import { createRedis } from '../../functions/store/redis.ts';
 import type { DesiredDelta, DesiredRouteChange } from '../../events/desired-delta.ts';
@@ -138,4 +139,19 @@ export function cliEntry(): string {
 /** Runs bgpcast with extra environment, as a user does. */
 export function bgpcast(args: string[], env: Record<string, string>): Promise<CliResult> {
   return runCli(args, env);
+}
+
+/** Positions as a topic would give them: one partition per key, offsets in order. */
+export function sequencer(partitions = 6): (o: Record<string, unknown>, type?: 'added' | 'deleted') => ConsumedEvent {
+  const partitionOf = new Map<string, number>();
+  const next = new Map<number, number>();
+  return (o, type = 'added') => {
+    const envelope: EventEnvelope = objectEnvelope(type, o as KubeObject, 'test');
+    const key = envelopeKey(envelope);
+    if (!partitionOf.has(key)) partitionOf.set(key, partitionOf.size % partitions);
+    const partition = partitionOf.get(key)!;
+    const offset = next.get(partition) ?? 0;
+    next.set(partition, offset + 1);
+    return { topic: 't', partition, offset: String(offset), key, envelope };
+  };
 }

@@ -10,7 +10,7 @@ import type { DesiredNodeState, DesiredPeer, DesiredRoute } from '../../../event
 import { diffRoutes, planNodeDocument, type WriteStamp } from '../../../functions/runner/document.ts';
 import { deltaMessage, type NodeHead, type NodeWrite, type StoredNode } from '../../../functions/store/desired-store.ts';
 
-const stamp: WriteStamp = { positions: '{"0":"7"}', updatedAt: '2024-01-01T00:00:00.000Z' };
+const stamp: WriteStamp = { positions: '{"0":"7"}', writer: 'w1', updatedAt: '2024-01-01T00:00:00.000Z' };
 
 const route = (prefix: string, extra: Partial<DesiredRoute> = {}): DesiredRoute => ({
   prefix,
@@ -47,7 +47,7 @@ const doc = (...peers: DesiredPeer[]): DesiredNodeState => ({
 });
 
 const NEVER: StoredNode = { seq: '0', revision: 0, sessions: null, routes: new Map() };
-const headOf = (s: StoredNode): NodeHead => ({ seq: s.seq, revision: s.revision, positions: {}, sessions: s.sessions });
+const headOf = (s: StoredNode): NodeHead => ({ seq: s.seq, revision: s.revision, positions: {}, sessions: s.sessions, writer: null });
 
 /** What the node compare-and-set script does to the two hashes, in memory. */
 function apply(stored: StoredNode, w: NodeWrite): StoredNode {
@@ -162,6 +162,7 @@ describe('deltaMessage', () => {
     revision: 2,
     mode: 'write',
     positions: '{}',
+    writer: stamp.writer,
     updatedAt: stamp.updatedAt,
     sessions: null,
     sessionsDoc: null,
