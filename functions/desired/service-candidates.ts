@@ -1,7 +1,7 @@
 // The Service route candidates of one advertisement entry and address family over all Services
 // of a world (the rules are service-routes.ts), cached per Service index, settings, entry and
 // family, and derived from the nearest ancestor index's (service-index.ts) by recomputing only the
-// Services whose facts changed (byService is layered: layered-map.ts, so that costs O(changed)).
+// Services whose facts changed (byService is layered: model/layered-map.ts, so that costs O(changed)).
 // Candidates of unaffected Services keep their identity, which is
 // what lets shared-base.ts and node-overlay.ts see what changed by comparing references.
 //
@@ -11,7 +11,7 @@
 import type { AdvertisementEntry } from '../model/advertisement.ts';
 import type { IpFamily } from '../model/ip.ts';
 import type { RouteCandidate } from './candidates.ts';
-import { LayeredMap } from './layered-map.ts';
+import { LayeredMap } from '../model/layered-map.ts';
 import { nearestAncestor } from './lineage.ts';
 import type { ServiceIndex } from './service-index.ts';
 import { serviceCandidates, type ServiceCandidates, type ServiceRouteSettings } from './service-routes.ts';

@@ -9,7 +9,7 @@
 // Services named by its old and its new kubernetes.io/service-name label. A Service's facts keep
 // their identity while it is unaffected, and `ancestors` records which Services changed since each
 // earlier index, so the caches built on the index (service-candidates.ts) can follow suit. The maps
-// are layered (layered-map.ts), so deriving costs O(affected Services), not O(Services).
+// are layered (model/layered-map.ts), so deriving costs O(affected Services), not O(Services).
 
 import { derivationsOf, type Derivation } from '../model/derivation.ts';
 import { parseIp, type IpAddress } from '../model/ip.ts';
@@ -17,7 +17,7 @@ import { mapKey } from '../model/normalise.ts';
 import type { Labels } from '../model/label-selector.ts';
 import type { EndpointSlice, Service } from '../model/service.ts';
 import type { WorldView } from '../model/world.ts';
-import { LayeredMap } from './layered-map.ts';
+import { LayeredMap } from '../model/layered-map.ts';
 import { descend, nextId, type Lineaged } from './lineage.ts';
 
 export const SERVICE_NAME_SELECTOR_LABEL = 'io.kubernetes.service.name';

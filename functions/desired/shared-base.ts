@@ -15,7 +15,7 @@ import type { DesiredRoute } from '../../events/desired-state.ts';
 import type { AdvertisementEntry } from '../model/advertisement.ts';
 import { comparePrefixes, type IpFamily, type IpPrefix } from '../model/ip.ts';
 import type { RouteCandidate } from './candidates.ts';
-import { LayeredMap } from './layered-map.ts';
+import { LayeredMap } from '../model/layered-map.ts';
 import { descend, nearestAncestor, nextId, type Lineaged } from './lineage.ts';
 import { printGroup, sameRoute } from './route-merge.ts';
 import { cachedEntryCandidates, entryCandidates, type EntryCandidates } from './service-candidates.ts';
@@ -30,7 +30,7 @@ export interface BaseGroup {
 }
 
 export interface SharedBase extends Lineaged<SharedBase> {
-  /** By prefix text (layered: derived in O(changes), layered-map.ts). */
+  /** By prefix text (layered: derived in O(changes), model/layered-map.ts). */
   readonly groups: LayeredMap<string, BaseGroup>;
 }
 

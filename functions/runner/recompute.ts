@@ -34,7 +34,7 @@ import { covers, positionsJson, type Positions } from '../store/positions.ts';
 import type { WorldMirror } from '../store/world-mirror.ts';
 import { backoffMs, CasConflictError, type RetryPolicy } from './backoff.ts';
 import { randomUUID } from 'node:crypto';
-import { computeNodeView, materialiseView } from '../desired/node-view.ts';
+import { computeNodeView, materialiseView, type NodeView } from '../desired/node-view.ts';
 import { conditionsDocument, planNodeDocument, type WriteStamp } from './document.ts';
 import { planViewWrite, ViewCache } from './view-write.ts';
 
@@ -159,64 +159,93 @@ export async function recompute(
     const next: Requirement[] = [];
     const written: { target: Target; revision: number; routes: number }[] = [];
     // In chunks: bounded memory (a node can hold tens of thousands of routes), and early writes
-    // go out early.
-    for (let i = 0; i < uncovered.length; i += WRITE_CHUNK) {
-      if (outOfTime()) {
-        result.deferred += uncovered.length - i;
-        break;
-      }
-      const chunk = uncovered.slice(i, i + WRITE_CHUNK);
-      const nodeItems = chunk.filter((u): u is UncoveredNode => u.type === 'node');
-      const conditionsItem = chunk.find((u): u is UncoveredConditions => u.type === 'conditions');
-      let t0 = performance.now();
-      const views = nodeItems.map((u) => computeNodeView(world, u.node));
-      const prevs = nodeItems.map((u) => ctx.views.lookup(u.node, u.head));
-      result.computeMs += performance.now() - t0;
-      // Nodes whose stored state is not the view we last wrote are diffed against what is stored,
-      // read after the heads (and the world): when a writer got in between, the seq moved and the
-      // compare-and-set refuses the write planned against this state.
-      const misses = nodeItems.flatMap((u, j) => (prevs[j] === null ? [u.node] : []));
-      const stored = new Map(
-        await Promise.all(misses.map(async (node) => [node, await readStoredNode(ctx.redis, ctx.keys, node)] as const)),
-      );
-      t0 = performance.now();
-      const nodeWrites: NodeWrite[] = nodeItems.map((u, j) => {
-        const prev = prevs[j];
-        return prev
-          ? planViewWrite(prev, views[j]!, u.head, stamp)
-          : planNodeDocument(materialiseView(views[j]!), u.head, stored.get(u.node)!, stamp);
-      });
-      result.fastPath += nodeItems.length - misses.length;
-      const conditionsWrite = conditionsItem ? planConditions(world, conditionsItem.head, stamp) : null;
-      result.computeMs += performance.now() - t0;
-      await ctx.hooks.beforeWrite?.(chunk.map((u) => u.req.target));
-      const [nodeOutcomes, conditionsOutcome] = await Promise.all([
-        compareAndSetNodes(ctx.redis, ctx.keys, nodeWrites),
+    // go out early. While a chunk of fast-path writes (small: only what changed) is on its way to
+    // Redis, the next one is computed; a chunk that had to read stored routes is awaited first.
+    const sent: Promise<void>[] = [];
+    let failure: { error: unknown } | null = null;
+    const settle = (
+      nodeItems: readonly UncoveredNode[],
+      conditionsItem: UncoveredConditions | undefined,
+      views: readonly NodeView[],
+      prevs: readonly (NodeView | null)[],
+      nodeWrites: readonly NodeWrite[],
+      conditionsWrite: CasWrite | null,
+    ): Promise<void> =>
+      Promise.all([
+        // Only a fast-path write (the head carried our token: nothing was wiped since our last
+        // write) may skip re-adding the node to the desired-nodes set.
+        compareAndSetNodes(ctx.redis, ctx.keys, nodeWrites, (node) => prevs[nodeItems.findIndex((u) => u.node === node)] != null && ctx.views.listed(node)),
         conditionsWrite ? compareAndSetConditions(ctx.redis, ctx.keys, conditionsWrite) : null,
-      ]);
-      nodeItems.forEach((u, j) => {
-        if (nodeOutcomes[j]!.status === 'conflict') ctx.views.forget(u.node);
-        else ctx.views.remember(u.node, stamp.writer, views[j]!, prevs[j] === null);
+      ]).then(([nodeOutcomes, conditionsOutcome]) => {
+        nodeItems.forEach((u, j) => {
+          const outcome = nodeOutcomes[j]!;
+          if (outcome.status === 'conflict') ctx.views.forget(u.node);
+          else ctx.views.remember(u.node, stamp.writer, views[j]!, prevs[j] === null, outcome.status === 'written');
+        });
+        const outcomes: [Requirement, CasOutcome, number][] = nodeItems.map((u, j) => [u.req, nodeOutcomes[j]!, nodeWrites[j]!.changes.length]);
+        if (conditionsItem) outcomes.push([conditionsItem.req, conditionsOutcome!, 0]);
+        for (const [req, outcome, routes] of outcomes) {
+          if (outcome.status === 'conflict') {
+            next.push(req);
+            result.conflicts++;
+            continue;
+          }
+          result.settled.set(targetId(req.target), positions);
+          if (outcome.status === 'written') {
+            result.written++;
+            written.push({ target: req.target, revision: outcome.revision, routes });
+          } else {
+            result.unchanged++;
+          }
+        }
       });
-      const outcomes: [Requirement, CasOutcome, number][] = nodeItems.map((u, j) => [u.req, nodeOutcomes[j]!, nodeWrites[j]!.changes.length]);
-      if (conditionsItem) outcomes.push([conditionsItem.req, conditionsOutcome!, 0]);
-      for (const [req, outcome, routes] of outcomes) {
-        if (outcome.status === 'conflict') {
-          next.push(req);
-          result.conflicts++;
-          continue;
+    try {
+      for (let i = 0; i < uncovered.length; i += WRITE_CHUNK) {
+        if (outOfTime()) {
+          result.deferred += uncovered.length - i;
+          break;
         }
-        result.settled.set(targetId(req.target), positions);
-        if (outcome.status === 'written') {
-          result.written++;
-          written.push({ target: req.target, revision: outcome.revision, routes });
-        } else {
-          result.unchanged++;
-        }
+        const chunk = uncovered.slice(i, i + WRITE_CHUNK);
+        const nodeItems = chunk.filter((u): u is UncoveredNode => u.type === 'node');
+        const conditionsItem = chunk.find((u): u is UncoveredConditions => u.type === 'conditions');
+        let t0 = performance.now();
+        const views = nodeItems.map((u) => computeNodeView(world, u.node));
+        const prevs = nodeItems.map((u) => ctx.views.lookup(u.node, u.head));
+        result.computeMs += performance.now() - t0;
+        // Nodes whose stored state is not the view we last wrote are diffed against what is
+        // stored, read after the heads (and the world): when a writer got in between, the seq
+        // moved and the compare-and-set refuses the write planned against this state.
+        const misses = nodeItems.flatMap((u, j) => (prevs[j] === null ? [u.node] : []));
+        const stored = new Map(
+          await Promise.all(misses.map(async (node) => [node, await readStoredNode(ctx.redis, ctx.keys, node)] as const)),
+        );
+        t0 = performance.now();
+        const nodeWrites: NodeWrite[] = nodeItems.map((u, j) => {
+          const prev = prevs[j];
+          return prev
+            ? planViewWrite(prev, views[j]!, u.head, stamp)
+            : planNodeDocument(materialiseView(views[j]!), u.head, stored.get(u.node)!, stamp);
+        });
+        result.fastPath += nodeItems.length - misses.length;
+        const conditionsWrite = conditionsItem ? planConditions(world, conditionsItem.head, stamp) : null;
+        result.computeMs += performance.now() - t0;
+        await ctx.hooks.beforeWrite?.(chunk.map((u) => u.req.target));
+        const settled = settle(nodeItems, conditionsItem, views, prevs, nodeWrites, conditionsWrite);
+        settled.catch(() => undefined); // observed below, after every chunk sent has settled
+        sent.push(settled);
+        if (misses.length > 0) await settled;
+        worked = true;
+        await yieldToLoop();
       }
-      worked = true;
-      await yieldToLoop();
+    } catch (error) {
+      failure = { error };
     }
+    // Every write sent is accounted for before the round ends; a failed one (Redis went away)
+    // fails the round as an awaited one would.
+    const outcomes = await Promise.allSettled(sent);
+    if (failure) throw failure.error;
+    const rejected = outcomes.find((o) => o.status === 'rejected');
+    if (rejected) throw rejected.reason;
     for (const { target, revision, routes } of written) {
       const fields = target.type === 'node' ? { node: target.node, revision, routeChanges: routes } : { conditions: true, revision };
       if (written.length <= LOG_EACH_WRITE_UP_TO) ctx.log.info({ ...fields, positions }, 'desired state written');

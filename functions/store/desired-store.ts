@@ -121,8 +121,16 @@ function nodeCasArgs(keys: StoreKeys, w: NodeWrite): string[] {
   return args;
 }
 
-/** One pipeline, one script call per node; outcomes in the order of `writes`. */
-export async function compareAndSetNodes(redis: Redis, keys: StoreKeys, writes: readonly NodeWrite[]): Promise<CasOutcome[]> {
+/**
+ * One pipeline, one script call per node; outcomes in the order of `writes`. Written nodes are
+ * added to the desired-nodes set, except those `listed` says are in it already.
+ */
+export async function compareAndSetNodes(
+  redis: Redis,
+  keys: StoreKeys,
+  writes: readonly NodeWrite[],
+  listed: (node: string) => boolean = () => false,
+): Promise<CasOutcome[]> {
   if (writes.length === 0) return [];
   const pipeline = redis.pipeline();
   for (const w of writes) pipeline.bgpcastNodeCas(keys.desired(w.node), keys.desiredRoutes(w.node), ...nodeCasArgs(keys, w));
@@ -132,7 +140,7 @@ export async function compareAndSetNodes(redis: Redis, keys: StoreKeys, writes: 
     const [status, revision] = value as [number, string];
     return outcomeOf(status, revision);
   });
-  const written = writes.flatMap((w, i) => (outcomes[i]!.status === 'written' ? [w.node] : []));
+  const written = writes.flatMap((w, i) => (outcomes[i]!.status === 'written' && !listed(w.node) ? [w.node] : []));
   // A different hash tag than the node's keys, so not part of their script; idempotent.
   if (written.length > 0) await redis.sadd(keys.desiredNodes, ...written);
   return outcomes;

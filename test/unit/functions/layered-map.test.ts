@@ -1,8 +1,8 @@
-// LayeredMap (functions/desired/layered-map.ts) is an immutable map: every version reads exactly as
+// LayeredMap (functions/model/layered-map.ts) is an immutable map: every version reads exactly as
 // a plain Map given the same changes would, and deriving a version never changes an older one.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { LayeredMap } from '../../../functions/desired/layered-map.ts';
+import { LayeredMap } from '../../../functions/model/layered-map.ts';
 
 // Enough keys that the differences outgrow the bound (64 + size/32) and versions get flattened.
 const KEYS = 300;

@@ -68,6 +68,10 @@ export class LayeredMap<K, V> {
     return this.delta.size === 0 ? this.base.values() : this.mapped(([, value]) => value);
   }
 
+  forEach(f: (value: V, key: K, map: ReadonlyMap<K, V>) => void): void {
+    for (const [key, value] of this.entries()) f(value, key, this as unknown as ReadonlyMap<K, V>);
+  }
+
   private *mapped<T>(f: (entry: [K, V]) => T): IterableIterator<T> {
     for (const entry of this.layered()) yield f(entry);
   }
