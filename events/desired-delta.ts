@@ -103,46 +103,56 @@ export function slotId(slot: RouteSlot): string {
 
 /** Prefix order of the contract: address family, then address, then length. */
 export function comparePrefixText(a: string, b: string): number {
-  const ka = prefixSortKey(a);
-  const kb = prefixSortKey(b);
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
+  return compareKeys(prefixKey(a), prefixKey(b));
 }
 
-const sortKeys = new Map<string, string>();
+/** `items` sorted by comparePrefixText of their prefix; each prefix is parsed once (n log n compares of numbers). */
+export function sortByPrefix<T>(items: readonly T[], prefixOf: (item: T) => string): T[] {
+  return items
+    .map((item) => ({ item, key: prefixKey(prefixOf(item)) }))
+    .sort((x, y) => compareKeys(x.key, y.key))
+    .map((x) => x.item);
+}
 
-// A fixed-width text key: family digit, 32 hex digits of address, 3 digits of length.
-function prefixSortKey(prefix: string): string {
-  let key = sortKeys.get(prefix);
-  if (key !== undefined) return key;
+// [family, four 32-bit words of address, length]: IPv4 in the last word.
+type PrefixKey = readonly [number, number, number, number, number, number];
+
+function compareKeys(a: PrefixKey, b: PrefixKey): number {
+  for (let i = 0; i < 6; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return 0;
+}
+
+function prefixKey(prefix: string): PrefixKey {
   const slash = prefix.indexOf('/');
   const addr = slash < 0 ? prefix : prefix.slice(0, slash);
-  const len = slash < 0 ? '999' : prefix.slice(slash + 1).padStart(3, '0');
-  key = addr.includes(':') ? `6${ipv6Hex(addr)}${len}` : `4${ipv4Hex(addr)}${len}`;
-  if (sortKeys.size > 200_000) sortKeys.clear();
-  sortKeys.set(prefix, key);
-  return key;
+  const len = slash < 0 ? 999 : Number(prefix.slice(slash + 1));
+  if (!addr.includes(':')) return [4, 0, 0, 0, ipv4Word(addr), len];
+  const w = ipv6Words(addr);
+  return [6, w[0]!, w[1]!, w[2]!, w[3]!, len];
 }
 
-function ipv4Hex(addr: string): string {
-  return addr
-    .split('.')
-    .map((o) => (Number(o) & 255).toString(16).padStart(2, '0'))
-    .join('')
-    .padStart(32, '0');
+function ipv4Word(addr: string): number {
+  let word = 0;
+  for (const octet of addr.split('.')) word = word * 256 + (Number(octet) & 255);
+  return word;
 }
 
-function ipv6Hex(addr: string): string {
+function ipv6Words(addr: string): number[] {
   let text = addr;
-  const v4 = text.match(/(\d+\.\d+\.\d+\.\d+)$/);
+  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  let tailWord: number | null = null;
   if (v4) {
-    const h = ipv4Hex(v4[1]!).slice(24);
-    text = `${text.slice(0, -v4[1]!.length)}${h.slice(0, 4)}:${h.slice(4)}`;
+    tailWord = ipv4Word(v4[1]!);
+    text = text.slice(0, -v4[1]!.length) + '0:0';
   }
   const [head, tail] = text.includes('::') ? text.split('::') : [text, null];
   const left = head ? head.split(':') : [];
   const right = tail ? tail.split(':') : [];
-  const fill = tail === null ? [] : new Array<string>(8 - left.length - right.length).fill('0');
-  return [...left, ...fill, ...right].map((g) => g.padStart(4, '0')).join('');
+  const fill = tail === null ? [] : new Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0');
+  const groups = [...left, ...fill, ...right].map((g) => parseInt(g || '0', 16) & 0xffff);
+  const words = [0, 1, 2, 3].map((i) => (groups[2 * i] ?? 0) * 65536 + (groups[2 * i + 1] ?? 0));
+  if (tailWord !== null) words[3] = tailWord;
+  return words;
 }
 
 /**
@@ -175,7 +185,7 @@ export function assembleDocument(
       orphans.push(field);
     }
   }
-  for (const list of bySlot.values()) list.sort((a, b) => comparePrefixText(a.prefix, b.prefix));
+  for (const [id, list] of bySlot) bySlot.set(id, sortByPrefix(list, (r) => r.prefix));
   const document: DesiredNodeState = {
     ...sessions,
     instances: sessions.instances.map((inst) => ({

@@ -5,7 +5,7 @@
 // when someone asks for it (status views, retries). Pure.
 
 import type { Afi, DesiredRouteChange, RouteSlot } from '../../events/desired-delta.ts';
-import { comparePrefixText, sessionsOf, slotId } from '../../events/desired-delta.ts';
+import { sessionsOf, slotId, sortByPrefix } from '../../events/desired-delta.ts';
 import type { DesiredInstance, DesiredNodeState, DesiredRoute } from '../../events/desired-state.ts';
 
 /** The changes of one slot, in the order a Session applies them: withdrawals, then upserts. */
@@ -118,7 +118,7 @@ export class DesiredTable {
           ...peer,
           families: peer.families.map((fam) => ({
             ...fam,
-            routes: this.list(inst.name, peer.name, fam.afi).sort((a, b) => comparePrefixText(a.prefix, b.prefix)),
+            routes: sortByPrefix(this.list(inst.name, peer.name, fam.afi), (r) => r.prefix),
           })),
         })),
       })),
