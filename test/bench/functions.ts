@@ -9,7 +9,7 @@
 //   replay     a clean replay of the whole topic by one runner into a fresh keyspace (100 nodes);
 //   memory     Redis used_memory (INFO memory) after each phase.
 // Baseline measured in the same run: the pure computation alone (computeDesiredNode and the
-// document's JSON and digest for every node), so the I/O overhead is visible.
+// whole document serialised for every node), so the I/O overhead is visible.
 // Starts its own Kafka and Redis (infra/local) unless BGPCAST_KAFKA_BROKERS / BGPCAST_REDIS_URL
 // are set, and stops only what it started. The handler runs in this process.
 
@@ -153,7 +153,7 @@ async function runScale(kafka: Kafka, redisUrl: string, scale: Scale): Promise<v
   const routes = states.reduce((n, s) => n + (s.instances[0]?.peers[0]?.families[0]?.routes.length ?? 0), 0) / N;
   const docKB = docs.reduce((n, d) => n + d.text.length, 0) / N / 1024;
   say(`baseline (pure, no I/O): world of ${fmt(3 + N + 2 * S)} objects built in ${fmt(worldMs)} ms`);
-  say(`  computeDesiredNode ${fmt(computeMs / N, 2)} ms/node, document JSON + sha256 ${fmt(docMs / N, 2)} ms/node ` +
+  say(`  computeDesiredNode ${fmt(computeMs / N, 2)} ms/node, whole-document JSON (as a reader assembles it) ${fmt(docMs / N, 2)} ms/node ` +
     `(${fmt(routes)} routes, ${fmt(docKB)} KB per node); all ${fmt(N)} nodes ${fmt(computeMs + docMs)} ms; conditions ${fmt(conditionsMs)} ms`);
   say(`  one node right after a change (per-world indexes rebuilt first), median of 7: ${fmt(oneNodeAfterChangeMs)} ms`);
 
