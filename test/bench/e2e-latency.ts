@@ -14,7 +14,8 @@
 //                  the time until the last one.
 // Baseline measured in the same run: produce → desired state written (the Redis notification of
 // each node, as the speaker receives it), i.e. the functions alone; the difference is the
-// speaker's share (read, validate and apply the document, diff, pack, send).
+// speaker's share (parse and apply the delta, check, pack, send). The listener shares this process's
+// event loop with the functions, so its timestamps can lag while later nodes are still computed.
 // Starts its own Kafka and Redis (infra/local) unless BGPCAST_KAFKA_BROKERS / BGPCAST_REDIS_URL
 // are set; stops what it started. Bounded: every wait has a deadline, the whole run a budget.
 // BENCH_SPEAKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the speaker process.
