@@ -1,8 +1,12 @@
 // The parts of `bgpcast up` that watch the result: waiting for sessions to come up (with the
-// elapsed time shown), printing the `peers` and `routes advertised` tables from the speakers'
-// status in Redis, and the demo's router.
+// elapsed time shown) and for what was applied to reach the speakers, printing the `peers` and
+// `routes advertised` tables from the speakers' status in Redis, and the demo's router.
 
+import type { Kafka } from 'kafkajs';
 import type { Redis } from 'ioredis';
+import { endOffsets, groupCaughtUp } from '../../events/kafka/admin.ts';
+import { nodeKeys } from '../../events/redis-keys.ts';
+import type { StoreKeys } from '../../functions/store/keys.ts';
 import type { PeersDocument, RoutesDocument } from '../../events/speaker-status.ts';
 import { peersDocumentSchema, routesDocumentSchema } from '../../events/speaker-status.ts';
 import type { DemoRouterOptions } from '../../infra/local/bird.ts';
@@ -60,6 +64,45 @@ export async function waitEstablished(
       say(`waiting for BGP sessions: ${up.length}/${expected} established${waiting.length ? ` (${waiting.join(', ')})` : ''}`);
       lastSaid = Date.now();
     }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
+export interface AppliedWait {
+  readonly kafka: Kafka;
+  readonly topic: string;
+  readonly groupId: string;
+  readonly redis: Redis;
+  readonly keys: StoreKeys;
+  readonly worker: SpeakerWorker;
+  readonly timeoutMs: number;
+  readonly cancelled: Promise<unknown>;
+}
+
+/**
+ * Waits until everything on the topic now has reached the speakers: the functions' group has
+ * committed past it, no recomputation is pending, and every node's speaker has applied the
+ * revision stored for it. Sessions can be established before the routes arrive (a node's first
+ * revision may come before its Services were folded); the tables are printed after this, so
+ * they show the routes the objects ask for. Resolves false on timeout or cancellation.
+ */
+export async function waitApplied(o: AppliedWait): Promise<boolean> {
+  let stop = false;
+  void o.cancelled.then(() => (stop = true));
+  const deadline = Date.now() + o.timeoutMs;
+  const end = await endOffsets(o.kafka, o.topic);
+  const settled = async () => {
+    if (!(await groupCaughtUp(o.kafka, o.groupId, o.topic, end))) return false;
+    if ((await o.redis.hlen(o.keys.pending)) > 0) return false;
+    for (const [node, w] of o.worker.nodes) {
+      const stored = Number((await o.redis.hget(nodeKeys(o.keys.prefix, node).desired, 'revision')) ?? 0);
+      if (w.revision < stored) return false;
+    }
+    return true;
+  };
+  while (!stop && Date.now() < deadline) {
+    if (await settled()) return true;
     await new Promise((r) => setTimeout(r, 100));
   }
   return false;

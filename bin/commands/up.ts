@@ -23,7 +23,7 @@ import { createLogger } from '../../events/log.ts';
 import { redisPrefixFromEnv } from '../../events/redis-keys.ts';
 import { defaultEventPartitions, Topics } from '../../events/topics.ts';
 import { createFunctionsHandler } from '../../functions/runner/handler.ts';
-import { KAFKA_RECOMPUTE_BUDGET_MS, runFunctionsConsumer } from '../../functions/runner/kafka-runner.ts';
+import { DEFAULT_GROUP_ID, KAFKA_RECOMPUTE_BUDGET_MS, runFunctionsConsumer } from '../../functions/runner/kafka-runner.ts';
 import { storeKeys } from '../../functions/store/keys.ts';
 import { createRedis } from '../../functions/store/redis.ts';
 import type { RunningDemoRouter } from '../../infra/local/bird.ts';
@@ -36,7 +36,7 @@ import type { SpeakerWorker } from '../../speaker/worker/speaker-worker.ts';
 import { startSpeakerWorker } from '../../speaker/worker/speaker-worker.ts';
 import { CliError, ExitCode } from '../cli-error.ts';
 import { printApplied, readFiles } from './apply.ts';
-import { DEMO_ROUTER, printTables, waitEstablished } from './up-demo.ts';
+import { DEMO_ROUTER, printTables, waitApplied, waitEstablished } from './up-demo.ts';
 import { localNodes } from './up-nodes.ts';
 
 const BUILTIN_EXAMPLE = resolve(import.meta.dirname, '../../infra/examples/loopback');
@@ -153,6 +153,11 @@ async function up(config: string | undefined, demo: boolean, interrupted: Promis
       const ok = await waitEstablished(worker, expected, 60_000, say, interrupted);
       if (ok) {
         say('all BGP sessions established');
+        const applied = await waitApplied({
+          kafka, topic: Topics.events, groupId: DEFAULT_GROUP_ID, redis, keys: storeKeys(prefix), worker, timeoutMs: 30_000, cancelled: interrupted,
+        });
+        if (applied) say('the applied objects have reached the speakers');
+        else if (!(await isDone(interrupted))) say('the applied objects have not all reached the speakers within 30 s; the tables show what has');
         await worker.flushStatus();
         await printTables(redis, prefix);
       } else if (!(await isDone(interrupted))) {

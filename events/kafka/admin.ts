@@ -17,6 +17,22 @@ export async function ensureTopic(kafka: Kafka, topic: string, numPartitions: nu
   }
 }
 
+/**
+ * True when the consumer group has committed, on every partition of `topic`, at least the offsets
+ * in `end` (endOffsets): every record before them was processed.
+ */
+export async function groupCaughtUp(kafka: Kafka, groupId: string, topic: string, end: ReadonlyMap<number, bigint>): Promise<boolean> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const at = new Map((committed?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+    return [...end].every(([partition, offset]) => offset === 0n || (at.get(partition) ?? -1n) >= offset);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** The offset after the last record of each partition, as of now. */
 export async function endOffsets(kafka: Kafka, topic: string): Promise<Map<number, bigint>> {
   const admin = kafka.admin();

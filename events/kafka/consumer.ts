@@ -18,19 +18,20 @@ export async function subscribeEvents(
   opts: SubscribeOptions,
   handler: BatchHandler,
 ): Promise<EventSubscription> {
+  let stopping = false;
   const consumer: Consumer = kafka.consumer({
     groupId: opts.groupId,
     sessionTimeout: 10_000,
     heartbeatInterval: 1_000,
-    // Stop means stop: no automatic reconnect loop hidden from the caller.
-    retry: { retries: 8 },
+    // Stop means stop: no automatic reconnect loop hidden from the caller, and none at all once
+    // stop() was called (a broker that went away first would otherwise restart it forever).
+    retry: { retries: 8, restartOnFailure: async () => !stopping },
   });
   await consumer.connect();
   await consumer.subscribe({ topic: opts.topic, fromBeginning: opts.fromBeginning });
 
   let settle: { resolve: () => void; reject: (e: Error) => void };
   const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
-  let stopping = false;
   // The batch being processed, so stop() can let it finish and commit before leaving the group.
   let inFlight: Promise<void> = Promise.resolve();
 

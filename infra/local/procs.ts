@@ -48,7 +48,10 @@ export function spawnToFile(
   ifMissing = `could not spawn ${cmd}`,
 ): Spawned {
   const fd = openSync(outFile, 'a');
-  const child = spawn(cmd, args, { stdio: ['ignore', fd, fd] });
+  // Its own process group: a Ctrl-C in the terminal (or `timeout -s INT`) signals the whole
+  // foreground group, and Kafka, Redis or BIRD dying with it would leave `up` stopping the
+  // functions against a broker that is already gone. We stop them ourselves, in order, by pid.
+  const child = spawn(cmd, args, { stdio: ['ignore', fd, fd], detached: true });
   closeSync(fd);
   let done = false;
   const exited = new Promise<void>((resolve) => {
