@@ -32,6 +32,7 @@ import { describeCluster } from '../../infra/local/kafka.ts';
 import { ensurePrerequisites } from '../../infra/local/prerequisites.ts';
 import { ping } from '../../infra/local/redis.ts';
 import { LOCAL_STACK_PORTS, startStack } from '../../infra/local/stack.ts';
+import { useOwnProcessGroups } from '../../infra/local/procs.ts';
 import type { SpeakerWorker } from '../../speaker/worker/speaker-worker.ts';
 import { startSpeakerWorker } from '../../speaker/worker/speaker-worker.ts';
 import { CliError, ExitCode } from '../cli-error.ts';
@@ -62,6 +63,8 @@ async function component<T>(name: string, fix: string, step: () => Promise<T>): 
 
 async function runUp(config: string | undefined, demo: boolean): Promise<void> {
   const signals = signalled();
+  // Ctrl-C reaches `up` alone; it stops what it started in order (infra/local/procs.ts).
+  useOwnProcessGroups();
   try {
     await up(config, demo, signals.received);
   } finally {

@@ -36,6 +36,20 @@ process.once('exit', () => {
   for (const c of live) c.kill('SIGKILL');
 });
 
+let ownGroups = false;
+
+/**
+ * From now on, children start in process groups of their own. For a long-running command that
+ * handles Ctrl-C itself (`bgpcast up`): a Ctrl-C in the terminal (or `timeout -s INT`) signals the
+ * whole foreground group, and Kafka, Redis or BIRD dying with it would leave `up` stopping the
+ * functions against a broker already gone; it stops them itself, in order, by pid. Tests and
+ * benchmarks keep the default: their children share their group and die with a Ctrl-C, since an
+ * interrupted script does not run its stop code.
+ */
+export function useOwnProcessGroups(): void {
+  ownGroups = true;
+}
+
 /**
  * Spawn with stdout+stderr appended to `outFile` (not piped: nothing to drain, nothing lost if we
  * are slow to read). `ifMissing` is the error text when the binary cannot be spawned (ENOENT).
@@ -48,10 +62,7 @@ export function spawnToFile(
   ifMissing = `could not spawn ${cmd}`,
 ): Spawned {
   const fd = openSync(outFile, 'a');
-  // Its own process group: a Ctrl-C in the terminal (or `timeout -s INT`) signals the whole
-  // foreground group, and Kafka, Redis or BIRD dying with it would leave `up` stopping the
-  // functions against a broker that is already gone. We stop them ourselves, in order, by pid.
-  const child = spawn(cmd, args, { stdio: ['ignore', fd, fd], detached: true });
+  const child = spawn(cmd, args, { stdio: ['ignore', fd, fd], detached: ownGroups });
   closeSync(fd);
   let done = false;
   const exited = new Promise<void>((resolve) => {
