@@ -170,11 +170,12 @@ export async function recompute(
       prevs: readonly (NodeView | null)[],
       nodeWrites: readonly NodeWrite[],
       conditionsWrite: CasWrite | null,
-    ): Promise<void> =>
-      Promise.all([
-        // Only a fast-path write (the head carried our token: nothing was wiped since our last
-        // write) may skip re-adding the node to the desired-nodes set.
-        compareAndSetNodes(ctx.redis, ctx.keys, nodeWrites, (node) => prevs[nodeItems.findIndex((u) => u.node === node)] != null && ctx.views.listed(node)),
+    ): Promise<void> => {
+      // Only a fast-path write (the head carried our token: nothing was wiped since our last
+      // write) may skip re-adding the node to the desired-nodes set.
+      const fast = new Set(nodeItems.flatMap((u, j) => (prevs[j] === null ? [] : [u.node])));
+      return Promise.all([
+        compareAndSetNodes(ctx.redis, ctx.keys, nodeWrites, (node) => fast.has(node) && ctx.views.listed(node)),
         conditionsWrite ? compareAndSetConditions(ctx.redis, ctx.keys, conditionsWrite) : null,
       ]).then(([nodeOutcomes, conditionsOutcome]) => {
         nodeItems.forEach((u, j) => {
@@ -199,6 +200,7 @@ export async function recompute(
           }
         }
       });
+    };
     try {
       for (let i = 0; i < uncovered.length; i += WRITE_CHUNK) {
         if (outOfTime()) {
