@@ -155,6 +155,35 @@ function ipv6Words(addr: string): number[] {
   return words;
 }
 
+/** Every route slot of a document, in document order. */
+export function slotsOf(doc: DesiredNodeState): RouteSlot[] {
+  return doc.instances.flatMap((inst) =>
+    inst.peers.flatMap((peer) => peer.families.map((fam) => ({ instance: inst.name, peer: peer.name, afi: fam.afi }))),
+  );
+}
+
+/** `doc` with each family's routes replaced by `routesOf(slot)`, mapped over the same structure. */
+function withRoutes(doc: DesiredNodeState, routesOf: (slot: RouteSlot) => readonly DesiredRoute[]): DesiredNodeState {
+  return {
+    ...doc,
+    instances: doc.instances.map((inst) => ({
+      ...inst,
+      peers: inst.peers.map((peer) => ({
+        ...peer,
+        families: peer.families.map((fam) => ({ ...fam, routes: routesOf({ instance: inst.name, peer: peer.name, afi: fam.afi }) })),
+      })),
+    })),
+  };
+}
+
+/**
+ * The whole document: `sessions` with each family's routes taken from `routesOf(slot)` (in any
+ * order) and sorted in the contract's prefix order.
+ */
+export function fillRoutes(sessions: DesiredNodeState, routesOf: (slot: RouteSlot) => readonly DesiredRoute[]): DesiredNodeState {
+  return withRoutes(sessions, (slot) => sortByPrefix(routesOf(slot), (r) => r.prefix));
+}
+
 /**
  * The document of one revision from its two hashes: `sessions` (the routeless document) and the
  * routes hash as field → value. Routes land in their slot's family, sorted by the contract's
@@ -165,13 +194,8 @@ export function assembleDocument(
   sessions: DesiredNodeState,
   routes: Iterable<readonly [string, string]>,
 ): { document: DesiredNodeState; orphans: string[] } {
-  const bySlot = new Map<string, DesiredRoute[]>();
+  const bySlot = new Map<string, DesiredRoute[]>(slotsOf(sessions).map((slot) => [slotId(slot), []]));
   const orphans: string[] = [];
-  for (const inst of sessions.instances) {
-    for (const peer of inst.peers) {
-      for (const fam of peer.families) bySlot.set(slotId({ instance: inst.name, peer: peer.name, afi: fam.afi }), []);
-    }
-  }
   for (const [field, value] of routes) {
     const parsed = parseRouteField(field);
     const list = parsed && bySlot.get(slotId(parsed.slot));
@@ -185,31 +209,11 @@ export function assembleDocument(
       orphans.push(field);
     }
   }
-  for (const [id, list] of bySlot) bySlot.set(id, sortByPrefix(list, (r) => r.prefix));
-  const document: DesiredNodeState = {
-    ...sessions,
-    instances: sessions.instances.map((inst) => ({
-      ...inst,
-      peers: inst.peers.map((peer) => ({
-        ...peer,
-        families: peer.families.map((fam) => ({
-          ...fam,
-          routes: bySlot.get(slotId({ instance: inst.name, peer: peer.name, afi: fam.afi }))!,
-        })),
-      })),
-    })),
-  };
-  return { document, orphans };
+  return { document: fillRoutes(sessions, (slot) => bySlot.get(slotId(slot))!), orphans };
 }
 
 /** The sessions part of a document: the same document with every family's routes empty. */
 export function sessionsOf(doc: DesiredNodeState): DesiredNodeState {
   const { revision: _revision, ...rest } = doc;
-  return {
-    ...rest,
-    instances: doc.instances.map((inst) => ({
-      ...inst,
-      peers: inst.peers.map((peer) => ({ ...peer, families: peer.families.map((f) => ({ ...f, routes: [] })) })),
-    })),
-  };
+  return withRoutes(rest, () => []);
 }

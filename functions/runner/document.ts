@@ -2,7 +2,7 @@
 // stored.
 //
 // A node is stored as its sessions part (the document with empty route lists, JSON) and a routes
-// hash (routeField → routeValue; events/desired-delta.ts). planNodeWrite diffs the computed
+// hash (routeField → routeValue; events/desired-delta.ts). planNodeDocument diffs the computed
 // document against the stored one and writes exactly what changed; a change costs what it
 // changes in Redis and on the wire to the speakers, though the diff itself is O(routes).
 // computeDesiredNode builds every object in one fixed field order and sorts every list
@@ -15,8 +15,6 @@ import { createHash } from 'node:crypto';
 import { routeField, routeValue, parseRouteField, sessionsOf, type DesiredRouteChange } from '../../events/desired-delta.ts';
 import type { DesiredNodeState } from '../../events/desired-state.ts';
 import type { Condition } from '../conditions/compute-conditions.ts';
-import { computeDesiredNode } from '../desired/compute-desired-node.ts';
-import type { WorldView } from '../model/world.ts';
 import type { NodeHead, NodeWrite, StoredNode } from '../store/desired-store.ts';
 
 export interface StoredDocument {
@@ -127,9 +125,4 @@ export function planNodeDocument(doc: DesiredNodeState, head: NodeHead, stored: 
     replaceAll: diff.unreadable,
     changes: diff.unreadable ? allRoutes(doc) : diff.changes,
   };
-}
-
-/** planNodeDocument of the node's document computed from `world`. */
-export function planNodeWrite(world: WorldView, node: string, head: NodeHead, stored: StoredNode, stamp: WriteStamp): NodeWrite {
-  return planNodeDocument(computeDesiredNode(world, node), head, stored, stamp);
 }

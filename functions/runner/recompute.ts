@@ -171,17 +171,18 @@ export async function recompute(
       nodeWrites: readonly NodeWrite[],
       conditionsWrite: CasWrite | null,
     ): Promise<void> => {
-      // Only a fast-path write (the head carried our token: nothing was wiped since our last
-      // write) may skip re-adding the node to the desired-nodes set.
-      const fast = new Set(nodeItems.flatMap((u, j) => (prevs[j] === null ? [] : [u.node])));
+      // A fast-path write (the head carries our token: our last compare-and-set of the node, and
+      // the desired-nodes update that follows a write, went through) of a node written before
+      // (revision > 0) finds it listed already; every other write lists it.
+      const listed = new Set(nodeItems.flatMap((u, j) => (prevs[j] !== null && u.head.revision > 0 ? [u.node] : [])));
       return Promise.all([
-        compareAndSetNodes(ctx.redis, ctx.keys, nodeWrites, (node) => fast.has(node) && ctx.views.listed(node)),
+        compareAndSetNodes(ctx.redis, ctx.keys, nodeWrites, (node) => listed.has(node)),
         conditionsWrite ? compareAndSetConditions(ctx.redis, ctx.keys, conditionsWrite) : null,
       ]).then(([nodeOutcomes, conditionsOutcome]) => {
         nodeItems.forEach((u, j) => {
           const outcome = nodeOutcomes[j]!;
           if (outcome.status === 'conflict') ctx.views.forget(u.node);
-          else ctx.views.remember(u.node, stamp.writer, views[j]!, prevs[j] === null, outcome.status === 'written');
+          else ctx.views.remember(u.node, stamp.writer, views[j]!, prevs[j] === null);
         });
         const outcomes: [Requirement, CasOutcome, number][] = nodeItems.map((u, j) => [u.req, nodeOutcomes[j]!, nodeWrites[j]!.changes.length]);
         if (conditionsItem) outcomes.push([conditionsItem.req, conditionsOutcome!, 0]);

@@ -19,8 +19,6 @@ export const DEFAULT_VIEW_MAX_AGE_MS = 5 * 60_000;
 
 export class ViewCache {
   readonly #views = new Map<string, { readonly writer: string; readonly view: NodeView; readonly since: number }>();
-  /** Nodes this instance wrote and added to the desired-nodes set. */
-  readonly #listed = new Set<string>();
   readonly #maxAgeMs: number;
   readonly #clock: () => number;
 
@@ -40,24 +38,13 @@ export class ViewCache {
    * After a successful compare-and-set of `view` with `writer`. `verified`: the write was planned
    * against the stored routes (slow path), which restarts the entry's age.
    */
-  remember(node: string, writer: string, view: NodeView, verified: boolean, written: boolean): void {
+  remember(node: string, writer: string, view: NodeView, verified: boolean): void {
     const since = verified ? this.#clock() : (this.#views.get(node)?.since ?? this.#clock());
     this.#views.set(node, { writer, view, since });
-    if (written) this.#listed.add(node);
-  }
-
-  /**
-   * True when this instance's write already put the node in the desired-nodes set and the node
-   * has a cached view. Callers ask only for fast-path writes: a wiped store shows up as a head
-   * without our token, so the next write is a slow-path one and lists the node again.
-   */
-  listed(node: string): boolean {
-    return this.#listed.has(node) && this.#views.has(node);
   }
 
   forget(node: string): void {
     this.#views.delete(node);
-    this.#listed.delete(node);
   }
 
   get size(): number {

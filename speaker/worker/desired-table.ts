@@ -5,7 +5,7 @@
 // when someone asks for it (status views, retries). Pure.
 
 import type { Afi, DesiredRouteChange, RouteSlot } from '../../events/desired-delta.ts';
-import { sessionsOf, slotId, sortByPrefix } from '../../events/desired-delta.ts';
+import { fillRoutes, sessionsOf, slotId, slotsOf } from '../../events/desired-delta.ts';
 import type { DesiredInstance, DesiredNodeState, DesiredRoute } from '../../events/desired-state.ts';
 
 /** The changes of one slot, in the order a Session applies them: withdrawals, then upserts. */
@@ -60,16 +60,7 @@ export class DesiredTable {
     if (sessions) {
       const rest = sessionsOf(sessions);
       this.#setSessions(rest);
-      const slots = new Map<string, Map<string, DesiredRoute>>();
-      for (const inst of rest.instances) {
-        for (const peer of inst.peers) {
-          for (const fam of peer.families) {
-            const id = slotId({ instance: inst.name, peer: peer.name, afi: fam.afi });
-            slots.set(id, this.#slots.get(id) ?? new Map());
-          }
-        }
-      }
-      this.#slots = slots;
+      this.#slots = new Map(slotsOf(rest).map((slot) => [slotId(slot), this.#slots.get(slotId(slot)) ?? new Map()]));
     }
     const bySlot = new Map<string, SlotChanges>();
     let orphans = 0;
@@ -109,20 +100,7 @@ export class DesiredTable {
   document(): DesiredNodeState | null {
     const s = this.#sessions;
     if (!s) return null;
-    this.#document ??= {
-      ...s,
-      revision: this.#revision,
-      instances: s.instances.map((inst) => ({
-        ...inst,
-        peers: inst.peers.map((peer) => ({
-          ...peer,
-          families: peer.families.map((fam) => ({
-            ...fam,
-            routes: sortByPrefix(this.list(inst.name, peer.name, fam.afi), (r) => r.prefix),
-          })),
-        })),
-      })),
-    };
+    this.#document ??= { ...fillRoutes(s, (slot) => this.list(slot.instance, slot.peer, slot.afi)), revision: this.#revision };
     return this.#document;
   }
 

@@ -11,7 +11,7 @@ import { readDesiredDocument } from '../../events/desired-read.ts';
 import type { DesiredRoute } from '../../events/desired-state.ts';
 import { computeDesiredNode } from '../../functions/desired/compute-desired-node.ts';
 import { worldFromObjects } from '../../functions/model/world.ts';
-import { nodeDocument, planNodeWrite, type WriteStamp } from '../../functions/runner/document.ts';
+import { nodeDocument, planNodeDocument, type WriteStamp } from '../../functions/runner/document.ts';
 import {
   compareAndSetNodes,
   listDesiredNodes,
@@ -21,6 +21,7 @@ import {
 } from '../../functions/store/desired-store.ts';
 import type { StoreKeys } from '../../functions/store/keys.ts';
 import { advertisement, advertisingPeerConfig, node, service, serviceEntry, simpleCluster } from '../unit/functions/builders.ts';
+import { route } from '../support/speaker.ts';
 import { freshKeys, parseDelta, redisPool, sortedChanges, waitFor } from './functions-support.ts';
 
 const pool = redisPool(inject('redisUrl'));
@@ -28,13 +29,6 @@ afterAll(() => pool.closeAll());
 
 const stamp: WriteStamp = { positions: '{"0":"1"}', writer: 'w1', updatedAt: '2024-05-01T00:00:00.000Z' };
 
-const route = (prefix: string, localPreference: number | null = null): DesiredRoute => ({
-  prefix,
-  communities: [],
-  largeCommunities: [],
-  localPreference,
-  origin: 'igp',
-});
 const change = (prefix: string, r: DesiredRoute | null): DesiredRouteChange => ({ instance: 'i1', peer: 'p1', afi: 'ipv4', prefix, route: r });
 const SESSIONS = { node: 'n1', instances: [] };
 
@@ -107,12 +101,12 @@ describe('the node compare-and-set', () => {
     await compareAndSetNodes(redis, keys, [await writeOn(redis, keys, { changes: initial })]);
     expect(await listDesiredNodes(redis, keys)).toEqual(['n1']);
     const watch = await listen(keys.desiredChanged('n1'));
-    const two = [change('10.0.1.0/24', route('10.0.1.0/24', 200)), change('10.0.2.0/24', null)];
+    const two = [change('10.0.1.0/24', route('10.0.1.0/24', { localPreference: 200 })), change('10.0.2.0/24', null)];
     const w = await writeOn(redis, keys, { changes: two, updatedAt: '2024-05-02T00:00:00.000Z' });
     expect(await compareAndSetNodes(redis, keys, [w])).toEqual([{ status: 'written', revision: 2 }]);
     expect(await redis.hgetall(keys.desiredRoutes('n1'))).toEqual({
       [routeField(initial[0]!, '10.0.0.0/24')]: '{}',
-      [routeField(initial[1]!, '10.0.1.0/24')]: routeValue(route('10.0.1.0/24', 200)),
+      [routeField(initial[1]!, '10.0.1.0/24')]: routeValue(route('10.0.1.0/24', { localPreference: 200 })),
     });
     expect(await redis.hmget(keys.desired('n1'), 'revision', 'routeCount', 'updatedAt', 'sessions')).toEqual([
       '2',
@@ -166,7 +160,7 @@ describe('computed, written, read back', () => {
       const world = worldFromObjects(objects);
       const [head] = await readNodeHeads(redis, keys, ['n1']);
       const stored = await readStoredNode(redis, keys, 'n1');
-      const w = planNodeWrite(world, 'n1', head!, stored, stamp);
+      const w = planNodeDocument(computeDesiredNode(world, 'n1'), head!, stored, stamp);
       const [outcome] = await compareAndSetNodes(redis, keys, [w]);
       const read = await readDesiredDocument(redis, keys.prefix, 'n1');
       const computed = computeDesiredNode(world, 'n1');

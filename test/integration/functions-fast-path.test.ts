@@ -8,6 +8,7 @@ import { computeDesiredNode } from '../../functions/desired/compute-desired-node
 import { worldFromObjects } from '../../functions/model/world.ts';
 import { nodeDocument } from '../../functions/runner/document.ts';
 import { createFunctionsHandler } from '../../functions/runner/handler.ts';
+import { listDesiredNodes } from '../../functions/store/desired-store.ts';
 import type { StoreKeys } from '../../functions/store/keys.ts';
 import { advertisement, advertisingPeerConfig, node, service, serviceEntry, simpleCluster } from '../unit/functions/builders.ts';
 import { captureLog, effectiveDoc, freshKeys, redisPool, sequencer } from './functions-support.ts';
@@ -49,6 +50,18 @@ describe('the writer plans from the view it last wrote', () => {
     const added = await h.process([at(lb('b', '172.20.0.3'))]);
     expect(added).toMatchObject({ written: 3, fastPath: 3 });
     await expectMatchesPure(keys, [...base, lb('a', '172.20.0.2'), lb('b', '172.20.0.3')]);
+  });
+
+  it('a node whose first write comes from a view (it had no BGP configuration) is listed in desired-nodes', async () => {
+    const keys = freshKeys();
+    const at = sequencer();
+    const h = handler(keys);
+    const w4 = (labels: Record<string, string>) => node('w4', labels, { ips: ['172.16.4.1'], podCIDRs: ['10.4.0.0/24'] });
+    await h.process([...base, w4({}), lb('a', '172.20.0.1')].map((o) => at(o)));
+    const redis = pool.client();
+    expect(await listDesiredNodes(redis, keys)).toEqual(['w1', 'w2', 'w3']);
+    expect(await h.process([at(w4({ bgp: 'true' }))])).toMatchObject({ written: 1, fastPath: 1 });
+    expect(await listDesiredNodes(redis, keys)).toEqual(['w1', 'w2', 'w3', 'w4']);
   });
 
   it("another instance's write is noticed (writer token) and diffed against the stored routes", async () => {

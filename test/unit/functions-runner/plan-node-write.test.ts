@@ -8,18 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { assembleDocument, comparePrefixText, MAX_DELTA_ROUTES, routeField, routeValue, sessionsOf, type DesiredDelta } from '../../../events/desired-delta.ts';
 import type { DesiredNodeState, DesiredPeer, DesiredRoute } from '../../../events/desired-state.ts';
 import { diffRoutes, planNodeDocument, type WriteStamp } from '../../../functions/runner/document.ts';
+import { route } from '../../support/speaker.ts';
 import { deltaMessage, type NodeHead, type NodeWrite, type StoredNode } from '../../../functions/store/desired-store.ts';
 
 const stamp: WriteStamp = { positions: '{"0":"7"}', writer: 'w1', updatedAt: '2024-01-01T00:00:00.000Z' };
 
-const route = (prefix: string, extra: Partial<DesiredRoute> = {}): DesiredRoute => ({
-  prefix,
-  communities: [],
-  largeCommunities: [],
-  localPreference: null,
-  origin: 'igp',
-  ...extra,
-});
 
 const peer = (name: string, v4: DesiredRoute[], v6: DesiredRoute[] = []): DesiredPeer => ({
   name,

@@ -13,26 +13,16 @@ const head = (writer: string | null): NodeHead => ({ seq: '3', revision: 2, posi
 describe('ViewCache', () => {
   it('gives the view back while the head carries the token it was written with', () => {
     const cache = new ViewCache();
-    cache.remember('n1', 'tok-1', view, true, true);
+    cache.remember('n1', 'tok-1', view, true);
     expect(cache.lookup('n1', head('tok-1'))).toBe(view);
     expect(cache.lookup('n1', head('tok-2'))).toBeNull();
     expect(cache.lookup('n1', head(null))).toBeNull();
     expect(cache.lookup('n2', head('tok-1'))).toBeNull();
   });
 
-  it('knows which nodes it listed in the desired-nodes set, while it holds their view', () => {
-    const cache = new ViewCache();
-    cache.remember('n1', 'tok-1', view, true, false);
-    expect(cache.listed('n1')).toBe(false);
-    cache.remember('n1', 'tok-2', view, false, true);
-    expect(cache.listed('n1')).toBe(true);
-    cache.forget('n1');
-    expect(cache.listed('n1')).toBe(false);
-  });
-
   it('forgets a node after a conflict', () => {
     const cache = new ViewCache();
-    cache.remember('n1', 'tok-1', view, true, true);
+    cache.remember('n1', 'tok-1', view, true);
     cache.forget('n1');
     expect(cache.lookup('n1', head('tok-1'))).toBeNull();
   });
@@ -40,13 +30,13 @@ describe('ViewCache', () => {
   it('ages out from the last write planned against the stored routes, not from the last fast write', () => {
     let now = 0;
     const cache = new ViewCache(100, () => now);
-    cache.remember('n1', 'tok-1', view, true, true);
+    cache.remember('n1', 'tok-1', view, true);
     now = 60;
-    cache.remember('n1', 'tok-2', view, false, true);
+    cache.remember('n1', 'tok-2', view, false);
     expect(cache.lookup('n1', head('tok-2'))).toBe(view);
     now = 101;
     expect(cache.lookup('n1', head('tok-2'))).toBeNull();
-    cache.remember('n1', 'tok-3', view, true, true);
+    cache.remember('n1', 'tok-3', view, true);
     expect(cache.lookup('n1', head('tok-3'))).toBe(view);
   });
 });
