@@ -1,5 +1,6 @@
 // Stage 2: bring each target's desired state up to the positions it must reflect. Per round:
-// read the heads (seq, revision, positions) first, then read the world, compute, and write by
+// the heads (seq, revision, positions) first — read, or for a node this instance wrote last, the
+// head its write left (readRoundHeads) — then read the world, compute, and write by
 // compare-and-set on seq. A target whose stored state already reflects the positions it needs
 // is settled without computing (a redelivered batch, or another instance got there first). A
 // node's write carries exactly the routes that changed: the difference between the view this
@@ -36,7 +37,7 @@ import { backoffMs, CasConflictError, type RetryPolicy } from './backoff.ts';
 import { randomUUID } from 'node:crypto';
 import { computeNodeView, materialiseView, type NodeView } from '../desired/node-view.ts';
 import { conditionsDocument, planNodeDocument, type WriteStamp } from './document.ts';
-import { planViewWrite, ViewCache } from './view-write.ts';
+import { headAfter, planViewWrite, ViewCache } from './view-write.ts';
 
 export interface Requirement {
   readonly target: Target;
@@ -78,7 +79,7 @@ export interface RecomputeResult {
   computeMs: number;
   /** Targets left for later because the time budget ran out (their pending entries stay). */
   deferred: number;
-  /** Node writes planned from the view last written (no read of the stored routes). */
+  /** Node writes that went through as planned from the view last written (no read of the stored routes). */
   fastPath: number;
 }
 
@@ -93,16 +94,22 @@ type Uncovered =
 type UncoveredNode = Extract<Uncovered, { type: 'node' }>;
 type UncoveredConditions = Extract<Uncovered, { type: 'conditions' }>;
 
-/** The heads of `todo`, in its order: node heads in one pipeline, the conditions' beside it. */
-async function readRoundHeads(ctx: RecomputeContext, todo: readonly Requirement[]): Promise<(NodeHead | Head)[]> {
-  const nodes = todo.flatMap((r) => (r.target.type === 'node' ? [r.target.node] : []));
+/**
+ * The heads of `todo`, in its order. In a first round, a node this instance wrote last is taken at
+ * the head that write left (ViewCache.predictedHead); the others are read, node heads in one
+ * pipeline and the conditions' beside it. A predicted head that is no longer the stored one makes
+ * the compare-and-set refuse the write, and the node's head is read in the next round.
+ */
+async function readRoundHeads(ctx: RecomputeContext, todo: readonly Requirement[], predict: boolean): Promise<(NodeHead | Head)[]> {
+  const predicted = todo.map((r) => (predict && r.target.type === 'node' ? ctx.views.predictedHead(r.target.node) : null));
+  const nodes = todo.flatMap((r, i) => (r.target.type === 'node' && predicted[i] === null ? [r.target.node] : []));
   const withConditions = todo.some((r) => r.target.type === 'conditions');
   const [nodeHeads, conditionsHead] = await Promise.all([
     readNodeHeads(ctx.redis, ctx.keys, nodes),
     withConditions ? readConditionsHead(ctx.redis, ctx.keys) : null,
   ]);
   let n = 0;
-  return todo.map((r) => (r.target.type === 'node' ? nodeHeads[n++]! : conditionsHead!));
+  return todo.map((r, i) => (r.target.type === 'node' ? (predicted[i] ?? nodeHeads[n++]!) : conditionsHead!));
 }
 
 function planConditions(world: WorldView, head: Head, stamp: WriteStamp): CasWrite {
@@ -135,7 +142,7 @@ export async function recompute(
       throw new CasConflictError(todo.map((r) => targetId(r.target)), attempt);
     }
     if (attempt > 0) await sleep(backoffMs(ctx.retry, attempt));
-    const heads = await readRoundHeads(ctx, todo);
+    const heads = await readRoundHeads(ctx, todo, attempt === 0);
     await ctx.hooks.afterHeads?.(todo.map((r) => r.target));
 
     const uncovered: Uncovered[] = [];
@@ -181,8 +188,12 @@ export async function recompute(
       ]).then(([nodeOutcomes, conditionsOutcome]) => {
         nodeItems.forEach((u, j) => {
           const outcome = nodeOutcomes[j]!;
-          if (outcome.status === 'conflict') ctx.views.forget(u.node);
-          else ctx.views.remember(u.node, stamp.writer, views[j]!, prevs[j] === null);
+          if (outcome.status === 'conflict') {
+            ctx.views.forget(u.node);
+            return;
+          }
+          if (prevs[j] !== null) result.fastPath++;
+          ctx.views.remember(u.node, stamp.writer, views[j]!, prevs[j] === null, headAfter(u.head, nodeWrites[j]!, outcome, positions));
         });
         const outcomes: [Requirement, CasOutcome, number][] = nodeItems.map((u, j) => [u.req, nodeOutcomes[j]!, nodeWrites[j]!.changes.length]);
         if (conditionsItem) outcomes.push([conditionsItem.req, conditionsOutcome!, 0]);
@@ -229,7 +240,6 @@ export async function recompute(
             ? planViewWrite(prev, views[j]!, u.head, stamp)
             : planNodeDocument(materialiseView(views[j]!), u.head, stored.get(u.node)!, stamp);
         });
-        result.fastPath += nodeItems.length - misses.length;
         const conditionsWrite = conditionsItem ? planConditions(world, conditionsItem.head, stamp) : null;
         result.computeMs += performance.now() - t0;
         await ctx.hooks.beforeWrite?.(chunk.map((u) => u.req.target));

@@ -9,16 +9,23 @@
 // write; at worst it costs the slow path. Only a hand edit of the routes hash (redis-cli) would
 // go unseen by the token; entries therefore expire (maxAgeMs, default 5 min), after which one
 // write per node diffs against what is really stored and repairs such an edit.
+//
+// The cache also knows the head its write left (seq + 1, the revision the script returned), so a
+// round can write against that head without reading it: the script refuses a write whose seq and
+// revision are not the stored ones, which happens only if someone wrote or confirmed since, and
+// the refused node's head is then read in the next round. That saves one Redis round trip —
+// a pipeline of one HMGET per node, ≈2 ms for 100 nodes — on the path of every change.
 
 import type { NodeView } from '../desired/node-view.ts';
 import { diffViews } from '../desired/node-view.ts';
-import type { NodeHead, NodeWrite } from '../store/desired-store.ts';
+import type { CasOutcome, NodeHead, NodeWrite } from '../store/desired-store.ts';
+import type { Positions } from '../store/positions.ts';
 import type { WriteStamp } from './document.ts';
 
 export const DEFAULT_VIEW_MAX_AGE_MS = 5 * 60_000;
 
 export class ViewCache {
-  readonly #views = new Map<string, { readonly writer: string; readonly view: NodeView; readonly since: number }>();
+  readonly #views = new Map<string, { readonly writer: string; readonly view: NodeView; readonly since: number; readonly head: NodeHead }>();
   readonly #maxAgeMs: number;
   readonly #clock: () => number;
 
@@ -29,18 +36,28 @@ export class ViewCache {
 
   /** The view the stored state equals, when the head carries the token we stored it with. */
   lookup(node: string, head: NodeHead): NodeView | null {
-    const hit = this.#views.get(node);
-    if (hit === undefined || head.writer === null || hit.writer !== head.writer) return null;
-    return this.#clock() - hit.since <= this.#maxAgeMs ? hit.view : null;
+    const hit = this.#fresh(node);
+    if (hit === null || head.writer === null || hit.writer !== head.writer) return null;
+    return hit.view;
+  }
+
+  /** The head our last compare-and-set of `node` left, while the entry is fresh. */
+  predictedHead(node: string): NodeHead | null {
+    return this.#fresh(node)?.head ?? null;
   }
 
   /**
-   * After a successful compare-and-set of `view` with `writer`. `verified`: the write was planned
-   * against the stored routes (slow path), which restarts the entry's age.
+   * After a successful compare-and-set of `view` with `writer`, which left `head`. `verified`: the
+   * write was planned against the stored routes (slow path), which restarts the entry's age.
    */
-  remember(node: string, writer: string, view: NodeView, verified: boolean): void {
+  remember(node: string, writer: string, view: NodeView, verified: boolean, head: NodeHead): void {
     const since = verified ? this.#clock() : (this.#views.get(node)?.since ?? this.#clock());
-    this.#views.set(node, { writer, view, since });
+    this.#views.set(node, { writer, view, since, head });
+  }
+
+  #fresh(node: string) {
+    const hit = this.#views.get(node);
+    return hit !== undefined && this.#clock() - hit.since <= this.#maxAgeMs ? hit : null;
   }
 
   forget(node: string): void {
@@ -50,6 +67,20 @@ export class ViewCache {
   get size(): number {
     return this.#views.size;
   }
+}
+
+/**
+ * The head a successful compare-and-set leaves (NODE_CAS_SCRIPT): seq one up, the revision the
+ * script returned, the write's positions and token, the sessions written or kept.
+ */
+export function headAfter(head: NodeHead, write: NodeWrite, outcome: Exclude<CasOutcome, { status: 'conflict' }>, positions: Positions): NodeHead {
+  return {
+    seq: String(Number(head.seq) + 1),
+    revision: outcome.revision,
+    positions,
+    sessions: write.sessions ?? head.sessions,
+    writer: write.writer,
+  };
 }
 
 /** The write that turns the stored state (equal to `prev`) into `next`. */

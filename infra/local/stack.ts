@@ -24,6 +24,8 @@ export interface RunningStack {
   redisUrl: string;
   /** Start-up time in ms of what this call started; absent for external components. */
   started: { kafkaMs?: number; redisMs?: number };
+  /** Process ids of what this call started (benchmarks account their CPU); absent for external components. */
+  pids: { kafka?: number; redis?: number };
   /** Stops only what this call started. */
   stop(): Promise<void>;
 }
@@ -51,6 +53,7 @@ export async function startStack(opts: StartStackOptions = {}): Promise<RunningS
     kafkaBrokers: kafka.brokers,
     redisUrl: redis.url,
     started: { kafkaMs: kafka.startupMs || undefined, redisMs: redis.startupMs || undefined },
+    pids: { kafka: kafka.pid || undefined, redis: redis.pid || undefined },
     stop: async () => {
       await Promise.all([kafka.stop(), redis.stop()]);
     },

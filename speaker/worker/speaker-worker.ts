@@ -103,11 +103,11 @@ export async function startSpeakerWorker(o: SpeakerWorkerOptions): Promise<Speak
       ...(o.resyncMs !== undefined ? { resyncMs: o.resyncMs } : {}),
       onDocument: async (doc) => {
         await nodes.get(doc.node)!.apply(doc.state, doc.revision);
-        void publishers.get(doc.node)!.tick();
+        publishers.get(doc.node)!.soon();
       },
       onDelta: async (node, delta) => {
         await nodes.get(node)!.applyDelta(delta);
-        void publishers.get(node)!.tick();
+        publishers.get(node)!.soon();
       },
       onResync: async (node) => {
         const w = nodes.get(node)!;

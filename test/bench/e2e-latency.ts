@@ -36,6 +36,7 @@ import { storeKeys } from '../../functions/store/keys.ts';
 import { createRedis } from '../../functions/store/redis.ts';
 import { startStack } from '../../infra/local/stack.ts';
 import { startSink, type Sink } from './support/bgp-sink.ts';
+import { cpuMeter } from './support/cpu-time.ts';
 import { bgpConfig, lbPrefix, node, nodeName, nodeRouterId, service, slice } from './support/e2e-cluster.ts';
 
 const { values: args } = parseArgs({
@@ -76,13 +77,28 @@ async function publishAll(publisher: KafkaEventPublisher, objects: Record<string
   }
 }
 
+/**
+ * The entries of `list` (appended in time order) stamped at or after `t`: a binary search, so the
+ * polling loops below cost little next to what they measure.
+ */
+function after<T extends { t: number }>(list: readonly T[], t: number): T[] {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]!.t < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return list.slice(lo);
+}
+
 /** Desired-state notifications (as a speaker receives them), with arrival times. */
 async function notifications(url: string, prefix: string) {
   const sub = new Redis(url);
   const times: { node: string; t: number }[] = [];
   sub.on('pmessage', (_p: string, channel: string) => times.push({ node: /\{(.*)\}/.exec(channel)![1]!, t: now() }));
   await sub.psubscribe(`${prefix}:*:desired:changed`);
-  return { since: (t: number) => times.filter((x) => x.t >= t), close: () => sub.disconnect() };
+  return { since: (t: number) => after(times, t), close: () => sub.disconnect() };
 }
 
 async function main(): Promise<void> {
@@ -116,7 +132,8 @@ async function main(): Promise<void> {
     const s = sink;
     const tLoad = now();
     await publishAll(publisher, config.slice(2));
-    const expected = (j: number) => 1 + S / 2 + Array.from({ length: S / 2 }, (_, k) => 2 * k + 1).filter((i) => (i * 7) % N === j || (i * 13 + 1) % N === j).length;
+    const perNode = Array.from({ length: N }, (_, j) => 1 + S / 2 + Array.from({ length: S / 2 }, (_, k) => 2 * k + 1).filter((i) => (i * 7) % N === j || (i * 13 + 1) % N === j).length);
+    const expected = (j: number) => perNode[j]!;
     const ids = Array.from({ length: N }, (_, j) => nodeRouterId(block, j));
     let loaded = false;
     await until(async () => {
@@ -136,18 +153,20 @@ async function main(): Promise<void> {
     const desiredLast: number[] = [];
     const share: number[] = [];
     const nodeOfId = new Map(ids.map((id, j) => [id, nodeName(j)]));
+    const cpu = cpuMeter({ speaker: speaker.pid, sink: s.pid, redis: stack.pids.redis, kafka: stack.pids.kafka });
+    const tSeries = now();
     for (let k = 0; k < SAMPLES && left() > 60_000; k++) {
       const i = 2 * k;
       const p = lbPrefix('172.30', i);
       s.watch([p]);
       const t = now();
       await publisher.publish([objectEnvelope('modified', service(i, '172.30') as KubeObject, 'bench') as EventEnvelope]);
-      const ok = await until(() => s.seen.filter((x) => x.prefix === p).length >= N && listener.since(t).length >= N, 30_000);
+      const ok = await until(() => after(s.seen, t).filter((x) => x.prefix === p).length >= N && listener.since(t).length >= N, 30_000);
       if (!ok) {
         say(`  change ${k}: not everywhere within 30 s; stopping the series`);
         break;
       }
-      const arrivals = s.seen.filter((x) => x.prefix === p);
+      const arrivals = after(s.seen, t).filter((x) => x.prefix === p);
       const at = arrivals.map((x) => x.t - t);
       const notified = listener.since(t);
       const dn = notified.map((x) => x.t - t);
@@ -168,6 +187,14 @@ async function main(): Promise<void> {
     say(`  baseline: produce → desired written, each node: ${pct(desired)}`);
     say(`  baseline: produce → desired written, last node: ${pct(desiredLast)}`);
     say(`  speaker's share, notification → UPDATE, each node: ${pct(share)}  (${fmt(N)} nodes queue in one process)`);
+    const used = cpu.since();
+    const perChange = (ms: number | undefined) => (ms === undefined ? 'n/a' : `${fmt(ms / Math.max(1, wireLast.length), 1)} ms`);
+    const total = Object.values(used).reduce<number>((a, b) => a + (b ?? 0), 0);
+    say(
+      `  CPU per change (10 ms ticks over the series, includes the bench's polling): functions+bench ${perChange(used['self'])}, speaker ${perChange(used['speaker'])}, ` +
+        `sink ${perChange(used['sink'])}, redis ${perChange(used['redis'])}, kafka ${perChange(used['kafka'])}; ` +
+        `total ${perChange(total)} in ${perChange(now() - tSeries)} of wall time`,
+    );
 
     // A burst of changes produced at once.
     if (BURST > 0 && left() > 45_000) {

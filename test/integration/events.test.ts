@@ -1,5 +1,6 @@
 // The event contract against a real Kafka broker: what `apply -f` / `delete -f` publish, what a
-// malformed file does not publish, and a consumer group that resumes where it committed.
+// malformed file does not publish, and a consumer group that commits what it processed (on a timer
+// and on stop) and resumes where it committed.
 
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import type { Kafka } from 'kafkajs';
 import { createKafka } from '../../events/kafka/client.ts';
 import { ensureTopic } from '../../events/kafka/admin.ts';
 import { readEvents } from '../../events/kafka/reader.ts';
-import { subscribeEvents } from '../../events/kafka/consumer.ts';
+import { COMMIT_INTERVAL_MS, subscribeEvents } from '../../events/kafka/consumer.ts';
 import { KafkaEventPublisher } from '../../events/kafka/publisher.ts';
 import { objectEnvelope } from '../../events/envelope.ts';
 import { createLogger } from '../../events/log.ts';
@@ -155,6 +156,35 @@ describe('apply -f and delete -f against a real broker', () => {
     await consumeUntil(40);
     expect(seen).toHaveLength(40);
     expect(new Set(seen).size).toBe(40);
+  });
+
+  it('processed offsets are committed within the commit interval, without a stop', async () => {
+    const topic = freshTopic();
+    await ensureTopic(kafka, topic, 2);
+    const publisher = new KafkaEventPublisher(kafka, topic);
+    const node = (i: number) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name: `c${i}` } });
+    const groupId = `g-${randomUUID()}`;
+    let seen = 0;
+    const sub = await subscribeEvents(kafka, { groupId, topic, fromBeginning: true }, {
+      onEvents: async (events) => void (seen += events.length),
+      onPoison: () => undefined,
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      // One record at a time: each its own batch, each processed before the next is produced.
+      for (let i = 0; i < 12; i++) {
+        await publisher.publish([objectEnvelope('added', node(i), 'test')]);
+        await expect.poll(() => seen, { timeout: 10_000, interval: 5 }).toBe(i + 1);
+      }
+      const end = (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.offset), 0);
+      const committed = async () => (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]!.partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+      await expect.poll(committed, { timeout: COMMIT_INTERVAL_MS + 5_000, interval: 50 }).toBe(end);
+    } finally {
+      await admin.disconnect();
+      await publisher.close();
+      await sub.stop();
+    }
   });
 
   it('a poison record is reported with its offset and skipped; the partition keeps flowing', async () => {

@@ -87,6 +87,7 @@ export interface Seen {
 export interface Sink {
   readonly host: string;
   readonly port: number;
+  readonly pid: number | undefined;
   readonly seen: Seen[];
   watch(prefixes: readonly string[]): void;
   counts(): Promise<Record<string, number>>;
@@ -114,6 +115,7 @@ export async function startSink(host: string): Promise<Sink> {
   return {
     host,
     port,
+    pid: child.pid,
     seen,
     watch: (prefixes) => send({ watch: prefixes }),
     counts: () =>

@@ -2,9 +2,10 @@
 // sees a change, the routes part (every route sent, a large JSON) at most once per interval, the
 // last change still written once the interval is over, and a forced flush writes it at once. The
 // routes part takes the desired routes from the worker's table, not from the sessions part.
+// Applied changes ask for a write with soon(): one write per settle window, however many came.
 
 import type { Redis } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { DesiredDelta } from '../../../events/desired-delta.ts';
 import type { DesiredNodeState } from '../../../events/desired-state.ts';
 import { createLogger } from '../../../events/log.ts';
@@ -113,5 +114,43 @@ describe('StatusPublisher', () => {
     await publisher.tick(true);
     expect(routesWrites()).toHaveLength(3);
     expect((JSON.parse(routesWrites().at(-1)!['routes']!) as RoutesDocument).instances[0]!.available).toHaveLength(42);
+  });
+
+  it('soon(): a stream of applied changes costs one status write per settle window, with the last revision', async () => {
+    const redis = new FakeRedis();
+    worker = new NodeWorker({ node: 'n1', log, passwords: () => null, speaker: { backoff: { baseMs: 60_000, factor: 2, maxMs: 60_000, stableMs: 60_000 } } });
+    await worker.apply(doc, 1);
+    const publisher = new StatusPublisher({ redis: redis as unknown as Redis, prefix: 'p', worker, log, checkMs: 60_000, settleMs: 40, reportRoutes: false });
+    publisher.start(); // writes the first status at once
+    await vi.waitFor(() => expect(redis.writes).toHaveLength(1));
+    for (let rev = 2; rev <= 21; rev++) {
+      await worker.applyDelta(delta(rev));
+      publisher.soon();
+    }
+    expect(redis.writes).toHaveLength(1); // nothing yet: the window is open
+    await vi.waitFor(() => expect(redis.writes).toHaveLength(2), { timeout: 2_000 });
+    expect(JSON.parse(redis.writes[1]!['revision']!)).toBe(21);
+    // A later change opens a new window.
+    await worker.applyDelta(delta(22));
+    publisher.soon();
+    await vi.waitFor(() => expect(redis.writes).toHaveLength(3), { timeout: 2_000 });
+    await new Promise((r) => setTimeout(r, 60)); // and nothing after it
+    expect(redis.writes.map((w) => w['revision'])).toEqual(['1', '21', '22']);
+    await publisher.stop('stopped');
+  });
+
+  it('soon() after stop() writes nothing', async () => {
+    const redis = new FakeRedis();
+    worker = new NodeWorker({ node: 'n1', log, passwords: () => null, speaker: { backoff: { baseMs: 60_000, factor: 2, maxMs: 60_000, stableMs: 60_000 } } });
+    await worker.apply(doc, 1);
+    const publisher = new StatusPublisher({ redis: redis as unknown as Redis, prefix: 'p', worker, log, checkMs: 60_000, settleMs: 20, reportRoutes: false });
+    publisher.start();
+    await vi.waitFor(() => expect(redis.writes).toHaveLength(1));
+    await publisher.stop('stopped');
+    const before = redis.writes.length;
+    await worker.applyDelta(delta(2));
+    publisher.soon();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(redis.writes).toHaveLength(before);
   });
 });
