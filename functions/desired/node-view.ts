@@ -16,14 +16,13 @@
 
 import type { RouteSlot } from '../../events/desired-delta.ts';
 import type { DesiredFamily, DesiredInstance, DesiredNodeState, DesiredPeer } from '../../events/desired-state.ts';
-import type { AdvertisementEntry } from '../model/advertisement.ts';
 import type { WorldView } from '../model/world.ts';
 import { selectedEntries } from './advertisement-selection.ts';
 import { planNode, type PlannedPeer } from './instances.ts';
 import { nodeOverlay } from './node-overlay.ts';
 import { serviceIndex, type ServiceIndex } from './service-index.ts';
 import { EMPTY_BASE, sharedBase } from './shared-base.ts';
-import { slotContext } from './slot-context.ts';
+import { slotContext, type SlotContext } from './slot-context.ts';
 import { emptySlot, sortedSlotRoutes, type SlotView } from './slot-view.ts';
 
 export { diffViews } from './view-diff.ts';
@@ -46,28 +45,69 @@ const SUPPORTED_FAMILIES = [
 
 const NO_ROUTES: DesiredFamily['routes'] = Object.freeze([]);
 
-/** Builds a view's sessions and slots together, so the two stay in the same order. */
-class ViewBuilder {
-  readonly slots: SlotView[] = [];
+/** A slot of the plan: its context (family, settings, the entries it gets), null when it gets none. */
+interface SlotSpec {
+  readonly slot: RouteSlot;
+  readonly context: SlotContext | null;
+}
+
+/**
+ * What of a node's view does not depend on Services or EndpointSlices: the sessions part and the
+ * entries of each slot. It is a function of `inputs` (the node's own records and the BGP objects)
+ * and of the ClusterConfigs, so it is kept per node and reused while those are the same objects:
+ * a Service change then costs each node its slots only (bases and overlays, cached in turn), not
+ * planNode and a JSON print per node.
+ */
+interface SessionsPlan {
+  readonly inputs: readonly unknown[];
+  readonly sessions: DesiredNodeState;
+  readonly sessionsText: string;
+  readonly slots: readonly SlotSpec[];
+}
+
+// ClusterConfigs map → node → plan; weak, so a replaced ClusterConfigs map drops its plans.
+const plans = new WeakMap<object, Map<string, SessionsPlan>>();
+
+function planInputs(world: WorldView, node: string): unknown[] {
+  return [
+    world.settings,
+    world.nodes.get(node),
+    world.ciliumNodes.get(node),
+    world.nodeConfigOverrides.get(node),
+    world.peerConfigs,
+    world.advertisements,
+  ];
+}
+
+const sameInputs = (a: readonly unknown[], b: readonly unknown[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+function sessionsPlan(world: WorldView, node: string): SessionsPlan {
+  let byNode = plans.get(world.clusterConfigs);
+  if (byNode === undefined) plans.set(world.clusterConfigs, (byNode = new Map()));
+  const inputs = planInputs(world, node);
+  const kept = byNode.get(node);
+  if (kept !== undefined && sameInputs(kept.inputs, inputs)) return kept;
+  const planner = new Planner(world);
+  const instances: DesiredInstance[] = planNode(world, node).instances.map((inst) => ({
+    name: inst.name,
+    localASN: inst.localASN,
+    routerID: inst.routerID,
+    localPort: inst.localPort,
+    peers: inst.peers.map((p) => planner.peer(inst.name, p)),
+  }));
+  const sessions: DesiredNodeState = { node, instances };
+  const plan: SessionsPlan = { inputs, sessions, sessionsText: JSON.stringify(sessions), slots: planner.slots };
+  byNode.set(node, plan);
+  return plan;
+}
+
+/** Builds the sessions and the slot specs together, so the two stay in the same order. */
+class Planner {
+  readonly slots: SlotSpec[] = [];
   private readonly world: WorldView;
-  private readonly node: string;
-  private index: ServiceIndex | null = null;
 
-  constructor(world: WorldView, node: string) {
+  constructor(world: WorldView) {
     this.world = world;
-    this.node = node;
-  }
-
-  private serviceIndex(): ServiceIndex {
-    return (this.index ??= serviceIndex(this.world));
-  }
-
-  slot(slot: RouteSlot, family: 4 | 6, entries: readonly AdvertisementEntry[]): SlotView {
-    if (entries.length === 0) return emptySlot(slot);
-    const ctx = slotContext(family, this.world.settings, entries);
-    const index = ctx.base.entries.length === 0 ? null : this.serviceIndex();
-    const base = index === null ? EMPTY_BASE : sharedBase(index, ctx.base);
-    return { slot, base, overlay: nodeOverlay(this.world, this.node, ctx, index, base) };
   }
 
   families(instance: string, peer: PlannedPeer): DesiredFamily[] {
@@ -76,7 +116,8 @@ class ViewBuilder {
       const listed = peer.settings.families.filter((f) => f.afi === supported.afi && f.safi === supported.safi);
       if (listed.length === 0) continue;
       const entries = listed.flatMap((f) => selectedEntries(this.world, f.advertisements));
-      this.slots.push(this.slot({ instance, peer: peer.name, afi: supported.afi }, supported.family, entries));
+      const context = entries.length === 0 ? null : slotContext(supported.family, this.world.settings, entries);
+      this.slots.push({ slot: { instance, peer: peer.name, afi: supported.afi }, context });
       out.push({ afi: supported.afi, safi: supported.safi, routes: NO_ROUTES });
     }
     return out;
@@ -104,17 +145,20 @@ class ViewBuilder {
   }
 }
 
+/** A slot's routes in this world: the shared base of its entries plus the node's overlay. */
+function slotView(world: WorldView, node: string, spec: SlotSpec, index: () => ServiceIndex): SlotView {
+  const ctx = spec.context;
+  if (ctx === null) return emptySlot(spec.slot);
+  const idx = ctx.base.entries.length === 0 ? null : index();
+  const base = idx === null ? EMPTY_BASE : sharedBase(idx, ctx.base);
+  return { slot: spec.slot, base, overlay: nodeOverlay(world, node, ctx, idx, base) };
+}
+
 export function computeNodeView(world: WorldView, node: string): NodeView {
-  const builder = new ViewBuilder(world, node);
-  const instances: DesiredInstance[] = planNode(world, node).instances.map((inst) => ({
-    name: inst.name,
-    localASN: inst.localASN,
-    routerID: inst.routerID,
-    localPort: inst.localPort,
-    peers: inst.peers.map((p) => builder.peer(inst.name, p)),
-  }));
-  const sessions: DesiredNodeState = { node, instances };
-  return { node, sessions, sessionsText: JSON.stringify(sessions), slots: builder.slots };
+  const plan = sessionsPlan(world, node);
+  let index: ServiceIndex | null = null;
+  const slots = plan.slots.map((spec) => slotView(world, node, spec, () => (index ??= serviceIndex(world))));
+  return { node, sessions: plan.sessions, sessionsText: plan.sessionsText, slots };
 }
 
 /** The whole document: equal (deep, same order) to what computeDesiredNode gives for the view's world. */

@@ -9,7 +9,8 @@
 //   "first" is deterministic: the oldest metadata.creationTimestamp wins; configs without a
 //   (parseable) timestamp come after all that have one; ties are broken by name (ascending). In a
 //   real cluster this matches Cilium in the common case, where the older config claimed the node.
-// Results are memoised per world value (worlds are immutable).
+// Results are memoised on the three maps they depend on (worlds are immutable, and a derived world
+// keeps the maps it did not change), so a Service or EndpointSlice change does not recompute them.
 
 import { NIL_SELECTS, selectorMatches, type Labels } from '../model/label-selector.ts';
 import type { ClusterConfig } from '../model/cluster-config.ts';
@@ -77,14 +78,16 @@ function computeOwnership(world: WorldView): Ownership {
   return { nodes, owner, selected, conflicts: sortedConflicts };
 }
 
-const cache = new WeakMap<WorldView, Ownership>();
+// clusterConfigs → nodes → ciliumNodes → result; weak, so a replaced map takes its entries with it.
+const cache = new WeakMap<object, WeakMap<object, WeakMap<object, Ownership>>>();
 
 export function ownership(world: WorldView): Ownership {
-  let result = cache.get(world);
-  if (result === undefined) {
-    result = computeOwnership(world);
-    cache.set(world, result);
-  }
+  let byNodes = cache.get(world.clusterConfigs);
+  if (byNodes === undefined) cache.set(world.clusterConfigs, (byNodes = new WeakMap()));
+  let byCilium = byNodes.get(world.nodes);
+  if (byCilium === undefined) byNodes.set(world.nodes, (byCilium = new WeakMap()));
+  let result = byCilium.get(world.ciliumNodes);
+  if (result === undefined) byCilium.set(world.ciliumNodes, (result = computeOwnership(world)));
   return result;
 }
 

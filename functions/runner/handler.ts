@@ -7,10 +7,13 @@
 //   3. sync the mirror again: the window now holds this batch's objects and anything other
 //      instances folded meanwhile; its dirty targets must reflect P_b too, and are written as a
 //      second pending entry when step 2's entry does not name them all;
-//   4. read every pending entry (this batch's, other instances' in flight, crashed ones');
+//   4. read every pending entry (this batch's, other instances' in flight, crashed ones'), in the
+//      same round trip as step 3;
 //   5. for each target: read its head (seq, digest, positions) FIRST, then read the world
 //      (mirror sync), compute, and compare-and-set on seq; a target whose stored positions
-//      already cover what it needs is settled without computing;
+//      already cover what it needs is settled without computing. A target this instance wrote
+//      last is not read: its head is the one that write left (predicted), and when no head was
+//      read the world of step 3, synced after that write, is used;
 //   6. delete the pending entries whose targets all reflect their positions.
 // Offsets are committed (Kafka) or 200 is answered (HTTP) only after this returns. With a
 // recompute budget (the Kafka runner: a batch must end well within the consumer session timeout)
@@ -22,8 +25,8 @@
 //   repetition of deliveries, and once every event is folded it equals a replay's world. Desired
 //   state is a pure function of it (no history), so equal worlds give equal documents.
 // - Document positions only grow: a compare-and-set succeeds only if nobody wrote or confirmed
-//   since its heads were read, and its world (hence its positions, read with the world) was read
-//   after that. Confirmations bump seq too; otherwise a writer holding an older world could
+//   since its heads were read (for a predicted head: since this instance's own last write), and
+//   its world (hence its positions, read with the world) was read after that. Confirmations bump seq too; otherwise a writer holding an older world could
 //   replace a confirmed document with a stale one after the confirmation.
 // - Crash safety: the pending entry is written in the same atomic step as the fold, and only
 //   deleted once each of its targets holds a document computed from a world that includes the
@@ -48,7 +51,7 @@ import type { BatchHandler, ConsumedEvent, PoisonRecord } from '../../events/bus
 import type { Logger } from '../../events/log.ts';
 import type { Settings } from '../model/world.ts';
 import { applyChanges } from '../store/apply-changes.ts';
-import { CONDITIONS_TARGET, targetId, type Target } from '../store/desired-store.ts';
+import { CONDITIONS_TARGET, targetId, type Head, type Target } from '../store/desired-store.ts';
 import { addPending, clearPending, DEFAULT_CHANGES_MAXLEN, foldChanges, foldEvent, foldIntoWorld, foldPositions, readPending } from '../store/fold.ts';
 import type { PendingEntry } from '../store/fold.ts';
 import type { StoreKeys } from '../store/keys.ts';
@@ -136,6 +139,7 @@ export function createFunctionsHandler(opts: FunctionsHandlerOptions): Functions
     hooks: opts.hooks ?? {},
     now,
     views: new ViewCache(opts.viewMaxAgeMs),
+    conditions: { head: null as Head | null },
   };
 
   const processBatch = async (events: readonly ConsumedEvent[]): Promise<BatchReport> => {
@@ -146,6 +150,7 @@ export function createFunctionsHandler(opts: FunctionsHandlerOptions): Functions
     let own: Positions = {};
     let window: Dirty = NOTHING_DIRTY;
     let fold = { applied: 0, swept: 0 };
+    let pendingAfterFold: Map<string, PendingEntry> | null = null;
     if (folds.length > 0) {
       const { changes, marker } = foldChanges(folds);
       const stale = dirtyTargets(w0, applyChanges(w0, changes), changes.map((c) => c.ref), marker);
@@ -159,16 +164,20 @@ export function createFunctionsHandler(opts: FunctionsHandlerOptions): Functions
       await ctx.hooks.beforeFold?.();
       fold = await foldIntoWorld(redis, keys, folds, { id: randomUUID(), entry }, opts.changesMaxLen ?? DEFAULT_CHANGES_MAXLEN);
       await ctx.hooks.afterFold?.();
-      const sync = await mirror.sync();
+      // Both read what the fold wrote: sent together, one round trip.
+      const [sync, pending] = await Promise.all([mirror.sync(), readPending(redis, keys)]);
+      pendingAfterFold = pending;
       window = dirtyTargets(sync.start, sync.end, sync.refs, sync.reloaded);
       const extra = [...window.nodes].filter((n) => !stale.nodes.has(n)).sort();
       if (extra.length > 0 || (window.conditions && !stale.conditions)) {
         const entry: PendingEntry = { nodes: extra, conditions: window.conditions, positions: own, at: now().toISOString() };
-        await addPending(redis, keys, randomUUID(), entry);
+        const id = randomUUID();
+        await addPending(redis, keys, id, entry);
+        pending.set(id, entry);
       }
     }
 
-    const pending = await readPending(redis, keys);
+    const pending = pendingAfterFold ?? (await readPending(redis, keys));
     const needs = new Map<string, Requirement>();
     const require = (target: Target, positions: Positions) => {
       const id = targetId(target);

@@ -67,6 +67,8 @@ export interface RecomputeContext {
   readonly now: () => Date;
   /** The views this instance last wrote, per node (view-write.ts); one per handler. */
   readonly views: ViewCache;
+  /** The conditions' head as this instance's last compare-and-set left it; one per handler. */
+  readonly conditions: { head: Head | null };
 }
 
 export interface RecomputeResult {
@@ -95,21 +97,35 @@ type UncoveredNode = Extract<Uncovered, { type: 'node' }>;
 type UncoveredConditions = Extract<Uncovered, { type: 'conditions' }>;
 
 /**
- * The heads of `todo`, in its order. In a first round, a node this instance wrote last is taken at
- * the head that write left (ViewCache.predictedHead); the others are read, node heads in one
- * pipeline and the conditions' beside it. A predicted head that is no longer the stored one makes
- * the compare-and-set refuse the write, and the node's head is read in the next round.
+ * The heads of `todo`, in its order, and whether any had to be read. In a first round, a target
+ * this instance wrote last is taken at the head that write left (nodes: ViewCache.predictedHead;
+ * the conditions: ctx.conditions); the others are read, node heads in one pipeline and the
+ * conditions' beside it. A predicted head that is no longer the stored one makes the
+ * compare-and-set refuse the write, and the target's head is read in the next round.
  */
-async function readRoundHeads(ctx: RecomputeContext, todo: readonly Requirement[], predict: boolean): Promise<(NodeHead | Head)[]> {
-  const predicted = todo.map((r) => (predict && r.target.type === 'node' ? ctx.views.predictedHead(r.target.node) : null));
+async function readRoundHeads(ctx: RecomputeContext, todo: readonly Requirement[], predict: boolean): Promise<{ heads: (NodeHead | Head)[]; read: boolean }> {
+  const predicted = todo.map((r) =>
+    !predict ? null : r.target.type === 'node' ? ctx.views.predictedHead(r.target.node) : ctx.conditions.head,
+  );
   const nodes = todo.flatMap((r, i) => (r.target.type === 'node' && predicted[i] === null ? [r.target.node] : []));
-  const withConditions = todo.some((r) => r.target.type === 'conditions');
+  const withConditions = todo.some((r, i) => r.target.type === 'conditions' && predicted[i] === null);
   const [nodeHeads, conditionsHead] = await Promise.all([
     readNodeHeads(ctx.redis, ctx.keys, nodes),
     withConditions ? readConditionsHead(ctx.redis, ctx.keys) : null,
   ]);
   let n = 0;
-  return todo.map((r, i) => (r.target.type === 'node' ? (predicted[i] ?? nodeHeads[n++]!) : conditionsHead!));
+  const heads = todo.map((r, i) => predicted[i] ?? (r.target.type === 'node' ? nodeHeads[n++]! : conditionsHead!));
+  return { heads, read: nodes.length > 0 || withConditions };
+}
+
+/** The head the conditions' compare-and-set leaves (CAS_SCRIPT): seq one up, the digest stored. */
+function conditionsHeadAfter(head: Head, write: CasWrite, outcome: Exclude<CasOutcome, { status: 'conflict' }>, positions: Positions): Head {
+  return { seq: String(Number(head.seq) + 1), digest: write.mode === 'write' ? write.digest : head.digest, positions, revision: outcome.revision };
+}
+
+async function syncedWorld(mirror: WorldMirror): Promise<{ world: WorldView; positions: Positions }> {
+  const { end, positions } = await mirror.sync();
+  return { world: end, positions };
 }
 
 function planConditions(world: WorldView, head: Head, stamp: WriteStamp): CasWrite {
@@ -142,7 +158,7 @@ export async function recompute(
       throw new CasConflictError(todo.map((r) => targetId(r.target)), attempt);
     }
     if (attempt > 0) await sleep(backoffMs(ctx.retry, attempt));
-    const heads = await readRoundHeads(ctx, todo, attempt === 0);
+    const { heads, read } = await readRoundHeads(ctx, todo, attempt === 0);
     await ctx.hooks.afterHeads?.(todo.map((r) => r.target));
 
     const uncovered: Uncovered[] = [];
@@ -160,8 +176,10 @@ export async function recompute(
     if (uncovered.length === 0) break;
 
     // The world is read after the heads: a state written from it can only replace one that was
-    // current when the heads were read (the compare-and-set on seq checks exactly that).
-    const { end: world, positions } = await ctx.mirror.sync();
+    // current when the heads were read (the compare-and-set on seq checks exactly that). Heads
+    // that were all predicted are those our last writes left, older than the world the handler
+    // synced since: the mirror as it is will do, one Redis round trip less.
+    const { world, positions } = read ? await syncedWorld(ctx.mirror) : { world: ctx.mirror.world, positions: ctx.mirror.positions };
     const stamp: WriteStamp = { positions: positionsJson(positions), writer: randomUUID(), updatedAt: ctx.now().toISOString() };
     const next: Requirement[] = [];
     const written: { target: Target; revision: number; routes: number }[] = [];
@@ -196,7 +214,11 @@ export async function recompute(
           ctx.views.remember(u.node, stamp.writer, views[j]!, prevs[j] === null, headAfter(u.head, nodeWrites[j]!, outcome, positions));
         });
         const outcomes: [Requirement, CasOutcome, number][] = nodeItems.map((u, j) => [u.req, nodeOutcomes[j]!, nodeWrites[j]!.changes.length]);
-        if (conditionsItem) outcomes.push([conditionsItem.req, conditionsOutcome!, 0]);
+        if (conditionsItem) {
+          outcomes.push([conditionsItem.req, conditionsOutcome!, 0]);
+          ctx.conditions.head =
+            conditionsOutcome!.status === 'conflict' ? null : conditionsHeadAfter(conditionsItem.head, conditionsWrite!, conditionsOutcome!, positions);
+        }
         for (const [req, outcome, routes] of outcomes) {
           if (outcome.status === 'conflict') {
             next.push(req);

@@ -72,9 +72,10 @@ describe('the writer plans from the view it last wrote', () => {
     await a.process([...base, lb('a', '172.20.0.1')].map((o) => at(o)));
     await b.process([at(lb('a', '172.20.0.2'))]);
     const after = await a.process([at(lb('a', '172.20.0.3'))]);
-    // a first writes against the heads its own writes left: refused (b moved the seq), the heads
-    // are read, and the writes are planned against the stored routes.
-    expect(after).toMatchObject({ written: 3, fastPath: 0, conflicts: 3 });
+    // a first writes against the heads its own writes left: refused (b moved the seqs of the three
+    // nodes and of the conditions), the heads are read, and the writes are planned against the
+    // stored routes.
+    expect(after).toMatchObject({ written: 3, fastPath: 0, conflicts: 4 });
     await expectMatchesPure(keys, [...base, lb('a', '172.20.0.3')]);
     // And from then on, a's own writes are fast again.
     expect(await a.process([at(lb('a', '172.20.0.4'))])).toMatchObject({ written: 3, fastPath: 3 });

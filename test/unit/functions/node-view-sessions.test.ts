@@ -1,0 +1,60 @@
+// The sessions part of a node's view (functions/desired/node-view.ts) is kept per node while its
+// inputs are the same objects, and follows every one of them when they change: the node's Node,
+// CiliumNode and NodeConfigOverride, the PeerConfigs, the Advertisements, the ClusterConfigs and
+// the settings. A Service change keeps it (same object), and the routes still follow the Service.
+import { describe, expect, it } from 'vitest';
+import { computeNodeView, materialiseView } from '../../../functions/desired/node-view.ts';
+import { computeDesiredNode } from '../../../functions/desired/compute-desired-node.ts';
+import { applyObject, worldFromObjects, type WorldView } from '../../../functions/model/world.ts';
+import { advertisement, advertisingPeerConfig, ciliumNode, node, override, serviceEntry, service, simpleCluster } from './builders.ts';
+
+const base = [
+  simpleCluster('c', { nodeSelector: { matchLabels: { bgp: 'true' } }, peerConfig: 'pc' }),
+  advertisingPeerConfig('pc', 'bgp', ['ipv4']),
+  advertisement('ads', [serviceEntry(['LoadBalancerIP'])]),
+  node('w1', { bgp: 'true' }, { ips: ['172.16.1.1'], podCIDRs: ['10.1.0.0/24'] }),
+  service('web', { type: 'LoadBalancer' }, { lbIPs: ['172.20.0.1'] }),
+];
+
+/** The view of w1 equals a cold computation of the same world. */
+function expectCold(world: WorldView, objects: readonly Record<string, unknown>[]) {
+  const view = computeNodeView(world, 'w1');
+  expect(materialiseView(view)).toEqual(computeDesiredNode(worldFromObjects([...objects], world.settings), 'w1'));
+  return view;
+}
+
+describe('the sessions part of a node view', () => {
+  it('is the same object after a Service change, while the routes follow the Service', () => {
+    const w0 = worldFromObjects(base);
+    const before = computeNodeView(w0, 'w1');
+    const moved = service('web', { type: 'LoadBalancer' }, { lbIPs: ['172.20.0.9'] });
+    const w1 = applyObject(w0, moved).world;
+    const after = expectCold(w1, [...base.slice(0, 4), moved]);
+    expect(after.sessions).toBe(before.sessions);
+    expect(JSON.stringify(materialiseView(after))).toContain('172.20.0.9/32');
+  });
+
+  it.each([
+    ['its Node (router ID)', node('w1', { bgp: 'true' }, { ips: ['172.16.1.7'], podCIDRs: ['10.1.0.0/24'] })],
+    ['its Node (labels: no longer selected)', node('w1', { bgp: 'false' }, { ips: ['172.16.1.1'], podCIDRs: ['10.1.0.0/24'] })],
+    ['its CiliumNode', ciliumNode('w1', { bgp: 'true' }, { ips: ['172.16.9.9'], podCIDRs: ['10.1.0.0/24'] })],
+    ['its NodeConfigOverride', override('w1', [{ name: 'instance-1', routerID: '10.10.10.10', localASN: 65010 }])],
+    ['the PeerConfig', advertisingPeerConfig('pc', 'other', ['ipv4', 'ipv6'])],
+    ['the Advertisements (the slot gets the PodCIDR entry)', advertisement('ads-2', [{ advertisementType: 'PodCIDR' }])],
+    ['the ClusterConfig', simpleCluster('c', { nodeSelector: { matchLabels: { bgp: 'true' } }, peerConfig: 'pc', localASN: 64999 })],
+  ])('follows a change of %s', (_what, changed) => {
+    const w0 = worldFromObjects(base);
+    const before = computeNodeView(w0, 'w1');
+    const w1 = applyObject(w0, changed).world;
+    const objects = [...base.filter((o) => JSON.stringify(o['metadata']) !== JSON.stringify(changed['metadata']) || o['kind'] !== changed['kind']), changed];
+    const after = expectCold(w1, objects);
+    expect(materialiseView(after)).not.toEqual(materialiseView(before));
+  });
+
+  it('follows the settings', () => {
+    const w0 = worldFromObjects(base, { bgpSecretsNamespace: 'kube-system' });
+    const w1 = worldFromObjects(base, { bgpSecretsNamespace: 'bgp-secrets' });
+    expect(computeNodeView(w0, 'w1').sessions).not.toBe(computeNodeView(w1, 'w1').sessions);
+    expectCold(w1, base);
+  });
+});
