@@ -158,7 +158,7 @@ async function main(): Promise<void> {
     for (let k = 0; k < SAMPLES && left() > 60_000; k++) {
       const i = 2 * k;
       const p = lbPrefix('172.30', i);
-      s.watch([p]);
+      s.watch([p], N);
       const t = now();
       await publisher.publish([objectEnvelope('modified', service(i, '172.30') as KubeObject, 'bench') as EventEnvelope]);
       const ok = await until(() => after(s.seen, t).filter((x) => x.prefix === p).length >= N && listener.since(t).length >= N, 30_000);
@@ -200,7 +200,7 @@ async function main(): Promise<void> {
     if (BURST > 0 && left() > 45_000) {
       const changed = Array.from({ length: BURST }, (_, k) => 2 * (SAMPLES + k));
       const prefixes = new Set(changed.map((i) => lbPrefix('172.31', i)));
-      s.watch([...prefixes]);
+      s.watch([...prefixes], N);
       const seenBefore = s.seen.length;
       const t = now();
       await publishAll(publisher, changed.map((i) => service(i, '172.31')));

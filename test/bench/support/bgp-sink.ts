@@ -4,10 +4,13 @@
 // keeps each session's current set of prefixes, and timestamps the arrival of watched prefixes.
 //
 // Parent side: startSink() spawns `node bgp-sink.ts HOST` and talks JSON lines over stdin/stdout:
-//   → {"watch": [prefix, ...]}     report every later announcement of these prefixes
-//   ← {"seen": prefix, "id": bgpId, "t": epochMs}     (high-resolution epoch ms)
+//   → {"watch": [prefix, ...], "expect": n}   timestamp every later announcement of these prefixes
+//   ← {"seen": prefix, "at": [[bgpId, epochMs], ...]}   once a prefix has n announcements
 //   → {"counts": true}             ← {"counts": {bgpId: prefixes held, ...}}
-// Timestamps are performance.timeOrigin + performance.now(), comparable across processes.
+// Timestamps are performance.timeOrigin + performance.now(), comparable across processes. A
+// prefix is reported once, when complete, rather than per announcement: a line per UPDATE woke the
+// parent — the process running the functions — a hundred times per change, while it was still
+// writing later nodes.
 
 import { spawn } from 'node:child_process';
 import { createServer, type Socket } from 'node:net';
@@ -22,7 +25,8 @@ const now = () => performance.timeOrigin + performance.now();
 
 function runSink(host: string): void {
   const held = new Map<string, Set<string>>();
-  const watched = new Set<string>();
+  // prefix → the announcements expected, and those seen so far.
+  const watched = new Map<string, { expect: number; at: [string, number][] }>();
   const out = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
   const ctx = { ...defaultContext, fourOctetAs: true };
   const open = encodeMessage(
@@ -59,7 +63,13 @@ function runSink(host: string): void {
           for (const w of m.withdrawn) set.delete(w.prefix);
           for (const n of m.nlri) {
             set.add(n.prefix);
-            if (watched.has(n.prefix)) out({ seen: n.prefix, id, t });
+            const w = watched.get(n.prefix);
+            if (w === undefined) continue;
+            w.at.push([id, t]);
+            if (w.at.length === w.expect) {
+              out({ seen: n.prefix, at: w.at });
+              watched.delete(n.prefix);
+            }
           }
         }
       }
@@ -71,8 +81,8 @@ function runSink(host: string): void {
     out({ ready: true, port: typeof a === 'object' && a ? a.port : 0 });
   });
   createInterface({ input: process.stdin }).on('line', (line) => {
-    const cmd = JSON.parse(line) as { watch?: string[]; counts?: boolean };
-    for (const p of cmd.watch ?? []) watched.add(p);
+    const cmd = JSON.parse(line) as { watch?: string[]; expect?: number; counts?: boolean };
+    for (const p of cmd.watch ?? []) watched.set(p, { expect: cmd.expect ?? 1, at: [] });
     if (cmd.counts) out({ counts: Object.fromEntries([...held].map(([k, v]) => [k, v.size])) });
   });
   process.stdin.on('end', () => process.exit(0));
@@ -88,8 +98,10 @@ export interface Sink {
   readonly host: string;
   readonly port: number;
   readonly pid: number | undefined;
+  /** Announcements of watched prefixes, each prefix's added at once when all expected arrived. */
   readonly seen: Seen[];
-  watch(prefixes: readonly string[]): void;
+  /** Watch these prefixes until each was announced `expect` times (by any sessions). */
+  watch(prefixes: readonly string[], expect: number): void;
   counts(): Promise<Record<string, number>>;
   stop(): Promise<void>;
 }
@@ -102,11 +114,11 @@ export async function startSink(host: string): Promise<Sink> {
   const ready = new Promise<void>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`sink exited (${code})`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
-      const m = JSON.parse(line) as { ready?: boolean; port?: number; seen?: string; id?: string; t?: number; counts?: Record<string, number> };
+      const m = JSON.parse(line) as { ready?: boolean; port?: number; seen?: string; at?: [string, number][]; counts?: Record<string, number> };
       if (m.ready) {
         port = m.port!;
         resolve();
-      } else if (m.seen) seen.push({ prefix: m.seen, id: m.id!, t: m.t! });
+      } else if (m.seen) for (const [id, t] of m.at!) seen.push({ prefix: m.seen, id, t });
       else if (m.counts) pendingCounts?.(m.counts);
     });
   });
@@ -117,7 +129,7 @@ export async function startSink(host: string): Promise<Sink> {
     port,
     pid: child.pid,
     seen,
-    watch: (prefixes) => send({ watch: prefixes }),
+    watch: (prefixes, expect) => send({ watch: prefixes, expect }),
     counts: () =>
       new Promise((resolve) => {
         pendingCounts = resolve;
