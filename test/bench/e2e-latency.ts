@@ -14,8 +14,9 @@
 //                  the time until the last one.
 // Baseline measured in the same run: produce → desired state written (the Redis notification of
 // each node, as the speaker receives it), i.e. the functions alone; the difference is the
-// speaker's share (parse and apply the delta, check, pack, send). The listener shares this process's
-// event loop with the functions, so its timestamps can lag while later nodes are still computed.
+// speaker's share (parse and apply the delta, check, pack, send). The notifications are timestamped
+// in a process of their own (support/desired-listener.ts), as the peer's UPDATEs are in the sink's,
+// so that neither wakes the functions' process while it writes later nodes.
 // Starts its own Kafka and Redis (infra/local) unless BGPCAST_KAFKA_BROKERS / BGPCAST_REDIS_URL
 // are set; stops what it started. Bounded: every wait has a deadline, the whole run a budget.
 // BENCH_SPEAKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the speaker process.
@@ -24,7 +25,6 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
 import { objectEnvelope, type EventEnvelope, type KubeObject } from '../../events/envelope.ts';
 import { ensureTopic } from '../../events/kafka/admin.ts';
 import { createKafka } from '../../events/kafka/client.ts';
@@ -36,6 +36,7 @@ import { storeKeys } from '../../functions/store/keys.ts';
 import { createRedis } from '../../functions/store/redis.ts';
 import { startStack } from '../../infra/local/stack.ts';
 import { startSink, type Sink } from './support/bgp-sink.ts';
+import { startListener, type Notice } from './support/desired-listener.ts';
 import { cpuMeter } from './support/cpu-time.ts';
 import { bgpConfig, lbPrefix, node, nodeName, nodeRouterId, service, slice } from './support/e2e-cluster.ts';
 
@@ -92,15 +93,6 @@ function after<T extends { t: number }>(list: readonly T[], t: number): T[] {
   return list.slice(lo);
 }
 
-/** Desired-state notifications (as a speaker receives them), with arrival times. */
-async function notifications(url: string, prefix: string) {
-  const sub = new Redis(url);
-  const times: { node: string; t: number }[] = [];
-  sub.on('pmessage', (_p: string, channel: string) => times.push({ node: /\{(.*)\}/.exec(channel)![1]!, t: now() }));
-  await sub.psubscribe(`${prefix}:*:desired:changed`);
-  return { since: (t: number) => after(times, t), close: () => sub.disconnect() };
-}
-
 async function main(): Promise<void> {
   say(`== end-to-end latency: ${fmt(N)} nodes × ${fmt(S)} Services (${fmt(S / 2)} eTP=Cluster), one speaker process, one receiving peer`);
   const stack = await startStack({ log: () => undefined });
@@ -113,7 +105,7 @@ async function main(): Promise<void> {
   const redis = createRedis({ url: stack.redisUrl, mode: 'runner' });
   const publisher = new KafkaEventPublisher(kafka, topic);
   let functions: Awaited<ReturnType<typeof runFunctionsConsumer>> | null = null;
-  const listener = await notifications(stack.redisUrl, prefix);
+  const listener = await startListener(stack.redisUrl, prefix);
   try {
     await ensureTopic(kafka, topic, 6);
     sink = await startSink(`${block}.250`);
@@ -153,7 +145,7 @@ async function main(): Promise<void> {
     const desiredLast: number[] = [];
     const share: number[] = [];
     const nodeOfId = new Map(ids.map((id, j) => [id, nodeName(j)]));
-    const cpu = cpuMeter({ speaker: speaker.pid, sink: s.pid, redis: stack.pids.redis, kafka: stack.pids.kafka });
+    const cpu = cpuMeter({ speaker: speaker.pid, sink: s.pid, listener: listener.pid, redis: stack.pids.redis, kafka: stack.pids.kafka });
     const tSeries = now();
     for (let k = 0; k < SAMPLES && left() > 60_000; k++) {
       const i = 2 * k;
@@ -161,14 +153,17 @@ async function main(): Promise<void> {
       s.watch([p], N);
       const t = now();
       await publisher.publish([objectEnvelope('modified', service(i, '172.30') as KubeObject, 'bench') as EventEnvelope]);
-      const ok = await until(() => after(s.seen, t).filter((x) => x.prefix === p).length >= N && listener.since(t).length >= N, 30_000);
+      let notified: Notice[] = [];
+      // The notifications precede the UPDATEs they cause: the listener is asked once these are in.
+      const ok =
+        (await until(() => after(s.seen, t).filter((x) => x.prefix === p).length >= N, 30_000)) &&
+        (await until(async () => (notified = await listener.since(t)).length >= N, 5_000));
       if (!ok) {
         say(`  change ${k}: not everywhere within 30 s; stopping the series`);
         break;
       }
       const arrivals = after(s.seen, t).filter((x) => x.prefix === p);
       const at = arrivals.map((x) => x.t - t);
-      const notified = listener.since(t);
       const dn = notified.map((x) => x.t - t);
       const firstNotice = new Map<string, number>();
       for (const x of notified) if (!firstNotice.has(x.node)) firstNotice.set(x.node, x.t);
@@ -192,7 +187,7 @@ async function main(): Promise<void> {
     const total = Object.values(used).reduce<number>((a, b) => a + (b ?? 0), 0);
     say(
       `  CPU per change (10 ms ticks over the series, includes the bench's polling): functions+bench ${perChange(used['self'])}, speaker ${perChange(used['speaker'])}, ` +
-        `sink ${perChange(used['sink'])}, redis ${perChange(used['redis'])}, kafka ${perChange(used['kafka'])}; ` +
+        `sink ${perChange(used['sink'])}, listener ${perChange(used['listener'])}, redis ${perChange(used['redis'])}, kafka ${perChange(used['kafka'])}; ` +
         `total ${perChange(total)} in ${perChange(now() - tSeries)} of wall time`,
     );
 
@@ -209,7 +204,7 @@ async function main(): Promise<void> {
       const burstSeen = () => s.seen.slice(seenBefore).filter((x) => prefixes.has(x.prefix));
       const ok = await until(() => burstSeen().length >= want, Math.max(10_000, left() - 15_000));
       const got = burstSeen().map((x) => x.t - t);
-      const dn = listener.since(t).map((x) => x.t - t);
+      const dn = (await listener.since(t)).map((x) => x.t - t);
       say(`burst of ${fmt(BURST)} Service changes (produced in ${fmt(produced)} ms):`);
       say(`  produce → UPDATE at the peer, each (change, node): ${pct(got)}${ok ? '' : `  INCOMPLETE: ${fmt(got.length)} of ${fmt(want)}`}`);
       say(`  all ${fmt(want)} (change, node) UPDATEs at the peer after ${fmt(Math.max(...got))} ms`);
@@ -221,7 +216,7 @@ async function main(): Promise<void> {
     await new Promise((r) => (speaker && speaker.exitCode === null ? speaker.once('exit', r) : r(null)));
     await functions?.stop().catch(() => undefined);
     await publisher.close().catch(() => undefined);
-    listener.close();
+    await listener.stop();
     await redis.quit().catch(() => redis.disconnect());
     await sink?.stop();
     await stack.stop();
