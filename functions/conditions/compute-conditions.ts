@@ -17,6 +17,11 @@
 //   the node, when an instance or peer had to be left out of the node's desired state; the
 //   message is Cilium's "<instance>: <error>\n" lines. Present only while there is an error.
 // Sorted by kind, namespace, name, type.
+//
+// The conditions are recomputed after every change (an InvalidObject condition can come from any
+// kind), so the result is kept and returned again while every map it reads is the same object: a
+// Service or EndpointSlice change then costs a comparison of a dozen references, not a planNode
+// per node.
 
 import { describeIssues, type InvalidObject } from '../model/validation.ts';
 import { isRecordKind, mapKey } from '../model/normalise.ts';
@@ -144,7 +149,34 @@ function nodeConditions(world: WorldView): Condition[] {
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/** Every part of the world the conditions read: the maps of the kinds with an invalid object too. */
+function conditionInputs(world: WorldView): unknown[] {
+  const kinds = new Set<string>();
+  for (const inv of world.invalid.values()) if (isRecordKind(inv.kind)) kinds.add(WORLD_FIELD[inv.kind]);
+  return [
+    world.settings,
+    world.clusterConfigs,
+    world.peerConfigs,
+    world.nodes,
+    world.ciliumNodes,
+    world.nodeConfigOverrides,
+    world.secrets,
+    world.invalid,
+    ...[...kinds].sort().map((field) => world[field as keyof WorldView]),
+  ];
+}
+
+let last: { readonly inputs: readonly unknown[]; readonly conditions: Condition[] } | null = null;
+
 export function computeConditions(world: WorldView): Condition[] {
+  const inputs = conditionInputs(world);
+  if (last !== null && last.inputs.length === inputs.length && last.inputs.every((x, i) => x === inputs[i])) return last.conditions;
+  const conditions = conditionsOf(world);
+  last = { inputs, conditions };
+  return conditions;
+}
+
+function conditionsOf(world: WorldView): Condition[] {
   const out: Condition[] = [
     ...[...world.clusterConfigs.values()].flatMap((c) => clusterConfigConditions(world, c)),
     ...[...world.peerConfigs.values()].map((c) => peerConfigCondition(world, c)),

@@ -28,9 +28,16 @@ export function digestOf(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
+// By the conditions array: computeConditions returns the same array while its inputs are the same.
+const documents = new WeakMap<readonly Condition[], StoredDocument>();
+
 export function conditionsDocument(conditions: readonly Condition[]): StoredDocument {
-  const text = JSON.stringify(conditions);
-  return { text, digest: digestOf(text), empty: conditions.length === 0 };
+  let doc = documents.get(conditions);
+  if (doc === undefined) {
+    const text = JSON.stringify(conditions);
+    documents.set(conditions, (doc = { text, digest: digestOf(text), empty: conditions.length === 0 }));
+  }
+  return doc;
 }
 
 /**

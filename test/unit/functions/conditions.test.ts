@@ -1,7 +1,7 @@
 // Conditions (reference O9, O12, A30; §11.4, §11.14).
 import { describe, expect, it } from 'vitest';
 import { computeConditions, type Condition } from '../../../functions/conditions/compute-conditions.ts';
-import { worldFromObjects } from '../../../functions/model/world.ts';
+import { applyObject, deleteObject, worldFromObjects, type WorldView } from '../../../functions/model/world.ts';
 import { clusterConfig, node, peerConfig, secret, service, simpleCluster } from './builders.ts';
 
 const of = (conditions: Condition[], kind: string, name: string, type: string) =>
@@ -145,5 +145,45 @@ describe('bgpcast conditions', () => {
     const keys = conds.map((c) => `${c.kind}|${c.namespace ?? ''}|${c.name}|${c.type}`);
     expect(keys).toEqual([...keys].sort());
     expect(conds).toHaveLength(3 + 3 + 2);
+  });
+});
+
+describe('conditions across changes (kept while their inputs are the same objects)', () => {
+  const apply = (world: WorldView, obj: Record<string, unknown>) => applyObject(world, obj).world;
+  const cold = (objects: Record<string, unknown>[]) => computeConditions(worldFromObjects(objects));
+  const base = [w1, simpleCluster('c', { nodeSelector: { matchLabels: { bgp: 'true' } } }), peerConfig('peer-config', { authSecretRef: 'auth' })];
+
+  it('a valid Service change returns the very same conditions', () => {
+    const w0 = worldFromObjects(base);
+    const before = computeConditions(w0);
+    const after = computeConditions(apply(w0, service('web', { type: 'LoadBalancer' }, { lbIPs: ['172.20.0.1'] })));
+    expect(after).toBe(before);
+  });
+
+  it('follow an invalid Service version, then its valid one, then its delete', () => {
+    const w0 = worldFromObjects(base);
+    const good = service('web', { type: 'LoadBalancer' });
+    const w1 = apply(w0, good);
+    const w2 = apply(w1, service('web', { externalTrafficPolicy: 'Nope' }));
+    expect(of(computeConditions(w2), 'Service', 'web', 'bgpcast.io/InvalidObject')?.message).toMatch(/the last valid version stays in effect$/);
+    expect(of(computeConditions(apply(w2, good)), 'Service', 'web', 'bgpcast.io/InvalidObject')).toBeUndefined();
+    const w3 = apply(w0, service('web', { externalTrafficPolicy: 'Nope' })); // never valid
+    expect(of(computeConditions(w3), 'Service', 'web', 'bgpcast.io/InvalidObject')?.message).toMatch(/the object is ignored$/);
+    const ref = { kind: 'Service', namespace: 'default', name: 'web' };
+    expect(of(computeConditions(deleteObject(w2, ref)), 'Service', 'web', 'bgpcast.io/InvalidObject')).toBeUndefined();
+  });
+
+  it.each([
+    ['a Node relabelled out of the selector', node('w1', { bgp: 'false' })],
+    ['the Secret created', secret('auth')],
+    ['the PeerConfig without its secret', peerConfig('peer-config')],
+    ['a second ClusterConfig selecting the node', simpleCluster('d', { nodeSelector: { matchLabels: { bgp: 'true' } }, created: '2099-01-01T00:00:00Z' })],
+  ])('follow %s, equal to a cold computation', (_what, obj) => {
+    const w0 = worldFromObjects(base);
+    const before = computeConditions(w0);
+    const after = computeConditions(apply(w0, obj));
+    const objects = [...base.filter((o) => o['kind'] !== obj['kind'] || JSON.stringify(o['metadata']) !== JSON.stringify(obj['metadata'])), obj];
+    expect(after).toEqual(cold(objects));
+    expect(after).not.toEqual(before);
   });
 });
