@@ -117,7 +117,7 @@ export function planNodeDocument(doc: DesiredNodeState, head: NodeHead, stored: 
   const sessionsDoc = sessionsOf(doc);
   const sessionsText = JSON.stringify(sessionsDoc);
   const diff = diffRoutes(doc, stored.routes);
-  const base = { node: doc.node, seq: head.seq, revision: head.revision, positions: stamp.positions, writer: stamp.writer, updatedAt: stamp.updatedAt };
+  const base = { node: doc.node, seq: head.seq, revision: head.revision, expectedWriter: head.writer, positions: stamp.positions, writer: stamp.writer, updatedAt: stamp.updatedAt };
   const neverWritten = stored.sessions === null && stored.routes.size === 0;
   const same = sessionsText === stored.sessions && diff.changes.length === 0 && !diff.unreadable;
   if (same || (neverWritten && doc.instances.length === 0)) {

@@ -85,7 +85,7 @@ export function headAfter(head: NodeHead, write: NodeWrite, outcome: Exclude<Cas
 
 /** The write that turns the stored state (equal to `prev`) into `next`. */
 export function planViewWrite(prev: NodeView, next: NodeView, head: NodeHead, stamp: WriteStamp): NodeWrite {
-  const base = { node: next.node, seq: head.seq, revision: head.revision, positions: stamp.positions, writer: stamp.writer, updatedAt: stamp.updatedAt };
+  const base = { node: next.node, seq: head.seq, revision: head.revision, expectedWriter: head.writer, positions: stamp.positions, writer: stamp.writer, updatedAt: stamp.updatedAt };
   const sessionsChanged = prev.sessionsText !== next.sessionsText;
   const changes = diffViews(prev, next);
   if (!sessionsChanged && changes.length === 0) {

@@ -82,6 +82,8 @@ export interface NodeWrite {
   readonly seq: string;
   /** The head's revision; a write produces revision + 1. */
   readonly revision: number;
+  /** The head's writer token (null: none), checked with seq. */
+  readonly expectedWriter: string | null;
   /** 'confirm': the stored state already is the computed one; only the positions advance. */
   readonly mode: 'write' | 'confirm';
   /** Positions JSON (positionsJson). */
@@ -114,7 +116,7 @@ export function deltaMessage(w: NodeWrite): string {
 }
 
 function nodeCasArgs(keys: StoreKeys, w: NodeWrite): string[] {
-  const args = [w.seq, String(w.revision), w.mode, w.positions, w.writer];
+  const args = [w.seq, String(w.revision), w.expectedWriter ?? '', w.mode, w.positions, w.writer];
   if (w.mode === 'confirm') return args;
   args.push(w.updatedAt, keys.desiredChanged(w.node), w.sessions ?? '', w.replaceAll ? '1' : '', deltaMessage(w));
   for (const c of w.changes) args.push(routeField(c, c.prefix), c.route === null ? '' : routeValue(c.route));

@@ -118,10 +118,10 @@ return {2, tostring(revision)}
  * Compare-and-set of one node's desired state, stored as two hashes (events/desired-delta.ts):
  * the head <p>:{<node>}:desired and the routes <p>:{<node>}:desired:routes.
  * KEYS: head, routes.
- * ARGV: expected seq, expected revision, mode ('write' | 'confirm'), positions JSON, writer token,
- *   updatedAt, channel, sessions JSON ('' = unchanged), replaceAll ('1' = delete every route first),
- *   the delta message, then per changed route two values: field, value ('' = delete; a route
- *   value is never empty).
+ * ARGV: expected seq, expected revision, expected writer token ('' = none), mode ('write' |
+ *   'confirm'), positions JSON, writer token, updatedAt, channel, sessions JSON ('' = unchanged),
+ *   replaceAll ('1' = delete every route first), the delta message, then per changed route two
+ *   values: field, value ('' = delete; a route value is never empty).
  * As for the conditions, seq counts every successful compare-and-set, confirmations included.
  * The revision moves only with seq, so the caller knows the revision a write produces (expected
  * + 1) and prepares the delta message; the expected revision is checked as well, so a published
@@ -129,26 +129,29 @@ return {2, tostring(revision)}
  * applies the route changes and the sessions, bumps the revision and publishes the delta in the
  * same step, so deltas go out in revision order. Both store the writer token: a writer that
  * finds its own token in the head knows the stored state is exactly what it last wrote or
- * confirmed, and may diff against its copy in memory instead of reading the routes. The fields of the former whole-document layout
- * (digest, document) are removed by a write.
+ * confirmed, and may diff against its copy in memory instead of reading the routes. The expected
+ * token is checked with seq: a writer that writes against the head its own last write left,
+ * without reading it, is refused if that write was lost (a failover to a replica that missed it)
+ * even when someone else's write brought seq to the same number. The fields of the former
+ * whole-document layout (digest, document) are removed by a write.
  * Returns {status, revision}: status 0 conflict (revision = the current seq), 1 unchanged, 2 written.
  */
 export const NODE_CAS_SCRIPT = `
 local head, routes = KEYS[1], KEYS[2]
-local seq = redis.call('HGET', head, 'seq') or '0'
-local revision = redis.call('HGET', head, 'revision') or '0'
-if seq ~= ARGV[1] or revision ~= ARGV[2] then return {0, seq} end
+local h = redis.call('HMGET', head, 'seq', 'revision', 'writer')
+local seq, revision, writer = h[1] or '0', h[2] or '0', h[3] or ''
+if seq ~= ARGV[1] or revision ~= ARGV[2] or writer ~= ARGV[3] then return {0, seq} end
 redis.call('HINCRBY', head, 'seq', 1)
-redis.call('HSET', head, 'positions', ARGV[4], 'writer', ARGV[5])
-if ARGV[3] == 'confirm' then return {1, revision} end
-if ARGV[9] == '1' then redis.call('DEL', routes) end
+redis.call('HSET', head, 'positions', ARGV[5], 'writer', ARGV[6])
+if ARGV[4] == 'confirm' then return {1, revision} end
+if ARGV[10] == '1' then redis.call('DEL', routes) end
 -- In slices: unpack() of tens of thousands of values would overflow the Lua stack.
 local sets, dels = {}, {}
 local function flush()
   if #sets > 0 then redis.call('HSET', routes, unpack(sets)) sets = {} end
   if #dels > 0 then redis.call('HDEL', routes, unpack(dels)) dels = {} end
 end
-for i = 11, #ARGV, 2 do
+for i = 12, #ARGV, 2 do
   if ARGV[i + 1] == '' then
     dels[#dels + 1] = ARGV[i]
   else
@@ -158,11 +161,11 @@ for i = 11, #ARGV, 2 do
   if #sets >= 1000 or #dels >= 1000 then flush() end
 end
 flush()
-if ARGV[8] ~= '' then redis.call('HSET', head, 'sessions', ARGV[8]) end
+if ARGV[9] ~= '' then redis.call('HSET', head, 'sessions', ARGV[9]) end
 redis.call('HDEL', head, 'digest', 'document')
 local bumped = redis.call('HINCRBY', head, 'revision', 1)
-redis.call('HSET', head, 'updatedAt', ARGV[6], 'routeCount', redis.call('HLEN', routes))
-redis.call('PUBLISH', ARGV[7], ARGV[10])
+redis.call('HSET', head, 'updatedAt', ARGV[7], 'routeCount', redis.call('HLEN', routes))
+redis.call('PUBLISH', ARGV[8], ARGV[11])
 return {2, tostring(bumped)}
 `;
 

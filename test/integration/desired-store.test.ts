@@ -39,6 +39,7 @@ async function writeOn(redis: Redis, keys: StoreKeys, w: Partial<NodeWrite> & Pi
     node: 'n1',
     seq: head!.seq,
     revision: head!.revision,
+    expectedWriter: head!.writer,
     mode: 'write',
     positions: stamp.positions,
     writer: stamp.writer,
@@ -62,7 +63,7 @@ async function listen(channel: string): Promise<{ messages: string[]; stop(): Pr
 const settle = () => new Promise((r) => setTimeout(r, 150));
 
 describe('the node compare-and-set', () => {
-  it('refuses a write or a confirmation on a stale seq (or revision), and changes nothing then', async () => {
+  it('refuses a write or a confirmation on a stale seq (or revision, or writer token), and changes nothing then', async () => {
     const keys = freshKeys();
     const redis = pool.client();
     const first = await writeOn(redis, keys, { changes: [change('10.0.0.0/24', route('10.0.0.0/24'))] });
@@ -73,6 +74,12 @@ describe('the node compare-and-set', () => {
     expect(await compareAndSetNodes(redis, keys, [stale, { ...stale, mode: 'confirm' }])).toEqual([{ status: 'conflict' }, { status: 'conflict' }]);
     const current = await writeOn(redis, keys, { changes: [] });
     expect(await compareAndSetNodes(redis, keys, [{ ...current, revision: current.revision + 5 }])).toEqual([{ status: 'conflict' }]);
+    // Right seq and revision, but the head holds another writer's token: a write planned against
+    // a head that was predicted, not read, and whose own write was lost.
+    expect(await compareAndSetNodes(redis, keys, [{ ...current, expectedWriter: 'a-lost-write' }, { ...current, expectedWriter: null }])).toEqual([
+      { status: 'conflict' },
+      { status: 'conflict' },
+    ]);
     await settle();
     expect(watch.messages).toEqual([]);
     expect({ head: await redis.hgetall(keys.desired('n1')), routes: await redis.hgetall(keys.desiredRoutes('n1')) }).toEqual(before);

@@ -153,6 +153,7 @@ describe('deltaMessage', () => {
     node: 'n1',
     seq: '3',
     revision: 2,
+    expectedWriter: null,
     mode: 'write',
     positions: '{}',
     writer: stamp.writer,
