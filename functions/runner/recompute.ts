@@ -128,9 +128,14 @@ async function syncedWorld(mirror: WorldMirror): Promise<{ world: WorldView; pos
   return { world: end, positions };
 }
 
-function planConditions(world: WorldView, head: Head, stamp: WriteStamp): CasWrite {
+/**
+ * The conditions' write. Against a predicted head the digest it holds is not trusted for a
+ * confirmation: the document is sent, and the script compares it with the stored digest itself
+ * (equal: nothing is rewritten), so a lost write of ours cannot be confirmed as stored.
+ */
+function planConditions(world: WorldView, head: Head, stamp: WriteStamp, predicted: boolean): CasWrite {
   const doc = conditionsDocument(computeConditions(world));
-  const same = doc.digest === head.digest || (head.digest === null && doc.empty);
+  const same = (!predicted && doc.digest === head.digest) || (head.digest === null && doc.empty);
   return { seq: head.seq, mode: same ? 'confirm' : 'write', positions: stamp.positions, digest: doc.digest, document: same ? '' : doc.text, updatedAt: stamp.updatedAt };
 }
 
@@ -158,6 +163,7 @@ export async function recompute(
       throw new CasConflictError(todo.map((r) => targetId(r.target)), attempt);
     }
     if (attempt > 0) await sleep(backoffMs(ctx.retry, attempt));
+    const conditionsPredicted = attempt === 0 && ctx.conditions.head !== null;
     const { heads, read } = await readRoundHeads(ctx, todo, attempt === 0);
     await ctx.hooks.afterHeads?.(todo.map((r) => r.target));
 
@@ -262,7 +268,7 @@ export async function recompute(
             ? planViewWrite(prev, views[j]!, u.head, stamp)
             : planNodeDocument(materialiseView(views[j]!), u.head, stored.get(u.node)!, stamp);
         });
-        const conditionsWrite = conditionsItem ? planConditions(world, conditionsItem.head, stamp) : null;
+        const conditionsWrite = conditionsItem ? planConditions(world, conditionsItem.head, stamp, conditionsPredicted) : null;
         result.computeMs += performance.now() - t0;
         await ctx.hooks.beforeWrite?.(chunk.map((u) => u.req.target));
         const settled = settle(nodeItems, conditionsItem, views, prevs, nodeWrites, conditionsWrite);

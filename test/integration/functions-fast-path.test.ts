@@ -1,12 +1,14 @@
 // The writer's fast path (functions/runner/view-write.ts) against a real Redis: after its first
 // write of a node, a handler plans the next writes from the view it wrote, without reading the
 // stored routes, and the stored state still equals the pure computation; a write by another
-// instance, or an entry past its age, sends the handler back to diffing what is stored.
+// instance, or an entry past its age, sends the handler back to diffing what is stored. The
+// conditions, written against a predicted head, are compared with what is stored by the script.
 
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { computeDesiredNode } from '../../functions/desired/compute-desired-node.ts';
 import { worldFromObjects } from '../../functions/model/world.ts';
-import { nodeDocument } from '../../functions/runner/document.ts';
+import { computeConditions } from '../../functions/conditions/compute-conditions.ts';
+import { conditionsDocument, nodeDocument } from '../../functions/runner/document.ts';
 import { createFunctionsHandler } from '../../functions/runner/handler.ts';
 import { listDesiredNodes } from '../../functions/store/desired-store.ts';
 import type { StoreKeys } from '../../functions/store/keys.ts';
@@ -79,6 +81,20 @@ describe('the writer plans from the view it last wrote', () => {
     await expectMatchesPure(keys, [...base, lb('a', '172.20.0.3')]);
     // And from then on, a's own writes are fast again.
     expect(await a.process([at(lb('a', '172.20.0.4'))])).toMatchObject({ written: 3, fastPath: 3 });
+  });
+
+  it('the conditions are not confirmed from the head our last write left: a lost write is written again', async () => {
+    const keys = freshKeys();
+    const at = sequencer();
+    const h = handler(keys);
+    await h.process([...base, lb('a', '172.20.0.1')].map((o) => at(o)));
+    const redis = pool.client();
+    // The stored conditions are not what we wrote, at the seq our write left (a failover to a
+    // replica that missed our write, then someone else's write of another document).
+    await redis.hset(keys.conditions, 'digest', 'another', 'document', '[]');
+    await h.process([at(lb('a', '172.20.0.2'))]);
+    const expected = conditionsDocument(computeConditions(worldFromObjects([...base, lb('a', '172.20.0.2')])));
+    expect(await redis.hmget(keys.conditions, 'digest', 'document')).toEqual([expected.digest, expected.text]);
   });
 
   it('a hand edit of the routes hash is repaired once the cached view has aged out', async () => {
