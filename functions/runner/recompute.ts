@@ -103,7 +103,11 @@ type UncoveredConditions = Extract<Uncovered, { type: 'conditions' }>;
  * conditions' beside it. A predicted head that is no longer the stored one makes the
  * compare-and-set refuse the write, and the target's head is read in the next round.
  */
-async function readRoundHeads(ctx: RecomputeContext, todo: readonly Requirement[], predict: boolean): Promise<{ heads: (NodeHead | Head)[]; read: boolean }> {
+async function readRoundHeads(
+  ctx: RecomputeContext,
+  todo: readonly Requirement[],
+  predict: boolean,
+): Promise<{ heads: (NodeHead | Head)[]; read: boolean; conditionsPredicted: boolean }> {
   const predicted = todo.map((r) =>
     !predict ? null : r.target.type === 'node' ? ctx.views.predictedHead(r.target.node) : ctx.conditions.head,
   );
@@ -115,7 +119,8 @@ async function readRoundHeads(ctx: RecomputeContext, todo: readonly Requirement[
   ]);
   let n = 0;
   const heads = todo.map((r, i) => predicted[i] ?? (r.target.type === 'node' ? nodeHeads[n++]! : conditionsHead!));
-  return { heads, read: nodes.length > 0 || withConditions };
+  const conditionsPredicted = todo.some((r, i) => r.target.type === 'conditions' && predicted[i] !== null);
+  return { heads, read: nodes.length > 0 || withConditions, conditionsPredicted };
 }
 
 /** The head the conditions' compare-and-set leaves (CAS_SCRIPT): seq one up, the digest stored. */
@@ -163,8 +168,7 @@ export async function recompute(
       throw new CasConflictError(todo.map((r) => targetId(r.target)), attempt);
     }
     if (attempt > 0) await sleep(backoffMs(ctx.retry, attempt));
-    const conditionsPredicted = attempt === 0 && ctx.conditions.head !== null;
-    const { heads, read } = await readRoundHeads(ctx, todo, attempt === 0);
+    const { heads, read, conditionsPredicted } = await readRoundHeads(ctx, todo, attempt === 0);
     await ctx.hooks.afterHeads?.(todo.map((r) => r.target));
 
     const uncovered: Uncovered[] = [];

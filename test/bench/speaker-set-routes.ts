@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import type { DesiredRoute } from '../../events/desired-state.ts';
 import type { FamilyKey } from '../../speaker/codec/context.ts';
-import { defaultContext } from '../../speaker/codec/context.ts';
+import { negotiatedContext } from '../support/speaker.ts';
 import type { Negotiated } from '../../speaker/codec/negotiate.ts';
 import { AdjRibOut } from '../../speaker/rib/adj-rib-out.ts';
 import { nextHopFor } from '../../speaker/rib/next-hop.ts';
@@ -19,15 +19,7 @@ const nRoutes = Number(values.routes);
 const nRevisions = Number(values.revisions);
 const family: FamilyKey = '1/1';
 
-const ctx: Negotiated = {
-  ...defaultContext,
-  holdTime: 90,
-  keepalive: 30,
-  routeRefresh: true,
-  enhancedRouteRefresh: false,
-  families: [{ afi: 1, safi: 1 }],
-  gracefulRestart: null,
-};
+const ctx: Negotiated = negotiatedContext([1]);
 
 const route = (i: number, tag = 0): DesiredRoute => ({
   prefix: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}/32`,

@@ -1,6 +1,8 @@
 // Building blocks for the speaker's interop tests: desired-state peers and routes, a Speaker
 // with test-friendly timers (short back-off, quiet logs), and bounded waits on its status.
 import type { DesiredRoute } from '../../events/desired-state.ts';
+import { defaultContext } from '../../speaker/codec/context.ts';
+import type { Negotiated } from '../../speaker/codec/negotiate.ts';
 import { createLogger } from '../../events/log.ts';
 import type { SessionStatus } from '../../speaker/session/session-status.ts';
 import type { SpeakerOptions, SpeakerPeer } from '../../speaker/speaker.ts';
@@ -9,6 +11,19 @@ import { ensureSockopt } from '../../speaker/transport/sockopt.ts';
 import { waitFor } from './routers/common.ts';
 
 export const testBackoff = { baseMs: 500, factor: 2, maxMs: 4000, stableMs: 60_000 };
+
+/** What an established session negotiated: 4-octet AS, route refresh, these AFIs (SAFI 1), no GR. */
+export function negotiatedContext(afis: readonly number[] = [1]): Negotiated {
+  return {
+    ...defaultContext,
+    holdTime: 90,
+    keepalive: 30,
+    routeRefresh: true,
+    enhancedRouteRefresh: false,
+    families: afis.map((afi) => ({ afi, safi: 1 })),
+    gracefulRestart: null,
+  };
+}
 
 export function route(prefix: string, extra: Partial<DesiredRoute> = {}): DesiredRoute {
   return { prefix, communities: [], largeCommunities: [], localPreference: null, origin: 'igp', ...extra };

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { DesiredRoute } from '../../../events/desired-state.ts';
 import { toTwoOctetPeer } from '../../../speaker/codec/as4.ts';
 import type { FamilyKey } from '../../../speaker/codec/context.ts';
-import { defaultContext } from '../../../speaker/codec/context.ts';
+import { negotiatedContext } from '../../support/speaker.ts';
 import type { Negotiated } from '../../../speaker/codec/negotiate.ts';
 import { packUpdates } from '../../../speaker/codec/update-builder.ts';
 import type { RouteAttributes, RouteChanges } from '../../../speaker/codec/update-plan.ts';
@@ -18,18 +18,7 @@ import { AttributeFactory } from '../../../speaker/rib/route-attributes.ts';
 import { checkRoutes, RouteChecker } from '../../../speaker/rib/route-check.ts';
 import { RouteSender } from '../../../speaker/session/session-routes.ts';
 
-const ctx: Negotiated = {
-  ...defaultContext,
-  holdTime: 90,
-  keepalive: 30,
-  routeRefresh: true,
-  enhancedRouteRefresh: false,
-  families: [
-    { afi: 1, safi: 1 },
-    { afi: 2, safi: 1 },
-  ],
-  gracefulRestart: null,
-};
+const ctx: Negotiated = negotiatedContext([1, 2]);
 
 const families: FamilyKey[] = ['1/1', '2/1'];
 const nextHops = (): Map<FamilyKey, NextHopResult> =>

@@ -8,7 +8,6 @@ import { describe, expect, it } from 'vitest';
 import type { DesiredRoute } from '../../../events/desired-state.ts';
 import { createLogger } from '../../../events/log.ts';
 import type { FamilyKey } from '../../../speaker/codec/context.ts';
-import { defaultContext } from '../../../speaker/codec/context.ts';
 import { decodeMessage } from '../../../speaker/codec/message.ts';
 import type { Negotiated } from '../../../speaker/codec/negotiate.ts';
 import type { UpdateMessage } from '../../../speaker/codec/types.ts';
@@ -18,17 +17,9 @@ import { nextHopFor } from '../../../speaker/rib/next-hop.ts';
 import { checkRoutes, RouteChecker } from '../../../speaker/rib/route-check.ts';
 import { Session } from '../../../speaker/session/session.ts';
 import { RouteSender } from '../../../speaker/session/session-routes.ts';
-import { route } from '../../support/speaker.ts';
+import { negotiatedContext, route } from '../../support/speaker.ts';
 
-const ctx: Negotiated = {
-  ...defaultContext,
-  holdTime: 90,
-  keepalive: 30,
-  routeRefresh: true,
-  enhancedRouteRefresh: false,
-  families: [{ afi: 1, safi: 1 }],
-  gracefulRestart: null,
-};
+const ctx: Negotiated = negotiatedContext([1]);
 
 const nextHops = (): Map<FamilyKey, NextHopResult> => new Map([['1/1', nextHopFor(1, { localAddress: '10.0.0.1', extendedNextHop: () => false })]]);
 
