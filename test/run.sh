@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: typecheck, unit tests (pure code), then integration tests against a real
-# Kafka broker, a real Redis and real BGP daemons that the global setup starts and stops.
+# Kafka broker, a real Redis and real BGP daemons that the global setup starts and stops, then the
+# kube tests against a real etcd + kube-apiserver, whose binaries infra/kube/build.sh builds first
+# (once per machine, ~7 min on 2 cores; a second's check afterwards).
 # Ends with one plain summary line, "N passed, N failed", over both vitest projects.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +11,8 @@ trap 'rm -rf "$results"' EXIT
 
 tsc -p tsconfig.json
 status=0
-for project in unit integration; do
+for project in unit integration kube; do
+  if [ "$project" = kube ]; then bash infra/kube/build.sh >&2 || { status=$?; break; }; fi
   vitest run --project "$project" --reporter=default --reporter=json \
     --outputFile.json="$results/$project.json" || status=$?
   [ "$status" -eq 0 ] || break
