@@ -23,6 +23,7 @@ export interface KubeVersions {
   helm: string;
   keda: string;
   knativeOperator: string;
+  strimzi: string;
 }
 
 /** The versions build.sh builds, from infra/kube/versions.env (KEY=VALUE lines). */
@@ -43,6 +44,7 @@ export function kubeVersions(file = join(here, '..', 'kube', 'versions.env')): K
     helm: get('HELM_VERSION'),
     keda: get('KEDA_VERSION'),
     knativeOperator: get('KNATIVE_OPERATOR_VERSION'),
+    strimzi: get('STRIMZI_VERSION'),
   };
 }
 
@@ -55,6 +57,8 @@ export interface KubeBinaries {
   kedaCrds: string;
   /** Knative Serving, Eventing and KafkaSource CRD files (a directory of YAML). */
   knativeCrds: string;
+  /** Strimzi's CRD files, generated from its API model (a directory of YAML). */
+  strimziCrds: string;
 }
 
 /** Where build.sh puts each artifact: `${BGPCAST_CACHE_DIR:-${XDG_CACHE_HOME:-~/.cache}/bgpcast}/…`. */
@@ -69,6 +73,7 @@ export function kubeBinaries(env: NodeJS.ProcessEnv = process.env): KubeBinaries
     helm: join(base, `helm-${v.helm}`, 'bin', 'helm'),
     kedaCrds: join(base, `keda-${v.keda}`, 'crds'),
     knativeCrds: join(base, `knative-operator-${v.knativeOperator}`, 'crds'),
+    strimziCrds: join(base, `strimzi-${v.strimzi}`, 'crds'),
   };
 }
 
