@@ -4,6 +4,8 @@
 #   the npm dependencies (npm ci, which also brings Node 22 into node_modules/.bin),
 #   the Kafka broker's jars from Maven Central (cached once per machine, outside the repo),
 #   the speaker's small socket-option addon (gcc, against the node-api-headers package).
+# etcd, kube-apiserver, kubectl and helm are built by infra/kube/build.sh when the kube tests first
+# run (test/run.sh), not here: `up --demo` and the unit tests never need them. Only Go is checked.
 # Safe to run again; each step checks first. Exits non-zero, naming the step, if one fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,4 +47,7 @@ bash infra/local/fetch-kafka-jars.sh >/dev/null
 
 step "socket-option addon (TCP MD5, TTL, GTSM)"
 bash speaker/transport/native/build.sh
+
+step "Go for the Kubernetes binaries of the kube tests (infra/kube/build.sh)"
+bash infra/kube/build.sh check || step "without Go the kube tests cannot run; everything else can"
 step "ready"
