@@ -2,7 +2,7 @@
 # The whole test suite: typecheck, unit tests (pure code), then integration tests against a real
 # Kafka broker, a real Redis and real BGP daemons that the global setup starts and stops, then the
 # kube tests against a real etcd + kube-apiserver, whose binaries infra/kube/build.sh builds first
-# (once per machine, ~7 min on 2 cores; a second's check afterwards).
+# (once per machine, ~9 min on 2 cores; milliseconds once cached).
 # Ends with one plain summary line, "N passed, N failed", over the vitest projects.
 set -euo pipefail
 cd "$(dirname "$0")/.."
