@@ -7,16 +7,22 @@ import { z } from 'zod';
 import { objectKey } from './object-key.ts';
 import type { ObjectIdentity } from './object-key.ts';
 
-export const EnvelopeSchemaVersion = 'bgpcast.event/v1';
+/**
+ * The version producers write. v2 added `uid` to object events and `keys` (with `part`/`parts`)
+ * to sync markers; both are optional, so v1 records are still valid and mean what they meant.
+ */
+export const EnvelopeSchemaVersion = 'bgpcast.event/v2';
+export const AcceptedSchemaVersions = ['bgpcast.event/v1', EnvelopeSchemaVersion] as const;
 
 export const EventType = {
   Added: 'added',
   Modified: 'modified',
   Deleted: 'deleted',
   /**
-   * A source finished listing every object of `kind` (a full resync): objects of that kind it did
-   * not list since its previous marker are gone. Written to every partition, so each partition's
-   * consumer sees it after that partition's share of the listing.
+   * A source finished listing every object of `kind` (a full resync). Written to every partition,
+   * so each partition's consumer sees it after that partition's share of the listing. With `keys`
+   * (v2): the source's objects of that kind in that partition that are not in `keys` are gone.
+   * Without (v1): those it did not publish since its previous marker are gone.
    */
   Synced: 'synced',
 } as const;
@@ -31,7 +37,7 @@ const kubeObject = z
   .loose();
 
 const baseFields = {
-  schema: z.literal(EnvelopeSchemaVersion),
+  schema: z.enum(AcceptedSchemaVersions),
   id: z.string().min(1),
   apiVersion: z.string().min(1),
   kind: z.string().min(1),
@@ -45,7 +51,9 @@ const objectEvent = z.object({
   namespace: z.string().min(1).nullable(),
   name: z.string().min(1),
   resourceVersion: z.string().nullable(),
-  /** The whole object; for a delete, the last known object. */
+  /** metadata.uid as the API server gave it; null from files; absent in v1 records. */
+  uid: z.string().min(1).nullable().optional(),
+  /** The whole object (from the watcher: the fields bgpcast reads); for a delete, the last known. */
   object: kubeObject,
 });
 
@@ -54,11 +62,28 @@ const syncedEvent = z.object({
   type: z.literal(EventType.Synced),
   /** Identifies one full listing; the same on every partition's copy of the marker. */
   syncId: z.string().min(1),
+  /**
+   * The object keys of the listing (events/object-key.ts). On the topic each partition's copy
+   * holds only the keys that hash to that partition (the records' own partitioner).
+   */
+  keys: z.array(z.string().min(1)).optional(),
+  /**
+   * A copy too large for one record is split: parts 0 … parts-1 of one syncId follow each other
+   * in the partition, and the listing of that partition is the union of their keys.
+   */
+  part: z.number().int().min(0).optional(),
+  parts: z.number().int().min(1).optional(),
 });
 
 export const envelopeSchema = z.discriminatedUnion('type', [objectEvent, syncedEvent]).check((ctx) => {
   const e = ctx.value;
-  if (e.type === EventType.Synced) return;
+  if (e.type === EventType.Synced) {
+    const split = e.part !== undefined || e.parts !== undefined;
+    if (split && (e.keys === undefined || e.part === undefined || e.parts === undefined || e.part >= e.parts)) {
+      ctx.issues.push({ code: 'custom', input: e, path: ['part'], message: 'part and parts go together, with keys, and part < parts' });
+    }
+    return;
+  }
   const m = e.object.metadata;
   const mismatch =
     e.object.kind !== e.kind ||
@@ -133,12 +158,14 @@ export function objectEnvelope(
 ): ObjectEvent {
   const id = identityOf(object);
   const rv = object.metadata['resourceVersion'];
+  const uid = object.metadata['uid'];
   return {
     schema: EnvelopeSchemaVersion,
     id: randomUUID(),
     type,
     ...id,
     resourceVersion: typeof rv === 'string' ? rv : null,
+    uid: typeof uid === 'string' && uid !== '' ? uid : null,
     object,
     source,
     observedAt: now.toISOString(),

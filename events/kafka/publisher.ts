@@ -1,16 +1,20 @@
 // Publishes envelopes to the events topic, keyed by object identity, acks from all in-sync
-// replicas. A sync marker goes to every partition (see EventType.Synced).
+// replicas. A sync marker goes to every partition; a marker that lists its keys gives each
+// partition's copy the keys that hash there, with the producer's own partitioner (sync-marker.ts).
 
 import { CompressionTypes, Partitioners } from 'kafkajs';
-import type { Kafka, Message, Producer } from 'kafkajs';
+import type { Kafka, Message, PartitionMetadata, Producer } from 'kafkajs';
 import { encodeEnvelope, envelopeKey, EventType } from '../envelope.ts';
 import type { EventEnvelope } from '../envelope.ts';
 import type { EventPublisher } from '../bus.ts';
+import { markerCopies } from '../sync-marker.ts';
 
 export class KafkaEventPublisher implements EventPublisher {
   private readonly producer: Producer;
   private readonly kafka: Kafka;
   private readonly topic: string;
+  /** The partitioner the producer uses, called apart to place a marker's keys. */
+  private readonly partitioner = Partitioners.DefaultPartitioner();
   private connected: Promise<void> | undefined;
 
   constructor(kafka: Kafka, topic: string) {
@@ -27,7 +31,10 @@ export class KafkaEventPublisher implements EventPublisher {
   }
 
   private connect(): Promise<void> {
-    this.connected ??= this.producer.connect();
+    this.connected ??= this.producer.connect().catch((e: unknown) => {
+      this.connected = undefined; // the next publish tries again
+      throw e;
+    });
     return this.connected;
   }
 
@@ -35,27 +42,28 @@ export class KafkaEventPublisher implements EventPublisher {
     if (envelopes.length === 0) return;
     await this.connect();
     const messages: Message[] = [];
-    const markerPartitions = envelopes.some((e) => e.type === EventType.Synced)
-      ? await this.partitions()
-      : [];
+    const partitions = envelopes.some((e) => e.type === EventType.Synced) ? await this.partitions() : [];
+    const partitionOf = (key: string) =>
+      this.partitioner({ topic: this.topic, partitionMetadata: partitions, message: { key, value: null } });
     for (const e of envelopes) {
-      const value = encodeEnvelope(e);
-      const key = envelopeKey(e);
       if (e.type === EventType.Synced) {
-        for (const partition of markerPartitions) messages.push({ key, value, partition });
+        const ids = partitions.map((p) => p.partitionId);
+        for (const copy of markerCopies(e, ids, partitionOf)) {
+          messages.push({ key: envelopeKey(copy.envelope), value: encodeEnvelope(copy.envelope), partition: copy.partition });
+        }
       } else {
-        messages.push({ key, value });
+        messages.push({ key: envelopeKey(e), value: encodeEnvelope(e) });
       }
     }
     await this.producer.send({ topic: this.topic, messages, acks: -1, compression: CompressionTypes.None });
   }
 
-  private async partitions(): Promise<number[]> {
+  private async partitions(): Promise<PartitionMetadata[]> {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
       const meta = await admin.fetchTopicMetadata({ topics: [this.topic] });
-      return (meta.topics[0]?.partitions ?? []).map((p) => p.partitionId).sort((a, b) => a - b);
+      return (meta.topics[0]?.partitions ?? []).sort((a, b) => a.partitionId - b.partitionId);
     } finally {
       await admin.disconnect();
     }

@@ -16,7 +16,8 @@ import type { WorldChange } from './apply-changes.ts';
 export const DEFAULT_CHANGES_MAXLEN = 100_000;
 
 export interface FoldEvent {
-  readonly op: 'u' | 'd' | 's';
+  /** Upsert, delete, sync marker (v1: since the previous marker), sync marker with its keys. */
+  readonly op: 'u' | 'd' | 's' | 'k';
   /** Object key; for a sync marker the kind's key prefix "Kind[.group]". */
   readonly key: string;
   readonly partition: string;
@@ -25,6 +26,8 @@ export interface FoldEvent {
   /** Sanitized object (upsert), null (delete) or the syncId (marker). */
   readonly object: unknown;
   readonly syncId?: string;
+  /** A marker's listing in this partition, and which part of it this record is. */
+  readonly listed?: { readonly keys: readonly string[]; readonly part: number; readonly parts: number };
 }
 
 /** The fold of one consumed event; null for kinds bgpcast does not consume. */
@@ -33,7 +36,10 @@ export function foldEvent(e: ConsumedEvent): FoldEvent | null {
   if (!lookupKind(env.apiVersion, env.kind)) return null;
   const position = { partition: String(e.partition), offset: e.offset, source: env.source };
   if (env.type === EventType.Synced) {
-    return { ...position, op: 's', key: qualifiedKind(env.apiVersion, env.kind), object: null, syncId: env.syncId };
+    const kind = qualifiedKind(env.apiVersion, env.kind);
+    if (env.keys === undefined) return { ...position, op: 's', key: kind, object: null, syncId: env.syncId };
+    const listed = { keys: env.keys, part: env.part ?? 0, parts: env.parts ?? 1 };
+    return { ...position, op: 'k', key: kind, object: null, syncId: env.syncId, listed };
   }
   const key = objectKey(env);
   if (env.type === EventType.Deleted) return { ...position, op: 'd', key, object: null };
@@ -45,7 +51,7 @@ export function foldChanges(events: readonly FoldEvent[]): { changes: WorldChang
   const changes: WorldChange[] = [];
   let marker = false;
   for (const e of events) {
-    if (e.op === 's') {
+    if (e.op === 's' || e.op === 'k') {
       marker = true;
       continue;
     }
@@ -93,8 +99,21 @@ export function foldArgs(events: readonly FoldEvent[]): string[] {
     e.partition,
     e.offset,
     e.source,
-    e.op === 'u' ? JSON.stringify(e.object) : e.op === 's' ? (e.syncId ?? '') : '',
+    foldPayload(e),
   ]);
+}
+
+function foldPayload(e: FoldEvent): string {
+  switch (e.op) {
+    case 'u':
+      return JSON.stringify(e.object);
+    case 's':
+      return e.syncId ?? '';
+    case 'k':
+      return JSON.stringify({ syncId: e.syncId, keys: e.listed?.keys ?? [], part: e.listed?.part ?? 0, parts: e.listed?.parts ?? 1 });
+    case 'd':
+      return '';
+  }
 }
 
 export async function foldIntoWorld(
@@ -112,6 +131,7 @@ export async function foldIntoWorld(
     keys.changes,
     keys.syncMarkers,
     keys.pending,
+    keys.syncParts,
     String(maxlen),
     pending?.id ?? '',
     pending ? encodePending(pending.entry) : '',

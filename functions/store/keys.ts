@@ -13,6 +13,8 @@
 // | <p>:{world}:positions            | hash   | partition → highest offset folded                       |
 // | <p>:{world}:changes              | stream | one entry {key} per applied fold, MAXLEN ~ 100000       |
 // | <p>:{world}:sync-markers         | hash   | "source|kind|partition" → "offset syncId"               |
+// | <p>:{world}:sync-parts           | hash   | "source|kind|partition" → JSON {syncId, next, keys}: the|
+// |                                  |        | parts of a split marker received so far                 |
 // | <p>:{world}:pending              | hash   | batch id → JSON {targets, positions, at}: recomputations|
 // |                                  |        | a fold owes, removed once done                          |
 // | <p>:{world}:conditions           | hash   | revision, digest, document (JSON list), positions,      |
@@ -34,6 +36,7 @@ export interface StoreKeys {
   readonly positions: string;
   readonly changes: string;
   readonly syncMarkers: string;
+  readonly syncParts: string;
   readonly pending: string;
   readonly conditions: string;
   readonly conditionsChanged: string;
@@ -57,6 +60,7 @@ export function storeKeys(prefix: string = redisPrefixFromEnv()): StoreKeys {
     positions: `${world}:positions`,
     changes: `${world}:changes`,
     syncMarkers: `${world}:sync-markers`,
+    syncParts: `${world}:sync-parts`,
     pending: `${world}:pending`,
     conditions: `${world}:conditions`,
     conditionsChanged: `${world}:conditions:changed`,

@@ -17,27 +17,33 @@ end
 
 /**
  * Folds a batch of events into the world, idempotently.
- * KEYS: objects, object-positions, object-sources, positions, changes, sync-markers, pending.
+ * KEYS: objects, object-positions, object-sources, positions, changes, sync-markers, pending,
+ *   sync-parts.
  * ARGV: maxlen, pending id ('' = none), pending JSON, then per event six values:
- *   op ('u' upsert, 'd' delete, 's' sync marker), key (object key; for 's' the kind "Kind[.group]"),
- *   partition, offset, source, payload (object JSON for 'u', syncId for 's').
+ *   op ('u' upsert, 'd' delete, 's' sync marker, 'k' sync marker with keys), key (object key; for
+ *   's' and 'k' the kind "Kind[.group]"), partition, offset, source, payload (object JSON for 'u',
+ *   syncId for 's', JSON {syncId, keys, part, parts} for 'k').
  * An event at or below the stored position of its object (same partition) changes nothing: a
  * redelivery or a replay into the same store is a no-op. A delete keeps the position as a
  * tombstone, so an older add delivered again cannot resurrect the object. A sync marker deletes
- * the objects of its kind and source in its partition not folded since the previous marker.
+ * objects of its kind and source in its partition: 's' those not folded since the previous marker,
+ * 'k' those folded before it and not among its keys. A 'k' marker split into parts sweeps at its
+ * last part, with the keys of every part (held in sync-parts until then); a part that does not
+ * follow the one before (the same syncId, the next index) abandons that listing without a sweep.
  * The pending entry is written in the same step as the fold it belongs to.
  * Returns {applied, swept}.
  */
 export const FOLD_SCRIPT = `${LT}
-local objects, opos, sources, positions, changes, markers, pending =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local objects, opos, sources, positions, changes, markers, pending, parts =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local maxlen = ARGV[1]
 if ARGV[2] ~= '' then redis.call('HSET', pending, ARGV[2], ARGV[3]) end
 local applied, swept = 0, 0
 local function changed(key)
   redis.call('XADD', changes, 'MAXLEN', '~', maxlen, '*', 'key', key)
 end
-local function sweep(kind, source, partition, before, offset)
+-- listed: nil, or a set of keys that stay whatever their position.
+local function sweep(kind, source, partition, before, offset, listed)
   local pattern = string.gsub(kind, '([%[%]%*%?\\\\])', '\\\\%1') .. '/*'
   local cursor = '0'
   repeat
@@ -45,7 +51,7 @@ local function sweep(kind, source, partition, before, offset)
     cursor = page[1]
     for i = 1, #page[2], 2 do
       local key = page[2][i]
-      if redis.call('HGET', sources, key) == source then
+      if redis.call('HGET', sources, key) == source and not (listed and listed[key]) then
         local p, o = string.match(redis.call('HGET', opos, key) or '', '^(%d+):(%d+)$')
         if p == partition and lt(o, before) then
           redis.call('HDEL', objects, key)
@@ -66,7 +72,37 @@ for i = 4, #ARGV, 6 do
     local previous = string.match(redis.call('HGET', markers, marker) or '', '^(%d+)')
     if not previous or lt(previous, offset) then
       redis.call('HSET', markers, marker, offset .. ' ' .. payload)
-      if previous then sweep(key, source, partition, previous, offset) end
+      if previous then sweep(key, source, partition, previous, offset, nil) end
+      bump(positions, partition, offset)
+      applied = applied + 1
+    end
+  elseif op == 'k' then
+    local marker = source .. '|' .. key .. '|' .. partition
+    local previous = string.match(redis.call('HGET', markers, marker) or '', '^(%d+)')
+    if not previous or lt(previous, offset) then
+      local m = cjson.decode(payload)
+      local count, index = m.parts or 1, m.part or 0
+      redis.call('HSET', markers, marker, offset .. ' ' .. m.syncId)
+      local held = {syncId = m.syncId, next = 0, keys = {}}
+      if count > 1 then
+        local text = redis.call('HGET', parts, marker)
+        if text then held = cjson.decode(text) end
+        if held.syncId ~= m.syncId then held = {syncId = m.syncId, next = 0, keys = {}} end
+      end
+      if index == held.next then
+        for _, k in ipairs(m.keys) do held.keys[#held.keys + 1] = k end
+        if index + 1 < count then
+          held.next = index + 1
+          redis.call('HSET', parts, marker, cjson.encode(held))
+        else
+          redis.call('HDEL', parts, marker)
+          local listed = {}
+          for _, k in ipairs(held.keys) do listed[k] = true end
+          sweep(key, source, partition, offset, offset, listed)
+        end
+      else
+        redis.call('HDEL', parts, marker)
+      end
       bump(positions, partition, offset)
       applied = applied + 1
     end
@@ -186,6 +222,7 @@ declare module 'ioredis' {
       changes: string,
       syncMarkers: string,
       pending: string,
+      syncParts: string,
       ...args: (string | number)[]
     ): Result<[number, number], Context>;
     bgpcastCas(doc: string, ...args: string[]): Result<[number, string], Context>;
@@ -197,7 +234,7 @@ declare module 'ioredis' {
 /** Registers the scripts on a client (idempotent). */
 export function defineScripts(redis: Redis): Redis {
   if (typeof (redis as Partial<Redis>).bgpcastFold === 'function') return redis;
-  redis.defineCommand('bgpcastFold', { numberOfKeys: 7, lua: FOLD_SCRIPT });
+  redis.defineCommand('bgpcastFold', { numberOfKeys: 8, lua: FOLD_SCRIPT });
   redis.defineCommand('bgpcastCas', { numberOfKeys: 1, lua: CAS_SCRIPT });
   redis.defineCommand('bgpcastNodeCas', { numberOfKeys: 2, lua: NODE_CAS_SCRIPT });
   redis.defineCommand('bgpcastClearPending', { numberOfKeys: 1, lua: CLEAR_PENDING_SCRIPT });

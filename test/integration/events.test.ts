@@ -85,7 +85,7 @@ describe('apply -f and delete -f against a real broker', () => {
     const lines = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.map((l) => l['key']).sort()).toEqual(seedKeys);
     for (const l of lines) {
-      expect(l).toMatchObject({ schema: 'bgpcast.event/v1', type: 'added' });
+      expect(l).toMatchObject({ schema: 'bgpcast.event/v2', type: 'added' });
       expect(typeof l['partition']).toBe('number');
       expect(l['offset']).toMatch(/^\d+$/);
     }

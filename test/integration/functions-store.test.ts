@@ -3,7 +3,7 @@
 
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { ConsumedEvent } from '../../events/bus.ts';
-import { EnvelopeSchemaVersion, objectEnvelope, type EventEnvelope, type KubeObject } from '../../events/envelope.ts';
+import { EnvelopeSchemaVersion, objectEnvelope, type EventEnvelope, type KubeObject, type SyncedEvent } from '../../events/envelope.ts';
 import { worldFromObjects } from '../../functions/model/world.ts';
 import { createFunctionsHandler } from '../../functions/runner/handler.ts';
 import { foldEvent, foldIntoWorld } from '../../functions/store/fold.ts';
@@ -23,7 +23,7 @@ const at = (envelope: EventEnvelope, partition: number, offset: number): Consume
 });
 const added = (o: Record<string, unknown>, source = 'test') => objectEnvelope('added', o as KubeObject, source);
 const deleted = (o: Record<string, unknown>, source = 'test') => objectEnvelope('deleted', o as KubeObject, source);
-const marker = (syncId: string, source = 'watch:a'): EventEnvelope => ({
+const marker = (syncId: string, source = 'watch:a'): SyncedEvent => ({
   schema: EnvelopeSchemaVersion,
   id: syncId,
   type: 'synced',
@@ -32,6 +32,12 @@ const marker = (syncId: string, source = 'watch:a'): EventEnvelope => ({
   source,
   observedAt: new Date().toISOString(),
   syncId,
+});
+
+const keyed = (syncId: string, listed: string[], part?: number, parts?: number): EventEnvelope => ({
+  ...marker(syncId),
+  keys: listed,
+  ...(part === undefined ? {} : { part, parts }),
 });
 
 async function fold(keys: ReturnType<typeof freshKeys>, ...events: ConsumedEvent[]) {
@@ -85,6 +91,50 @@ describe('the fold script', () => {
     // Delivered again, the marker and n2's old add change nothing.
     expect(await fold(keys, at(marker('sync-2'), 0, 6), at(added(node('n2'), 'watch:a'), 0, 2))).toEqual({ applied: 0, swept: 0 });
     expect(await redis.hexists(keys.objects, 'Node/n2')).toBe(0);
+  });
+
+  it('a marker with keys deletes its source\'s objects in its partition that it does not list, even the first one', async () => {
+    const keys = freshKeys();
+    const redis = pool.client();
+    await fold(
+      keys,
+      at(added(node('kept'), 'watch:a'), 0, 1),
+      at(added(node('gone'), 'watch:a'), 0, 2),
+      at(added(node('file'), 'file:/x.yaml'), 0, 3),
+      at(added(node('other-partition'), 'watch:a'), 1, 1),
+    );
+    // A restarted source that republished nothing: the listing alone says what still exists.
+    expect(await fold(keys, at(keyed('sync-1', ['Node/kept']), 0, 4))).toEqual({ applied: 1, swept: 1 });
+    expect((await redis.hkeys(keys.objects)).sort()).toEqual(['Node/file', 'Node/kept', 'Node/other-partition']);
+    expect(await redis.hget(keys.objectPositions, 'Node/gone')).toBe('0:4');
+    // Delivered again: nothing. An older add of the swept object cannot come back either.
+    expect(await fold(keys, at(keyed('sync-1', ['Node/kept']), 0, 4), at(added(node('gone'), 'watch:a'), 0, 2))).toEqual({
+      applied: 0,
+      swept: 0,
+    });
+    // An object published after the marker is not touched by it.
+    expect(await fold(keys, at(added(node('late'), 'watch:a'), 0, 6), at(keyed('sync-2', ['Node/kept', 'Node/late']), 0, 7))).toEqual({
+      applied: 2,
+      swept: 0,
+    });
+  });
+
+  it('a marker in parts sweeps at its last part with the keys of every part; a broken series sweeps nothing', async () => {
+    const keys = freshKeys();
+    const redis = pool.client();
+    const names = ['a', 'b', 'c', 'd', 'e'];
+    await fold(keys, ...names.map((n, i) => at(added(node(n), 'watch:a'), 0, i)));
+    expect(await fold(keys, at(keyed('s1', ['Node/a'], 0, 3), 0, 10), at(keyed('s1', ['Node/b'], 1, 3), 0, 11))).toEqual({
+      applied: 2,
+      swept: 0,
+    });
+    expect(await redis.hexists(keys.syncParts, 'watch:a|Node|0')).toBe(1);
+    expect(await fold(keys, at(keyed('s1', ['Node/c'], 2, 3), 0, 12))).toEqual({ applied: 1, swept: 2 });
+    expect((await redis.hkeys(keys.objects)).sort()).toEqual(['Node/a', 'Node/b', 'Node/c']);
+    expect(await redis.hexists(keys.syncParts, 'watch:a|Node|0')).toBe(0);
+    // Part 1 of a listing whose part 0 never arrived: no sweep from an incomplete listing.
+    expect(await fold(keys, at(keyed('s2', ['Node/a'], 1, 2), 0, 13))).toEqual({ applied: 1, swept: 0 });
+    expect(await redis.hlen(keys.objects)).toBe(3);
   });
 
   it('through the handler, a node swept by a marker loses its desired state', async () => {

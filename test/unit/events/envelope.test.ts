@@ -23,7 +23,7 @@ describe('the event envelope', () => {
     const back = decodeEnvelope(encodeEnvelope(e));
     expect(back).toEqual(e);
     expect(back).toMatchObject({
-      schema: 'bgpcast.event/v1',
+      schema: 'bgpcast.event/v2',
       type: 'added',
       apiVersion: 'v1',
       kind: 'Service',
@@ -60,6 +60,15 @@ describe('the event envelope', () => {
   ])('rejects %s with a clear error', (_what, value, message) => {
     expect(() => decodeEnvelope(value)).toThrow(InvalidEnvelopeError);
     expect(() => decodeEnvelope(value)).toThrow(message);
+  });
+
+  it('carries the object uid (null when the object has none), and still reads v1 records without it', () => {
+    const withUid = { ...service, metadata: { ...service.metadata, uid: 'c0ffee' } };
+    expect(objectEnvelope('modified', withUid, 'kube:x').uid).toBe('c0ffee');
+    expect(objectEnvelope('added', service, 'file:x').uid).toBeNull();
+    const { uid: _uid, ...v1 } = { ...objectEnvelope('added', service, 's'), schema: 'bgpcast.event/v1' };
+    expect(decodeEnvelope(JSON.stringify(v1))).toMatchObject({ schema: 'bgpcast.event/v1', name: 'web' });
+    expect(() => decodeEnvelope(JSON.stringify({ ...v1, schema: 'bgpcast.event/v3' }))).toThrow(/schema/);
   });
 
   it('accepts the resync marker', () => {

@@ -44,6 +44,29 @@ describe('foldEvent', () => {
     expect(foldChanges([e])).toEqual({ changes: [], marker: true });
   });
 
+  it('a marker that lists its keys is a keyed marker carrying its part of the listing', () => {
+    const marker: EventEnvelope = {
+      schema: EnvelopeSchemaVersion,
+      id: 'x',
+      type: 'synced',
+      apiVersion: 'v1',
+      kind: 'Service',
+      source: 'kube:a',
+      observedAt: new Date().toISOString(),
+      syncId: 'sync-2',
+      keys: ['Service/default/web'],
+      part: 1,
+      parts: 3,
+    };
+    const e = foldEvent(at(marker, 4, '12'))!;
+    expect(e).toMatchObject({ op: 'k', key: 'Service', listed: { keys: ['Service/default/web'], part: 1, parts: 3 } });
+    expect(foldArgs([e]).slice(0, 5)).toEqual(['k', 'Service', '4', '12', 'kube:a']);
+    expect(JSON.parse(foldArgs([e])[5]!)).toEqual({ syncId: 'sync-2', keys: ['Service/default/web'], part: 1, parts: 3 });
+    expect(foldChanges([e]).marker).toBe(true);
+    const whole = foldEvent(at({ ...marker, part: undefined, parts: undefined }, 4, '13'))!;
+    expect(whole.listed).toEqual({ keys: ['Service/default/web'], part: 0, parts: 1 });
+  });
+
   it('batch positions: the highest offset per partition', () => {
     const events = [
       foldEvent(at(objectEnvelope('added', node('a') as never, 's'), 0, '9'))!,
