@@ -1,0 +1,81 @@
+// What the watcher keeps of an object: the fields the functions' normalisers read
+// (functions/model/*.ts), per kind, and nothing else. It is what the watcher publishes, and its
+// digest decides whether a change is worth an event: a Node heartbeat, a condition, managedFields,
+// an annotation nobody reads or an endpoint address change all leave it as it was. A unit test
+// holds it to the normalisers: normalising an object and its projection give the same record.
+//
+// A field is kept as it is when its shape is not the expected one (a string where an object
+// should be), so an invalid object stays exactly as invalid.
+
+import type { KubeObject } from '../envelope.ts';
+import { sanitizeObject } from '../sanitize.ts';
+
+/** true: keep the value; an object: keep those fields of it; [shape]: each element of a list. */
+export type Shape = true | { readonly [field: string]: Shape } | readonly [Shape];
+
+const metadata: Shape = {
+  name: true,
+  namespace: true,
+  uid: true,
+  resourceVersion: true,
+  generation: true,
+  creationTimestamp: true,
+  labels: true,
+};
+
+const withSpec: Shape = { metadata, spec: true };
+
+export const projectionShapes: Readonly<Record<string, Shape>> = {
+  Node: {
+    metadata,
+    spec: { podCIDR: true, podCIDRs: true },
+    status: { addresses: [{ type: true, address: true }] },
+  },
+  CiliumNode: {
+    metadata,
+    spec: { addresses: [{ type: true, ip: true }], ipam: { podCIDRs: true, pools: { allocated: [{ pool: true, cidrs: true }] } } },
+  },
+  Service: {
+    metadata,
+    spec: {
+      type: true,
+      clusterIP: true,
+      clusterIPs: true,
+      externalIPs: true,
+      loadBalancerClass: true,
+      externalTrafficPolicy: true,
+      internalTrafficPolicy: true,
+      ipFamilies: true,
+    },
+    status: { loadBalancer: { ingress: [{ ip: true }] } },
+  },
+  EndpointSlice: { metadata, endpoints: [{ nodeName: true, conditions: { ready: true } }] },
+  // Already a reference (sanitize.ts): the names of its keys, never their values.
+  Secret: { metadata, type: true, dataKeys: true },
+  CiliumPodIPPool: withSpec,
+  CiliumBGPClusterConfig: withSpec,
+  CiliumBGPPeerConfig: withSpec,
+  CiliumBGPAdvertisement: withSpec,
+  CiliumBGPNodeConfigOverride: withSpec,
+};
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export function project(value: unknown, shape: Shape): unknown {
+  if (shape === true) return value;
+  if (Array.isArray(shape)) return Array.isArray(value) ? value.map((v) => project(v, shape[0] as Shape)) : value;
+  if (!isPlainObject(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [field, sub] of Object.entries(shape as Record<string, Shape>)) {
+    if (Object.hasOwn(value, field)) out[field] = project(value[field], sub);
+  }
+  return out;
+}
+
+/** The object as the watcher publishes it; null for a kind bgpcast does not consume. */
+export function projectObject(object: KubeObject): KubeObject | null {
+  const shape = projectionShapes[object.kind];
+  if (!shape) return null;
+  const clean = object.kind === 'Secret' ? sanitizeObject(object) : object;
+  return { apiVersion: object.apiVersion, kind: object.kind, ...(project(clean, shape) as object) } as KubeObject;
+}
