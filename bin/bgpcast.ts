@@ -12,6 +12,7 @@ import { registerUp } from './commands/up.ts';
 import { registerSpeaker } from './commands/speaker.ts';
 import { registerPeers } from './commands/peers.ts';
 import { registerRoutes } from './commands/routes.ts';
+import { registerWatch } from './commands/watch.ts';
 import { CliError, ExitCode } from './cli-error.ts';
 
 const program = new Command('bgpcast')
@@ -30,6 +31,7 @@ registerRoutes(program);
 registerFunctions(program);
 registerDesired(program);
 registerConditions(program);
+registerWatch(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -97,3 +97,13 @@ export const STATUS_FIELDS = {
 
 /** A status key nobody refreshes disappears after this (a node removed for good). */
 export const STATUS_TTL_S = 24 * 3600;
+
+/**
+ * <p>:{watch}:checkpoint:<source> — hash, written by `bgpcast watch`: object key → "resourceVersion
+ * digest" of the last version Kafka acknowledged (events/kube/checkpoint.ts). One per watcher
+ * source, so watchers of several clusters can share a Redis; its own hash tag, as nothing else
+ * touches it in the same script.
+ */
+export function watchCheckpointKey(prefix: string, source: string): string {
+  return `${prefix}:{watch}:checkpoint:${source}`;
+}

@@ -5,7 +5,7 @@
 import type { SyncedEvent } from './envelope.ts';
 
 /** Kafka's default limit on a record batch is 1 MiB (message.max.bytes); stay well inside it. */
-export const MAX_MARKER_BYTES = 900_000;
+export const MAX_MARKER_BYTES = 512_000;
 
 export interface MarkerCopy {
   readonly partition: number;

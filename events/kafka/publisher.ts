@@ -7,7 +7,10 @@ import type { Kafka, Message, PartitionMetadata, Producer } from 'kafkajs';
 import { encodeEnvelope, envelopeKey, EventType } from '../envelope.ts';
 import type { EventEnvelope } from '../envelope.ts';
 import type { EventPublisher } from '../bus.ts';
-import { markerCopies } from '../sync-marker.ts';
+import { MAX_MARKER_BYTES, markerCopies } from '../sync-marker.ts';
+
+/** Under Kafka's default message.max.bytes (1 MiB), with room for record overhead. */
+const MAX_SEND_BYTES = 900_000;
 
 export class KafkaEventPublisher implements EventPublisher {
   private readonly producer: Producer;
@@ -48,14 +51,26 @@ export class KafkaEventPublisher implements EventPublisher {
     for (const e of envelopes) {
       if (e.type === EventType.Synced) {
         const ids = partitions.map((p) => p.partitionId);
-        for (const copy of markerCopies(e, ids, partitionOf)) {
+        for (const copy of markerCopies(e, ids, partitionOf, MAX_MARKER_BYTES)) {
           messages.push({ key: envelopeKey(copy.envelope), value: encodeEnvelope(copy.envelope), partition: copy.partition });
         }
       } else {
         messages.push({ key: envelopeKey(e), value: encodeEnvelope(e) });
       }
     }
-    await this.producer.send({ topic: this.topic, messages, acks: -1, compression: CompressionTypes.None });
+    // Sends of at most MAX_SEND_BYTES each, one after the other (order kept): Kafka refuses a
+    // partition's batch past message.max.bytes, which a large marker plus objects could reach.
+    let from = 0;
+    let bytes = 0;
+    for (let i = 0; i <= messages.length; i++) {
+      const size = i < messages.length ? (messages[i]!.value as string).length + String(messages[i]!.key).length : 0;
+      if (i === messages.length || (i > from && bytes + size > MAX_SEND_BYTES)) {
+        await this.producer.send({ topic: this.topic, messages: messages.slice(from, i), acks: -1, compression: CompressionTypes.None });
+        from = i;
+        bytes = 0;
+      }
+      bytes += size;
+    }
   }
 
   private async partitions(): Promise<PartitionMetadata[]> {

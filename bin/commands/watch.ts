@@ -1,0 +1,150 @@
+// `bgpcast watch`: Kubernetes → the events topic. Lists and watches the kinds bgpcast consumes,
+// publishes what the functions read when it changed, sync markers after every listing, and serves
+// /metrics, /healthz and /readyz. With --leader-elect only the holder of a Lease publishes.
+
+import { Counter } from 'prom-client';
+import type { Command } from 'commander';
+import { brokersFromEnv, createKafka } from '../../events/kafka/client.ts';
+import { ensureTopic } from '../../events/kafka/admin.ts';
+import { KafkaEventPublisher } from '../../events/kafka/publisher.ts';
+import { defaultEventPartitions, Topics } from '../../events/topics.ts';
+import { createLogger } from '../../events/log.ts';
+import { redactRedisUrl, redisPrefixFromEnv, redisUrlFromEnv, watchCheckpointKey } from '../../events/redis-keys.ts';
+import { createRegistry, startTelemetry } from '../../events/telemetry.ts';
+import { KubeApi, loadKubeConfig } from '../../events/kube/api.ts';
+import { CheckpointStore } from '../../events/kube/checkpoint-store.ts';
+import { defaultIdentity } from '../../events/kube/leader-election.ts';
+import { DEFAULT_ELECTION } from '../../events/kube/lease-machine.ts';
+import { startWatchService } from '../../events/kube/watch-service.ts';
+import { createRedis } from '../../functions/store/redis.ts';
+import { unreachable } from '../kafka-session.ts';
+import { CliError, ExitCode } from '../cli-error.ts';
+import { parseListen, signalled } from './process-options.ts';
+
+interface WatchOptions {
+  kubeconfig?: string;
+  context?: string;
+  source?: string;
+  secretsNamespace: string;
+  leaderElect?: boolean;
+  leaseName: string;
+  leaseNamespace: string;
+  leaseDuration: string;
+  renewDeadline: string;
+  retryPeriod: string;
+  identity?: string;
+  telemetry: string;
+  discoveryInterval: string;
+}
+
+export function registerWatch(program: Command): void {
+  program
+    .command('watch')
+    .description('watch the Kubernetes API and publish the changes bgpcast reads to the events topic')
+    .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, ~/.kube/config, or in-cluster)')
+    .option('--context <name>', 'kubeconfig context')
+    .option('--source <name>', 'the source named in every envelope; stable across restarts and replicas (default kube:<context>)')
+    .option('--secrets-namespace <ns>', 'the BGP secrets namespace: the only one Secrets are read from', process.env['BGPCAST_BGP_SECRETS_NAMESPACE'] ?? 'kube-system')
+    .option('--leader-elect', 'publish only while holding a coordination.k8s.io Lease')
+    .option('--lease-name <name>', 'the Lease', 'bgpcast-watch')
+    .option('--lease-namespace <ns>', 'the Lease namespace', process.env['POD_NAMESPACE'] ?? 'kube-system')
+    .option('--lease-duration <s>', 'seconds a standby waits before taking a Lease nobody renews', String(DEFAULT_ELECTION.leaseDurationMs / 1000))
+    .option('--renew-deadline <s>', 'seconds a leader keeps publishing without a renewal', String(DEFAULT_ELECTION.renewDeadlineMs / 1000))
+    .option('--retry-period <s>', 'seconds between attempts to take or renew the Lease', String(DEFAULT_ELECTION.retryPeriodMs / 1000))
+    .option('--identity <id>', 'this replica in the Lease (default hostname_random)')
+    .option('--telemetry <host:port>', '/metrics, /healthz, /readyz (port 0: any free port)', '127.0.0.1:9964')
+    .option('--discovery-interval <s>', 'seconds between looks for kinds not served yet (a CRD installed later)', '10')
+    .action((opts: WatchOptions) => runWatch(opts));
+}
+
+function seconds(flag: string, text: string): number {
+  const v = Number(text);
+  if (!Number.isFinite(v) || v <= 0) throw new CliError(`${flag}: not a positive number of seconds: ${text}`, ExitCode.Usage);
+  return Math.round(v * 1000);
+}
+
+async function runWatch(opts: WatchOptions): Promise<void> {
+  const election = {
+    identity: opts.identity ?? defaultIdentity(),
+    leaseDurationMs: seconds('--lease-duration', opts.leaseDuration),
+    renewDeadlineMs: seconds('--renew-deadline', opts.renewDeadline),
+    retryPeriodMs: seconds('--retry-period', opts.retryPeriod),
+  };
+  if (election.renewDeadlineMs >= election.leaseDurationMs) throw new CliError('--renew-deadline must be shorter than --lease-duration', ExitCode.Usage);
+  const listen = parseListen('--telemetry', opts.telemetry);
+  const discoveryIntervalMs = seconds('--discovery-interval', opts.discoveryInterval);
+  let api: KubeApi;
+  try {
+    api = new KubeApi(loadKubeConfig({ kubeconfig: opts.kubeconfig, context: opts.context }));
+  } catch (e) {
+    throw new CliError(`kubeconfig: ${(e as Error).message}`, ExitCode.Usage);
+  }
+  const source = opts.source ?? `kube:${api.context || 'in-cluster'}`;
+  const log = createLogger('watch');
+
+  const url = redisUrlFromEnv();
+  const redis = createRedis({ url, mode: 'runner', log, name: 'bgpcast-watch' });
+  const kafka = createKafka({ brokers: brokersFromEnv(), clientId: 'bgpcast-watch' }, createLogger('kafka'));
+  const publisher = new KafkaEventPublisher(kafka, Topics.events);
+  const registry = createRegistry({ component: 'watch' });
+  const published = new Counter({ name: 'bgpcast_watcher_events_published_total', help: 'Object events the watcher published, by kind', labelNames: ['kind'], registers: [registry] });
+  const filtered = new Counter({ name: 'bgpcast_watcher_events_filtered_total', help: 'Object changes and listed objects not published because nothing bgpcast reads changed, by kind', labelNames: ['kind'], registers: [registry] });
+  try {
+    await redis.ping().catch((e: Error) => {
+      throw new CliError(`Redis at ${redactRedisUrl(url)} is not reachable (${e.message}); set BGPCAST_REDIS_URL.`, ExitCode.Unavailable);
+    });
+    await ensureTopic(kafka, Topics.events, defaultEventPartitions).catch((e: unknown) => {
+      throw unreachable(e);
+    });
+    const service = await startWatchService({
+      api,
+      publisher,
+      checkpoint: new CheckpointStore(redis, watchCheckpointKey(redisPrefixFromEnv(), source)),
+      source,
+      secretsNamespace: opts.secretsNamespace,
+      log,
+      discoveryIntervalMs,
+      metrics: { published: (kind, n) => published.inc({ kind }, n), filtered: (kind, n) => filtered.inc({ kind }, n) },
+      leaderElection: opts.leaderElect ? { namespace: opts.leaseNamespace, name: opts.leaseName, config: election } : undefined,
+    });
+    log.info({ server: api.server, source, leaderElect: Boolean(opts.leaderElect), secretsNamespace: opts.secretsNamespace }, 'watch started');
+    const telemetry = await startTelemetry({
+      ...listen,
+      registry,
+      ready: [
+        {
+          name: 'informers',
+          run: () => {
+            const s = service.status();
+            if (s === 'standby') return { ok: true, detail: 'standby' };
+            const waiting = s.kinds.filter((k) => k.served && !k.synced).map((k) => k.kind);
+            return s.synced ? { ok: true } : { ok: false, detail: s.kafkaError ?? `not synced yet: ${waiting.join(', ') || 'discovery'}` };
+          },
+        },
+        { name: 'kafka', run: () => kafkaReachable(kafka) },
+      ],
+    });
+    log.info({ url: telemetry.url }, 'telemetry');
+    const signal = await signalled();
+    log.info({ signal }, 'stopping');
+    await service.stop();
+    await telemetry.close();
+  } finally {
+    await publisher.close().catch(() => undefined);
+    await redis.quit().catch(() => redis.disconnect());
+  }
+}
+
+/** Kafka answers a metadata request within 2 s. */
+async function kafkaReachable(kafka: ReturnType<typeof createKafka>): Promise<{ ok: boolean; detail?: string }> {
+  const admin = kafka.admin({ retry: { retries: 0 } });
+  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer within 2 s')), 2_000).unref());
+  try {
+    await Promise.race([admin.connect().then(() => admin.describeCluster()), timeout]);
+    return { ok: true };
+  } catch (e) {
+    return { ok: false, detail: (e as Error).message };
+  } finally {
+    void admin.disconnect().catch(() => undefined);
+  }
+}
