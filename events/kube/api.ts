@@ -164,7 +164,11 @@ export class KubeApi {
     try {
       const res = await this.send(HttpMethod.GET, path, { query: { ...query, watch: true } }, both);
       if (res.status !== 200) throw statusError(res.status, await res.text().catch(() => ''));
-      const lines = createInterface({ input: Readable.fromWeb(res.body! as never), crlfDelay: Infinity });
+      const body = Readable.fromWeb(res.body! as never);
+      // The abort that ends a watch errors the stream; the loop below has already seen the cause.
+      body.on('error', () => undefined);
+      const lines = createInterface({ input: body, crlfDelay: Infinity });
+      lines.on('error', () => undefined);
       for await (const line of lines) {
         arm();
         if (line.trim() === '') continue;

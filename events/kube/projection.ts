@@ -18,12 +18,17 @@ const metadata: Shape = {
   namespace: true,
   uid: true,
   resourceVersion: true,
-  generation: true,
   creationTimestamp: true,
   labels: true,
 };
 
-const withSpec: Shape = { metadata, spec: true };
+// metadata.generation is kept for the BGP kinds only: their conditions report observedGeneration.
+// No rule reads it of the other kinds, and an EndpointSlice bumps it with every endpoint change
+// (an address moving included), so keeping it would publish exactly the noise this filters.
+const withSpec: Shape = { metadata: { ...metadata, generation: true }, spec: true };
+
+/** Kinds whose generation no rule reads (the projection drops it). */
+export const GENERATION_UNREAD: ReadonlySet<string> = new Set(['Node', 'CiliumNode', 'Service', 'EndpointSlice', 'Secret']);
 
 export const projectionShapes: Readonly<Record<string, Shape>> = {
   Node: {

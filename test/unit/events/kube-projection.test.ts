@@ -4,10 +4,10 @@
 // lets the watcher drop a change whose projection digest did not move.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { projectObject } from '../../../events/kube/projection.ts';
+import { GENERATION_UNREAD, projectObject } from '../../../events/kube/projection.ts';
 import { projectionDigest } from '../../../events/kube/digest.ts';
 import type { KubeObject } from '../../../events/envelope.ts';
-import { normaliseObject } from '../../../functions/model/normalise.ts';
+import { normaliseObject, type NormaliseResult } from '../../../functions/model/normalise.ts';
 import { advertisement, clusterConfig, override, peerConfig, serviceEntry, everything } from '../functions/builders.ts';
 
 const maybe = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined, freq: 3 });
@@ -21,7 +21,9 @@ const labels = fc.dictionary(fc.constantFrom('bgp', 'rack', 'kubernetes.io/servi
 const noise = fc.dictionary(fc.constantFrom('annotations', 'finalizers', 'ownerReferences', 'selfLink'), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 2 });
 const managedFields = fc.array(fc.record({ manager: fc.string(), operation: fc.constantFrom('Apply', 'Update'), fieldsV1: fc.jsonValue({ maxDepth: 2 }) }), { maxLength: 2 });
 
-function meta(namespaced: boolean) {
+// The API server always sets generation to an integer; only where the projection keeps it may a
+// generated one be of the wrong type (else dropping it would turn an invalid object valid).
+function meta(namespaced: boolean, generationKept = true) {
   return fc
     .record({
       name: fc.oneof({ weight: 9, arbitrary: fc.constantFrom('a', 'worker1', 'web') }, { weight: 1, arbitrary: fc.constantFrom('', 3 as unknown) }),
@@ -29,7 +31,7 @@ function meta(namespaced: boolean) {
       labels: maybe(sometimes(labels)),
       uid: maybe(fc.uuid()),
       resourceVersion: maybe(fc.nat().map(String)),
-      generation: maybe(sometimes(fc.nat())),
+      generation: maybe(generationKept ? sometimes(fc.nat()) : fc.nat()),
       creationTimestamp: maybe(sometimes(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()))),
       managedFields: maybe(managedFields),
     })
@@ -40,7 +42,7 @@ const status = (core: Record<string, fc.Arbitrary<unknown>>) =>
   fc.record({ ...core, conditions: maybe(fc.array(fc.record({ type: fc.string(), lastHeartbeatTime: fc.string() }), { maxLength: 2 })) }, { requiredKeys: [] });
 
 const obj = (apiVersion: string, kind: string, namespaced: boolean, rest: Record<string, fc.Arbitrary<unknown>>) =>
-  fc.record({ apiVersion: fc.constant(apiVersion), kind: fc.constant(kind), metadata: meta(namespaced), ...rest }, { requiredKeys: ['apiVersion', 'kind', 'metadata'] });
+  fc.record({ apiVersion: fc.constant(apiVersion), kind: fc.constant(kind), metadata: meta(namespaced, !GENERATION_UNREAD.has(kind)), ...rest }, { requiredKeys: ['apiVersion', 'kind', 'metadata'] });
 
 const address = fc.record({ type: sometimes(fc.constantFrom('InternalIP', 'ExternalIP', 'Hostname')), address: sometimes(ip) });
 
@@ -141,6 +143,13 @@ for (const [kind, base] of bgpSpecs) {
     .map(([metadata, spec, apiVersion, st]) => ({ apiVersion, kind, metadata, spec, ...(st ? { status: st } : {}) }));
 }
 
+// The one field the projection may drop from a record: metadata.generation of kinds whose
+// generation nothing reads (grep functions/ for `generation`: only the record type carries it).
+function unreadGeneration(kind: string, r: NormaliseResult): NormaliseResult {
+  if (r.status !== 'ok' || !GENERATION_UNREAD.has(kind) || !('meta' in r.record)) return r;
+  return { ...r, record: { ...r.record, meta: { ...r.record.meta, generation: null } } as typeof r.record };
+}
+
 describe('the watcher projection', () => {
   for (const [kind, arbitrary] of Object.entries(arbitraries)) {
     it(`${kind}: normalising the projection gives what normalising the object gives`, () => {
@@ -149,9 +158,9 @@ describe('the watcher projection', () => {
         fc.property(arbitrary, (raw) => {
           const object = raw as KubeObject;
           const projected = projectObject(object)!;
-          const whole = normaliseObject(object);
+          const whole = unreadGeneration(kind, normaliseObject(object));
           if (whole.status === 'ok') ok++;
-          expect(normaliseObject(projected)).toEqual(whole);
+          expect(unreadGeneration(kind, normaliseObject(projected))).toEqual(whole);
         }),
         { numRuns: 300 },
       );
