@@ -10,7 +10,10 @@ import { sanitizeObject } from './sanitize.ts';
 import type { KubeObject } from './envelope.ts';
 
 export interface SourcedObject {
+  /** As it may be published: sanitized (sanitize.ts). */
   readonly object: KubeObject;
+  /** As written (namespace defaulted), Secret data included: only for the API server. */
+  readonly manifest: KubeObject;
   readonly file: string;
   /** 1-based line where the object's document starts. */
   readonly line: number;
@@ -84,7 +87,7 @@ export function parseManifest(
       const checked = checkObject(item, index + 1);
       if ('error' in checked) out.errors.push({ file, line, message: checked.error });
       else if ('warning' in checked) out.warnings.push({ file, line, message: checked.warning });
-      else out.objects.push({ object: sanitizeObject(checked.object), file, line });
+      else out.objects.push({ object: sanitizeObject(checked.object), manifest: checked.object, file, line });
     }
   });
   return out;
