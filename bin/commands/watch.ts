@@ -11,7 +11,7 @@ import { defaultEventPartitions, Topics } from '../../events/topics.ts';
 import { createLogger } from '../../events/log.ts';
 import { redactRedisUrl, redisPrefixFromEnv, redisUrlFromEnv, watchCheckpointKey } from '../../events/redis-keys.ts';
 import { createRegistry, startTelemetry } from '../../events/telemetry.ts';
-import { KubeApi, loadKubeConfig } from '../../events/kube/api.ts';
+import { KubeApi } from '../../events/kube/api.ts';
 import { CheckpointStore } from '../../events/kube/checkpoint-store.ts';
 import { defaultIdentity } from '../../events/kube/leader-election.ts';
 import { DEFAULT_ELECTION } from '../../events/kube/lease-machine.ts';
@@ -75,7 +75,7 @@ async function runWatch(opts: WatchOptions): Promise<void> {
   const discoveryIntervalMs = seconds('--discovery-interval', opts.discoveryInterval);
   let api: KubeApi;
   try {
-    api = new KubeApi(loadKubeConfig({ kubeconfig: opts.kubeconfig, context: opts.context }));
+    api = KubeApi.fromTarget({ kubeconfig: opts.kubeconfig, context: opts.context });
   } catch (e) {
     throw new CliError(`kubeconfig: ${(e as Error).message}`, ExitCode.Usage);
   }

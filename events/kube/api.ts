@@ -82,13 +82,34 @@ export interface WatchEvent {
 export class KubeApi {
   readonly server: string;
   readonly context: string;
-  private readonly kc: KubeConfig;
+  private kc: KubeConfig;
   private dispatcher: Dispatcher | undefined;
+  /** Where the config came from, to read again after a 401 (credentials rotated). */
+  private readonly target: KubeTarget | undefined;
+  private reloadedAt = 0;
 
-  constructor(kc: KubeConfig) {
+  constructor(kc: KubeConfig, target?: KubeTarget) {
     this.kc = kc;
+    this.target = target;
     this.server = kc.getCurrentCluster()!.server.replace(/\/$/, '');
     this.context = kc.getCurrentContext();
+  }
+
+  /** A client that reads the kubeconfig again when the API server answers 401 Unauthorized. */
+  static fromTarget(target: KubeTarget = {}): KubeApi {
+    return new KubeApi(loadKubeConfig(target), target);
+  }
+
+  /** After a 401: the kubeconfig's credentials may have been replaced (at most every 5 s). */
+  private reloadCredentials(): void {
+    if (!this.target || Date.now() - this.reloadedAt < 5_000) return;
+    this.reloadedAt = Date.now();
+    try {
+      this.kc = loadKubeConfig(this.target);
+      this.dispatcher = undefined;
+    } catch {
+      // Keep the config in hand; the 401 is reported as it is.
+    }
   }
 
   /** Headers (re-evaluated per request: tokens expire) and one connection pool for all requests. */
@@ -137,6 +158,7 @@ export class KubeApi {
       throw new KubeUnreachableError(this.server, e);
     }
     if (res.status >= 200 && res.status < 300) return (text ? JSON.parse(text) : {}) as T;
+    if (res.status === 401) this.reloadCredentials();
     throw statusError(res.status, text);
   }
 
@@ -163,6 +185,7 @@ export class KubeApi {
     arm();
     try {
       const res = await this.send(HttpMethod.GET, path, { query: { ...query, watch: true } }, both);
+      if (res.status === 401) this.reloadCredentials();
       if (res.status !== 200) throw statusError(res.status, await res.text().catch(() => ''));
       const body = Readable.fromWeb(res.body! as never);
       // The abort that ends a watch errors the stream; the loop below has already seen the cause.
