@@ -15,6 +15,7 @@ import { DEFAULT_GROUP_ID, KAFKA_RECOMPUTE_BUDGET_MS, runFunctionsConsumer } fro
 import { startHttpEntry } from '../../functions/runner/http-entry.ts';
 import { unreachable } from '../kafka-session.ts';
 import { CliError, ExitCode } from '../cli-error.ts';
+import { signalled } from './process-options.ts';
 
 interface FunctionsOptions {
   group: string;
@@ -30,13 +31,6 @@ export function registerFunctions(program: Command): void {
     .option('--http <port>', 'serve CloudEvents over HTTP on this port instead of consuming Kafka (0: any free port)')
     .option('--host <address>', 'address the HTTP entry point listens on', '127.0.0.1')
     .action((opts: FunctionsOptions) => runFunctions(opts));
-}
-
-function signalled(): Promise<string> {
-  return new Promise((resolve) => {
-    const on = (s: string) => resolve(s);
-    process.once('SIGINT', on).once('SIGTERM', on);
-  });
 }
 
 function parsePort(text: string): number {

@@ -17,9 +17,11 @@ import { apiVersionOf, collectionPath, type WatchedKind } from './watched-kinds.
 
 export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
-export interface ReflectorHandlers {
+export interface ReflectorHandlers<T> {
+  /** What is kept of a listed object (page by page: the whole objects of a listing are never all held). */
+  keep(object: KubeObject): T;
   /** A full listing, before any event that follows it. */
-  onListed(items: KubeObject[]): void;
+  onListed(items: T[]): void;
   onEvent(type: ChangeType, object: KubeObject): void;
 }
 
@@ -42,7 +44,7 @@ interface ListResponse {
   items?: Record<string, unknown>[];
 }
 
-export async function runReflector(opts: ReflectorOptions, handlers: ReflectorHandlers, signal: AbortSignal): Promise<ReflectorEnd> {
+export async function runReflector<T>(opts: ReflectorOptions, handlers: ReflectorHandlers<T>, signal: AbortSignal): Promise<ReflectorEnd> {
   const { api, kind, version } = opts;
   const path = collectionPath(kind, version, opts.namespace);
   const apiVersion = apiVersionOf(kind.group, version);
@@ -53,12 +55,12 @@ export async function runReflector(opts: ReflectorOptions, handlers: ReflectorHa
   let outage: string | null = null;
 
   const list = async (): Promise<void> => {
-    const items: KubeObject[] = [];
+    const items: T[] = [];
     let cont: string | undefined;
     let rv = '';
     do {
       const page = await api.get<ListResponse>(path, { query: { limit: opts.pageSize ?? 500, continue: cont }, signal, timeoutMs: 60_000 });
-      for (const item of page.items ?? []) items.push(typed(item));
+      for (const item of page.items ?? []) items.push(handlers.keep(typed(item)));
       cont = page.metadata?.continue || undefined;
       rv = page.metadata?.resourceVersion ?? '';
     } while (cont && !signal.aborted);

@@ -162,7 +162,7 @@ export class KubeWatcher {
         log: this.log,
         watchTimeoutSeconds: this.opts.watchTimeoutSeconds,
       },
-      { onListed: (items) => this.onListed(state, items), onEvent: (type, o) => this.onEvent(state, type, o) },
+      { keep: (o) => this.listed(o), onListed: (items) => this.onListed(state, items), onEvent: (type, o) => this.onEvent(state, type, o) },
       this.stopping.signal,
     ).catch((e: Error) => {
       this.log.error({ kind: kind.kind, err: e.message }, 'watch loop failed');
@@ -178,8 +178,8 @@ export class KubeWatcher {
     return { key: objectKey(identityOf(projected)), digest: projectionDigest(projected), object: projected };
   }
 
-  private onListed(state: KindState, items: readonly KubeObject[]): void {
-    const listing = items.map((o) => this.listed(o)).filter((l): l is ListedObject => l !== null);
+  private onListed(state: KindState, items: readonly (ListedObject | null)[]): void {
+    const listing = items.filter((l): l is ListedObject => l !== null);
     const published = this.published.get(state.qualified)!;
     const plan = planListing(listing, published);
     for (const { type, item } of plan.publish) this.queueObject(state, type, item);
