@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { startKube } from '../../infra/local/kube.ts';
+import { freePort } from '../../infra/local/procs.ts';
 import { KubeApi } from '../../events/kube/api.ts';
 import { freshKeys, freshTopic, redisPool, testKafka } from '../integration/functions-support.ts';
 import { repoRoot } from '../support/cli.ts';
@@ -91,6 +92,26 @@ describe('the watcher under faults', () => {
       expect(await holder('default', lease)).toBe(''); // released on a clean stop
     } finally {
       for (const r of replicas) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
+    }
+  });
+
+  it('bgpcast watch serves /readyz once its listing is on the topic, /metrics with its counters, and exits 0 on SIGTERM', async () => {
+    const topic = await freshTopic(kafka);
+    const port = await freePort();
+    const env = { BGPCAST_KAFKA_BROKERS: inject('kafkaBrokers'), BGPCAST_REDIS_URL: inject('redisUrl'), BGPCAST_REDIS_PREFIX: `t-${randomUUID().slice(0, 8)}`, BGPCAST_EVENTS_TOPIC: topic };
+    const w = replica('solo', ['--kubeconfig', inject('kubeconfigPath'), '--telemetry', `127.0.0.1:${port}`], env);
+    try {
+      await until('/readyz 200', () => fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status === 200, () => false), 60_000);
+      const all = await records(kafka, topic);
+      expect(all.filter((r) => r.envelope.type === 'synced')).toHaveLength(60);
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const nodes = Number(/^bgpcast_watcher_events_published_total\{[^}]*kind="Node"[^}]*\} (\d+)/m.exec(metrics)?.[1]);
+      expect(nodes).toBe(all.filter((r) => r.envelope.type !== 'synced' && r.envelope.kind === 'Node').length);
+      expect(metrics).toMatch(/^bgpcast_watcher_events_filtered_total/m);
+      w.child.kill('SIGTERM');
+      expect(await w.exited).toBe(0);
+    } finally {
+      if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
     }
   });
 

@@ -95,10 +95,13 @@ describe('bgpcast watch against a real API server', () => {
     await create(api, paths.nodes, { ...node(n), status: { addresses: [{ type: 'InternalIP', address: '172.16.9.1' }] } });
     await create(api, paths.services(ns), { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { ports: [{ port: 80 }] } });
     await create(api, paths.slices(ns), { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'web-1', labels: { 'kubernetes.io/service-name': 'web' } }, addressType: 'IPv4', endpoints: [{ addresses: ['10.0.0.1'], nodeName: n, conditions: { ready: true } }] });
-    const w = await startWatcher(ctx);
+    const filtered = new Map<string, number>();
+    const metrics = { published: () => undefined, filtered: (kind: string, n: number) => void filtered.set(kind, (filtered.get(kind) ?? 0) + n) };
+    const w = await startWatcher({ ...ctx, extra: { metrics } });
     try {
       await synced(w);
       const before = await records(kafka, ctx.topic);
+      const filteredBefore = [...filtered.values()].reduce((a, b) => a + b, 0);
       // Heartbeats and conditions (status subresource), annotations and their managedFields entries,
       // endpoint addresses that move while every endpoint keeps its node and readiness.
       const updates: (() => Promise<unknown>)[] = [];
@@ -127,6 +130,8 @@ describe('bgpcast watch against a real API server', () => {
       const during = newRecords(before, all);
       process.stderr.write(`[noise] 1,000 irrelevant updates in ${Math.round(ms)} ms → ${during.length - 1} records (plus the fence)\n`);
       expect(during.map((r) => `${r.envelope.type} ${r.envelope.kind}`)).toEqual(['modified Node']);
+      // Each of the 1,000 reached the watcher as a watch event and was counted as filtered.
+      expect([...filtered.values()].reduce((a, b) => a + b, 0) - filteredBefore).toBe(1_000);
     } finally {
       await w.stop();
     }
