@@ -15,6 +15,7 @@
 // A caller that keeps routes up to date itself (the worker applying deltas) passes `routesOf`:
 // sessions kept in place then keep their routes, and only new or replaced sessions are given
 // theirs; later changes go through updateRoutes(), which costs what it changes.
+// With `wire`, every session reports to that wire tap (speaker/tap/): up, UPDATEs sent, down.
 
 import { familyKey } from './codec/context.ts';
 import { CeaseSubcode } from './codec/errors.ts';
@@ -29,6 +30,8 @@ import { Session } from './session/session.ts';
 import type { PeerSessionConfig } from './session/session-config.ts';
 import type { SessionStatus } from './session/session-status.ts';
 import { BgpListener } from './transport/listener.ts';
+import type { SpeakerWire } from './tap/session-wire.ts';
+import { SessionWire } from './tap/session-wire.ts';
 
 /** A peer as desired state gives it, plus what the worker resolves or tunes. */
 export interface SpeakerPeer extends DesiredPeer {
@@ -54,6 +57,8 @@ export interface SpeakerOptions {
   readonly backoff?: BackoffPolicy;
   /** OpenSent hold time, seconds (default 240). */
   readonly openHoldTimeS?: number;
+  /** The wire tap the sessions report to, with the labels and revision source of their events. */
+  readonly wire?: SpeakerWire;
 }
 
 const afiOf = { ipv4: 1, ipv6: 2 } as const;
@@ -174,10 +179,14 @@ export class Speaker {
   }
 
   #sessionOptions(p: SpeakerPeer) {
+    const wire = this.options.wire;
     return {
       listener: this.#listener,
       ...(this.options.clock ? { clock: this.options.clock } : {}),
       log: this.log.child({ peer: p.name, peerAddress: p.peerAddress, peerAsn: p.peerASN }),
+      ...(wire
+        ? { wire: new SessionWire(wire, { name: p.name, peerAddress: p.peerAddress, localAsn: this.options.localASN, routerId: this.options.routerID }) }
+        : {}),
     };
   }
 

@@ -32,7 +32,8 @@
 // - Attributes are encoded as given: toward a 2-octet peer convert them first (as4.ts).
 //
 // updateFrames is a generator: the routes are grouped up front (a group's routes may come
-// anywhere in the input), then each frame is encoded only when it is asked for.
+// anywhere in the input), then each frame is encoded only when it is asked for. packedUpdates
+// yields the same frames with the message each one encodes (for a wire tap: no decoding).
 
 import type { CodecContext } from './context.ts';
 import { maxMessageLength } from './context.ts';
@@ -58,8 +59,37 @@ export function packUpdates(changes: RouteChanges, ctx: CodecContext): Uint8Arra
   return [...updateFrames(changes, ctx)];
 }
 
+/**
+ * An UPDATE as packed: the frame, the message it encodes and its one address family. The message's
+ * NLRI entries are the announcements given (prefix, path id, and their attributes besides): use
+ * plainMessage() for one that says only what the frame says.
+ */
+export interface PackedUpdate {
+  readonly bytes: Uint8Array;
+  readonly message: UpdateMessage;
+  readonly afi: Afi;
+}
+
+const plainNlri = (n: Nlri): Nlri => (n.pathId === undefined ? { prefix: n.prefix } : { prefix: n.prefix, pathId: n.pathId });
+
+/** The packed message with each NLRI entry reduced to its prefix and path id: what decoding the frame gives. */
+export function plainMessage(m: UpdateMessage): UpdateMessage {
+  const { mpReach, ...rest } = m.attributes;
+  return {
+    type: 'update',
+    withdrawn: m.withdrawn.map(plainNlri),
+    attributes: mpReach ? { ...rest, mpReach: { ...mpReach, nlri: mpReach.nlri.map(plainNlri) } } : { ...rest },
+    nlri: m.nlri.map(plainNlri),
+  };
+}
+
 /** packUpdates one frame at a time, for a sender that writes as it goes. */
 export function* updateFrames(changes: RouteChanges, ctx: CodecContext): Generator<Uint8Array, void, undefined> {
+  for (const u of packedUpdates(changes, ctx)) yield u.bytes;
+}
+
+/** updateFrames with the message of each frame. */
+export function* packedUpdates(changes: RouteChanges, ctx: CodecContext): Generator<PackedUpdate, void, undefined> {
   const plan = planUpdates(changes, ctx);
   const max = maxMessageLength(ctx);
   const pending = {
@@ -79,7 +109,7 @@ function messageLength(g: RouteGroup | null, afi: Afi, nlriBytes: number, withdr
   return n;
 }
 
-function* groupFrames(g: RouteGroup, pending: Pending, ctx: CodecContext, max: number): Generator<Uint8Array> {
+function* groupFrames(g: RouteGroup, pending: Pending, ctx: CodecContext, max: number): Generator<PackedUpdate> {
   const { nlri, sizes } = g;
   let i = 0;
   while (i < nlri.length) {
@@ -95,14 +125,14 @@ function* groupFrames(g: RouteGroup, pending: Pending, ctx: CodecContext, max: n
   }
 }
 
-function* withdrawalFrames(afi: Afi, pending: Pending, ctx: CodecContext, max: number): Generator<Uint8Array> {
+function* withdrawalFrames(afi: Afi, pending: Pending, ctx: CodecContext, max: number): Generator<PackedUpdate> {
   while (!pending.done) {
     const taken = pending.take((w) => messageLength(null, afi, 0, w) <= max);
     yield frame(null, afi, [], taken.nlri, messageLength(null, afi, 0, taken.bytes), ctx);
   }
 }
 
-function frame(g: RouteGroup | null, afi: Afi, nlri: Nlri[], withdrawn: Nlri[], length: number, ctx: CodecContext): Uint8Array {
+function frame(g: RouteGroup | null, afi: Afi, nlri: Nlri[], withdrawn: Nlri[], length: number, ctx: CodecContext): PackedUpdate {
   const attributes: PathAttributes = g ? { ...g.tail } : {};
   if (g?.mpNextHops) attributes.mpReach = { afi: g.afi, safi: 1, nextHops: [...g.mpNextHops], nlri };
   if (afi === Afi.IPv6 && withdrawn.length > 0) attributes.mpUnreach = { afi, safi: 1, withdrawn };
@@ -114,7 +144,7 @@ function frame(g: RouteGroup | null, afi: Afi, nlri: Nlri[], withdrawn: Nlri[], 
   };
   const out = encodeFrame(MessageType.Update, ctx, (w) => writeUpdate(w, msg, ctx), length);
   if (out.length !== length) throw new Error(`UPDATE packer: computed ${length} octets, wrote ${out.length}`);
-  return out;
+  return { bytes: out, message: msg, afi };
 }
 
 /** The withdrawals of one family not yet placed in a message, in input order. */

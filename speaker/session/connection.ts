@@ -16,7 +16,7 @@ import type { Negotiated } from '../codec/negotiate.ts';
 import { negotiate } from '../codec/negotiate.ts';
 import { encodeNotification } from '../codec/notification.ts';
 import { encodeOpen } from '../codec/open.ts';
-import type { OpenMessage, RouteRefreshMessage } from '../codec/types.ts';
+import type { NotificationMessage, OpenMessage, RouteRefreshMessage } from '../codec/types.ts';
 import type { SessionFacts, UpdateVerdict } from '../codec/validate-update.ts';
 import type { Clock } from './clock.ts';
 import type { Direction } from './collision.ts';
@@ -33,6 +33,13 @@ export type { ConnectionHost } from './connection-host.ts';
 /** How long a dropped connection may take to flush (e.g. a NOTIFICATION) before it is destroyed. */
 const FlushMs = 1000;
 
+/** A NOTIFICATION of this connection, as it went on the wire. */
+export interface WireNotification {
+  readonly direction: 'sent' | 'received';
+  readonly bytes: Uint8Array;
+  readonly message: NotificationMessage;
+}
+
 export class Connection {
   readonly machine: SessionMachine;
   readonly #host: ConnectionHost;
@@ -43,6 +50,10 @@ export class Connection {
   #framer = new Framer();
   #negotiated: Negotiated | null = null;
   #sentOpen: OpenMessage | null = null;
+  // The octets of both OPENs and of the last NOTIFICATION, for the wire tap (speaker/tap/).
+  #sentOpenBytes: Uint8Array | null = null;
+  #receivedOpenBytes: Uint8Array | null = null;
+  #notification: WireNotification | null = null;
   #pendingVerdict: UpdateVerdict | null = null;
   #timer: NodeJS.Timeout | null = null;
   readonly #queue: (() => FsmAction[])[] = [];
@@ -68,6 +79,18 @@ export class Connection {
   }
   get sentOpen(): OpenMessage | null {
     return this.#sentOpen;
+  }
+  /** Our OPEN as sent on the current connection. */
+  get sentOpenBytes(): Uint8Array | null {
+    return this.#sentOpenBytes;
+  }
+  /** The peer's OPEN as received on the current connection. */
+  get receivedOpenBytes(): Uint8Array | null {
+    return this.#receivedOpenBytes;
+  }
+  /** The last NOTIFICATION sent or received on the current connection. */
+  get notification(): WireNotification | null {
+    return this.#notification;
   }
   get state(): SessionState {
     return this.machine.state;
@@ -102,11 +125,12 @@ export class Connection {
     this.dispatch({ type: 'TcpConnectionConfirmed' });
   }
 
-  /** Sends an encoded message if connected; counts it. */
-  send(bytes: Uint8Array, kind: MessageKind): void {
-    if (!this.#socket || this.#socket.destroyed) return;
+  /** Sends an encoded message if connected; counts it. False when there is no connection to send on. */
+  send(bytes: Uint8Array, kind: MessageKind): boolean {
+    if (!this.#socket || this.#socket.destroyed) return false;
     this.#socket.write(bytes);
     this.#host.counted('sent', kind, bytes.length);
+    return true;
   }
 
   /** Stops everything without telling the peer (process exit, or a loser no longer needed). */
@@ -196,16 +220,22 @@ export class Connection {
           break;
         case 'SendOpen': {
           const open = this.#host.localOpen();
+          const bytes = encodeOpen(open);
           this.#sentOpen = open;
-          this.send(encodeOpen(open), 'open');
+          this.#sentOpenBytes = bytes;
+          this.send(bytes, 'open');
           break;
         }
         case 'SendKeepalive':
           this.send(encodeKeepalive(), 'keepalive');
           break;
-        case 'SendNotification':
-          this.send(encodeNotification({ type: 'notification', code: a.code, subcode: a.subcode, data: a.data }, this.context), 'notification');
+        case 'SendNotification': {
+          const message: NotificationMessage = { type: 'notification', code: a.code, subcode: a.subcode, data: a.data };
+          const bytes = encodeNotification(message, this.context);
+          this.#notification = { direction: 'sent', bytes, message };
+          this.send(bytes, 'notification');
           break;
+        }
         case 'DropConnection':
           this.#drop();
           break;
@@ -272,6 +302,9 @@ export class Connection {
     this.#direction = direction;
     this.#framer = new Framer();
     this.#negotiated = null;
+    this.#sentOpenBytes = null;
+    this.#receivedOpenBytes = null;
+    this.#notification = null;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.#receive(socket, chunk));
     socket.on('error', () => {}); // 'close' follows and reports it
@@ -323,8 +356,10 @@ export class Connection {
     const facts = peer ? this.#host.updateFacts(peer) : { isIbgp: false };
     const r = receiveFrame(frame, this.context, facts);
     if (r.message) this.#host.counted('received', r.message.type, frame.length);
+    if (r.message?.type === 'notification') this.#notification = { direction: 'received', bytes: frame.slice(), message: r.message };
     if (r.event.type === 'BGPOpen') {
       const open = r.event.open;
+      this.#receivedOpenBytes = frame.slice();
       if (!this.#host.openArrived(this, open)) return;
       this.dispatch(r.event);
       if (this.machine.state.name === 'OpenConfirm' && this.#sentOpen) {

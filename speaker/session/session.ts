@@ -13,6 +13,9 @@
 // GRACEFUL_SHUTDOWN (RFC 8326); stopForRestart() leaves routes with the peer: it closes the TCP
 // connection without a NOTIFICATION (or with Cease / Administrative Reset under the N-bit), so a
 // graceful-restart helper keeps them stale until we are back and send End-of-RIB.
+//
+// With a SessionWire (speaker/tap/) the session reports each Established period to the wire tap:
+// up with both OPENs and the TCP endpoints, every UPDATE written, down with the cause.
 
 import type net from 'node:net';
 import type { FamilyKey } from '../codec/context.ts';
@@ -37,6 +40,8 @@ import type { ConnectionHost } from './connection.ts';
 import { Connection } from './connection.ts';
 import { createSession } from './fsm.ts';
 import type { DownReason, FsmConfig, FsmEvent } from './fsm-types.ts';
+import type { DownCause } from '../tap/wire-events.ts';
+import type { SentUpdate } from '../tap/session-wire.ts';
 import { configuredInternal } from './session-config.ts';
 import type { PeerSessionConfig } from './session-config.ts';
 import type { RouteSender } from './session-routes.ts';
@@ -45,12 +50,17 @@ import { sessionStatus } from './session-report.ts';
 import type { MessageKind, SessionStatus } from './session-status.ts';
 import { zeroCounts } from './session-status.ts';
 import type { RandomSource } from './timers.ts';
+import type { SessionWire } from '../tap/session-wire.ts';
+import type { StopCause } from './down-cause.ts';
+import { downCause, endingNotification, stopCauseOf } from './down-cause.ts';
 
 export interface SessionOptions {
   readonly listener?: BgpListener | null;
   readonly clock?: Clock;
   readonly random?: RandomSource;
   readonly log: Logger;
+  /** Report to a wire tap (null or absent: nothing is reported, nothing is built for it). */
+  readonly wire?: SessionWire | null;
 }
 
 export class Session {
@@ -70,6 +80,10 @@ export class Session {
   #restarting: boolean;
   #started = false;
   #stopped = false;
+  readonly #wire: SessionWire | null;
+  /** The connection reported up to the wire tap, and why we are stopping it if we are. */
+  #tapped: Connection | null = null;
+  #stopCause: StopCause | null = null;
   readonly counts = { sent: zeroCounts(), received: zeroCounts() };
   readonly octets = { sent: 0, received: 0 };
   establishedWall: Date | null = null;
@@ -79,6 +93,7 @@ export class Session {
     this.config = config;
     this.log = options.log;
     this.#listener = options.listener ?? null;
+    this.#wire = options.wire ?? null;
     this.#clock = options.clock ?? monotonicClock;
     this.#restarting = config.restarting === true;
     this.#ribIn = new AdjRibIn(config.maxPrefixes ?? null);
@@ -168,17 +183,20 @@ export class Session {
    * the N-bit, RFC 8538 §3, so that the peer does not keep our routes); resolves when closed.
    */
   async stop(communication?: string, subcode: number = CeaseSubcode.AdministrativeShutdown): Promise<void> {
+    this.#stopCause = stopCauseOf(subcode);
     const hard = this.#notificationBit();
     await this.#end({ type: 'ManualStop', subcode: hard ? CeaseSubcode.HardReset : subcode, communication });
   }
 
   /** Leaves our routes with the peer for graceful restart (see the header). */
   async stopForRestart(): Promise<void> {
+    this.#stopCause = 'restarting';
     if (this.#notificationBit()) {
       await this.#end({ type: 'ManualStop', subcode: CeaseSubcode.AdministrativeReset, communication: 'restarting' });
       return;
     }
     this.#stopped = true;
+    this.#tapDown(null, { by: 'local', reason: 'restarting' });
     this.#listener?.removePeer(this.config.peerAddress);
     for (const c of this.#connections()) c.dispose();
   }
@@ -313,7 +331,9 @@ export class Session {
     this.establishedWall = new Date();
     this.establishedCount += 1;
     this.#ribIn.clear();
-    this.#sender = senderFor(conn, this.config, ctx, peer, socket.localAddress ?? this.config.localAddress ?? '0.0.0.0');
+    const sender = senderFor(conn, this.config, ctx, peer, socket.localAddress ?? this.config.localAddress ?? '0.0.0.0', this.#wire);
+    this.#sender = sender;
+    this.#tapUp(conn, socket, () => sender.table());
     const desired = new Map<FamilyKey, readonly DesiredRoute[]>();
     for (const [family, checker] of this.#checkers) desired.set(family, checker.valid());
     this.#sender.initial(desired, this.#gracefulShutdown);
@@ -328,11 +348,41 @@ export class Session {
   }
 
   #down(conn: Connection, reason: DownReason): void {
+    this.#tapDown(conn, downCause(reason, this.#stopCause));
     if (conn !== this.#carrier() && conn !== this.#main) return;
     this.#sender = null;
     this.#ribIn.clear();
     this.establishedWall = null;
     this.log.info({ reason }, 'session down');
+  }
+
+  #tapUp(conn: Connection, socket: net.Socket, table: () => Iterable<SentUpdate>): void {
+    const wire = this.#wire;
+    const sentOpen = conn.sentOpen;
+    const peerOpen = conn.state.peerOpen;
+    const sentBytes = conn.sentOpenBytes;
+    const receivedBytes = conn.receivedOpenBytes;
+    const negotiated = conn.negotiated;
+    if (!wire || !sentOpen || !peerOpen || !sentBytes || !receivedBytes || !negotiated) return;
+    this.#tapped = conn;
+    wire.up(
+      {
+        local: { address: plainAddress(socket.localAddress ?? this.config.localAddress ?? ''), port: socket.localPort ?? 0 },
+        remote: { address: plainAddress(socket.remoteAddress ?? this.config.peerAddress), port: socket.remotePort ?? this.config.peerPort },
+        sentOpen: { bytes: sentBytes, message: sentOpen },
+        receivedOpen: { bytes: receivedBytes, message: peerOpen },
+        negotiated,
+      },
+      table,
+    );
+  }
+
+  /** The tapped connection left Established (`conn` null: whichever it was). */
+  #tapDown(conn: Connection | null, cause: DownCause): void {
+    const tapped = this.#tapped;
+    if (!this.#wire || tapped === null || (conn !== null && conn !== tapped)) return;
+    this.#tapped = null;
+    this.#wire.down(cause, endingNotification(cause, tapped.notification));
   }
 
   #update(conn: Connection, verdict: UpdateVerdict): void {
@@ -366,4 +416,9 @@ export class Session {
       this.#secondary = null;
     }
   }
+}
+
+/** An IPv4 address as such, not in the IPv4-mapped IPv6 form a dual-stack socket reports. */
+function plainAddress(address: string): string {
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }

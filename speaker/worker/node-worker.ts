@@ -12,6 +12,9 @@
 // Stopping: stopForRestart() leaves every route with the routers (graceful restart, RFC 4724);
 // drain() re-advertises them with GRACEFUL_SHUTDOWN first (RFC 8326) and then ends the sessions;
 // stop() ends them with a Cease at once.
+//
+// With a wire tap, each UPDATE is reported with the revision being applied when it went out (the
+// revision of the apply in progress, else the last one applied).
 
 import type { DesiredDelta } from '../../events/desired-delta.ts';
 import type { DesiredInstance, DesiredNodeState, DesiredRoute } from '../../events/desired-state.ts';
@@ -22,6 +25,7 @@ import { Speaker } from '../speaker.ts';
 import { DesiredTable } from './desired-table.ts';
 import { instanceFingerprint, passwordDigest, planInstances, speakerPeers } from './instance-plan.ts';
 import type { PasswordLookup } from './secrets.ts';
+import type { WireTaps } from '../tap/wire-taps.ts';
 
 export interface NodeWorkerOptions {
   readonly node: string;
@@ -33,6 +37,8 @@ export interface NodeWorkerOptions {
   readonly restarting?: boolean;
   /** Extra Speaker options (back-off, clock) for tests and benchmarks. */
   readonly speaker?: Partial<Pick<SpeakerOptions, 'backoff' | 'clock' | 'openHoldTimeS'>>;
+  /** The wire tap every session of the node reports to. */
+  readonly wire?: WireTaps;
 }
 
 export interface RunningInstance {
@@ -61,6 +67,8 @@ export class NodeWorker {
   #errors: InstanceErrorReport[] = [];
   readonly #table = new DesiredTable();
   #revision = 0;
+  /** The revision an apply in progress is bringing in. */
+  #applying: number | null = null;
   #chain: Promise<void> = Promise.resolve();
   #applies = 0;
   #stopped = false;
@@ -75,6 +83,11 @@ export class NodeWorker {
 
   get revision(): number {
     return this.#revision;
+  }
+
+  /** The revision UPDATEs go out for: the one being applied, else the last applied (null: none yet). */
+  get wireRevision(): number | null {
+    return this.#applying ?? (this.#revision > 0 ? this.#revision : null);
   }
 
   /** The whole desired document applied (put together on demand: O(routes) after a change). */
@@ -104,12 +117,12 @@ export class NodeWorker {
 
   /** Reconciles the speakers with `desired` (revision `revision`); serialised with other calls. */
   apply(desired: DesiredNodeState, revision: number): Promise<void> {
-    return this.#serial(() => this.#apply(desired, revision));
+    return this.#serial(() => this.#whileApplying(revision, () => this.#apply(desired, revision)));
   }
 
   /** Applies a delta on top of the revision applied (the watcher checks `previous`); serialised. */
   applyDelta(delta: DesiredDelta): Promise<void> {
-    return this.#serial(() => this.#applyDelta(delta));
+    return this.#serial(() => this.#whileApplying(delta.revision, () => this.#applyDelta(delta)));
   }
 
   /** Re-reads the passwords of the current revision; peers whose password changed are replaced. */
@@ -144,6 +157,15 @@ export class NodeWorker {
 
   stop(): Promise<void> {
     return this.#shutdown('stopping: Cease to every peer', (s) => s.stop('speaker stopped'));
+  }
+
+  async #whileApplying(revision: number, task: () => Promise<void>): Promise<void> {
+    this.#applying = revision;
+    try {
+      await task();
+    } finally {
+      this.#applying = null;
+    }
   }
 
   #serial(task: () => Promise<void>): Promise<void> {
@@ -243,6 +265,7 @@ export class NodeWorker {
       restarting: first && this.#opts.restarting === true,
       log,
       ...this.#opts.speaker,
+      ...(this.#opts.wire ? { wire: { taps: this.#opts.wire, node: this.node, instance: i.name, revision: () => this.wireRevision } } : {}),
     });
     try {
       await speaker.start();
