@@ -4,19 +4,22 @@
 // address). SIGINT / SIGTERM: graceful restart — sessions end without withdrawing, the routers
 // keep the routes until the speaker is back; with --drain the routes are first re-advertised with
 // GRACEFUL_SHUTDOWN (RFC 8326) for SECONDS, then the sessions end with a Cease.
+// --bmp HOST:PORT (repeatable): export every session to that BMP station (RFC 7854, the
+// Adj-RIB-Out post-policy view of RFC 8671); a Termination goes to it on the way out.
 
 import { isIP } from 'node:net';
 import type { Command } from 'commander';
 import { createLogger } from '../../events/log.ts';
 import { redisPrefixFromEnv, redisUrlFromEnv } from '../../events/redis-keys.ts';
 import { secretsDirFromEnv } from '../../speaker/worker/secrets.ts';
-import type { WorkerNode } from '../../speaker/worker/speaker-worker.ts';
+import type { BmpStation, WorkerNode } from '../../speaker/worker/speaker-worker.ts';
 import { startSpeakerWorker } from '../../speaker/worker/speaker-worker.ts';
 import { redactRedisUrl } from '../../events/redis-keys.ts';
 import { CliError, ExitCode } from '../cli-error.ts';
 
 interface SpeakerCliOptions {
   node?: string[];
+  bmp?: string[];
   drain?: string;
   resync: string;
   routesReport: string;
@@ -34,6 +37,18 @@ export function parseNodeArg(arg: string): WorkerNode {
   return { name, listenAddress: address };
 }
 
+/** Pure: "127.0.0.1:1790", "[::1]:1790" or "collector.example:1790". */
+export function parseBmpStation(arg: string): BmpStation {
+  const m = /^\[([^\]]+)\]:(\d{1,5})$/.exec(arg) ?? /^([^:[\]]+):(\d{1,5})$/.exec(arg);
+  const host = m?.[1] ?? '';
+  const port = Number(m?.[2]);
+  const hostOk = isIP(host) !== 0 || /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/i.test(host);
+  if (!m || !hostOk || (arg.startsWith('[') && isIP(host) !== 6) || !(port >= 1 && port <= 65535)) {
+    throw new CliError(`--bmp: expected HOST:PORT (an IPv6 address in brackets: [::1]:1790), not ${JSON.stringify(arg)}`, ExitCode.Usage);
+  }
+  return { host, port };
+}
+
 function seconds(flag: string, text: string): number {
   const n = Number(text);
   if (!/^\d+(\.\d+)?$/.test(text) || !(n >= 0)) throw new CliError(`${flag}: not a number of seconds: ${text}`, ExitCode.Usage);
@@ -48,6 +63,7 @@ export function registerSpeaker(program: Command): void {
     .option('--drain <seconds>', 'on SIGTERM/SIGINT, drain with GRACEFUL_SHUTDOWN (RFC 8326) for this long, then Cease')
     .option('--resync <seconds>', 're-read the desired state this often even without a notification', '30')
     .option('--routes-report <seconds>', 'rewrite the routes part of the status at most this often (0: never)', '1')
+    .option('--bmp <host:port>', 'export every session to this BMP station (repeatable): Adj-RIB-Out post-policy, RFC 7854/8671', collect)
     .action(async (opts: SpeakerCliOptions) => runSpeaker(opts));
 }
 
@@ -57,10 +73,11 @@ async function runSpeaker(opts: SpeakerCliOptions): Promise<void> {
   const drainS = opts.drain === undefined ? null : seconds('--drain', opts.drain);
   const resyncS = seconds('--resync', opts.resync);
   const routesReportS = seconds('--routes-report', opts.routesReport);
+  const bmp = (opts.bmp ?? []).map(parseBmpStation);
   const log = createLogger('speaker');
   const url = redisUrlFromEnv();
   log.info(
-    { nodes: nodes.map((n) => n.name), redis: redactRedisUrl(url), secretsDir: secretsDirFromEnv() },
+    { nodes: nodes.map((n) => n.name), redis: redactRedisUrl(url), secretsDir: secretsDirFromEnv(), bmp: bmp.map((b) => `${b.host}:${b.port}`) },
     'starting; waiting for Redis if it is not there yet',
   );
   const stopSignal = new Promise<string>((resolve) => {
@@ -74,6 +91,7 @@ async function runSpeaker(opts: SpeakerCliOptions): Promise<void> {
     resyncMs: Math.max(1, resyncS) * 1000,
     reportRoutes: routesReportS > 0,
     routesStatusMinIntervalMs: routesReportS * 1000,
+    bmp,
   });
   const worker = await Promise.race([starting, stopSignal.then(() => null)]);
   if (worker === null) {

@@ -33,12 +33,13 @@ import { ensurePrerequisites } from '../../infra/local/prerequisites.ts';
 import { ping } from '../../infra/local/redis.ts';
 import { LOCAL_STACK_PORTS, startStack } from '../../infra/local/stack.ts';
 import { useOwnProcessGroups } from '../../infra/local/procs.ts';
-import type { SpeakerWorker } from '../../speaker/worker/speaker-worker.ts';
+import type { BmpStation, SpeakerWorker } from '../../speaker/worker/speaker-worker.ts';
 import { startSpeakerWorker } from '../../speaker/worker/speaker-worker.ts';
 import { CliError, ExitCode } from '../cli-error.ts';
 import { printApplied, readFiles } from './apply.ts';
 import { DEMO_ROUTER, printTables, waitApplied, waitEstablished } from './up-demo.ts';
 import { localNodes } from './up-nodes.ts';
+import { parseBmpStation } from './speaker.ts';
 
 const BUILTIN_EXAMPLE = resolve(import.meta.dirname, '../../infra/examples/loopback');
 
@@ -48,7 +49,10 @@ export function registerUp(program: Command): void {
     .description('run the control plane on this machine: Kafka, Redis, the functions, the speakers of local nodes; apply --config')
     .option('--config <dir>', 'Kubernetes YAML to apply once the stack is up (with --demo: default the built-in loopback example)')
     .option('--demo', 'also start a BIRD router on 127.5.5.5 and show the sessions and routes once established')
-    .action(async (opts: { config?: string; demo?: boolean }) => runUp(opts.config ?? (opts.demo ? BUILTIN_EXAMPLE : undefined), opts.demo === true));
+    .option('--bmp <host:port>', "export the speakers' sessions to this BMP station (repeatable; see `bgpcast speaker --bmp`)", (v: string, all: string[] = []) => [...all, v])
+    .action(async (opts: { config?: string; demo?: boolean; bmp?: string[] }) =>
+      runUp(opts.config ?? (opts.demo ? BUILTIN_EXAMPLE : undefined), opts.demo === true, (opts.bmp ?? []).map(parseBmpStation)),
+    );
 }
 
 /** Runs `step`, turning its failure into an error that names the component. */
@@ -61,18 +65,18 @@ async function component<T>(name: string, fix: string, step: () => Promise<T>): 
   }
 }
 
-async function runUp(config: string | undefined, demo: boolean): Promise<void> {
+async function runUp(config: string | undefined, demo: boolean, bmp: readonly BmpStation[]): Promise<void> {
   const signals = signalled();
   // Ctrl-C reaches `up` alone; it stops what it started in order (infra/local/procs.ts).
   useOwnProcessGroups();
   try {
-    await up(config, demo, signals.received);
+    await up(config, demo, signals.received, bmp);
   } finally {
     signals.dispose();
   }
 }
 
-async function up(config: string | undefined, demo: boolean, interrupted: Promise<string>): Promise<void> {
+async function up(config: string | undefined, demo: boolean, interrupted: Promise<string>, bmp: readonly BmpStation[]): Promise<void> {
   const t0 = performance.now();
   const say = (m: string) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1)}s] ${m}\n`);
   // Validate the configuration before starting anything: a typo should not cost a broker start.
@@ -135,6 +139,7 @@ async function up(config: string | undefined, demo: boolean, interrupted: Promis
           prefix,
           nodes: nodes.map((n) => ({ name: n.name, listenAddress: n.address })),
           log: createLogger('speaker'),
+          bmp,
         }),
       );
       const w = worker;

@@ -1,7 +1,8 @@
 // The speaker worker: one long-lived process standing for one or more nodes. Per node a
 // NodeWorker (its instances and sessions) fed by the DesiredWatcher, and a StatusPublisher
 // reporting to Redis. The worker never talks to Kafka; when Redis is away the sessions and the
-// last applied routes stay exactly as they are.
+// last applied routes stay exactly as they are. With BMP stations (`bmp`) every session reports to
+// one wire tap (speaker/tap/), and a BMP client per station exports it (speaker/bmp/).
 //
 //   const worker = await startSpeakerWorker({ redisUrl, prefix, nodes: [{ name: 'worker1' }], log });
 //   ...
@@ -21,6 +22,8 @@ import type { SpeakerRedis } from './redis-clients.ts';
 import type { PasswordLookup } from './secrets.ts';
 import { directoryPasswords, secretsDirFromEnv } from './secrets.ts';
 import { StatusPublisher } from './status-publisher.ts';
+import { BmpClient } from '../bmp/client.ts';
+import { WireTaps } from '../tap/wire-taps.ts';
 
 export interface WorkerNode {
   readonly name: string;
@@ -45,11 +48,21 @@ export interface SpeakerWorkerOptions {
    */
   readonly restarting?: boolean | 'auto';
   readonly speaker?: NodeWorkerOptions['speaker'];
+  /** BMP stations to export every session to (RFC 7854, Adj-RIB-Out post-policy of RFC 8671). */
+  readonly bmp?: readonly BmpStation[];
+}
+
+export interface BmpStation {
+  readonly host: string;
+  readonly port: number;
 }
 
 export interface SpeakerWorker {
   readonly nodes: ReadonlyMap<string, NodeWorker>;
   readonly watcher: DesiredWatcher;
+  /** The wire tap, when something consumes it (BMP). */
+  readonly wire: WireTaps | null;
+  readonly bmp: readonly BmpClient[];
   /** Writes every node's status now. */
   flushStatus(): Promise<void>;
   stopForRestart(): Promise<void>;
@@ -66,6 +79,17 @@ export async function startSpeakerWorker(o: SpeakerWorkerOptions): Promise<Speak
   const info: SpeakerInfo = { host: hostname(), pid: process.pid, startedAt: new Date().toISOString() };
   const nodes = new Map<string, NodeWorker>();
   const publishers = new Map<string, StatusPublisher>();
+  const wire = o.bmp?.length ? new WireTaps({ onError: (err) => o.log.error({ err: String(err) }, 'wire tap consumer failed') }) : null;
+  const bmp = (o.bmp ?? []).map(
+    (station) =>
+      new BmpClient({
+        ...station,
+        taps: wire!,
+        log: o.log,
+        sysName: hostname(),
+        sysDescr: `bgpcast speaker for ${names.join(', ')}`,
+      }),
+  );
   try {
     for (const n of o.nodes) {
       if (nodes.has(n.name)) continue;
@@ -77,6 +101,7 @@ export async function startSpeakerWorker(o: SpeakerWorkerOptions): Promise<Speak
         listenAddress: n.listenAddress ?? null,
         restarting,
         ...(o.speaker ? { speaker: o.speaker } : {}),
+        ...(wire ? { wire } : {}),
       });
       nodes.set(n.name, worker);
       publishers.set(
@@ -116,9 +141,11 @@ export async function startSpeakerWorker(o: SpeakerWorkerOptions): Promise<Speak
       },
     });
     for (const p of publishers.values()) p.start();
+    for (const c of bmp) c.start();
     await watcher.start();
-    return makeWorker(conn, nodes, publishers, watcher);
+    return makeWorker(conn, nodes, publishers, watcher, { wire, bmp });
   } catch (e) {
+    await Promise.all(bmp.map((c) => c.stop()));
     await conn.close();
     throw e;
   }
@@ -129,6 +156,7 @@ function makeWorker(
   nodes: Map<string, NodeWorker>,
   publishers: Map<string, StatusPublisher>,
   watcher: DesiredWatcher,
+  exports: { wire: WireTaps | null; bmp: readonly BmpClient[] },
 ): SpeakerWorker {
   let ended: Promise<void> | null = null;
   const end = (how: 'stopped' | 'restarting' | 'drained', fn: (w: NodeWorker) => Promise<void>) =>
@@ -137,12 +165,17 @@ function makeWorker(
       // A last status with the sessions as they are, then the sessions end.
       await Promise.all([...publishers.values()].map((p) => p.tick(true)));
       await Promise.all([...nodes.values()].map(fn));
+      // The sessions' last events (Peer Down) reach the BMP stations before Termination.
+      await exports.wire?.flush();
+      await Promise.all(exports.bmp.map((c) => c.stop()));
       await Promise.all([...publishers.values()].map((p) => p.stop(how)));
       await conn.close();
     })());
   return {
     nodes,
     watcher,
+    wire: exports.wire,
+    bmp: exports.bmp,
     async flushStatus() {
       await Promise.all([...publishers.values()].map((p) => p.tick(true)));
     },
