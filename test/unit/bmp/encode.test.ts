@@ -9,8 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { EncodeError } from '../../../speaker/codec/errors.ts';
 import { fromHex, toHex } from '../../../speaker/codec/hex.ts';
 import { PeerDownReason, TerminationReason } from '../../../speaker/bmp/constants.ts';
-import type { BmpMessage } from '../../../speaker/bmp/decode.ts';
 import { decodeBmp, splitBmp } from '../../../speaker/bmp/decode.ts';
+import { reencode } from '../../support/bmp.ts';
 import type { PerPeerHeader } from '../../../speaker/bmp/encode.ts';
 import {
   encodeInitiation,
@@ -26,26 +26,6 @@ interface Vector {
   readonly decoded: Record<string, unknown>;
 }
 const gobgp = JSON.parse(readFileSync(join(import.meta.dirname, 'vectors/gobgp.json'), 'utf8')) as { messages: Vector[] };
-
-/** A decoded message encoded again, through the encoder's own inputs. */
-function reencode(m: BmpMessage): Uint8Array {
-  switch (m.type) {
-    case 'initiation': {
-      const text = (t: number) => m.tlvs.find((x) => x.type === t)?.value ?? '';
-      return encodeInitiation({ sysName: text(2), sysDescr: text(1), strings: m.tlvs.filter((x) => x.type === 0).map((x) => x.value) });
-    }
-    case 'termination':
-      return encodeTermination({ reason: m.reason ?? -1, ...(m.tlvs[0] ? { text: m.tlvs[0].value } : {}) });
-    case 'route-monitoring':
-      return encodeRouteMonitoring({ peer: m.peer, update: m.update });
-    case 'peer-up':
-      return encodePeerUp({ ...m, information: m.information.map((t) => t.value) });
-    case 'peer-down':
-      return encodePeerDown(m as never);
-    case 'other':
-      throw new Error(`unexpected message type ${m.messageType}`);
-  }
-}
 
 /** JSON form of a decoded message, octets as hex (the vectors' form). */
 const asJson = (v: unknown): unknown => JSON.parse(JSON.stringify(v, (_k, x) => (x instanceof Uint8Array ? toHex(x) : x)));

@@ -7,8 +7,8 @@ import { decodeBmp } from '../../../speaker/bmp/decode.ts';
 import type { BmpMessage } from '../../../speaker/bmp/decode.ts';
 import { peerDownOf } from '../../../speaker/bmp/from-wire.ts';
 import { BmpStream } from '../../../speaker/bmp/stream.ts';
-import { encodeMessage } from '../../../speaker/codec/message.ts';
-import { decodeMessage } from '../../../speaker/codec/message.ts';
+import { decodeMessage, encodeMessage } from '../../../speaker/codec/message.ts';
+import type { UpdateMessage } from '../../../speaker/codec/types.ts';
 import { encodeOpen } from '../../../speaker/codec/open.ts';
 import type { Negotiated } from '../../../speaker/codec/negotiate.ts';
 import { AdjRibOut } from '../../../speaker/rib/adj-rib-out.ts';
@@ -85,7 +85,7 @@ describe('the dump a BMP connection starts with', () => {
     // Session a's table: its UPDATEs then End-of-RIB for IPv4 and IPv6; the routes are the Adj-RIB-Out's.
     const a = dump.slice(2, 7) as Extract<BmpMessage, { type: 'route-monitoring' }>[];
     expect(a.every((m) => m.peer.peerAddress === '192.0.2.1' && m.peer.adjRibOut && m.peer.postPolicy && m.peer.timestampUs === 0)).toBe(true);
-    const routes = a.map((m) => updateRoutes(decodeMessage(m.update, negotiatedContext([1, 2]))));
+    const routes = a.map((m) => updateRoutes(decodeMessage(m.update, negotiatedContext([1, 2])) as UpdateMessage));
     const announced = routes.flatMap((r) => [...r.announced.values()].flat().map((n) => n.prefix)).sort();
     expect(announced).toEqual([...l.sessions[0]!.sender.rib.table('1/1').keys(), ...l.sessions[0]!.sender.rib.table('2/1').keys()].sort());
     expect(a.slice(-2).map((m) => m.update.length)).toEqual([23, 29]); // End-of-RIB: IPv4 (empty UPDATE), IPv6 (empty MP_UNREACH_NLRI)

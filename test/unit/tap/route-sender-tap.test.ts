@@ -11,6 +11,7 @@ import type { DesiredRoute } from '../../../events/desired-state.ts';
 import type { FamilyKey } from '../../../speaker/codec/context.ts';
 import { toHex } from '../../../speaker/codec/hex.ts';
 import { decodeMessage, encodeMessage } from '../../../speaker/codec/message.ts';
+import type { UpdateMessage } from '../../../speaker/codec/types.ts';
 import { AdjRibOut } from '../../../speaker/rib/adj-rib-out.ts';
 import { nextHopFor } from '../../../speaker/rib/next-hop.ts';
 import { RouteSender } from '../../../speaker/session/session-routes.ts';
@@ -134,7 +135,7 @@ describe('the wire tap at the Adj-RIB-Out sender', () => {
           // The message is what was encoded (addresses in the text they were given in), and its
           // routes are the frame's.
           expect(toHex(encodeMessage(u.update.message, ctx))).toBe(toHex(u.update.bytes));
-          const [said, decoded] = [updateRoutes(u.update.message), updateRoutes(decodeMessage(u.update.bytes, ctx))];
+          const [said, decoded] = [updateRoutes(u.update.message), updateRoutes(decodeMessage(u.update.bytes, ctx) as UpdateMessage)];
           expect([said.announced, said.withdrawn]).toEqual([decoded.announced, decoded.withdrawn]);
         }
         expect(updates.filter((u) => u.endOfRib).map((u) => [u.family, u.cause, u.revision])).toEqual([
