@@ -1,6 +1,6 @@
 // What the wire tap and a BMP station cost the BGP path. Prints figures; asserts nothing.
 //
-//   node test/bench/bmp-export.ts [--ipv4 100000] [--ipv6 20000] [--deltas 200] [--runs 5]
+//   node test/bench/bmp-export.ts [--ipv4 100000] [--ipv6 20000] [--deltas 200] [--runs 7]
 //
 // - in process: the Adj-RIB-Out sender (route change → UPDATE frames written) for the whole table
 //   and for one-route deltas, with no wire tap (the baseline), a tap no one listens to, and a tap
@@ -17,19 +17,16 @@ import { freePort } from '../../infra/local/procs.ts';
 import { BmpClient } from '../../speaker/bmp/client.ts';
 import { BmpStream } from '../../speaker/bmp/stream.ts';
 import type { FamilyKey } from '../../speaker/codec/context.ts';
-import { encodeOpen } from '../../speaker/codec/open.ts';
-import { AdjRibOut } from '../../speaker/rib/adj-rib-out.ts';
-import { nextHopFor } from '../../speaker/rib/next-hop.ts';
-import { RouteSender } from '../../speaker/session/session-routes.ts';
-import { Speaker } from '../../speaker/speaker.ts';
-import { SessionWire } from '../../speaker/tap/session-wire.ts';
+import type { WireEvent } from '../../speaker/tap/wire-events.ts';
 import { WireTaps } from '../../speaker/tap/wire-taps.ts';
 import { ensureSockopt } from '../../speaker/transport/sockopt.ts';
 import { startBird } from '../support/routers/bird.ts';
 import { loopbackBlock, waitFor } from '../support/routers/common.ts';
-import { negotiatedContext, peer, route } from '../support/speaker.ts';
+import { route } from '../support/speaker.ts';
+import { manualTaps, tappedSender } from '../support/tapped-sender.ts';
 import type { BenchCounts } from './gobgp-baseline.ts';
-import { BenchBirdAs, benchBirdOptions, benchPrefixes, DefaultCounts, measureBirdLoad } from './gobgp-baseline.ts';
+import { benchBirdOptions, benchPrefixes, DefaultCounts } from './gobgp-baseline.ts';
+import { benchPeer, loadLive, newSpeaker, OurAs } from './speaker.ts';
 
 const log = createLogger('bench-bmp', 'warn');
 const ms = (v: number) => `${v.toFixed(1)} ms`;
@@ -39,42 +36,23 @@ const modes: Mode[] = ['no tap', 'tap, no consumer', 'tap + BMP stream'];
 
 /** The sender path alone: whole table, then one-route deltas; the consumer's time apart. */
 function inProcess(counts: BenchCounts, deltas: number, mode: Mode) {
-  const ctx = negotiatedContext([1, 2]);
-  const pending: (() => void)[] = [];
-  const taps = new WireTaps({ schedule: (f) => void pending.push(f) });
   let bmpOctets = 0;
   let stream: BmpStream | null = null;
-  if (mode === 'tap + BMP stream') {
-    taps.attach({
-      deliver: (events) => {
-        for (const e of events) if (e.kind !== 'gap') bmpOctets += stream?.live(e)?.length ?? 0;
-      },
-    });
-  }
-  const wire = mode === 'no tap' ? null : new SessionWire({ taps, revision: () => 1 }, { name: 'p', peerAddress: '192.0.2.1', localAsn: 65001, routerId: '10.0.0.1' });
-  const rib = new AdjRibOut({
-    localAsn: 65001,
-    internal: false,
-    twoOctetPeer: false,
-    nextHops: new Map([
-      ['1/1', nextHopFor(1, { localAddress: '10.0.0.1', extendedNextHop: () => false })],
-      ['2/1', nextHopFor(2, { localAddress: '10.0.0.1', extendedNextHop: () => true })],
-    ]),
-  });
+  const consumer = {
+    deliver: (events: readonly WireEvent[]) => {
+      for (const e of events) if (e.kind !== 'gap') bmpOctets += stream?.live(e)?.length ?? 0;
+    },
+  };
+  const m = manualTaps(mode === 'tap + BMP stream' ? { consumer } : {});
   let octets = 0;
-  const sender = new RouteSender(rib, ctx, (b) => (octets += b.length), wire);
-  const open = { type: 'open' as const, version: 4, asn: 65000, myAs: 65000, holdTime: 90, bgpId: '192.0.2.1', capabilities: [] };
-  wire?.up(
-    { local: { address: '10.0.0.1', port: 1 }, remote: { address: '192.0.2.1', port: 179 }, sentOpen: { bytes: encodeOpen(open), message: open }, receivedOpen: { bytes: encodeOpen(open), message: open }, negotiated: ctx },
-    () => sender.table(),
-  );
+  const { sender } = tappedSender(mode === 'no tap' ? null : m.taps, { revision: () => 1, send: (b) => (octets += b.length) });
   if (mode === 'tap + BMP stream') stream = new BmpStream({ seq: 0, sessions: [] });
   const p = benchPrefixes(counts);
   const v4 = p.ipv4.map((x) => route(x));
   const v6 = p.ipv6.map((x) => route(x));
   const consume = () => {
     const t = performance.now();
-    for (let f = pending.shift(); f; f = pending.shift()) f();
+    m.deliver();
     return performance.now() - t;
   };
   let t = performance.now();
@@ -121,30 +99,21 @@ async function toBird(counts: BenchCounts, withBmp: boolean) {
   const taps = station ? new WireTaps() : null;
   const client = station && taps ? new BmpClient({ host: '127.0.0.1', port: station.port, taps, log, sysName: 'bench', sysDescr: 'bench' }) : null;
   client?.start();
-  const sp = new Speaker({ localASN: 65200, routerID: '10.255.255.2', localPort: ourPort, listenAddress: blk.addr(2), log, ...(taps ? { wire: { taps } } : {}) });
-  await sp.start();
-  await sp.setPeers([
-    peer({ name: 'bench', peerAddress: blk.addr(1), peerPort: birdPort, peerASN: BenchBirdAs, localAddress: blk.addr(2), holdTime: 90, keepalive: 30, ipv4: [], ipv6: [], extra: { passive: true, nextHop: { mappedIpv6: true } } }),
-  ]);
-  const bird = await startBird(benchBirdOptions({ address: blk.addr(1), port: birdPort, sender: { address: blk.addr(2), port: ourPort, as: 65200 } }));
+  const sp = await newSpeaker(blk.addr(2), ourPort, taps ? { wire: { taps } } : {});
+  await sp.setPeers([benchPeer('bench', blk.addr(1), birdPort, blk.addr(2), counts, false)]);
+  const bird = await startBird(benchBirdOptions({ address: blk.addr(1), port: birdPort, sender: { address: blk.addr(2), port: ourPort, as: OurAs } }));
   try {
     await bird.waitEstablished('bench', 30_000);
     if (station) await waitFor(() => station.routeMonitoring() >= 2, { timeoutMs: 10_000, what: 'End-of-RIB at the station' });
-    const before = sp.status()[0]!.messages.sent.update;
     const rmBefore = station?.routeMonitoring() ?? 0;
-    const p = benchPrefixes(counts);
     const t0 = Date.now();
-    sp.setRoutes('bench', 'ipv4', p.ipv4.map((x) => route(x)));
-    sp.setRoutes('bench', 'ipv6', p.ipv6.map((x) => route(x)));
-    const setMs = Date.now() - t0;
-    const times = await measureBirdLoad(bird, counts, t0);
-    const updates = sp.status()[0]!.messages.sent.update - before;
+    const loaded = await loadLive(sp, bird, counts);
     let stationMs: number | null = null;
     if (station) {
-      await waitFor(() => station.routeMonitoring() - rmBefore >= updates, { timeoutMs: 60_000, intervalMs: 10, what: 'every Route Monitoring at the station' });
+      await waitFor(() => station.routeMonitoring() - rmBefore >= loaded.updates, { timeoutMs: 60_000, intervalMs: 10, what: 'every Route Monitoring at the station' });
       stationMs = Date.now() - t0;
     }
-    return { setMs, allMs: times.allMs, updates, stationMs, stationOctets: station?.octets() ?? 0 };
+    return { ...loaded, stationMs, stationOctets: station?.octets() ?? 0 };
   } finally {
     await sp.stop();
     await client?.stop();
@@ -157,12 +126,15 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({ options: { ipv4: { type: 'string' }, ipv6: { type: 'string' }, deltas: { type: 'string' }, runs: { type: 'string' } } });
   const counts = { ipv4: Number(values.ipv4 ?? DefaultCounts.ipv4), ipv6: Number(values.ipv6 ?? DefaultCounts.ipv6) };
   const deltas = Number(values.deltas ?? 200);
-  const runs = Number(values.runs ?? 5);
+  const runs = Number(values.runs ?? 7);
   ensureSockopt();
   const out = [`wire tap and BMP export, ${counts.ipv4} IPv4 /32 + ${counts.ipv6} IPv6 /128, ${deltas} one-route deltas, median of ${runs} runs`];
   for (const m of modes) inProcess(counts, 20, m); // warm-up
+  // Interleaved, so that a slower stretch of the shared machine falls on every mode alike.
+  const results = new Map(modes.map((m) => [m, [] as ReturnType<typeof inProcess>[]]));
+  for (let k = 0; k < runs; k++) for (const m of modes) results.get(m)!.push(inProcess(counts, deltas, m));
   for (const m of modes) {
-    const r = Array.from({ length: runs }, () => inProcess(counts, deltas, m));
+    const r = results.get(m)!;
     const pick = (f: (x: (typeof r)[number]) => number) => median(r.map(f));
     out.push(
       `  in process, ${m.padEnd(16)}: table ${ms(pick((x) => x.tableMs))} on the BGP path` +

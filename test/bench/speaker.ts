@@ -14,21 +14,22 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../../events/log.ts';
 import { freePort } from '../../infra/local/procs.ts';
-import type { SpeakerPeer } from '../../speaker/speaker.ts';
+import type { SpeakerOptions, SpeakerPeer } from '../../speaker/speaker.ts';
 import { Speaker } from '../../speaker/speaker.ts';
 import { ensureSockopt } from '../../speaker/transport/sockopt.ts';
+import type { RunningBird } from '../support/routers/bird.ts';
 import { startBird } from '../support/routers/bird.ts';
 import { loopbackBlock } from '../support/routers/common.ts';
 import { peer, route } from '../support/speaker.ts';
 import type { BenchCounts } from './gobgp-baseline.ts';
 import { BenchBirdAs, benchBirdOptions, benchPrefixes, DefaultCounts, formatBaseline, gobgpBaseline, measureBirdLoad } from './gobgp-baseline.ts';
 
-const OurAs = 65200;
+export const OurAs = 65200;
 const log = createLogger('bench-speaker', 'warn');
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const mib = (b: number) => `${Math.round(b / 1048576)} MiB`;
 
-function benchPeer(name: string, birdAddr: string, birdPort: number, ours: string, counts: BenchCounts, withRoutes: boolean): SpeakerPeer {
+export function benchPeer(name: string, birdAddr: string, birdPort: number, ours: string, counts: BenchCounts, withRoutes: boolean): SpeakerPeer {
   const p = benchPrefixes(counts);
   return peer({
     name,
@@ -44,8 +45,8 @@ function benchPeer(name: string, birdAddr: string, birdPort: number, ours: strin
   });
 }
 
-async function newSpeaker(address: string | null, port: number): Promise<Speaker> {
-  const sp = new Speaker({ localASN: OurAs, routerID: '10.255.255.2', localPort: port, listenAddress: address, log });
+export async function newSpeaker(address: string | null, port: number, extra: Partial<SpeakerOptions> = {}): Promise<Speaker> {
+  const sp = new Speaker({ localASN: OurAs, routerID: '10.255.255.2', localPort: port, listenAddress: address, log, ...extra });
   await sp.start();
   return sp;
 }
@@ -75,19 +76,24 @@ async function live(counts: BenchCounts) {
   const bird = await startBird(benchBirdOptions({ address: blk.addr(1), port: birdPort, sender: { address: blk.addr(2), port: ourPort, as: OurAs } }));
   try {
     await bird.waitEstablished('bench', 30_000);
-    const before = sp.status()[0]!;
-    const p = benchPrefixes(counts);
-    const t0 = Date.now();
-    sp.setRoutes('bench', 'ipv4', p.ipv4.map((x) => route(x)));
-    sp.setRoutes('bench', 'ipv6', p.ipv6.map((x) => route(x)));
-    const setMs = Date.now() - t0;
-    const times = await measureBirdLoad(bird, counts, t0);
-    const st = sp.status()[0]!;
-    return { allMs: times.allMs, setMs, updates: st.messages.sent.update - before.messages.sent.update, octets: st.octets.sent - before.octets.sent };
+    return await loadLive(sp, bird, counts);
   } finally {
     await sp.stop();
     await bird.stop();
   }
+}
+
+/** The table set on the established, empty session `bench`; the time until BIRD holds all of it. */
+export async function loadLive(sp: Speaker, bird: RunningBird, counts: BenchCounts) {
+  const before = sp.status()[0]!;
+  const p = benchPrefixes(counts);
+  const t0 = Date.now();
+  sp.setRoutes('bench', 'ipv4', p.ipv4.map((x) => route(x)));
+  sp.setRoutes('bench', 'ipv6', p.ipv6.map((x) => route(x)));
+  const setMs = Date.now() - t0;
+  const times = await measureBirdLoad(bird, counts, t0);
+  const st = sp.status()[0]!;
+  return { allMs: times.allMs, setMs, updates: st.messages.sent.update - before.messages.sent.update, octets: st.octets.sent - before.octets.sent };
 }
 
 async function fourPeers(counts: BenchCounts) {

@@ -9,54 +9,23 @@ import { peerDownOf } from '../../../speaker/bmp/from-wire.ts';
 import { BmpStream } from '../../../speaker/bmp/stream.ts';
 import { decodeMessage, encodeMessage } from '../../../speaker/codec/message.ts';
 import type { UpdateMessage } from '../../../speaker/codec/types.ts';
-import { encodeOpen } from '../../../speaker/codec/open.ts';
 import type { Negotiated } from '../../../speaker/codec/negotiate.ts';
-import { AdjRibOut } from '../../../speaker/rib/adj-rib-out.ts';
-import { nextHopFor } from '../../../speaker/rib/next-hop.ts';
-import { RouteSender } from '../../../speaker/session/session-routes.ts';
-import { SessionWire } from '../../../speaker/tap/session-wire.ts';
 import { updateRoutes } from '../../../speaker/tap/update-routes.ts';
-import type { DownCause, SessionDownEvent, SessionUpEvent, WireEvent } from '../../../speaker/tap/wire-events.ts';
-import { WireTaps } from '../../../speaker/tap/wire-taps.ts';
+import type { DownCause, SessionDownEvent, SessionUpEvent } from '../../../speaker/tap/wire-events.ts';
 import { negotiatedContext, route } from '../../support/speaker.ts';
+import { manualTaps, ourOpen, tappedSender, theirOpen } from '../../support/tapped-sender.ts';
 
-const ours = { type: 'open' as const, version: 4, asn: 65001, myAs: 65001, holdTime: 90, bgpId: '10.0.0.1', capabilities: [] };
-const theirs = { ...ours, asn: 65000, myAs: 65000, bgpId: '192.0.2.1' };
+const theirs = theirOpen('192.0.2.1');
 
+/** Two sessions (peers a and b at 192.0.2.1 and .2) on one wire tap, their tables sent. */
 function lab(ctx: Negotiated = negotiatedContext([1, 2])) {
-  const pending: (() => void)[] = [];
-  const taps = new WireTaps({ schedule: (f) => void pending.push(f), now: () => 1_700_000_000_000 });
-  const events: WireEvent[] = [];
-  taps.attach({ deliver: (b) => void events.push(...b) });
+  const m = manualTaps({ listen: true, now: () => 1_700_000_000_000 });
   const sessions = ['a', 'b'].map((name, i) => {
-    const wire = new SessionWire({ taps, node: 'worker1', instance: 'default' }, { name, peerAddress: `192.0.2.${i + 1}`, localAsn: 65001, routerId: '10.0.0.1' });
-    const rib = new AdjRibOut({
-      localAsn: 65001,
-      internal: false,
-      twoOctetPeer: !ctx.fourOctetAs,
-      nextHops: new Map([
-        ['1/1', nextHopFor(1, { localAddress: '10.0.0.1', extendedNextHop: () => false })],
-        ['2/1', nextHopFor(2, { localAddress: '10.0.0.1', extendedNextHop: () => true })],
-      ]),
-    });
-    const sender = new RouteSender(rib, ctx, () => true, wire);
-    wire.up(
-      {
-        local: { address: '10.0.0.1', port: 40000 + i },
-        remote: { address: `192.0.2.${i + 1}`, port: 179 },
-        sentOpen: { bytes: encodeOpen(ours), message: ours },
-        receivedOpen: { bytes: encodeOpen({ ...theirs, bgpId: `192.0.2.${i + 1}` }), message: { ...theirs, bgpId: `192.0.2.${i + 1}` } },
-        negotiated: ctx,
-      },
-      () => sender.table(),
-    );
-    sender.initial(new Map([['1/1', [route(`10.${i}.0.0/24`, { communities: ['65001:7'] }), route(`10.${i}.1.0/24`)]], ['2/1', [route('2001:db8:1::/48')]]]), false);
-    return { wire, sender };
+    const s = tappedSender(m.taps, { ctx, name, host: i + 1, localPort: 40000 + i, node: 'worker1', instance: 'default', send: () => true });
+    s.sender.initial(new Map([['1/1', [route(`10.${i}.0.0/24`, { communities: ['65001:7'] }), route(`10.${i}.1.0/24`)]], ['2/1', [route('2001:db8:1::/48')]]]), false);
+    return { wire: s.wire!, sender: s.sender };
   });
-  const deliver = () => {
-    for (let f = pending.shift(); f; f = pending.shift()) f();
-  };
-  return { taps, sessions, events, deliver };
+  return { taps: m.taps, sessions, events: m.events, deliver: m.deliver };
 }
 
 function drain(stream: BmpStream): BmpMessage[] {
@@ -80,7 +49,7 @@ describe('the dump a BMP connection starts with', () => {
       remotePort: 179,
       information: [{ type: 0, value: 'node worker1, instance default, peer a' }],
     });
-    expect(decodeMessage(up.sentOpen, negotiatedContext())).toEqual(ours);
+    expect(decodeMessage(up.sentOpen, negotiatedContext())).toEqual(ourOpen);
     expect(decodeMessage(up.receivedOpen, negotiatedContext())).toMatchObject({ asn: 65000, bgpId: '192.0.2.1' });
     // Session a's table: its UPDATEs then End-of-RIB for IPv4 and IPv6; the routes are the Adj-RIB-Out's.
     const a = dump.slice(2, 7) as Extract<BmpMessage, { type: 'route-monitoring' }>[];

@@ -12,61 +12,27 @@ import type { FamilyKey } from '../../../speaker/codec/context.ts';
 import { toHex } from '../../../speaker/codec/hex.ts';
 import { decodeMessage, encodeMessage } from '../../../speaker/codec/message.ts';
 import type { UpdateMessage } from '../../../speaker/codec/types.ts';
-import { AdjRibOut } from '../../../speaker/rib/adj-rib-out.ts';
-import { nextHopFor } from '../../../speaker/rib/next-hop.ts';
 import { RouteSender } from '../../../speaker/session/session-routes.ts';
-import { SessionWire } from '../../../speaker/tap/session-wire.ts';
 import { updateRoutes } from '../../../speaker/tap/update-routes.ts';
-import type { UpdateSentEvent, WireEvent } from '../../../speaker/tap/wire-events.ts';
-import { WireTaps } from '../../../speaker/tap/wire-taps.ts';
+import type { UpdateSentEvent } from '../../../speaker/tap/wire-events.ts';
 import { negotiatedContext, route } from '../../support/speaker.ts';
+import { manualTaps, tappedSender } from '../../support/tapped-sender.ts';
 
 const ctx = negotiatedContext([1, 2]);
 const families: FamilyKey[] = ['1/1', '2/1'];
-const openMsg = { type: 'open' as const, version: 4, asn: 65000, myAs: 65000, holdTime: 90, bgpId: '192.0.2.1', capabilities: [] };
 
-function rib(): AdjRibOut {
-  return new AdjRibOut({
-    localAsn: 65001,
-    internal: false,
-    twoOctetPeer: false,
-    nextHops: new Map([
-      ['1/1', nextHopFor(1, { localAddress: '10.0.0.1', extendedNextHop: () => false })],
-      ['2/1', nextHopFor(2, { localAddress: '10.0.0.1', extendedNextHop: () => true })],
-    ]),
-  });
-}
-
-/** A sender on a wire tap delivering synchronously on run(); `listening`: a consumer is attached. */
+/** A sender on a wire tap, with (`listening`) or without a consumer; the revision set by the test. */
 function tapped(listening: boolean) {
-  const pending: (() => void)[] = [];
-  const taps = new WireTaps({ schedule: (f) => void pending.push(f) });
-  const events: WireEvent[] = [];
-  if (listening) taps.attach({ deliver: (b) => void events.push(...b) });
+  const m = manualTaps({ listen: listening });
   let revision = 0;
-  const wire = new SessionWire({ taps, node: 'worker1', instance: 'default', revision: () => revision }, {
-    name: 'router',
-    peerAddress: '192.0.2.1',
-    localAsn: 65001,
-    routerId: '10.0.0.1',
-  });
-  const written: Uint8Array[] = [];
-  const sender = new RouteSender(rib(), ctx, (bytes) => void written.push(bytes), wire);
-  const b = new Uint8Array(29);
-  wire.up(
-    { local: { address: '10.0.0.1', port: 1 }, remote: { address: '192.0.2.1', port: 179 }, sentOpen: { bytes: b, message: openMsg }, receivedOpen: { bytes: b, message: openMsg }, negotiated: ctx },
-    () => sender.table(),
-  );
+  const { sender, written } = tappedSender(m.taps, { ctx, node: 'worker1', instance: 'default', revision: () => revision });
   return {
-    taps,
     sender,
     written,
+    events: m.events,
+    deliver: m.deliver,
     setRevision: (r: number) => (revision = r),
-    deliver: () => {
-      for (let f = pending.shift(); f; f = pending.shift()) f();
-    },
-    updates: () => events.filter((e): e is UpdateSentEvent => e.kind === 'update'),
-    events,
+    updates: () => m.events.filter((e): e is UpdateSentEvent => e.kind === 'update'),
   };
 }
 
@@ -178,8 +144,7 @@ describe('the wire tap at the Adj-RIB-Out sender', () => {
     fc.assert(
       fc.property(fc.array(opArb, { minLength: 1, maxLength: 10 }), (ops) => {
         const quiet = tapped(false);
-        const plain: Uint8Array[] = [];
-        const bare = new RouteSender(rib(), ctx, (bytes) => void plain.push(bytes));
+        const { sender: bare, written: plain } = tappedSender(null, { ctx });
         for (const s of [quiet.sender, bare]) {
           s.initial(new Map(), false);
           for (const o of ops) apply(s, o);
@@ -193,16 +158,10 @@ describe('the wire tap at the Adj-RIB-Out sender', () => {
   });
 
   it('an UPDATE the connection could not take is not reported', () => {
-    const pending: (() => void)[] = [];
-    const taps = new WireTaps({ schedule: (f) => void pending.push(f) });
-    const events: WireEvent[] = [];
-    taps.attach({ deliver: (b) => void events.push(...b) });
-    const wire = new SessionWire({ taps }, { name: 'r', peerAddress: '192.0.2.1', localAsn: 1, routerId: '10.0.0.1' });
-    const b = new Uint8Array(29);
-    wire.up({ local: { address: '10.0.0.1', port: 1 }, remote: { address: '192.0.2.1', port: 2 }, sentOpen: { bytes: b, message: openMsg }, receivedOpen: { bytes: b, message: openMsg }, negotiated: ctx }, () => []);
-    const sender = new RouteSender(rib(), ctx, () => false, wire);
+    const m = manualTaps({ listen: true });
+    const { sender } = tappedSender(m.taps, { ctx, send: () => false });
     sender.set('1/1', [route('10.0.0.0/24')]);
-    for (let f = pending.shift(); f; f = pending.shift()) f();
-    expect(events.map((e) => e.kind)).toEqual(['up']);
+    m.deliver();
+    expect(m.events.map((e) => e.kind)).toEqual(['up']);
   });
 });
