@@ -40,8 +40,6 @@ import type { ConnectionHost } from './connection.ts';
 import { Connection } from './connection.ts';
 import { createSession } from './fsm.ts';
 import type { DownReason, FsmConfig, FsmEvent } from './fsm-types.ts';
-import type { DownCause } from '../tap/wire-events.ts';
-import type { SentUpdate } from '../tap/session-wire.ts';
 import { configuredInternal } from './session-config.ts';
 import type { PeerSessionConfig } from './session-config.ts';
 import type { RouteSender } from './session-routes.ts';
@@ -50,7 +48,9 @@ import { sessionStatus } from './session-report.ts';
 import type { MessageKind, SessionStatus } from './session-status.ts';
 import { zeroCounts } from './session-status.ts';
 import type { RandomSource } from './timers.ts';
-import type { SessionWire } from '../tap/session-wire.ts';
+import type { SentUpdate, SessionWire } from '../tap/session-wire.ts';
+import type { DownCause } from '../tap/wire-events.ts';
+import { plainAddress } from '../rib/next-hop.ts';
 import type { StopCause } from './down-cause.ts';
 import { downCause, endingNotification, stopCauseOf } from './down-cause.ts';
 
@@ -416,9 +416,4 @@ export class Session {
       this.#secondary = null;
     }
   }
-}
-
-/** An IPv4 address as such, not in the IPv4-mapped IPv6 form a dual-stack socket reports. */
-function plainAddress(address: string): string {
-  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }
