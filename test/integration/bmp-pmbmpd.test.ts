@@ -59,16 +59,25 @@ const sorted = (rib: Map<string, PmbmpdRoute>) =>
 const lastConnection = (records: PmbmpdRecord[]) => pmbmpdConnections(records).at(-1) ?? [];
 const ofType = (records: readonly PmbmpdRecord[], type: string) => records.filter((r) => r.bmp_msg_type === type);
 
-/** pmbmpd's view of the peer's Adj-RIB-Out in its last connection equals BIRD's routes from us. */
-async function sameAsBird(station: RunningPmbmpd, bird: RunningBird, protocol: string, peerIp: string, what: string) {
-  let want = new Map<string, PmbmpdRoute>();
-  await station.waitFor(
+/**
+ * Once BIRD's routes from us are `expected` (prefix → communities), pmbmpd's view of the peer's
+ * Adj-RIB-Out in its last connection equals them, attribute for attribute.
+ */
+async function sameAsBird(station: RunningPmbmpd, bird: RunningBird, protocol: string, peerIp: string, expected: Record<string, readonly string[]>, what: string) {
+  const want = await bird.waitFor(
     async () => {
-      want = await birdView(bird, protocol);
-      const got = sorted(pmbmpdRoutes(lastConnection(station.records()), peerIp));
-      return want.size > 0 && JSON.stringify([...got].sort()) === JSON.stringify([...want].sort());
+      const view = await birdView(bird, protocol);
+      const seen = Object.fromEntries([...view].map(([k, r]) => [k, r.communities]));
+      return JSON.stringify(Object.entries(seen).sort()) === JSON.stringify(Object.entries(expected).sort()) ? view : false;
     },
-    { timeoutMs: 15_000, what },
+    { timeoutMs: 15_000, what: `BIRD: ${what}` },
+  );
+  await station.waitFor(
+    () => {
+      const got = sorted(pmbmpdRoutes(lastConnection(station.records()), peerIp));
+      return JSON.stringify([...got].sort()) === JSON.stringify([...want].sort());
+    },
+    { timeoutMs: 15_000, what: `pmbmpd: ${what}` },
   );
   return want;
 }
@@ -140,8 +149,8 @@ describe('bgpcast speaker --bmp: pmbmpd logs what BIRD received', () => {
     const s = speakerCli(station);
     try {
       await bird.waitEstablished('node', 30_000);
-      const first = await sameAsBird(station, bird, 'node', addr.router, 'the first table at pmbmpd as at BIRD');
-      expect(first.size).toBe(3);
+      const first = await sameAsBird(station, bird, 'node', addr.router, { '10.60.0.0/24': ['64000:1', '64000:100'], '10.60.1.0/24': [], '10.60.2.1/32': [] }, 'the first table');
+      expect(first.get('10.60.1.0/24')).toMatchObject({ largeCommunities: ['64000:1:2'], origin: 'incomplete', asPath: [64000], nextHop: addr.node });
       const conn = lastConnection(station.records());
       expect(ofType(conn, 'init')[0]).toMatchObject({ bmp_init_info_sysname: hostname(), bmp_init_info_sysdescr: `bgpcast speaker for ${NODE}` });
       expect(ofType(conn, 'peer_up')).toEqual([
@@ -160,9 +169,7 @@ describe('bgpcast speaker --bmp: pmbmpd logs what BIRD received', () => {
 
       // A delta: one route withdrawn, one added, one with new communities.
       await write([{ prefix: '10.60.2.1/32', route: null }, add('10.60.3.0/24'), add('10.60.0.0/24', { communities: ['64000:2'] })]);
-      const changed = await sameAsBird(station, bird, 'node', addr.router, 'the changed table at pmbmpd as at BIRD');
-      expect([...changed.keys()].sort()).toEqual(['10.60.0.0/24', '10.60.1.0/24', '10.60.3.0/24']);
-      expect(changed.get('10.60.0.0/24')!.communities).toEqual(['64000:2']);
+      await sameAsBird(station, bird, 'node', addr.router, { '10.60.0.0/24': ['64000:2'], '10.60.1.0/24': [], '10.60.3.0/24': [] }, 'the changed table');
 
       s.child.kill('SIGTERM');
       expect(await s.exited).toBe(0);
@@ -218,7 +225,7 @@ describe('a speaker with a BMP client, in process', () => {
 
   it('each way a session ends gets its reason: the peer\'s NOTIFICATION 3, our hold timer 1, a dead peer 4, de-configured 5', { timeout: 120_000 }, async () => {
     const l = await setup({ holdTime: 3 });
-    await sameAsBird(l.station, l.bird, 'speaker', l.addr.bird, 'the table at pmbmpd');
+    await sameAsBird(l.station, l.bird, 'speaker', l.addr.bird, { '10.70.0.0/24': ['65001:1'], '10.70.1.0/24': [] }, 'the table');
     // The session as the wire tap saw it come up: both OPENs as they went on the wire, both ends.
     const up = l.events.find((e): e is SessionUpEvent => e.kind === 'up')!;
     expect(decodeMessage(up.sentOpen.bytes, defaultContext)).toEqual(up.sentOpen.message);
@@ -258,7 +265,8 @@ describe('a speaker with a BMP client, in process', () => {
   it('a station restarted mid-run: reconnected, Initiation, Peer Up and the whole Adj-RIB-Out again — BGP untouched', { timeout: 90_000 }, async () => {
     const table = Array.from({ length: 2000 }, (_, i) => route(`10.80.${i >> 8}.${i & 255}/32`, { communities: [`65001:${i % 7}`] }));
     const l = await setup({ routes: table, backoff: { baseMs: 200, factor: 2, maxMs: 2000, stableMs: 60_000 } });
-    await sameAsBird(l.station, l.bird, 'speaker', l.addr.bird, 'the 2000 routes at pmbmpd');
+    const all = Object.fromEntries(table.map((r) => [r.prefix, r.communities]));
+    await sameAsBird(l.station, l.bird, 'speaker', l.addr.bird, all, 'the 2000 routes');
     const before = await l.bird.protocol('speaker');
 
     // The station goes away; routes change while it is gone (the BMP client has nowhere to send them).
@@ -269,7 +277,9 @@ describe('a speaker with a BMP client, in process', () => {
     const bgpBefore = await l.bird.protocol('speaker');
 
     await l.station.start();
-    const resynced = await sameAsBird(l.station, l.bird, 'speaker', l.addr.bird, 'the whole table again at the restarted pmbmpd');
+    const changed: Record<string, readonly string[]> = { ...all, '10.81.0.0/24': [] };
+    for (const r of table.slice(0, 10)) delete changed[r.prefix];
+    const resynced = await sameAsBird(l.station, l.bird, 'speaker', l.addr.bird, changed, 'the whole table again at the restarted pmbmpd');
     expect(resynced.size).toBe(1991);
     const conn = lastConnection(l.station.records());
     expect(conn.map((r) => r.bmp_msg_type ?? r.event_type).slice(0, 3)).toEqual(['log_init', 'init', 'peer_up']);
