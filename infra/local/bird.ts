@@ -3,7 +3,7 @@
 // restart helper (a speaker restarting with GR loses no route at the router), and imports every
 // route into its own tables only — no `protocol kernel`, nothing reaches the host's routing.
 // Run in the foreground as our child with its own config, control socket, pid file and log;
-// stopped by pid. The facts behind the config are in ../shared/reference/peers.md.
+// stopped by pid. What the config relies on: test/support/routers/README.md.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';

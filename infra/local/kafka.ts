@@ -1,5 +1,5 @@
 // A real single-node Kafka 4.1.2 (KRaft, combined broker+controller) on loopback, run from the
-// Maven Central jars that fetch-kafka-jars.sh caches. Recipe: shared/reference/kafka-local.md.
+// Maven Central jars that fetch-kafka-jars.sh caches (infra/local/README.md).
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';

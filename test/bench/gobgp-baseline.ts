@@ -4,7 +4,7 @@
 //
 //   node test/bench/gobgp-baseline.ts [--ipv4 100000] [--ipv6 20000]
 //
-// Two figures, as in ../shared/reference/peers.md:
+// Two figures (test/support/routers/README.md):
 // - preloaded: GoBGP already holds the table (loaded through MRT), BIRD starts and connects; time
 //   from BIRD's start (and from Established) until BIRD holds every route;
 // - live: the session is up and empty, the table is loaded into GoBGP through MRT; time from the

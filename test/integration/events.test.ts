@@ -14,7 +14,7 @@ import { KafkaEventPublisher } from '../../events/kafka/publisher.ts';
 import { objectEnvelope } from '../../events/envelope.ts';
 import { createLogger } from '../../events/log.ts';
 import type { ConsumedEvent, PoisonRecord } from '../../events/bus.ts';
-import { runCli, sharedExamples } from '../support/cli.ts';
+import { runCli, examplesDir } from '../support/cli.ts';
 
 const brokers = inject('kafkaBrokers');
 let kafka: Kafka;
@@ -53,7 +53,7 @@ const seedKeys = [
 ];
 
 describe('apply -f and delete -f against a real broker', () => {
-  const seed = join(sharedExamples, 'seed');
+  const seed = join(examplesDir, 'seed');
 
   it('apply -f of the seed publishes one record per object, keyed by its identity', async () => {
     const topic = freshTopic();

@@ -21,7 +21,7 @@ import type { DesiredDelta, DesiredRouteChange } from '../../events/desired-delt
 import { readDesiredDocument } from '../../events/desired-read.ts';
 import { nodeDocument } from '../../functions/runner/document.ts';
 import { listDesiredNodes, readConditions } from '../../functions/store/desired-store.ts';
-import { repoRoot, runCli, sharedExamples, type CliResult } from '../support/cli.ts';
+import { repoRoot, runCli, examplesDir, type CliResult } from '../support/cli.ts';
 
 export function testKafka(brokers: string): Kafka {
   return createKafka({ brokers, clientId: 'functions-test' }, createLogger('kafka', 'error'));
@@ -53,7 +53,7 @@ export function redisPool(url: string): { client(): Redis; closeAll(): Promise<v
 }
 
 export async function seedEvents(): Promise<ObjectEvent[]> {
-  return (await prepareManifests([join(sharedExamples, 'seed')], 'apply')).events;
+  return (await prepareManifests([join(examplesDir, 'seed')], 'apply')).events;
 }
 
 /** A pino logger whose JSON lines are kept for assertions. */

@@ -24,7 +24,7 @@ import { startSpeakerWorker } from '../../speaker/worker/speaker-worker.ts';
 import { ensureSockopt } from '../../speaker/transport/sockopt.ts';
 import { loopbackBlock, startBird, type RunningBird } from '../support/routers/index.ts';
 import { testBackoff } from '../support/speaker.ts';
-import { sharedExamples } from '../support/cli.ts';
+import { examplesDir } from '../support/cli.ts';
 
 export const quiet = (name: string) => createLogger(name, process.env['BGPCAST_LOG_LEVEL'] ?? 'warn');
 
@@ -37,7 +37,7 @@ export interface LabAddresses {
 
 /** The loopback example's objects on `addr`, the router on `port`, graceful restart on. */
 export function loopbackObjects(addr: LabAddresses, port: number): KubeObject[] {
-  const dir = join(sharedExamples, 'loopback');
+  const dir = join(examplesDir, 'loopback');
   const text = readdirSync(dir)
     .filter((f) => f.endsWith('.yaml'))
     .sort()

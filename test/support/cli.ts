@@ -4,7 +4,8 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
-export const sharedExamples = resolve(repoRoot, '../shared/examples');
+/** The built-in examples (infra/examples/seed, infra/examples/loopback). */
+export const examplesDir = resolve(repoRoot, 'infra/examples');
 
 export interface CliResult {
   code: number;

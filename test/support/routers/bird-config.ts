@@ -1,5 +1,5 @@
 // BIRD 2 configuration for a test router, rendered from options (pure: no files, no processes).
-// The facts behind the defaults are in ../shared/reference/peers.md:
+// What the defaults rely on (test/support/routers/README.md):
 // - `multihop` by default: a direct eBGP session to a 127/8 neighbour fails ("Invalid remote
 //   address"); next hops are then resolved recursively through an IGP table that holds a default
 //   route via `lo`, so every next hop (127/8, 192.0.2.x, 2001:db8::x) resolves;

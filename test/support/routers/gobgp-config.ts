@@ -1,5 +1,5 @@
-// GoBGP 3.10 configuration (TOML) for a test router, rendered from options (pure). Facts from
-// ../shared/reference/peers.md: default import/export policies accept; the first outgoing connect
+// GoBGP 3.10 configuration (TOML) for a test router, rendered from options (pure). It relies on
+// (test/support/routers/README.md): default import/export policies accept; the first outgoing connect
 // comes ~5 s after start and ~5 s after any drop (hard-coded); as a receiver GoBGP drops IPv4
 // routes whose NEXT_HOP is in 127/8, so give routes toward it another next hop.
 

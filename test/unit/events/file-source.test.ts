@@ -6,7 +6,7 @@ import { InvalidFileError, parseManifest, readManifests } from '../../../events/
 import { objectKey } from '../../../events/object-key.ts';
 import { identityOf } from '../../../events/envelope.ts';
 
-const seed = resolve(import.meta.dirname, '../../../../shared/examples/seed');
+const seed = resolve(import.meta.dirname, '../../../infra/examples/seed');
 
 describe('reading manifests (apply -f / delete -f)', () => {
   it('reads every object of the seed example, in file order, with its line', async () => {

@@ -9,7 +9,7 @@ import { computeConditions } from '../../../functions/conditions/compute-conditi
 import { worldFromObjects } from '../../../functions/model/world.ts';
 import { conditionsDocument, digestOf, nodeDocument } from '../../../functions/runner/document.ts';
 
-const seedDir = new URL('../../../../shared/examples/seed/', import.meta.url);
+const seedDir = new URL('../../../infra/examples/seed/', import.meta.url);
 const seed = readdirSync(seedDir)
   .filter((f) => f.endsWith('.yaml'))
   .flatMap((f) => parseAllDocuments(readFileSync(new URL(f, seedDir), 'utf8')).map((d) => d.toJSON() as unknown));

@@ -1,4 +1,4 @@
-// The seed example (../shared/examples/seed) and its loopback twin, end to end through the pure
+// The seed example (infra/examples/seed) and its loopback twin (infra/examples/loopback), end to end through the pure
 // computation: YAML → normalised world → desired state and conditions.
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +9,7 @@ import { computeDesiredNode } from '../../../functions/desired/compute-desired-n
 import { worldFromObjects } from '../../../functions/model/world.ts';
 
 function loadExample(name: string): unknown[] {
-  const dir = fileURLToPath(new URL(`../../../../shared/examples/${name}/`, import.meta.url));
+  const dir = fileURLToPath(new URL(`../../../infra/examples/${name}/`, import.meta.url));
   return readdirSync(dir)
     .filter((f) => f.endsWith('.yaml'))
     .sort()
@@ -18,7 +18,7 @@ function loadExample(name: string): unknown[] {
 
 const serviceRoute = (prefix: string) => ({ prefix, communities: [], largeCommunities: [], localPreference: null, origin: 'igp' });
 
-function expectedWorker(node: string, routerID: string, podCIDR: string, localAddress: string | null, peerAddress: string) {
+function expectedWorker(node: string, routerID: string, podCIDR: string, localAddress: string | null, peerAddress: string, gracefulRestart = false) {
   return {
     node,
     instances: [
@@ -39,7 +39,7 @@ function expectedWorker(node: string, routerID: string, podCIDR: string, localAd
               keepAliveTimeSeconds: 3,
               connectRetryTimeSeconds: 120,
               ebgpMultihop: 5,
-              gracefulRestart: { enabled: false, restartTimeSeconds: 120 },
+              gracefulRestart: { enabled: gracefulRestart, restartTimeSeconds: 120 },
               authSecretRef: null,
             },
             families: [
@@ -105,9 +105,9 @@ describe('seed example', () => {
 describe('loopback example', () => {
   const world = worldFromObjects(loadExample('loopback'));
 
-  it('each worker sources its session from its node IP through the override', () => {
-    expect(computeDesiredNode(world, 'worker1')).toEqual(expectedWorker('worker1', '127.0.1.1', '192.168.1.0/24', '127.0.1.1', '127.5.5.5'));
-    expect(computeDesiredNode(world, 'worker2')).toEqual(expectedWorker('worker2', '127.0.2.1', '192.168.2.0/24', '127.0.2.1', '127.5.5.5'));
+  it('each worker sources its session from its node IP through the override; graceful restart is on', () => {
+    expect(computeDesiredNode(world, 'worker1')).toEqual(expectedWorker('worker1', '127.0.1.1', '192.168.1.0/24', '127.0.1.1', '127.5.5.5', true));
+    expect(computeDesiredNode(world, 'worker2')).toEqual(expectedWorker('worker2', '127.0.2.1', '192.168.2.0/24', '127.0.2.1', '127.5.5.5', true));
     expect(computeDesiredNode(world, 'control-plane')).toEqual({ node: 'control-plane', instances: [] });
   });
 });
