@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import type { Redis } from 'ioredis';
 import type { DesiredNodeState, DesiredPeer, DesiredRoute } from '../../events/desired-state.ts';
-import type { Condition } from '../../functions/conditions/compute-conditions.ts';
+import type { Condition } from '../../functions/cilium/conditions.ts';
 import { InvalidDesiredDocumentError, readDesiredDocument } from '../../events/desired-read.ts';
 import { listDesiredNodes, readConditions } from '../../functions/store/desired-store.ts';
 import { redisPrefixFromEnv, redisUrlFromEnv, storeKeys } from '../../functions/store/keys.ts';

@@ -22,7 +22,7 @@ import type { PodIPPool } from './pod-ip-pool.ts';
 import type { SecretRef } from './secret.ts';
 import type { EndpointSlice, Service } from './service.ts';
 import type { InvalidObject } from './validation.ts';
-import { recordDerivation } from './derivation.ts';
+import { recordDerivation } from '../incremental/derivation.ts';
 import {
   isRecordKind,
   KINDS,

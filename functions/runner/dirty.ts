@@ -16,7 +16,7 @@
 //   a hidden invalid version of a Service);
 // - `everything` (a reload, a sync marker): every node of start and end, and the conditions.
 
-import { affectedNodes } from '../desired/affected-nodes.ts';
+import { affectedNodes } from './affected-nodes.ts';
 import type { ObjectRef, WorldView } from '../model/world.ts';
 
 export interface Dirty {

@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import { routeField, routeValue, parseRouteField, sessionsOf, type DesiredRouteChange } from '../../events/desired-delta.ts';
 import type { DesiredNodeState } from '../../events/desired-state.ts';
-import type { Condition } from '../conditions/compute-conditions.ts';
+import type { Condition } from '../cilium/conditions.ts';
 import type { NodeHead, NodeWrite, StoredNode } from '../store/desired-store.ts';
 
 export interface StoredDocument {

@@ -14,7 +14,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../events/log.ts';
-import { computeConditions } from '../conditions/compute-conditions.ts';
+import { computeConditions } from '../cilium/conditions.ts';
 import type { WorldView } from '../model/world.ts';
 import {
   compareAndSetConditions,
@@ -35,7 +35,7 @@ import { covers, positionsJson, type Positions } from '../store/positions.ts';
 import type { WorldMirror } from '../store/world-mirror.ts';
 import { backoffMs, CasConflictError, type RetryPolicy } from './backoff.ts';
 import { randomUUID } from 'node:crypto';
-import { computeNodeView, materialiseView, type NodeView } from '../desired/node-view.ts';
+import { computeNodeView, materialiseView, type NodeView } from '../incremental/node-view.ts';
 import { conditionsDocument, planNodeDocument, type WriteStamp } from './document.ts';
 import { headAfter, planViewWrite, ViewCache } from './view-write.ts';
 

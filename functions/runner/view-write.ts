@@ -16,8 +16,8 @@
 // the refused node's head is then read in the next round. That saves one Redis round trip —
 // a pipeline of one HMGET per node, ≈2 ms for 100 nodes — on the path of every change.
 
-import type { NodeView } from '../desired/node-view.ts';
-import { diffViews } from '../desired/node-view.ts';
+import type { NodeView } from '../incremental/node-view.ts';
+import { diffViews } from '../incremental/node-view.ts';
 import type { CasOutcome, NodeHead, NodeWrite } from '../store/desired-store.ts';
 import type { Positions } from '../store/positions.ts';
 import type { WriteStamp } from './document.ts';

@@ -19,8 +19,8 @@ import {
 } from '../model/normalise.ts';
 import { WORLD_FIELD, type ObjectRef, type WorldView } from '../model/world.ts';
 import type { InvalidObject } from '../model/validation.ts';
-import { recordDerivation } from '../model/derivation.ts';
-import { LayeredMap } from '../model/layered-map.ts';
+import { recordDerivation } from '../incremental/derivation.ts';
+import { LayeredMap } from '../incremental/layered-map.ts';
 
 export interface WorldChange {
   readonly ref: ObjectRef;

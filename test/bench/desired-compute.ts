@@ -15,8 +15,8 @@
 //                       from scratch (fresh maps, nothing derived: caches rebuilt, bases compared
 //                       route by route) for comparison.
 
-import { computeDesiredNode } from '../../functions/desired/compute-desired-node.ts';
-import { computeNodeView, diffViews, type NodeView } from '../../functions/desired/node-view.ts';
+import { computeDesiredNode } from '../../functions/cilium/desired-node.ts';
+import { computeNodeView, diffViews, type NodeView } from '../../functions/incremental/node-view.ts';
 import { applyObject, worldFromObjects, type WorldView } from '../../functions/model/world.ts';
 import { config, node, nodeName, service, slice } from './support/bench-cluster.ts';
 

@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import { routeField, routeValue, type DesiredRouteChange } from '../../events/desired-delta.ts';
 import { readDesiredDocument } from '../../events/desired-read.ts';
 import type { DesiredRoute } from '../../events/desired-state.ts';
-import { computeDesiredNode } from '../../functions/desired/compute-desired-node.ts';
+import { computeDesiredNode } from '../../functions/cilium/desired-node.ts';
 import { worldFromObjects } from '../../functions/model/world.ts';
 import { nodeDocument, planNodeDocument, type WriteStamp } from '../../functions/runner/document.ts';
 import {

@@ -5,9 +5,9 @@
 // conditions, written against a predicted head, are compared with what is stored by the script.
 
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { computeDesiredNode } from '../../functions/desired/compute-desired-node.ts';
+import { computeDesiredNode } from '../../functions/cilium/desired-node.ts';
 import { worldFromObjects } from '../../functions/model/world.ts';
-import { computeConditions } from '../../functions/conditions/compute-conditions.ts';
+import { computeConditions } from '../../functions/cilium/conditions.ts';
 import { conditionsDocument, nodeDocument } from '../../functions/runner/document.ts';
 import { createFunctionsHandler } from '../../functions/runner/handler.ts';
 import { listDesiredNodes } from '../../functions/store/desired-store.ts';

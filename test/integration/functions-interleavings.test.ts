@@ -5,7 +5,7 @@
 
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { computeDesiredNode } from '../../functions/desired/compute-desired-node.ts';
+import { computeDesiredNode } from '../../functions/cilium/desired-node.ts';
 import { worldFromObjects } from '../../functions/model/world.ts';
 import { createFunctionsHandler, type HandlerHooks } from '../../functions/runner/handler.ts';
 import { nodeDocument } from '../../functions/runner/document.ts';

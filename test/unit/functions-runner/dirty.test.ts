@@ -4,8 +4,8 @@
 // must be listed.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { computeDesiredNode } from '../../../functions/desired/compute-desired-node.ts';
-import { affectedNodes } from '../../../functions/desired/affected-nodes.ts';
+import { computeDesiredNode } from '../../../functions/cilium/desired-node.ts';
+import { affectedNodes } from '../../../functions/runner/affected-nodes.ts';
 import { applyObject, deleteObject, emptyWorld, worldFromObjects, type WorldView } from '../../../functions/model/world.ts';
 import { allNodes, dirtyTargets, mergeDirty } from '../../../functions/runner/dirty.ts';
 import type { WorldChange } from '../../../functions/store/apply-changes.ts';

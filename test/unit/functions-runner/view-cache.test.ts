@@ -3,7 +3,7 @@
 // head a write left stands in for reading it while the entry is fresh.
 
 import { describe, expect, it } from 'vitest';
-import { computeNodeView } from '../../../functions/desired/node-view.ts';
+import { computeNodeView } from '../../../functions/incremental/node-view.ts';
 import { emptyWorld } from '../../../functions/model/world.ts';
 import type { NodeHead } from '../../../functions/store/desired-store.ts';
 import { headAfter, ViewCache } from '../../../functions/runner/view-write.ts';

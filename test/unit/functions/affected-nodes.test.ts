@@ -1,8 +1,8 @@
 // Which nodes a change may affect: the stage-1 fan-out. Over-approximation is fine; a miss is not.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { affectedNodes } from '../../../functions/desired/affected-nodes.ts';
-import { computeDesiredNode } from '../../../functions/desired/compute-desired-node.ts';
+import { affectedNodes } from '../../../functions/runner/affected-nodes.ts';
+import { computeDesiredNode } from '../../../functions/cilium/desired-node.ts';
 import { applyObject, worldFromObjects, type WorldView } from '../../../functions/model/world.ts';
 import {
   advertisement,

@@ -1,6 +1,6 @@
 // Conditions (reference O9, O12, A30; §11.4, §11.14).
 import { describe, expect, it } from 'vitest';
-import { computeConditions, type Condition } from '../../../functions/conditions/compute-conditions.ts';
+import { computeConditions, type Condition } from '../../../functions/cilium/conditions.ts';
 import { applyObject, deleteObject, worldFromObjects, type WorldView } from '../../../functions/model/world.ts';
 import { clusterConfig, node, peerConfig, secret, service, simpleCluster } from './builders.ts';
 

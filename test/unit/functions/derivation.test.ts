@@ -2,7 +2,7 @@
 // applyChanges produce says which map it was copied from and which keys may differ, so caches
 // keyed by maps can be rebuilt by those keys only; the record is bounded so it pins no history.
 import { describe, expect, it } from 'vitest';
-import { derivationsOf } from '../../../functions/model/derivation.ts';
+import { derivationsOf } from '../../../functions/incremental/derivation.ts';
 import { applyObject, deleteObject, worldFromObjects } from '../../../functions/model/world.ts';
 import { applyChanges } from '../../../functions/store/apply-changes.ts';
 import { endpointSlice, node, service } from './builders.ts';

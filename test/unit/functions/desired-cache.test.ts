@@ -6,8 +6,8 @@
 // fresh from the same objects.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { computeDesiredNode } from '../../../functions/desired/compute-desired-node.ts';
-import { serviceIndex } from '../../../functions/desired/service-index.ts';
+import { computeDesiredNode } from '../../../functions/cilium/desired-node.ts';
+import { serviceIndex } from '../../../functions/incremental/service-index.ts';
 import { applyObject, deleteObject, worldFromObjects, type Settings, type WorldView } from '../../../functions/model/world.ts';
 import { applyChanges, type WorldChange } from '../../../functions/store/apply-changes.ts';
 import { advertisement, advertisingPeerConfig, endpointSlice, node, service, serviceEntry, simpleCluster } from './builders.ts';

@@ -1,7 +1,7 @@
 // Instances and peers of a node's desired state: reference §2, §3, §6, O3–O6, A3, A4, A8.
 import { describe, expect, it } from 'vitest';
 import { peerSessionKey } from '../../../events/desired-state.ts';
-import { computeDesiredNode } from '../../../functions/desired/compute-desired-node.ts';
+import { computeDesiredNode } from '../../../functions/cilium/desired-node.ts';
 import { worldFromObjects } from '../../../functions/model/world.ts';
 import { ciliumNode, clusterConfig, node, override, peerConfig, simpleCluster } from './builders.ts';
 import { onlyPeer } from './desired-helpers.ts';

@@ -1,7 +1,7 @@
 // Routes per peer and family: advertisement selection (A14), PodCIDR (A22), CiliumPodIPPool (A23),
 // attributes and merging (A18, A21).
 import { describe, expect, it } from 'vitest';
-import { computeDesiredNode } from '../../../functions/desired/compute-desired-node.ts';
+import { computeDesiredNode } from '../../../functions/cilium/desired-node.ts';
 import { worldFromObjects, type Settings } from '../../../functions/model/world.ts';
 import {
   advertisement,

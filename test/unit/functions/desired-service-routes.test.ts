@@ -1,6 +1,6 @@
 // Service VIPs (A24–A28) and the eTP/iTP=Local fix of §11.2.
 import { describe, expect, it } from 'vitest';
-import { computeDesiredNode } from '../../../functions/desired/compute-desired-node.ts';
+import { computeDesiredNode } from '../../../functions/cilium/desired-node.ts';
 import { worldFromObjects, type Settings } from '../../../functions/model/world.ts';
 import { advertisement, advertisingPeerConfig, endpointSlice, node, service, serviceEntry, simpleCluster } from './builders.ts';
 import { prefixesOf, route } from './desired-helpers.ts';

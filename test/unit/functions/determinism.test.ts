@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { desiredNodeStateSchema } from '../../../events/desired-state.ts';
-import { computeDesiredNode } from '../../../functions/desired/compute-desired-node.ts';
+import { computeDesiredNode } from '../../../functions/cilium/desired-node.ts';
 import { worldFromObjects } from '../../../functions/model/world.ts';
 import {
   advertisement,

@@ -2,7 +2,7 @@
 // a plain Map given the same changes would, and deriving a version never changes an older one.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { LayeredMap } from '../../../functions/model/layered-map.ts';
+import { LayeredMap } from '../../../functions/incremental/layered-map.ts';
 
 // Enough keys that the differences outgrow the bound (64 + size/32) and versions get flattened.
 const KEYS = 300;

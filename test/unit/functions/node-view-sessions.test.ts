@@ -3,8 +3,8 @@
 // CiliumNode and NodeConfigOverride, the PeerConfigs, the Advertisements, the ClusterConfigs and
 // the settings. A Service change keeps it (same object), and the routes still follow the Service.
 import { describe, expect, it } from 'vitest';
-import { computeNodeView, materialiseView } from '../../../functions/desired/node-view.ts';
-import { computeDesiredNode } from '../../../functions/desired/compute-desired-node.ts';
+import { computeNodeView, materialiseView } from '../../../functions/incremental/node-view.ts';
+import { computeDesiredNode } from '../../../functions/cilium/desired-node.ts';
 import { applyObject, worldFromObjects, type WorldView } from '../../../functions/model/world.ts';
 import { advertisement, advertisingPeerConfig, ciliumNode, node, override, serviceEntry, service, simpleCluster } from './builders.ts';
 

@@ -4,8 +4,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { computeConditions } from '../../../functions/conditions/compute-conditions.ts';
-import { computeDesiredNode } from '../../../functions/desired/compute-desired-node.ts';
+import { computeConditions } from '../../../functions/cilium/conditions.ts';
+import { computeDesiredNode } from '../../../functions/cilium/desired-node.ts';
 import { worldFromObjects } from '../../../functions/model/world.ts';
 
 function loadExample(name: string): unknown[] {

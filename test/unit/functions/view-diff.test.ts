@@ -3,8 +3,8 @@
 // world's (the views share their bases and overlays, whose lineage says which prefixes changed).
 import { describe, expect, it } from 'vitest';
 import type { DesiredRouteChange } from '../../../events/desired-delta.ts';
-import { changedSince, MAX_ANCESTORS } from '../../../functions/desired/lineage.ts';
-import { computeNodeView, diffViews, materialiseView, slotSize, type NodeView } from '../../../functions/desired/node-view.ts';
+import { changedSince, MAX_ANCESTORS } from '../../../functions/incremental/lineage.ts';
+import { computeNodeView, diffViews, materialiseView, slotSize, type NodeView } from '../../../functions/incremental/node-view.ts';
 import { applyObject, deleteObject, worldFromObjects, type Settings, type WorldView } from '../../../functions/model/world.ts';
 import { applyChanges } from '../../../functions/store/apply-changes.ts';
 import { advertisement, advertisingPeerConfig, endpointSlice, node, service, serviceEntry, simpleCluster } from './builders.ts';

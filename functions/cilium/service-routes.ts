@@ -24,7 +24,7 @@ import { NIL_SELECTS, selectorMatches } from '../model/label-selector.ts';
 import { familyBits, formatPrefix, maskTo, type IpFamily } from '../model/ip.ts';
 import type { Settings } from '../model/world.ts';
 import type { RouteCandidate } from './candidates.ts';
-import type { ServiceFacts } from './service-index.ts';
+import type { ServiceFacts } from '../incremental/service-index.ts';
 
 export const BGP_LOAD_BALANCER_CLASS = 'io.cilium/bgp-control-plane';
 

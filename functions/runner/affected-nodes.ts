@@ -16,8 +16,8 @@
 // - Any other kind: none.
 
 import type { ObjectRef, WorldView } from '../model/world.ts';
-import { planNode } from './instances.ts';
-import { bgpNodes } from './ownership.ts';
+import { planNode } from '../cilium/instances.ts';
+import { bgpNodes } from '../cilium/ownership.ts';
 
 function nodesUsingSecret(world: WorldView, namespace: string | null | undefined, name: string): string[] {
   if ((namespace || 'default') !== world.settings.bgpSecretsNamespace) return [];

@@ -7,7 +7,7 @@
 
 import type { DesiredNodeState } from '../../events/desired-state.ts';
 import type { WorldView } from '../model/world.ts';
-import { computeNodeView, materialiseView } from './node-view.ts';
+import { computeNodeView, materialiseView } from '../incremental/node-view.ts';
 
 export function computeDesiredNode(world: WorldView, node: string): DesiredNodeState {
   return materialiseView(computeNodeView(world, node));

@@ -10,11 +10,11 @@
 
 import type { AdvertisementEntry } from '../model/advertisement.ts';
 import type { IpFamily } from '../model/ip.ts';
-import type { RouteCandidate } from './candidates.ts';
-import { LayeredMap } from '../model/layered-map.ts';
+import type { RouteCandidate } from '../cilium/candidates.ts';
+import { LayeredMap } from './layered-map.ts';
 import { nearestAncestor } from './lineage.ts';
 import type { ServiceIndex } from './service-index.ts';
-import { serviceCandidates, type ServiceCandidates, type ServiceRouteSettings } from './service-routes.ts';
+import { serviceCandidates, type ServiceCandidates, type ServiceRouteSettings } from '../cilium/service-routes.ts';
 
 export interface EntryCandidates {
   /** By Service key, only Services with at least one candidate. */

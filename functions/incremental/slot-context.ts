@@ -9,7 +9,7 @@ import type { AdvertisementEntry } from '../model/advertisement.ts';
 import type { IpFamily } from '../model/ip.ts';
 import type { BaseContext } from './shared-base.ts';
 import { settingsSlot } from './service-candidates.ts';
-import { isServiceEntry, type ServiceRouteSettings } from './service-routes.ts';
+import { isServiceEntry, type ServiceRouteSettings } from '../cilium/service-routes.ts';
 import type { OverlayCache } from './node-overlay.ts';
 
 export interface SlotContext {

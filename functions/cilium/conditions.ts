@@ -29,8 +29,8 @@ import { WORLD_FIELD } from '../model/world.ts';
 import type { ClusterConfig } from '../model/cluster-config.ts';
 import type { PeerConfig } from '../model/peer-config.ts';
 import type { WorldView } from '../model/world.ts';
-import { planNode } from '../desired/instances.ts';
-import { ownership } from '../desired/ownership.ts';
+import { planNode } from './instances.ts';
+import { ownership } from './ownership.ts';
 
 export interface Condition {
   readonly kind: string;

@@ -14,11 +14,11 @@
 import type { DesiredRoute } from '../../events/desired-state.ts';
 import { comparePrefixes, type IpPrefix } from '../model/ip.ts';
 import type { WorldView } from '../model/world.ts';
-import type { RouteCandidate } from './candidates.ts';
+import type { RouteCandidate } from '../cilium/candidates.ts';
 import { changedSince } from './lineage.ts';
-import { podCIDRRoutes } from './pod-cidr-routes.ts';
-import { podIPPoolRoutes } from './pod-ip-pool-routes.ts';
-import { printGroup, sameRoute } from './route-merge.ts';
+import { podCIDRRoutes } from '../cilium/pod-cidr-routes.ts';
+import { podIPPoolRoutes } from '../cilium/pod-ip-pool-routes.ts';
+import { printGroup, sameRoute } from '../cilium/route-merge.ts';
 import { entryCandidates } from './service-candidates.ts';
 import type { ServiceIndex } from './service-index.ts';
 import type { SharedBase } from './shared-base.ts';

@@ -11,13 +11,13 @@
 // earlier index, so the caches built on the index (service-candidates.ts) can follow suit. The maps
 // are layered (model/layered-map.ts), so deriving costs O(affected Services), not O(Services).
 
-import { derivationsOf, type Derivation } from '../model/derivation.ts';
+import { derivationsOf, type Derivation } from './derivation.ts';
 import { parseIp, type IpAddress } from '../model/ip.ts';
 import { mapKey } from '../model/normalise.ts';
 import type { Labels } from '../model/label-selector.ts';
 import type { EndpointSlice, Service } from '../model/service.ts';
 import type { WorldView } from '../model/world.ts';
-import { LayeredMap } from '../model/layered-map.ts';
+import { LayeredMap } from './layered-map.ts';
 import { descend, nextId, type Lineaged } from './lineage.ts';
 
 export const SERVICE_NAME_SELECTOR_LABEL = 'io.kubernetes.service.name';

@@ -17,8 +17,8 @@
 import type { RouteSlot } from '../../events/desired-delta.ts';
 import type { DesiredFamily, DesiredInstance, DesiredNodeState, DesiredPeer } from '../../events/desired-state.ts';
 import type { WorldView } from '../model/world.ts';
-import { selectedEntries } from './advertisement-selection.ts';
-import { planNode, type PlannedPeer } from './instances.ts';
+import { selectedEntries } from '../cilium/advertisement-selection.ts';
+import { planNode, type PlannedPeer } from '../cilium/instances.ts';
 import { nodeOverlay } from './node-overlay.ts';
 import { serviceIndex, type ServiceIndex } from './service-index.ts';
 import { EMPTY_BASE, sharedBase } from './shared-base.ts';

@@ -14,13 +14,13 @@
 import type { DesiredRoute } from '../../events/desired-state.ts';
 import type { AdvertisementEntry } from '../model/advertisement.ts';
 import { comparePrefixes, type IpFamily, type IpPrefix } from '../model/ip.ts';
-import type { RouteCandidate } from './candidates.ts';
-import { LayeredMap } from '../model/layered-map.ts';
+import type { RouteCandidate } from '../cilium/candidates.ts';
+import { LayeredMap } from './layered-map.ts';
 import { descend, nearestAncestor, nextId, type Lineaged } from './lineage.ts';
-import { printGroup, sameRoute } from './route-merge.ts';
+import { printGroup, sameRoute } from '../cilium/route-merge.ts';
 import { cachedEntryCandidates, entryCandidates, type EntryCandidates } from './service-candidates.ts';
 import type { ServiceIndex } from './service-index.ts';
-import type { ServiceRouteSettings } from './service-routes.ts';
+import type { ServiceRouteSettings } from '../cilium/service-routes.ts';
 
 export interface BaseGroup {
   readonly prefix: IpPrefix;
