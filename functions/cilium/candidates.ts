@@ -1,7 +1,7 @@
 // A route one advertisement entry asks for, before overlapping candidates are merged.
 
 import type { AdvertisementEntry, RouteAttributes } from '../model/advertisement.ts';
-import type { IpFamily, IpPrefix } from '../model/ip.ts';
+import type { IpFamily, IpPrefix } from '../../events/ip.ts';
 import type { WorldView } from '../model/world.ts';
 
 export interface RouteCandidate {

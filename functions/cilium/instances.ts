@@ -20,7 +20,7 @@
 // needs the node's kernel routes and is not resolved here (such peers are reported and skipped).
 
 import { DEFAULT_PEER_SETTINGS, type PeerSettings } from '../model/peer-config.ts';
-import { formatIp, parseIp } from '../model/ip.ts';
+import { formatIp, parseIp } from '../../events/ip.ts';
 import type { ClusterConfig } from '../model/cluster-config.ts';
 import type { WorldView } from '../model/world.ts';
 import { ownerOf } from './ownership.ts';

@@ -7,7 +7,7 @@
 // - Every PodCIDR entry selected for the family contributes its attributes; the selector is ignored.
 
 import { ADVERTISEMENT_TYPES } from '../model/advertisement.ts';
-import { formatPrefix, parsePrefix } from '../model/ip.ts';
+import { formatPrefix, parsePrefix } from '../../events/ip.ts';
 import type { WorldView } from '../model/world.ts';
 import type { RouteCandidate, RouteContext } from './candidates.ts';
 

@@ -6,7 +6,7 @@
 
 import { ADVERTISEMENT_TYPES } from '../model/advertisement.ts';
 import { NIL_SELECTS, selectorMatches } from '../model/label-selector.ts';
-import { formatPrefix, parsePrefix } from '../model/ip.ts';
+import { formatPrefix, parsePrefix } from '../../events/ip.ts';
 import type { RouteCandidate, RouteContext } from './candidates.ts';
 
 export const POOL_NAME_LABEL = 'io.cilium.podippool.name';

@@ -12,8 +12,8 @@
 // shared-base.ts merges the candidates every node has once, node-overlay.ts adds a node's own.
 
 import type { DesiredRoute } from '../../events/desired-state.ts';
-import { formatLargeSet, formatStandardSet } from '../model/communities.ts';
-import { comparePrefixes } from '../model/ip.ts';
+import { formatLargeSet, formatStandardSet } from '../../events/communities.ts';
+import { comparePrefixes } from '../../events/ip.ts';
 import type { RouteCandidate } from './candidates.ts';
 
 const printed = new WeakMap<RouteCandidate, DesiredRoute>();

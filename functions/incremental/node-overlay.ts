@@ -12,7 +12,7 @@
 // Otherwise it is rebuilt, which costs O(own candidates) and nothing per Service.
 
 import type { DesiredRoute } from '../../events/desired-state.ts';
-import { comparePrefixes, type IpPrefix } from '../model/ip.ts';
+import { comparePrefixes, type IpPrefix } from '../../events/ip.ts';
 import type { WorldView } from '../model/world.ts';
 import type { RouteCandidate } from '../cilium/candidates.ts';
 import { changedSince } from './lineage.ts';

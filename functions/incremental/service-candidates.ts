@@ -9,7 +9,7 @@
 // no Local Service it advertises changes, so a node's own routes can be reused by reference.
 
 import type { AdvertisementEntry } from '../model/advertisement.ts';
-import type { IpFamily } from '../model/ip.ts';
+import type { IpFamily } from '../../events/ip.ts';
 import type { RouteCandidate } from '../cilium/candidates.ts';
 import { LayeredMap } from './layered-map.ts';
 import { nearestAncestor } from './lineage.ts';

@@ -12,7 +12,7 @@
 // are layered (model/layered-map.ts), so deriving costs O(affected Services), not O(Services).
 
 import { derivationsOf, type Derivation } from './derivation.ts';
-import { parseIp, type IpAddress } from '../model/ip.ts';
+import { parseIp, type IpAddress } from '../../events/ip.ts';
 import { mapKey } from '../model/normalise.ts';
 import type { Labels } from '../model/label-selector.ts';
 import type { EndpointSlice, Service } from '../model/service.ts';

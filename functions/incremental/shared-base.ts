@@ -13,7 +13,7 @@
 
 import type { DesiredRoute } from '../../events/desired-state.ts';
 import type { AdvertisementEntry } from '../model/advertisement.ts';
-import { comparePrefixes, type IpFamily, type IpPrefix } from '../model/ip.ts';
+import { comparePrefixes, type IpFamily, type IpPrefix } from '../../events/ip.ts';
 import type { RouteCandidate } from '../cilium/candidates.ts';
 import { LayeredMap } from './layered-map.ts';
 import { descend, nearestAncestor, nextId, type Lineaged } from './lineage.ts';

@@ -6,7 +6,7 @@
 // let a context go when its Advertisements do.
 
 import type { AdvertisementEntry } from '../model/advertisement.ts';
-import type { IpFamily } from '../model/ip.ts';
+import type { IpFamily } from '../../events/ip.ts';
 import type { BaseContext } from './shared-base.ts';
 import { settingsSlot } from './service-candidates.ts';
 import { isServiceEntry, type ServiceRouteSettings } from '../cilium/service-routes.ts';

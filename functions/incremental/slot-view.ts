@@ -5,7 +5,7 @@
 
 import type { RouteSlot } from '../../events/desired-delta.ts';
 import type { DesiredRoute } from '../../events/desired-state.ts';
-import { comparePrefixes } from '../model/ip.ts';
+import { comparePrefixes } from '../../events/ip.ts';
 import { EMPTY_OVERLAY, type Overlay, type OverlayRoute } from './node-overlay.ts';
 import { EMPTY_BASE, sortedGroups, type SharedBase } from './shared-base.ts';
 

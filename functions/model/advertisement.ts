@@ -19,7 +19,7 @@ import {
   WELL_KNOWN_COMMUNITIES,
   type LargeCommunity,
   type WellKnownCommunity,
-} from './communities.ts';
+} from '../../events/communities.ts';
 
 export const ADVERTISEMENT_TYPES = {
   PodCIDR: 'PodCIDR',

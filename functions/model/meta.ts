@@ -1,7 +1,7 @@
 // The metadata every record keeps, and the zod pieces shared by the kind schemas.
 
 import { z } from 'zod';
-import { canonicalIp, parsePrefix, formatPrefix } from './ip.ts';
+import { canonicalIp, parsePrefix, formatPrefix } from '../../events/ip.ts';
 
 export interface ObjectMeta {
   readonly name: string;

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { comparePrefixText, parseRouteField, parseRouteValue, routeField, routeValue, sortByPrefix } from '../../../events/desired-delta.ts';
-import { comparePrefixes, formatPrefix, maskTo, type IpAddress } from '../../../functions/model/ip.ts';
+import { comparePrefixes, formatPrefix, maskTo, type IpAddress } from '../../../events/ip.ts';
 
 const v4 = fc.integer({ min: 0, max: 0xffffffff }).map((n): IpAddress => ({ family: 4, value: BigInt(n) }));
 const v6 = fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }).map((value): IpAddress => ({ family: 6, value }));

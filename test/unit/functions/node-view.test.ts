@@ -21,7 +21,7 @@ import { podIPPoolRoutes } from '../../../functions/cilium/pod-ip-pool-routes.ts
 import { mergeRoutes } from '../../../functions/cilium/route-merge.ts';
 import { SERVICE_NAME_SELECTOR_LABEL, SERVICE_NAMESPACE_SELECTOR_LABEL, type ServiceFacts } from '../../../functions/incremental/service-index.ts';
 import { serviceCandidates } from '../../../functions/cilium/service-routes.ts';
-import { parseIp, type IpAddress } from '../../../functions/model/ip.ts';
+import { parseIp, type IpAddress } from '../../../events/ip.ts';
 import { mapKey } from '../../../functions/model/normalise.ts';
 import { applyObject, deleteObject, worldFromObjects, type WorldView } from '../../../functions/model/world.ts';
 import { applyChanges } from '../../../functions/store/apply-changes.ts';

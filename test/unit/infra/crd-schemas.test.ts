@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { canonicalIp } from '../../../functions/model/ip.ts';
-import { parseLargeCommunity, parseStandardCommunity } from '../../../functions/model/communities.ts';
+import { canonicalIp } from '../../../events/ip.ts';
+import { parseLargeCommunity, parseStandardCommunity } from '../../../events/communities.ts';
 
 const CRDS = join(import.meta.dirname, '..', '..', '..', 'infra', 'kubernetes', 'bgpcast', 'crds');
 

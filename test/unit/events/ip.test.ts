@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { canonicalIp, comparePrefixes, formatPrefix, maskTo, parseIp, parsePrefix } from '../../../functions/model/ip.ts';
+import { canonicalIp, comparePrefixes, formatPrefix, maskTo, parseIp, parsePrefix } from '../../../events/ip.ts';
 
 describe('IP addresses: parse and print in canonical form (RFC 5952)', () => {
   it.each([

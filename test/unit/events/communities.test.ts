@@ -5,7 +5,7 @@ import {
   parseLargeCommunity,
   parseStandardCommunity,
   WELL_KNOWN_COMMUNITIES,
-} from '../../../functions/model/communities.ts';
+} from '../../../events/communities.ts';
 
 describe('standard communities (RFC 1997)', () => {
   it.each([
