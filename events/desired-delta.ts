@@ -16,6 +16,7 @@
 // sessions part only by `sessions` — readers reload everything anyway.
 
 import type { DesiredFamily, DesiredNodeState, DesiredRoute } from './desired-state.ts';
+import { sortByPrefix } from './ip.ts';
 
 export type Afi = DesiredFamily['afi'];
 
@@ -100,60 +101,6 @@ export function slotId(slot: RouteSlot): string {
 }
 
 // --- assembling a document from its two hashes --------------------------------------------------
-
-/** Prefix order of the contract: address family, then address, then length. */
-export function comparePrefixText(a: string, b: string): number {
-  return compareKeys(prefixKey(a), prefixKey(b));
-}
-
-/** `items` sorted by comparePrefixText of their prefix; each prefix is parsed once (n log n compares of numbers). */
-export function sortByPrefix<T>(items: readonly T[], prefixOf: (item: T) => string): T[] {
-  return items
-    .map((item) => ({ item, key: prefixKey(prefixOf(item)) }))
-    .sort((x, y) => compareKeys(x.key, y.key))
-    .map((x) => x.item);
-}
-
-// [family, four 32-bit words of address, length]: IPv4 in the last word.
-type PrefixKey = readonly [number, number, number, number, number, number];
-
-function compareKeys(a: PrefixKey, b: PrefixKey): number {
-  for (let i = 0; i < 6; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return 0;
-}
-
-function prefixKey(prefix: string): PrefixKey {
-  const slash = prefix.indexOf('/');
-  const addr = slash < 0 ? prefix : prefix.slice(0, slash);
-  const len = slash < 0 ? 999 : Number(prefix.slice(slash + 1));
-  if (!addr.includes(':')) return [4, 0, 0, 0, ipv4Word(addr), len];
-  const w = ipv6Words(addr);
-  return [6, w[0]!, w[1]!, w[2]!, w[3]!, len];
-}
-
-function ipv4Word(addr: string): number {
-  let word = 0;
-  for (const octet of addr.split('.')) word = word * 256 + (Number(octet) & 255);
-  return word;
-}
-
-function ipv6Words(addr: string): number[] {
-  let text = addr;
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  let tailWord: number | null = null;
-  if (v4) {
-    tailWord = ipv4Word(v4[1]!);
-    text = text.slice(0, -v4[1]!.length) + '0:0';
-  }
-  const [head, tail] = text.includes('::') ? text.split('::') : [text, null];
-  const left = head ? head.split(':') : [];
-  const right = tail ? tail.split(':') : [];
-  const fill = tail === null ? [] : new Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0');
-  const groups = [...left, ...fill, ...right].map((g) => parseInt(g || '0', 16) & 0xffff);
-  const words = [0, 1, 2, 3].map((i) => (groups[2 * i] ?? 0) * 65536 + (groups[2 * i + 1] ?? 0));
-  if (tailWord !== null) words[3] = tailWord;
-  return words;
-}
 
 /** Every route slot of a document, in document order. */
 export function slotsOf(doc: DesiredNodeState): RouteSlot[] {

@@ -1,10 +1,12 @@
-// IP addresses and prefixes as values: parse, mask, compare, format.
-// Formatting follows RFC 5952 §4 (lowercase hex, no leading zeros, the longest run of two or more
-// zero groups compressed to "::", the first one on a tie) and §5 (IPv4-mapped addresses keep the
-// dotted-quad tail), so equal addresses always print as equal strings and desired state hashes
-// stably. Parsing accepts what Cilium's CRD pattern accepts: surrounding whitespace and one
-// "%zone" suffix are dropped. Dotted quads with leading zeros are refused, as Go's net.ParseIP does
-// (they are ambiguous: octal or decimal).
+// IP addresses and prefixes as values, the one model for functions/, events/ and bin/ (the
+// speaker's codec keeps an octet-level twin for the wire, speaker/codec/ip.ts, held to this one by
+// a unit test). Parsing is ip-num's, which refuses dotted quads with leading zeros (octal in some
+// stacks); surrounding whitespace and one "%zone" suffix are dropped first, as Cilium's CRD
+// pattern allows. Printing follows RFC 5952 §4 (lower case, no leading zeros, the longest run of
+// two or more zero groups as "::", the first on a tie) and §5 (an IPv4-mapped address keeps its
+// dotted tail), so equal addresses print as equal strings and desired state hashes stably.
+
+import { IPv4, IPv6 } from 'ip-num';
 
 export type IpFamily = 4 | 6;
 
@@ -22,77 +24,27 @@ export interface IpPrefix {
 
 export const familyBits = (family: IpFamily): number => (family === 4 ? 32 : 128);
 
-const DECIMAL_OCTET = /^(0|[1-9][0-9]{0,2})$/;
-const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
-
-function parseIPv4(text: string): bigint | null {
-  const parts = text.split('.');
-  if (parts.length !== 4) return null;
-  let value = 0n;
-  for (const part of parts) {
-    if (!DECIMAL_OCTET.test(part)) return null;
-    const octet = Number(part);
-    if (octet > 255) return null;
-    value = (value << 8n) | BigInt(octet);
-  }
-  return value;
-}
-
-/** Hex groups; a dotted IPv4 tail only where it ends the whole address. */
-function parseGroups(text: string, mayEndInIPv4: boolean): bigint[] | null {
-  if (text === '') return [];
-  const groups: bigint[] = [];
-  const parts = text.split(':');
-  for (let i = 0; i < parts.length; i++) {
-    const part = parts[i] as string;
-    if (mayEndInIPv4 && i === parts.length - 1 && part.includes('.')) {
-      const v4 = parseIPv4(part);
-      if (v4 === null) return null;
-      groups.push(v4 >> 16n, v4 & 0xffffn);
-    } else if (HEX_GROUP.test(part)) {
-      groups.push(BigInt(`0x${part}`));
-    } else {
-      return null;
-    }
-  }
-  return groups;
-}
-
-function parseIPv6(text: string): bigint | null {
-  const halves = text.split('::');
-  if (halves.length > 2) return null;
-  const head = parseGroups(halves[0] as string, halves.length === 1);
-  const tail = halves.length === 2 ? parseGroups(halves[1] as string, true) : [];
-  if (head === null || tail === null) return null;
-  const missing = 8 - head.length - tail.length;
-  if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
-  const groups = [...head, ...Array<bigint>(Math.max(missing, 0)).fill(0n), ...tail];
-  return groups.reduce((acc, g) => (acc << 16n) | g, 0n);
-}
-
 /** Parses an IPv4 or IPv6 address; null when the text is not one. */
 export function parseIp(input: string): IpAddress | null {
   let text = input.trim();
   const zone = text.indexOf('%');
   if (zone >= 0) text = text.slice(0, zone);
-  if (text.includes(':')) {
-    const value = parseIPv6(text);
-    return value === null ? null : { family: 6, value };
+  try {
+    return text.includes(':') ? { family: 6, value: IPv6.fromString(text).value } : { family: 4, value: IPv4.fromString(text).value };
+  } catch {
+    return null;
   }
-  const value = parseIPv4(text);
-  return value === null ? null : { family: 4, value };
 }
 
 function formatIPv4(value: bigint): string {
-  return [24n, 16n, 8n, 0n].map((shift) => String((value >> shift) & 0xffn)).join('.');
+  return `${(value >> 24n) & 0xffn}.${(value >> 16n) & 0xffn}.${(value >> 8n) & 0xffn}.${value & 0xffn}`;
 }
 
 function formatIPv6(value: bigint): string {
-  const groups = Array.from({ length: 8 }, (_, i) => Number((value >> BigInt(112 - 16 * i)) & 0xffffn));
-  // RFC 5952 §5: ::ffff:a.b.c.d for IPv4-mapped addresses.
   if (value >> 32n === 0xffffn) return `::ffff:${formatIPv4(value & 0xffffffffn)}`;
+  const groups = Array.from({ length: 8 }, (_, i) => Number((value >> BigInt(112 - 16 * i)) & 0xffffn));
   let bestStart = -1;
-  let bestLength = 1; // a single zero group is never compressed (RFC 5952 §4.2.2)
+  let bestLength = 1; // a single zero group is never compressed (§4.2.2)
   for (let i = 0; i < 8; ) {
     if (groups[i] !== 0) {
       i++;
@@ -108,9 +60,7 @@ function formatIPv6(value: bigint): string {
   }
   const hex = groups.map((g) => g.toString(16));
   if (bestStart < 0) return hex.join(':');
-  const left = hex.slice(0, bestStart).join(':');
-  const right = hex.slice(bestStart + bestLength).join(':');
-  return `${left}::${right}`;
+  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
 }
 
 export function formatIp(addr: IpAddress): string {
@@ -125,8 +75,7 @@ export function canonicalIp(text: string): string | null {
 
 /** The prefix of the given length that contains the address (host bits cleared). */
 export function maskTo(addr: IpAddress, length: number): IpPrefix {
-  const bits = familyBits(addr.family);
-  const hostBits = BigInt(bits - length);
+  const hostBits = BigInt(familyBits(addr.family) - length);
   return { family: addr.family, value: (addr.value >> hostBits) << hostBits, length };
 }
 
@@ -163,4 +112,66 @@ export function comparePrefixes(a: IpPrefix, b: IpPrefix): number {
 export function compareIps(a: IpAddress, b: IpAddress): number {
   if (a.family !== b.family) return a.family - b.family;
   return a.value === b.value ? 0 : a.value < b.value ? -1 : 1;
+}
+
+// --- ordering canonical prefix texts ---------------------------------------------------------------
+// Readers sort the thousands of prefixes of a stored document, all printed by formatPrefix above.
+// Parsing each again as a value (ip-num builds objects per address) would cost a node's reader a
+// few milliseconds per document; the order below reads the numbers straight from canonical text
+// instead. It decides nothing about validity (a text that is not canonical gets some order): the
+// writer printed these texts, and the speaker checks every route before it is sent. A unit test
+// holds it to comparePrefixes on canonical texts.
+
+// [family, four 32-bit words of address, length]: IPv4 in the last word.
+type PrefixKey = readonly [number, number, number, number, number, number];
+
+function compareKeys(a: PrefixKey, b: PrefixKey): number {
+  for (let i = 0; i < 6; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return 0;
+}
+
+function ipv4Word(addr: string): number {
+  let word = 0;
+  for (const octet of addr.split('.')) word = word * 256 + (Number(octet) & 255);
+  return word;
+}
+
+function ipv6Words(addr: string): number[] {
+  let text = addr;
+  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  let tailWord: number | null = null;
+  if (v4) {
+    tailWord = ipv4Word(v4[1]!);
+    text = text.slice(0, -v4[1]!.length) + '0:0';
+  }
+  const [head, tail] = text.includes('::') ? text.split('::') : [text, null];
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const fill = tail === null ? [] : new Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0');
+  const groups = [...left, ...fill, ...right].map((g) => parseInt(g || '0', 16) & 0xffff);
+  const words = [0, 1, 2, 3].map((i) => (groups[2 * i] ?? 0) * 65536 + (groups[2 * i + 1] ?? 0));
+  if (tailWord !== null) words[3] = tailWord;
+  return words;
+}
+
+function prefixKey(prefix: string): PrefixKey {
+  const slash = prefix.indexOf('/');
+  const addr = slash < 0 ? prefix : prefix.slice(0, slash);
+  const len = slash < 0 ? 999 : Number(prefix.slice(slash + 1));
+  if (!addr.includes(':')) return [4, 0, 0, 0, ipv4Word(addr), len];
+  const w = ipv6Words(addr);
+  return [6, w[0]!, w[1]!, w[2]!, w[3]!, len];
+}
+
+/** The order of comparePrefixes, on canonical prefix texts. */
+export function comparePrefixText(a: string, b: string): number {
+  return compareKeys(prefixKey(a), prefixKey(b));
+}
+
+/** `items` sorted by comparePrefixText of their prefix; each text is read once. */
+export function sortByPrefix<T>(items: readonly T[], prefixOf: (item: T) => string): T[] {
+  return items
+    .map((item) => ({ item, key: prefixKey(prefixOf(item)) }))
+    .sort((x, y) => compareKeys(x.key, y.key))
+    .map((x) => x.item);
 }

@@ -3,9 +3,9 @@
 // columns of `cilium bgp routes` (bin/views/routes-view.ts). Missing arguments default to
 // `available ipv4 unicast`, with a note on stderr as cilium-cli prints one (not with -o json).
 
-import { isIP } from 'node:net';
 import type { Command } from 'commander';
 import type { RoutesDocument } from '../../events/speaker-status.ts';
+import { parseIp } from '../../events/ip.ts';
 import { routesDocumentSchema } from '../../events/speaker-status.ts';
 import { CliError, ExitCode } from '../cli-error.ts';
 import type { RouteQuery, RouteTable } from '../views/routes-view.ts';
@@ -30,7 +30,7 @@ export function parseRoutesArgs(args: readonly string[], o: Pick<RoutesOptions, 
   }
   if (afi !== 'ipv4' && afi !== 'ipv6') throw new CliError(`unknown AFI \`${afi}\` (ipv4 or ipv6)`, ExitCode.Usage);
   if (safi !== 'unicast') throw new CliError(`unknown SAFI \`${safi}\` (unicast)`, ExitCode.Usage);
-  if (o.peer !== undefined && isIP(o.peer) === 0) throw new CliError(`--peer: not an IP address: ${o.peer}`, ExitCode.Usage);
+  if (o.peer !== undefined && parseIp(o.peer) === null) throw new CliError(`--peer: not an IP address: ${o.peer}`, ExitCode.Usage);
   if (o.peer !== undefined && table === 'available') throw new CliError('--peer applies to advertised and received routes', ExitCode.Usage);
   if (o.vrouter !== undefined && !/^\d+$/.test(o.vrouter)) throw new CliError(`--vrouter: not an AS number: ${o.vrouter}`, ExitCode.Usage);
   const note =

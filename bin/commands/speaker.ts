@@ -7,8 +7,8 @@
 // --bmp HOST:PORT (repeatable): export every session to that BMP station (RFC 7854, the
 // Adj-RIB-Out post-policy view of RFC 8671); a Termination goes to it on the way out.
 
-import { isIP } from 'node:net';
 import type { Command } from 'commander';
+import { parseIp } from '../../events/ip.ts';
 import { createLogger } from '../../events/log.ts';
 import { redisPrefixFromEnv, redisUrlFromEnv } from '../../events/redis-keys.ts';
 import { secretsDirFromEnv } from '../../speaker/worker/secrets.ts';
@@ -33,7 +33,7 @@ export function parseNodeArg(arg: string): WorkerNode {
   const name = eq < 0 ? arg : arg.slice(0, eq);
   const address = eq < 0 ? null : arg.slice(eq + 1);
   if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/i.test(name)) throw new CliError(`--node: not a node name: ${name}`, ExitCode.Usage);
-  if (address !== null && isIP(address) === 0) throw new CliError(`--node ${name}=: not an IP address: ${address}`, ExitCode.Usage);
+  if (address !== null && parseIp(address) === null) throw new CliError(`--node ${name}=: not an IP address: ${address}`, ExitCode.Usage);
   return { name, listenAddress: address };
 }
 

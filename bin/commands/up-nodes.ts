@@ -3,23 +3,19 @@
 // loopback interface (Linux puts 127.0.0.0/8 on lo, so 127.0.1.1 is ours without being
 // configured). A CiliumNode's addresses count like its Node's. Pure: interfaces come in.
 
-import { isIPv4 } from 'node:net';
 import type { NetworkInterfaceInfo } from 'node:os';
 import type { KubeObject } from '../../events/envelope.ts';
+import { maskTo, parseIp } from '../../events/ip.ts';
 
 export interface LocalNode {
   readonly name: string;
   readonly address: string;
 }
 
-function v4ToInt(a: string): number {
-  return a.split('.').reduce((n, o) => n * 256 + Number(o), 0);
-}
-
 function inSubnet(address: string, base: string, netmask: string): boolean {
-  if (!isIPv4(address) || !isIPv4(base) || !isIPv4(netmask)) return false;
-  const mask = v4ToInt(netmask);
-  return ((v4ToInt(address) & mask) >>> 0) === ((v4ToInt(base) & mask) >>> 0);
+  const [a, b, m] = [parseIp(address), parseIp(base), parseIp(netmask)];
+  if (a?.family !== 4 || b?.family !== 4 || m?.family !== 4) return false;
+  return (a.value & m.value) === (b.value & m.value);
 }
 
 export function isLocalAddress(address: string, interfaces: readonly NetworkInterfaceInfo[]): boolean {

@@ -1,6 +1,9 @@
 // IP addresses and prefixes as the codec sees them: text "addr/len" outside, octets on the wire.
+// The octet-level twin of events/ip.ts (the codec imports nothing outside itself), held to the same
+// answers by a unit test: dotted quads with leading zeros are refused (octal in some stacks), and
 // IPv6 text is printed in the RFC 5952 canonical form (§4: lower case, no leading zeros, the
-// longest run of two or more zero groups compressed, the first one on a tie).
+// longest run of two or more zero groups compressed, the first one on a tie; §5: an IPv4-mapped
+// address keeps its dotted tail).
 
 import { EncodeError } from './errors.ts';
 
@@ -20,7 +23,7 @@ export function parseIPv4(text: string): Uint8Array {
   const out = new Uint8Array(4);
   for (let i = 0; i < 4; i++) {
     const p = parts[i]!;
-    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) throw new EncodeError(`not an IPv4 address: ${text}`);
+    if (!/^(0|[1-9]\d{0,2})$/.test(p) || Number(p) > 255) throw new EncodeError(`not an IPv4 address: ${text}`);
     out[i] = Number(p);
   }
   return out;
@@ -66,6 +69,7 @@ export function formatIPv4(b: Uint8Array, off = 0): string {
 export function formatIPv6(b: Uint8Array, off = 0): string {
   const g: number[] = [];
   for (let i = 0; i < 8; i++) g.push((b[off + i * 2]! << 8) | b[off + i * 2 + 1]!);
+  if (g[5] === 0xffff && g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0) return `::ffff:${formatIPv4(b, off + 12)}`;
   // Longest run of zero groups, length >= 2 (RFC 5952 §4.2.2, §4.2.3).
   let bestAt = -1;
   let bestLen = 1;

@@ -143,6 +143,7 @@ describe('routes arguments', () => {
     [['available', 'ipv4', 'multicast'], {}],
     [['advertised', 'ipv4', 'unicast', 'extra'], {}],
     [['advertised'], { peer: 'router1' }],
+    [['advertised'], { peer: '127.005.5.5' }], // leading zeros: octal in some stacks
     [['available'], { peer: '127.5.5.5' }],
     [['available'], { vrouter: 'sixty' }],
   ])('rejects %j %j with a usage error', (args, opts) => {

@@ -10,7 +10,7 @@ describe('--node', () => {
     expect(parseNodeArg('node-a.example=fd00::1')).toEqual({ name: 'node-a.example', listenAddress: 'fd00::1' });
   });
 
-  it.each(['', 'bad name', '-x', 'worker1=', 'worker1=not-an-ip'])('rejects %j with a usage error', (arg) => {
+  it.each(['', 'bad name', '-x', 'worker1=', 'worker1=not-an-ip', 'worker1=127.0.01.1'])('rejects %j with a usage error', (arg) => {
     expect(() => parseNodeArg(arg)).toThrow(expect.objectContaining({ exitCode: 2 }));
   });
 });

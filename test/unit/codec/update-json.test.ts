@@ -37,7 +37,7 @@ describe('the bgpcast decode view of an UPDATE', () => {
     expect(json('bird-addpath.json', 'announce 2001:db8:1::/48').attributes.mpReach).toEqual({
       afi: 'ipv6',
       safi: 'unicast',
-      nextHops: ['::ffff:7f00:4'],
+      nextHops: ['::ffff:127.0.0.4'],
       nlri: [{ prefix: '2001:db8:1::/48', pathId: 3 }],
     });
   });

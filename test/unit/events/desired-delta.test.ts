@@ -1,40 +1,9 @@
 // The contract's pieces of events/desired-delta.ts that readers rely on: route fields and values
-// round-trip, defaults are left out of values, and the prefix order of assembled documents is the
-// order the functions sort by (functions/model/ip.ts comparePrefixes).
+// round-trip, and defaults are left out of values. (The prefix order of assembled documents:
+// ip.test.ts.)
 
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { comparePrefixText, parseRouteField, parseRouteValue, routeField, routeValue, sortByPrefix } from '../../../events/desired-delta.ts';
-import { comparePrefixes, formatPrefix, maskTo, type IpAddress } from '../../../events/ip.ts';
-
-const v4 = fc.integer({ min: 0, max: 0xffffffff }).map((n): IpAddress => ({ family: 4, value: BigInt(n) }));
-const v6 = fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }).map((value): IpAddress => ({ family: 6, value }));
-const prefix = fc.oneof(
-  fc.tuple(v4, fc.integer({ min: 0, max: 32 })).map(([a, l]) => maskTo(a, l)),
-  fc.tuple(v6, fc.integer({ min: 0, max: 128 })).map(([a, l]) => maskTo(a, l)),
-  // IPv4-mapped IPv6 addresses print with a dotted tail.
-  fc.tuple(v4, fc.integer({ min: 96, max: 128 })).map(([a, l]) => maskTo({ family: 6, value: 0xffff00000000n | a.value }, l)),
-);
-
-describe('prefix order', () => {
-  it('comparePrefixText orders canonical prefix texts as comparePrefixes orders the prefixes', () => {
-    fc.assert(
-      fc.property(prefix, prefix, (a, b) => {
-        expect(Math.sign(comparePrefixText(formatPrefix(a), formatPrefix(b)))).toBe(Math.sign(comparePrefixes(a, b)));
-      }),
-      { numRuns: 2000 },
-    );
-  });
-
-  it('sortByPrefix sorts like comparePrefixes and keeps the items', () => {
-    fc.assert(
-      fc.property(fc.array(prefix, { maxLength: 40 }), (list) => {
-        const sorted = sortByPrefix(list, formatPrefix);
-        expect(sorted).toEqual([...list].sort(comparePrefixes));
-      }),
-    );
-  });
-});
+import { parseRouteField, parseRouteValue, routeField, routeValue } from '../../../events/desired-delta.ts';
 
 describe('route fields and values', () => {
   it('a field names its slot and prefix, whatever the names hold', () => {

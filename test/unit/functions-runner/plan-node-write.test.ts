@@ -5,7 +5,8 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { assembleDocument, comparePrefixText, MAX_DELTA_ROUTES, routeField, routeValue, sessionsOf, type DesiredDelta } from '../../../events/desired-delta.ts';
+import { assembleDocument, MAX_DELTA_ROUTES, routeField, routeValue, sessionsOf, type DesiredDelta } from '../../../events/desired-delta.ts';
+import { comparePrefixText } from '../../../events/ip.ts';
 import type { DesiredNodeState, DesiredPeer, DesiredRoute } from '../../../events/desired-state.ts';
 import { diffRoutes, planNodeDocument, type WriteStamp } from '../../../functions/runner/document.ts';
 import { route } from '../../support/speaker.ts';
