@@ -1,6 +1,6 @@
-// Which advertisement entries a peer's family gets (A14): every CiliumBGPAdvertisement whose
-// metadata.labels match the family's `advertisements` selector (nil selects none, §11.1), and all
-// their entries. Objects are visited in name order so the result is deterministic.
+// Which advertisement entries a peer's family gets (docs/cilium-semantics.md ADV-1): every
+// CiliumBGPAdvertisement whose metadata.labels match the family's `advertisements` selector (an
+// absent one selects none), with all their entries, visited in name order.
 
 import { NIL_SELECTS, selectorMatches, type LabelSelector } from '../model/label-selector.ts';
 import type { AdvertisementEntry } from '../model/advertisement.ts';

@@ -1,4 +1,5 @@
-// A route one advertisement entry asks for, before overlapping candidates are merged.
+// A route one advertisement entry asks for, before overlapping candidates are merged
+// (route-merge.ts), and what every route source is given.
 
 import type { AdvertisementEntry, RouteAttributes } from '../model/advertisement.ts';
 import type { IpFamily, IpPrefix } from '../../events/ip.ts';

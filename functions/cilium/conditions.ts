@@ -1,27 +1,13 @@
-// Status conditions, computed from the world view (reference O9, O12, A30).
-//
-// ClusterConfig: cilium.io/NoMatchingNode, cilium.io/MissingPeerConfigs and
-// cilium.io/ConflictingClusterConfig, always all three, True or False, with Cilium's reasons and
-// messages (False messages as Cilium writes them: NoMatchingNode keeps its text, the others are
-// empty). "Conflicting" follows the first-owner order of desired/ownership.ts: a config that
-// selects a node owned by an earlier config names that owner.
-// PeerConfig: cilium.io/MissingAuthSecret on every PeerConfig, as Cilium does. Where users go
-// wrong (§11.4, cilium#38073, #45435) the text says more than Cilium's: a False condition for a
-// Secret reference says the Secret was found and where, and a True one names the namespace that
-// is read, and any other namespace holding a Secret of that name.
-// bgpcast's own, where the reference is silent:
-// - bgpcast.io/InvalidObject (reason ValidationFailed) on any object whose latest version failed
-//   validation, listing each field and problem, and saying whether an earlier valid version stays
-//   in effect (world.ts). Present only while the object is invalid.
-// - cilium.io/BGPReconcileError (reason BGPReconcileError) on kind CiliumBGPNodeConfig, named after
-//   the node, when an instance or peer had to be left out of the node's desired state; the
-//   message is Cilium's "<instance>: <error>\n" lines. Present only while there is an error.
-// Sorted by kind, namespace, name, type.
-//
-// The conditions are recomputed after every change (an InvalidObject condition can come from any
-// kind), so the result is kept and returned again while every map it reads is the same object: a
-// Service or EndpointSlice change then costs a comparison of a dozen references, not a planNode
-// per node.
+// Status conditions, computed from the world (docs/cilium-semantics.md COND-1 to COND-6):
+// - ClusterConfig: cilium.io/NoMatchingNode, MissingPeerConfigs and ConflictingClusterConfig, always
+//   all three, True or False, with Cilium's reasons and messages (COND-1); "conflicting" follows the
+//   claim order of ownership.ts (OWN-2).
+// - PeerConfig: cilium.io/MissingAuthSecret on every PeerConfig, its messages saying where the
+//   Secret was looked for and found (COND-2).
+// - CiliumBGPNodeConfig (named after the node): cilium.io/BGPReconcileError while an instance or
+//   peer had to be left out, Cilium's "<instance>: <error>" lines (COND-5).
+// - Any object whose latest version failed validation: bgpcast.io/InvalidObject (COND-6).
+// Sorted by kind, namespace, name, type (COND-4).
 
 import { describeIssues, type InvalidObject } from '../model/validation.ts';
 import { isRecordKind, mapKey } from '../model/normalise.ts';
@@ -30,7 +16,7 @@ import type { ClusterConfig } from '../model/cluster-config.ts';
 import type { PeerConfig } from '../model/peer-config.ts';
 import type { WorldView } from '../model/world.ts';
 import { planNode } from './instances.ts';
-import { ownership } from './ownership.ts';
+import { ownership, type Ownership } from './ownership.ts';
 
 export interface Condition {
   readonly kind: string;
@@ -56,8 +42,7 @@ const status = (b: boolean): 'True' | 'False' => (b ? 'True' : 'False');
 /** Go's %v of a []string: "[a b]". */
 const goList = (items: readonly string[]): string => `[${items.join(' ')}]`;
 
-function clusterConfigConditions(world: WorldView, config: ClusterConfig): Condition[] {
-  const { selected, conflicts } = ownership(world);
+function clusterConfigConditions(world: WorldView, { selected, conflicts }: Ownership, config: ClusterConfig): Condition[] {
   const name = config.meta.name;
   const base = { kind: 'CiliumBGPClusterConfig', name };
   const missing = [
@@ -130,9 +115,9 @@ function invalidCondition(world: WorldView, inv: InvalidObject): Condition {
   };
 }
 
-function nodeConditions(world: WorldView): Condition[] {
+function nodeConditions(world: WorldView, { owner }: Ownership): Condition[] {
   const out: Condition[] = [];
-  for (const node of ownership(world).owner.keys()) {
+  for (const node of owner.keys()) {
     const { problems } = planNode(world, node);
     if (problems.length === 0) continue;
     out.push({
@@ -149,39 +134,13 @@ function nodeConditions(world: WorldView): Condition[] {
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Every part of the world the conditions read: the maps of the kinds with an invalid object too. */
-function conditionInputs(world: WorldView): unknown[] {
-  const kinds = new Set<string>();
-  for (const inv of world.invalid.values()) if (isRecordKind(inv.kind)) kinds.add(WORLD_FIELD[inv.kind]);
-  return [
-    world.settings,
-    world.clusterConfigs,
-    world.peerConfigs,
-    world.nodes,
-    world.ciliumNodes,
-    world.nodeConfigOverrides,
-    world.secrets,
-    world.invalid,
-    ...[...kinds].sort().map((field) => world[field as keyof WorldView]),
-  ];
-}
-
-let last: { readonly inputs: readonly unknown[]; readonly conditions: Condition[] } | null = null;
-
 export function computeConditions(world: WorldView): Condition[] {
-  const inputs = conditionInputs(world);
-  if (last !== null && last.inputs.length === inputs.length && last.inputs.every((x, i) => x === inputs[i])) return last.conditions;
-  const conditions = conditionsOf(world);
-  last = { inputs, conditions };
-  return conditions;
-}
-
-function conditionsOf(world: WorldView): Condition[] {
+  const owners = ownership(world);
   const out: Condition[] = [
-    ...[...world.clusterConfigs.values()].flatMap((c) => clusterConfigConditions(world, c)),
+    ...[...world.clusterConfigs.values()].flatMap((c) => clusterConfigConditions(world, owners, c)),
     ...[...world.peerConfigs.values()].map((c) => peerConfigCondition(world, c)),
     ...[...world.invalid.values()].map((inv) => invalidCondition(world, inv)),
-    ...nodeConditions(world),
+    ...nodeConditions(world, owners),
   ];
   return out.sort(
     (a, b) =>

@@ -1,14 +1,91 @@
-// computeDesiredNode: the whole desired BGP state of one node, a pure function of the world view.
-// Instances and peers come from planNode (instances.ts); each peer family then gets the routes of
-// the advertisement entries its selector picks (advertisement-selection.ts), from the three route
-// sources (pod-cidr-routes.ts, pod-ip-pool-routes.ts, service-routes.ts), merged per prefix
-// (route-merge.ts). It is the node's view (node-view.ts) printed in full; callers that keep the
-// previous view can write only the changes instead (diffViews).
+// Which node advertises what, to whom: the whole desired BGP state of one node, computed from
+// scratch as a pure function of the world (docs/cilium-semantics.md). Read top-down:
+//   1. the node's owner and its instances and peers, merged with the node's override (planNode,
+//      instances.ts, after ownership.ts), each peer with its PeerConfig's settings (peer-settings.ts);
+//   2. per peer, the supported families its PeerConfig lists, each with the advertisement entries
+//      the family's selector picks (advertisement-selection.ts);
+//   3. per family, every route candidate of those entries — the node's pod CIDRs
+//      (pod-cidr-routes.ts), its pod IP pool allocations (pod-ip-pool-routes.ts) and Service
+//      addresses (service-facts.ts, service-routes.ts) — merged per prefix (route-merge.ts).
+// The functions' runner reaches the same result incrementally (functions/incremental/, held to this
+// function by differential tests); this is the definition.
 
-import type { DesiredNodeState } from '../../events/desired-state.ts';
+import type { DesiredFamily, DesiredNodeState, DesiredPeer } from '../../events/desired-state.ts';
+import type { IpFamily } from '../../events/ip.ts';
+import type { AdvertisementEntry } from '../model/advertisement.ts';
 import type { WorldView } from '../model/world.ts';
-import { computeNodeView, materialiseView } from '../incremental/node-view.ts';
+import { selectedEntries } from './advertisement-selection.ts';
+import { planNode, type PlannedPeer } from './instances.ts';
+import { podCIDRRoutes } from './pod-cidr-routes.ts';
+import { podIPPoolRoutes } from './pod-ip-pool-routes.ts';
+import { mergeRoutes } from './route-merge.ts';
+import { worldServiceFacts, type ServiceFacts } from './service-facts.ts';
+import { serviceRoutes } from './service-routes.ts';
+
+/** The families bgpcast supports (PEER-2), in document order. */
+export const SUPPORTED_FAMILIES = [
+  { afi: 'ipv4', safi: 'unicast', family: 4 },
+  { afi: 'ipv6', safi: 'unicast', family: 6 },
+] as const;
+
+export interface PeerFamilyPlan {
+  readonly afi: DesiredFamily['afi'];
+  readonly safi: DesiredFamily['safi'];
+  readonly family: IpFamily;
+  /** The entries the family's selectors pick (ADV-1); a family listed twice gets both lists. */
+  readonly entries: readonly AdvertisementEntry[];
+}
+
+/** A peer's supported families (PEER-2) and the advertisement entries each one gets. */
+export function peerFamilies(world: WorldView, peer: PlannedPeer): PeerFamilyPlan[] {
+  const out: PeerFamilyPlan[] = [];
+  for (const { afi, safi, family } of SUPPORTED_FAMILIES) {
+    const listed = peer.settings.families.filter((f) => f.afi === afi && f.safi === safi);
+    if (listed.length === 0) continue;
+    out.push({ afi, safi, family, entries: listed.flatMap((f) => selectedEntries(world, f.advertisements)) });
+  }
+  return out;
+}
+
+/** A peer of the document: its session settings, and `families` as given. */
+export function desiredPeer(world: WorldView, peer: PlannedPeer, families: DesiredFamily[]): DesiredPeer {
+  const s = peer.settings;
+  return {
+    name: peer.name,
+    peerAddress: peer.peerAddress,
+    peerASN: peer.peerASN,
+    localAddress: peer.localAddress,
+    config: {
+      peerPort: s.peerPort,
+      holdTimeSeconds: s.holdTimeSeconds,
+      keepAliveTimeSeconds: s.keepAliveTimeSeconds,
+      connectRetryTimeSeconds: s.connectRetryTimeSeconds,
+      ebgpMultihop: s.ebgpMultihop,
+      gracefulRestart: { enabled: s.gracefulRestart.enabled, restartTimeSeconds: s.gracefulRestart.restartTimeSeconds },
+      // PEER-3: only the reference, into the secrets namespace; never the password.
+      authSecretRef: s.authSecretRef === null ? null : { namespace: world.settings.bgpSecretsNamespace, name: s.authSecretRef },
+    },
+    families,
+  };
+}
 
 export function computeDesiredNode(world: WorldView, node: string): DesiredNodeState {
-  return materialiseView(computeNodeView(world, node));
+  let services: ServiceFacts[] | null = null;
+  const routes = (plan: PeerFamilyPlan) => {
+    const ctx = { world, node, family: plan.family, entries: plan.entries };
+    services ??= worldServiceFacts(world);
+    return mergeRoutes([...podCIDRRoutes(ctx), ...podIPPoolRoutes(ctx), ...serviceRoutes(services, ctx)]);
+  };
+  return {
+    node,
+    instances: planNode(world, node).instances.map((inst) => ({
+      name: inst.name,
+      localASN: inst.localASN,
+      routerID: inst.routerID,
+      localPort: inst.localPort,
+      peers: inst.peers.map((peer) =>
+        desiredPeer(world, peer, peerFamilies(world, peer).map((f) => ({ afi: f.afi, safi: f.safi, routes: routes(f) }))),
+      ),
+    })),
+  };
 }

@@ -1,29 +1,19 @@
-// A node's BGP instances and peers, before routes: the operator's merge of ClusterConfig and
-// NodeConfigOverride (O6) followed by the agent's checks (A3, A4, A8).
-//
-// Merge (O6): per cluster instance, the override instance of the same name supplies routerID, and
-// localPort / localASN when set; per peer, the override peer of the same name supplies
-// localAddress. Instances or peers only in the override are ignored.
-//
-// Router ID (A4, default mode), where the reference leaves room:
-//   1. the override's routerID;
-//   2. else the node's first IPv4 InternalIP — from the CiliumNode when it has one (what the agent
-//      reads), else from the Node;
-//   3. else, on an IPv6-only node, the last 32 bits of its first IPv6 InternalIP as a dotted quad.
-//      Cilium uses the last 4 bytes of the cilium_host MAC, which is not part of the world view;
-//      the address tail is just as stable and is unique whenever node addresses differ in their
-//      last 32 bits, the usual case. Set routerID in an override where it is not.
-//   4. else (no address, or a tail of 0.0.0.0, which RFC 6286 forbids) the instance is left out and
-//      a problem is reported, as the agent fails the instance.
-// An instance without localASN is left out with Cilium's error "missing ASN in desired config".
-// A peer is left out when its PeerConfig is missing (A8) or it has no peerAddress. autoDiscovery
-// needs the node's kernel routes and is not resolved here (such peers are reported and skipped).
+// A node's BGP instances and peers, before routes (docs/cilium-semantics.md INST-1 to INST-5): the
+// owner's instances merged with the node's CiliumBGPNodeConfigOverride, then the agent's checks.
+// What could not be configured is left out and named in `problems` (COND-5):
+// - an instance without a local ASN ("missing ASN in desired config", INST-2);
+// - an instance without a router ID: the override's, else the node's first IPv4 InternalIP
+//   (CiliumNode first, then Node), else on an IPv6-only node the last 32 bits of its first IPv6
+//   InternalIP; never 0.0.0.0 (RFC 6286) (INST-3);
+// - a peer whose PeerConfig is missing (INST-5), or without peerAddress (autoDiscovery is not
+//   resolved, INST-4).
+// Instances and peers come out sorted by name.
 
-import { DEFAULT_PEER_SETTINGS, type PeerSettings } from '../model/peer-config.ts';
-import { formatIp, parseIp } from '../../events/ip.ts';
+import { formatIp, type IpAddress } from '../../events/ip.ts';
 import type { ClusterConfig } from '../model/cluster-config.ts';
 import type { WorldView } from '../model/world.ts';
 import { ownerOf } from './ownership.ts';
+import { DEFAULT_PEER_SETTINGS, peerSettings, type PeerSettings } from './peer-settings.ts';
 
 export interface PlannedPeer {
   readonly name: string;
@@ -49,15 +39,9 @@ export interface NodePlan {
   readonly problems: readonly string[];
 }
 
-function firstOfFamily(addresses: readonly string[] | undefined, family: 4 | 6) {
-  for (const text of addresses ?? []) {
-    const ip = parseIp(text);
-    if (ip?.family === family) return ip;
-  }
-  return null;
-}
+const firstOfFamily = (addresses: readonly IpAddress[] | undefined, family: 4 | 6) => addresses?.find((ip) => ip.family === family) ?? null;
 
-/** The node's own router ID (steps 2–3 above), or null when it has none. */
+/** The node's own router ID (INST-3 without an override), or null when it has none. */
 export function nodeRouterID(world: WorldView, node: string): string | null {
   const cilium = world.ciliumNodes.get(node)?.internalIPs;
   const k8s = world.nodes.get(node)?.internalIPs;
@@ -92,8 +76,8 @@ export function planNode(world: WorldView, node: string): NodePlan {
     }
     const peers: PlannedPeer[] = [];
     for (const peer of inst.peers) {
-      const settings = peer.peerConfigRef === null ? DEFAULT_PEER_SETTINGS : world.peerConfigs.get(peer.peerConfigRef);
-      if (settings === undefined) {
+      const config = peer.peerConfigRef === null ? null : world.peerConfigs.get(peer.peerConfigRef);
+      if (config === undefined) {
         const missing = `CiliumBGPPeerConfig "${peer.peerConfigRef}" not found`;
         problems.push(`${inst.name}: peer ${peer.name}: ${missing}; peer skipped`);
         continue;
@@ -103,6 +87,7 @@ export function planNode(world: WorldView, node: string): NodePlan {
         continue;
       }
       const localAddress = ov?.peers.find((p) => p.name === peer.name)?.localAddress ?? null;
+      const settings = config === null ? DEFAULT_PEER_SETTINGS : peerSettings(config);
       peers.push({ name: peer.name, peerAddress: peer.peerAddress, peerASN: peer.peerASN, localAddress, settings });
     }
     peers.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

@@ -1,33 +1,18 @@
-// Which ClusterConfig configures which node (reference §2, O3–O4).
-//
-// Decisions where the reference is silent:
-// - The nodes are the union of Node and CiliumNode names. A node's labels are its CiliumNode's
-//   labels when a CiliumNode exists (what the operator matches, O3), else its Node's labels (a
-//   cluster without Cilium objects, such as the seed example applied from files).
-// - First owner wins (O4). Cilium's "first" is whichever ClusterConfig happened to create the
-//   node's NodeConfig first, a fact of history that a pure function of the world cannot see. Here
-//   "first" is deterministic: the oldest metadata.creationTimestamp wins; configs without a
-//   (parseable) timestamp come after all that have one; ties are broken by name (ascending). In a
-//   real cluster this matches Cilium in the common case, where the older config claimed the node.
-// Results are memoised on the three maps they depend on (worlds are immutable, and a derived world
-// keeps the maps it did not change), so a Service or EndpointSlice change does not recompute them.
+// Which ClusterConfig configures which node (docs/cilium-semantics.md NODE-1, OWN-1, OWN-2): the
+// nodes are the Node and CiliumNode names, a node's labels its CiliumNode's when it has one, and
+// of the configs whose nodeSelector matches, the first to claim the node owns it — oldest
+// creationTimestamp first, configs without one after those with one, ties by name.
 
 import { NIL_SELECTS, selectorMatches, type Labels } from '../model/label-selector.ts';
 import type { ClusterConfig } from '../model/cluster-config.ts';
 import type { WorldView } from '../model/world.ts';
 
-export interface Ownership {
-  /** Every known node, sorted. */
-  readonly nodes: readonly string[];
-  /** node → the ClusterConfig that configures it. */
-  readonly owner: ReadonlyMap<string, ClusterConfig>;
-  /** ClusterConfig name → every node its selector matches, owned or not (sorted). */
-  readonly selected: ReadonlyMap<string, readonly string[]>;
-  /** ClusterConfig name → the names of configs that own nodes it also selects (sorted). */
-  readonly conflicts: ReadonlyMap<string, readonly string[]>;
-}
-
 const EMPTY_LABELS: Labels = {};
+
+/** Every known node, sorted. */
+export function knownNodes(world: WorldView): string[] {
+  return [...new Set([...world.nodes.keys(), ...world.ciliumNodes.keys()])].sort();
+}
 
 export function nodeLabels(world: WorldView, node: string): Labels {
   return world.ciliumNodes.get(node)?.meta.labels ?? world.nodes.get(node)?.meta.labels ?? EMPTY_LABELS;
@@ -52,50 +37,50 @@ export function compareClusterConfigs(a: ClusterConfig, b: ClusterConfig): numbe
   return a.meta.name < b.meta.name ? -1 : a.meta.name > b.meta.name ? 1 : 0;
 }
 
-function computeOwnership(world: WorldView): Ownership {
-  const nodes = [...new Set([...world.nodes.keys(), ...world.ciliumNodes.keys()])].sort();
-  const configs = [...world.clusterConfigs.values()].sort(compareClusterConfigs);
-  const owner = new Map<string, ClusterConfig>();
-  const selected = new Map<string, string[]>();
-  const conflicts = new Map<string, Set<string>>();
-  for (const config of configs) {
-    const mine: string[] = [];
-    for (const node of nodes) {
-      if (!selectorMatches(config.nodeSelector, nodeLabels(world, node), NIL_SELECTS.all)) continue;
-      mine.push(node);
-      const current = owner.get(node);
-      if (current === undefined) {
-        owner.set(node, config);
-      } else {
-        const set = conflicts.get(config.meta.name) ?? new Set<string>();
-        set.add(current.meta.name);
-        conflicts.set(config.meta.name, set);
-      }
-    }
-    selected.set(config.meta.name, mine);
-  }
-  const sortedConflicts = new Map([...conflicts].map(([name, owners]) => [name, [...owners].sort()] as const));
-  return { nodes, owner, selected, conflicts: sortedConflicts };
+export function claimOrder(world: WorldView): ClusterConfig[] {
+  return [...world.clusterConfigs.values()].sort(compareClusterConfigs);
 }
 
-// clusterConfigs → nodes → ciliumNodes → result; weak, so a replaced map takes its entries with it.
-const cache = new WeakMap<object, WeakMap<object, WeakMap<object, Ownership>>>();
+const selects = (world: WorldView, config: ClusterConfig, node: string) =>
+  selectorMatches(config.nodeSelector, nodeLabels(world, node), NIL_SELECTS.all);
 
-export function ownership(world: WorldView): Ownership {
-  let byNodes = cache.get(world.clusterConfigs);
-  if (byNodes === undefined) cache.set(world.clusterConfigs, (byNodes = new WeakMap()));
-  let byCilium = byNodes.get(world.nodes);
-  if (byCilium === undefined) byNodes.set(world.nodes, (byCilium = new WeakMap()));
-  let result = byCilium.get(world.ciliumNodes);
-  if (result === undefined) byCilium.set(world.ciliumNodes, (result = computeOwnership(world)));
-  return result;
-}
+const isKnown = (world: WorldView, node: string) => world.nodes.has(node) || world.ciliumNodes.has(node);
 
-export function ownerOf(world: WorldView, node: string): ClusterConfig | null {
-  return ownership(world).owner.get(node) ?? null;
+/** The ClusterConfig that configures `node`, or null. */
+export function ownerOf(world: WorldView, node: string, configs: readonly ClusterConfig[] = claimOrder(world)): ClusterConfig | null {
+  if (!isKnown(world, node)) return null;
+  return configs.find((config) => selects(world, config, node)) ?? null;
 }
 
 /** Nodes that some ClusterConfig configures, sorted. */
 export function bgpNodes(world: WorldView): string[] {
-  return [...ownership(world).owner.keys()].sort();
+  const configs = claimOrder(world);
+  return configs.length === 0 ? [] : knownNodes(world).filter((node) => ownerOf(world, node, configs) !== null);
+}
+
+export interface Ownership {
+  /** node → the ClusterConfig that configures it. */
+  readonly owner: ReadonlyMap<string, ClusterConfig>;
+  /** ClusterConfig name → every node its selector matches, owned or not (sorted). */
+  readonly selected: ReadonlyMap<string, readonly string[]>;
+  /** ClusterConfig name → the names of configs that own nodes it also selects (sorted). */
+  readonly conflicts: ReadonlyMap<string, readonly string[]>;
+}
+
+/** Every config's nodes and conflicts, for the conditions. */
+export function ownership(world: WorldView): Ownership {
+  const nodes = knownNodes(world);
+  const owner = new Map<string, ClusterConfig>();
+  const selected = new Map<string, string[]>();
+  const conflicts = new Map<string, Set<string>>();
+  for (const config of claimOrder(world)) {
+    const mine = nodes.filter((node) => selects(world, config, node));
+    for (const node of mine) {
+      const current = owner.get(node);
+      if (current === undefined) owner.set(node, config);
+      else conflicts.set(config.meta.name, (conflicts.get(config.meta.name) ?? new Set()).add(current.meta.name));
+    }
+    selected.set(config.meta.name, mine);
+  }
+  return { owner, selected, conflicts: new Map([...conflicts].map(([name, owners]) => [name, [...owners].sort()])) };
 }

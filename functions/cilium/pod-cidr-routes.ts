@@ -1,10 +1,7 @@
-// PodCIDR advertisements (A22).
-// - Only in the ipam modes kubernetes and cluster-pool; other modes advertise no PodCIDR.
-// - The node's pod CIDRs come from CiliumNode.spec.ipam.podCIDRs when a CiliumNode exists for the
-//   node (the agent's source, even when that list is still empty), else from the Node's
-//   spec.podCIDRs (clusters without Cilium objects, e.g. the seed example). Each CIDR goes only to
-//   the family of its address.
-// - Every PodCIDR entry selected for the family contributes its attributes; the selector is ignored.
+// PodCIDR advertisements (docs/cilium-semantics.md POD-1, POD-2): only in the ipam modes kubernetes
+// and cluster-pool; the node's pod CIDRs from its CiliumNode when it has one (even while that list
+// is empty), else from its Node; each CIDR to the family of its address (ADV-2), with the
+// attributes of every PodCIDR entry selected for the family (their selectors are ignored).
 
 import { ADVERTISEMENT_TYPES } from '../model/advertisement.ts';
 import { formatPrefix, parsePrefix } from '../../events/ip.ts';

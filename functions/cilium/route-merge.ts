@@ -1,24 +1,16 @@
-// Overlapping advertisements: when several entries (of any type) yield the same prefix for one
-// peer and family, the route carries the union of their standard and large communities and the
-// highest LOCAL_PREF any of them sets (A21). Cilium ≥ 1.18 merges only for Services and lets the
-// last entry win for PodCIDR and CiliumPodIPPool; bgpcast merges for every type (§11.9,
-// cilium#35721), so the result never depends on the order of entries.
-// ORIGIN is IGP unless every contributor asked for INCOMPLETE (legacy LoadBalancerIP routes).
-//
-// Most prefixes have one contributor; their printed route is memoised per candidate, and
-// candidates are shared by all nodes and kept across worlds (service-candidates.ts). The printed
-// route of a group does not depend on the order of its candidates (sets are sorted, LOCAL_PREF is a
-// max, ORIGIN an "every") nor on repeated candidates, so groups may be assembled in any order:
-// shared-base.ts merges the candidates every node has once, node-overlay.ts adds a node's own.
+// Overlapping advertisements (docs/cilium-semantics.md MERGE-1, MERGE-2): the route of a prefix,
+// for one peer and family, merges every candidate for it, of any advertisement type — the union of
+// their standard and large communities, sorted and unique, and the highest LOCAL_PREF any sets;
+// ORIGIN is IGP unless every candidate asks for INCOMPLETE. So a route depends neither on the order
+// of the candidates nor on repeats of one.
 
 import type { DesiredRoute } from '../../events/desired-state.ts';
 import { formatLargeSet, formatStandardSet } from '../../events/communities.ts';
 import { comparePrefixes } from '../../events/ip.ts';
 import type { RouteCandidate } from './candidates.ts';
 
-const printed = new WeakMap<RouteCandidate, DesiredRoute>();
-
-function print(candidates: readonly RouteCandidate[]): DesiredRoute {
+/** The route of a non-empty group of candidates for one prefix. */
+export function mergeRoute(candidates: readonly RouteCandidate[]): DesiredRoute {
   const first = candidates[0] as RouteCandidate;
   let localPreference: number | null = null;
   for (const c of candidates) {
@@ -34,21 +26,7 @@ function print(candidates: readonly RouteCandidate[]): DesiredRoute {
   };
 }
 
-function printOne(candidate: RouteCandidate): DesiredRoute {
-  let route = printed.get(candidate);
-  if (route === undefined) {
-    route = print([candidate]);
-    printed.set(candidate, route);
-  }
-  return route;
-}
-
-/** The route of a non-empty group of candidates for one prefix. */
-export function printGroup(group: readonly RouteCandidate[]): DesiredRoute {
-  return group.length === 1 ? printOne(group[0] as RouteCandidate) : print(group);
-}
-
-/** Every candidate merged per prefix, in prefix order: the definition the caches must agree with. */
+/** Every candidate merged per prefix, in prefix order. */
 export function mergeRoutes(candidates: readonly RouteCandidate[]): DesiredRoute[] {
   const byPrefix = new Map<string, RouteCandidate[]>();
   for (const c of candidates) {
@@ -58,7 +36,7 @@ export function mergeRoutes(candidates: readonly RouteCandidate[]): DesiredRoute
   }
   return [...byPrefix.values()]
     .sort((a, b) => comparePrefixes((a[0] as RouteCandidate).prefix, (b[0] as RouteCandidate).prefix))
-    .map(printGroup);
+    .map(mergeRoute);
 }
 
 const sameTexts = (a: readonly string[], b: readonly string[]): boolean =>

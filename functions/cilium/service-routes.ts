@@ -1,30 +1,25 @@
-// Service VIP advertisements (A24–A28): the route candidates one advertisement entry asks for
-// because of one Service.
-// - An entry with a nil selector or no `service` options selects no Service (§11.1).
-// - LoadBalancerIP: the ingress IPs of a Service of type LoadBalancer, unless its
-//   loadBalancerClass is set to something other than io.cilium/bgp-control-plane. The class rule
-//   skips only the LoadBalancer addresses; the reference's "whole Service" is read as "for this
-//   address type", since ClusterIP and ExternalIP frontends are not owned by a load balancer.
-// - ClusterIP: clusterIPs. ExternalIP: spec.externalIPs. ExternalName Services have no frontends.
-// - externalTrafficPolicy=Local (LoadBalancerIP, ExternalIP) and internalTrafficPolicy=Local
-//   (ClusterIP): advertised only by nodes holding a ready endpoint of the Service. Cilium 1.19
-//   advertises such VIPs from every node (§11.2, cilium#44803); bgpcast does not.
+// Service address advertisements (docs/cilium-semantics.md SVC-1 to SVC-9): the route candidates
+// one advertisement entry asks for because of one Service.
+// - An entry without a selector or without `service` options selects no Service (SVC-1).
+// - LoadBalancerIP: the ingress IPs of a LoadBalancer Service, unless its loadBalancerClass is
+//   another controller's (which skips only these addresses); ClusterIP: its cluster IPs;
+//   ExternalIP: spec.externalIPs. ExternalName Services have none (SVC-3).
+// - Under externalTrafficPolicy=Local (LoadBalancerIP, ExternalIP) or internalTrafficPolicy=Local
+//   (ClusterIP) only the nodes holding a ready endpoint advertise the address (SVC-4; Cilium 1.19
+//   advertises it from every node), as a host route whatever the aggregation length (SVC-8).
 // - No ready endpoint anywhere: not advertised when enable-no-service-endpoints-routable is false;
-//   with the default (true) and a Cluster policy the VIP stays advertised (cilium#40717).
-// - Aggregation lengths mask the address to the covering prefix, except under a Local policy,
-//   where the host route is kept (A27).
-// - With enable-bgp-legacy-origin-attribute, LoadBalancerIP routes carry ORIGIN=INCOMPLETE (A28).
-//
-// Everything but the Local check is the same on every node, so the candidates are split into the
-// ones every node advertises and the ones only the nodes in `onlyFrom` advertise; the per-world
-// caching of these lives in service-candidates.ts.
+//   with the default (true) the address stays advertised (SVC-6).
+// - An aggregation length advertises the covering prefix instead of the host route (SVC-7).
+// - With enable-bgp-legacy-origin-attribute, LoadBalancerIP routes carry ORIGIN=INCOMPLETE (SVC-9).
+// Everything but the Local check is the same on every node, so the candidates come split into
+// those every node advertises and those only the nodes in `onlyFrom` advertise.
 
 import { ADVERTISEMENT_TYPES, type AdvertisementEntry, type ServiceAddressType } from '../model/advertisement.ts';
 import { NIL_SELECTS, selectorMatches } from '../model/label-selector.ts';
 import { familyBits, formatPrefix, maskTo, type IpFamily } from '../../events/ip.ts';
 import type { Settings } from '../model/world.ts';
-import type { RouteCandidate } from './candidates.ts';
-import type { ServiceFacts } from '../incremental/service-index.ts';
+import type { RouteCandidate, RouteContext } from './candidates.ts';
+import type { ServiceFacts } from './service-facts.ts';
 
 export const BGP_LOAD_BALANCER_CLASS = 'io.cilium/bgp-control-plane';
 
@@ -43,7 +38,7 @@ export interface ServiceCandidates {
 
 const NO_NODES: ReadonlySet<string> = new Set();
 
-/** Entries that can select Services at all (§11.1: a nil selector or no options select none). */
+/** Entries that can select Services at all (SVC-1). */
 export function isServiceEntry(entry: AdvertisementEntry): boolean {
   return entry.type === ADVERTISEMENT_TYPES.Service && entry.service !== null && entry.selector !== null;
 }
@@ -53,13 +48,13 @@ function frontends(facts: ServiceFacts, type: ServiceAddressType) {
   switch (type) {
     case 'LoadBalancerIP': {
       const foreignClass = svc.loadBalancerClass !== null && svc.loadBalancerClass !== BGP_LOAD_BALANCER_CLASS;
-      const ips = svc.type === 'LoadBalancer' && !foreignClass ? facts.loadBalancerIPs : [];
+      const ips = svc.type === 'LoadBalancer' && !foreignClass ? svc.loadBalancerIPs : [];
       return { ips, local: svc.externalTrafficPolicy === 'Local' };
     }
     case 'ClusterIP':
-      return { ips: facts.clusterIPs, local: svc.internalTrafficPolicy === 'Local' };
+      return { ips: svc.clusterIPs, local: svc.internalTrafficPolicy === 'Local' };
     case 'ExternalIP':
-      return { ips: facts.externalIPs, local: svc.externalTrafficPolicy === 'Local' };
+      return { ips: svc.externalIPs, local: svc.externalTrafficPolicy === 'Local' };
   }
 }
 
@@ -90,4 +85,19 @@ export function serviceCandidates(
   }
   if (everyNode.length === 0 && local.length === 0) return null;
   return { everyNode, local, onlyFrom: local.length === 0 ? NO_NODES : facts.readyNodes };
+}
+
+/** The Service candidates of one node's family: every Service, every entry selected for it. */
+export function serviceRoutes(services: readonly ServiceFacts[], { world, node, family, entries }: RouteContext): RouteCandidate[] {
+  const out: RouteCandidate[] = [];
+  for (const entry of entries) {
+    if (!isServiceEntry(entry)) continue;
+    for (const facts of services) {
+      const found = serviceCandidates(facts, entry, family, world.settings);
+      if (found === null) continue;
+      out.push(...found.everyNode);
+      if (found.onlyFrom.has(node)) out.push(...found.local);
+    }
+  }
+  return out;
 }

@@ -1,21 +1,16 @@
-// Which map a world map was copied from, and which keys may differ between the two.
+// Which map a world map was derived from, and which keys may differ between the two, recorded on
+// the new map itself (LayeredMap.origins). The world is copy-on-write per kind
+// (store/apply-changes.ts): a change to one Service yields a new services map that differs from the
+// old one in one key, and caches keyed by the old map (the Service index, an entry's candidates,
+// the shared routes) can then be brought up to date by re-deriving that key only.
 //
-// The world is copy-on-write per kind (world.ts, store/apply-changes.ts): a change to one Service
-// yields a new services map that differs from the old one in one key. Caches derived from a map
-// (functions/desired: the Service index, per-entry route candidates, merged routes) are keyed by
-// map identity, so without more they would be rebuilt from scratch for the new map. This registry
-// says how the new map came about, so a cache can be rebuilt from the old map's cache by
-// re-deriving only the changed keys.
-//
-// Memory: a record must not keep old maps alive by itself, or a long-lived world would pin every
-// map it ever descended from. So a record names its ancestors through WeakRefs, holds at most
-// MAX_STEPS of them (with the keys changed since each, composed), and only the sources of the last
-// KEEP_RECENT derivations are held strongly — long enough for the usual "fold, then recompute"
-// to find its predecessor's caches whatever the garbage collector does in between. Past that, a
-// cache that finds no live ancestor is simply rebuilt from scratch: slower, never wrong.
-//
-// Contract for recorders: `next` is a new map that is never mutated after it is recorded, and
-// every key whose value in `next` differs from `from` is in `keys` (extra keys are harmless).
+// A record must not keep old maps alive, or a long-lived world would pin every map it descended
+// from: origins hold their maps through WeakRefs, at most MAX_STEPS of them (with the keys changed
+// since each, composed). Whoever wants an old map's caches found keeps that map alive (the
+// Service indexes keep their last few, service-index.ts); otherwise a cache finding no live
+// ancestor is rebuilt from scratch — slower, never wrong.
+
+import { LayeredMap, type Origin } from './layered-map.ts';
 
 export interface Derivation<K, V> {
   readonly from: ReadonlyMap<K, V>;
@@ -23,48 +18,31 @@ export interface Derivation<K, V> {
   readonly keys: ReadonlySet<K>;
 }
 
-type AnyMap = ReadonlyMap<unknown, unknown>;
-
-interface Step {
-  readonly from: WeakRef<AnyMap>;
-  readonly keys: ReadonlySet<unknown>;
-}
-
 const MAX_STEPS = 4;
-const KEEP_RECENT = 12;
 
-const steps = new WeakMap<AnyMap, readonly Step[]>();
-const recent: AnyMap[] = [];
-
-function keepRecent(map: AnyMap): void {
-  const at = recent.indexOf(map);
-  if (at >= 0) recent.splice(at, 1);
-  recent.push(map);
-  if (recent.length > KEEP_RECENT) recent.shift();
-}
-
-/** Records that `next` is `from` with (at most) `keys` changed. */
-export function recordDerivation<K, V>(next: ReadonlyMap<K, V>, from: ReadonlyMap<K, V>, keys: Iterable<K>): void {
-  if ((next as AnyMap) === from) return;
-  const changed = new Set<unknown>(keys);
-  const chain: Step[] = [{ from: new WeakRef(from as AnyMap), keys: changed }];
-  for (const step of steps.get(from as AnyMap) ?? []) {
-    if (chain.length >= MAX_STEPS) break;
-    if (step.from.deref() === undefined) break;
-    const composed = new Set(step.keys);
-    for (const k of changed) composed.add(k);
-    chain.push({ from: step.from, keys: composed });
+/**
+ * `from` with `changes` applied (undefined deletes), as a new map that records it was derived from
+ * `from` with those keys changed; `from` itself when nothing changes. `from` is left as it is.
+ */
+export function deriveMap<K, V>(from: ReadonlyMap<K, V>, changes: ReadonlyMap<K, V | undefined>): ReadonlyMap<K, V> {
+  const layered = from instanceof LayeredMap ? (from as LayeredMap<K, V>) : LayeredMap.of(from);
+  const keys = new Set(changes.keys());
+  const origins: Origin<K, V>[] = [{ from: new WeakRef(from), keys }];
+  for (const older of layered.origins) {
+    if (origins.length >= MAX_STEPS || older.from.deref() === undefined) break;
+    origins.push({ from: older.from, keys: new Set([...older.keys, ...keys]) });
   }
-  steps.set(next as AnyMap, chain);
-  keepRecent(from as AnyMap);
+  const next = layered.with(changes, origins);
+  return next === layered ? from : (next as unknown as ReadonlyMap<K, V>);
 }
 
 /** The live maps `map` was derived from, nearest first, each with the keys changed since. */
 export function derivationsOf<K, V>(map: ReadonlyMap<K, V>): Derivation<K, V>[] {
+  if (!(map instanceof LayeredMap)) return [];
   const out: Derivation<K, V>[] = [];
-  for (const step of steps.get(map as AnyMap) ?? []) {
-    const from = step.from.deref();
-    if (from !== undefined) out.push({ from: from as ReadonlyMap<K, V>, keys: step.keys as ReadonlySet<K> });
+  for (const origin of (map as LayeredMap<K, V>).origins) {
+    const from = origin.from.deref();
+    if (from !== undefined) out.push({ from, keys: origin.keys });
   }
   return out;
 }

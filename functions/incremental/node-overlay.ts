@@ -1,7 +1,7 @@
-// A node's own part of a slot: the routes at the prefixes of its own candidates — PodCIDR (A22),
-// CiliumPodIPPool (A23) and the Local-policy Services it holds a ready endpoint of (A26) — each
-// merged with the shared base's group at the same prefix, which it replaces (route-merge.ts:
-// the route of a prefix merges every contributor, shared or own).
+// A node's own part of a slot: the routes at the prefixes of its own candidates — its pod CIDRs, its
+// pod IP pool allocations and the Local-policy Services it holds a ready endpoint of — each merged
+// with the shared base's group at the same prefix, which it replaces (the route of a prefix merges
+// every contributor, shared or own: cilium/route-merge.ts).
 //
 // Recomputing this for every node after every change would cost O(nodes × own routes), so the
 // last overlay of each node is cached in its slot context and kept, by reference, when
@@ -18,10 +18,9 @@ import type { RouteCandidate } from '../cilium/candidates.ts';
 import { changedSince } from './lineage.ts';
 import { podCIDRRoutes } from '../cilium/pod-cidr-routes.ts';
 import { podIPPoolRoutes } from '../cilium/pod-ip-pool-routes.ts';
-import { printGroup, sameRoute } from '../cilium/route-merge.ts';
-import { entryCandidates } from './service-candidates.ts';
+import { sameRoute } from '../cilium/route-merge.ts';
 import type { ServiceIndex } from './service-index.ts';
-import type { SharedBase } from './shared-base.ts';
+import type { RouteCaches, SharedBase } from './shared-base.ts';
 import type { SlotContext } from './slot-context.ts';
 
 export interface OverlayRoute {
@@ -73,7 +72,7 @@ function ownCandidates(
   return own;
 }
 
-function buildOverlay(own: ReadonlyMap<string, OwnGroup>, base: SharedBase): Overlay {
+function buildOverlay(own: ReadonlyMap<string, OwnGroup>, base: SharedBase, caches: RouteCaches): Overlay {
   if (own.size === 0) return EMPTY_OVERLAY;
   const routes = new Map<string, DesiredRoute>();
   const sorted: OverlayRoute[] = [];
@@ -81,7 +80,7 @@ function buildOverlay(own: ReadonlyMap<string, OwnGroup>, base: SharedBase): Ove
   for (const [text, { prefix, candidates }] of own) {
     const shared = base.groups.get(text);
     if (shared !== undefined) shadowed++;
-    const route = printGroup(shared === undefined ? candidates : [...shared.candidates, ...candidates]);
+    const route = caches.printer.print(shared === undefined ? candidates : [...shared.candidates, ...candidates]);
     routes.set(text, route);
     sorted.push({ prefix, route });
   }
@@ -113,9 +112,10 @@ export function nodeOverlay(
   ctx: SlotContext,
   index: ServiceIndex | null,
   base: SharedBase,
+  caches: RouteCaches,
 ): Overlay {
   const { family, settings, entries } = ctx.base;
-  const local = index === null ? [] : entries.map((e) => entryCandidates(index, e, family, settings).localByNode.get(node));
+  const local = index === null ? [] : entries.map((e) => caches.candidates.of(index, e, family, settings).localByNode.get(node));
   const inputs = [world.settings.ipamMode, world.ciliumNodes.get(node), world.nodes.get(node), world.podIPPools, ...local];
   const cached = ctx.overlays.get(node);
   let own: ReadonlyMap<string, OwnGroup>;
@@ -131,7 +131,7 @@ export function nodeOverlay(
   } else {
     own = ownCandidates(world, node, ctx, local);
   }
-  let overlay = buildOverlay(own, base);
+  let overlay = buildOverlay(own, base, caches);
   // Rebuilt to the same routes (the base changed elsewhere, or the node's inputs changed in a way
   // that does not show): the old object is kept, so diffs stop at the reference.
   if (cached !== undefined && sameOverlay(cached.overlay, overlay)) overlay = cached.overlay;

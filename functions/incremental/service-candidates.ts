@@ -1,20 +1,20 @@
 // The Service route candidates of one advertisement entry and address family over all Services
-// of a world (the rules are service-routes.ts), cached per Service index, settings, entry and
+// of a world (the rule: cilium/service-routes.ts), cached per Service index, settings, entry and
 // family, and derived from the nearest ancestor index's (service-index.ts) by recomputing only the
-// Services whose facts changed (byService is layered: model/layered-map.ts, so that costs O(changed)).
-// Candidates of unaffected Services keep their identity, which is
-// what lets shared-base.ts and node-overlay.ts see what changed by comparing references.
+// Services whose facts changed (byService is layered, so that costs O(changed)). Candidates of
+// unaffected Services keep their identity, which is what lets shared-base.ts and node-overlay.ts
+// see what changed by comparing references.
 //
 // localByNode is the Local-policy half indexed by node: a node's inner map keeps its identity while
 // no Local Service it advertises changes, so a node's own routes can be reused by reference.
 
-import type { AdvertisementEntry } from '../model/advertisement.ts';
 import type { IpFamily } from '../../events/ip.ts';
 import type { RouteCandidate } from '../cilium/candidates.ts';
+import { serviceCandidates, type ServiceCandidates, type ServiceRouteSettings } from '../cilium/service-routes.ts';
+import type { AdvertisementEntry } from '../model/advertisement.ts';
 import { LayeredMap } from './layered-map.ts';
 import { nearestAncestor } from './lineage.ts';
 import type { ServiceIndex } from './service-index.ts';
-import { serviceCandidates, type ServiceCandidates, type ServiceRouteSettings } from '../cilium/service-routes.ts';
 
 export interface EntryCandidates {
   /** By Service key, only Services with at least one candidate. */
@@ -26,27 +26,6 @@ export interface EntryCandidates {
 /** Family and the two settings the candidates read, as one small number. */
 export function settingsSlot(family: IpFamily, settings: ServiceRouteSettings): number {
   return family * 4 + (settings.enableNoServiceEndpointsRoutable ? 2 : 0) + (settings.legacyOriginAttribute ? 1 : 0);
-}
-
-const cache = new WeakMap<ServiceIndex, WeakMap<AdvertisementEntry, EntryCandidates[]>>();
-
-/** The cached candidates, without computing anything. */
-export function cachedEntryCandidates(index: ServiceIndex, entry: AdvertisementEntry, slot: number): EntryCandidates | undefined {
-  return cache.get(index)?.get(entry)?.[slot];
-}
-
-function remember(index: ServiceIndex, entry: AdvertisementEntry, slot: number, value: EntryCandidates): void {
-  let perIndex = cache.get(index);
-  if (perIndex === undefined) {
-    perIndex = new WeakMap();
-    cache.set(index, perIndex);
-  }
-  let perEntry = perIndex.get(entry);
-  if (perEntry === undefined) {
-    perEntry = [];
-    perIndex.set(entry, perEntry);
-  }
-  perEntry[slot] = value;
 }
 
 function build(index: ServiceIndex, entry: AdvertisementEntry, family: IpFamily, settings: ServiceRouteSettings): EntryCandidates {
@@ -126,18 +105,30 @@ function derive(
   return { byService: from.byService.with(updates), localByNode: localByNode ?? from.localByNode };
 }
 
-/** The candidates of `entry` in `family` over every Service of the index. */
-export function entryCandidates(
-  index: ServiceIndex,
-  entry: AdvertisementEntry,
-  family: IpFamily,
-  settings: ServiceRouteSettings,
-): EntryCandidates {
-  const slot = settingsSlot(family, settings);
-  let result = cachedEntryCandidates(index, entry, slot);
-  if (result !== undefined) return result;
-  const near = nearestAncestor(index, (a) => cachedEntryCandidates(a, entry, slot));
-  result = near === null ? build(index, entry, family, settings) : derive(near.found, index, near.changed, entry, family, settings);
-  remember(index, entry, slot, result);
-  return result;
+export class EntryCandidatesCache {
+  readonly #cache = new WeakMap<ServiceIndex, WeakMap<AdvertisementEntry, EntryCandidates[]>>();
+
+  /** The candidates of `entry` in `family` over every Service of the index. */
+  of(index: ServiceIndex, entry: AdvertisementEntry, family: IpFamily, settings: ServiceRouteSettings): EntryCandidates {
+    const slot = settingsSlot(family, settings);
+    let result = this.cached(index, entry, slot);
+    if (result !== undefined) return result;
+    const near = nearestAncestor(index, (a) => this.cached(a, entry, slot));
+    result = near === null ? build(index, entry, family, settings) : derive(near.found, index, near.changed, entry, family, settings);
+    this.#remember(index, entry, slot, result);
+    return result;
+  }
+
+  /** The cached candidates, without computing anything. */
+  cached(index: ServiceIndex, entry: AdvertisementEntry, slot: number): EntryCandidates | undefined {
+    return this.#cache.get(index)?.get(entry)?.[slot];
+  }
+
+  #remember(index: ServiceIndex, entry: AdvertisementEntry, slot: number, value: EntryCandidates): void {
+    let perIndex = this.#cache.get(index);
+    if (perIndex === undefined) this.#cache.set(index, (perIndex = new WeakMap()));
+    let perEntry = perIndex.get(entry);
+    if (perEntry === undefined) perIndex.set(entry, (perEntry = []));
+    perEntry[slot] = value;
+  }
 }

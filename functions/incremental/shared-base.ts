@@ -2,14 +2,14 @@
 // (no Local policy), merged per prefix once for all the nodes that select those entries. A node's
 // slot is this base plus its own overlay (node-overlay.ts).
 //
-// Bases are cached per Service index and base context (slot-context.ts). A new index derives its
+// Bases are cached per Service index in their base context (slot-context.ts). A new index derives its
 // base from the nearest ancestor index's base: only the prefixes the changed Services contributed
 // to, before or after, are regrouped and printed again; every other group keeps its identity.
 // `ancestors` records, for each earlier base, which prefixes' groups changed since, so two views
 // can be diffed in O(changes) (view-diff.ts) and a node's overlay can be kept when none of its own
 // prefixes is among them. A "changed" prefix is one whose group of candidates changed (identity),
 // a superset of those whose printed route changed, which is what both uses need: the merged route
-// of a prefix is a function of its group (route-merge.ts).
+// of a prefix is a function of its group (cilium/route-merge.ts).
 
 import type { DesiredRoute } from '../../events/desired-state.ts';
 import type { AdvertisementEntry } from '../model/advertisement.ts';
@@ -17,8 +17,9 @@ import { comparePrefixes, type IpFamily, type IpPrefix } from '../../events/ip.t
 import type { RouteCandidate } from '../cilium/candidates.ts';
 import { LayeredMap } from './layered-map.ts';
 import { descend, nearestAncestor, nextId, type Lineaged } from './lineage.ts';
-import { printGroup, sameRoute } from '../cilium/route-merge.ts';
-import { cachedEntryCandidates, entryCandidates, type EntryCandidates } from './service-candidates.ts';
+import { sameRoute } from '../cilium/route-merge.ts';
+import type { RoutePrinter } from './route-printer.ts';
+import type { EntryCandidates, EntryCandidatesCache } from './service-candidates.ts';
 import type { ServiceIndex } from './service-index.ts';
 import type { ServiceRouteSettings } from '../cilium/service-routes.ts';
 
@@ -34,6 +35,12 @@ export interface SharedBase extends Lineaged<SharedBase> {
   readonly groups: LayeredMap<string, BaseGroup>;
 }
 
+/** The caches the routes of a slot are built from, held by the DesiredCache (desired-cache.ts). */
+export interface RouteCaches {
+  readonly candidates: EntryCandidatesCache;
+  readonly printer: RoutePrinter;
+}
+
 /** What a base is a function of, besides the Service index. */
 export interface BaseContext {
   readonly family: IpFamily;
@@ -47,10 +54,10 @@ export interface BaseContext {
 
 export const EMPTY_BASE: SharedBase = { id: nextId(), ancestors: [], groups: LayeredMap.of(new Map()) };
 
-function build(index: ServiceIndex, ctx: BaseContext): SharedBase {
+function build(index: ServiceIndex, ctx: BaseContext, caches: RouteCaches): SharedBase {
   const lists = new Map<string, RouteCandidate[]>();
   for (const entry of ctx.entries) {
-    for (const found of entryCandidates(index, entry, ctx.family, ctx.settings).byService.values()) {
+    for (const found of caches.candidates.of(index, entry, ctx.family, ctx.settings).byService.values()) {
       for (const c of found.everyNode) {
         const list = lists.get(c.text);
         if (list === undefined) lists.set(c.text, [c]);
@@ -60,7 +67,7 @@ function build(index: ServiceIndex, ctx: BaseContext): SharedBase {
   }
   const groups = new Map<string, BaseGroup>();
   for (const [text, candidates] of lists) {
-    groups.set(text, { prefix: (candidates[0] as RouteCandidate).prefix, candidates, route: printGroup(candidates) });
+    groups.set(text, { prefix: (candidates[0] as RouteCandidate).prefix, candidates, route: caches.printer.print(candidates) });
   }
   return { id: nextId(), ancestors: [], groups: LayeredMap.of(groups) };
 }
@@ -74,8 +81,9 @@ function derive(
   index: ServiceIndex,
   changedServices: ReadonlySet<string>,
   ctx: BaseContext,
+  caches: RouteCaches,
 ): SharedBase {
-  const news = ctx.entries.map((entry) => entryCandidates(index, entry, ctx.family, ctx.settings));
+  const news = ctx.entries.map((entry) => caches.candidates.of(index, entry, ctx.family, ctx.settings));
   // Working copies of the touched groups' candidate lists.
   const work = new Map<string, { prefix: IpPrefix; list: RouteCandidate[] }>();
   const touch = (c: RouteCandidate) => {
@@ -110,7 +118,7 @@ function derive(
       updates.set(text, undefined);
       continue;
     }
-    const printed = printGroup(list);
+    const printed = caches.printer.print(list);
     // An equal route keeps its identity, so comparisons downstream stop at the reference.
     const route = old !== undefined && sameRoute(old.route, printed) ? old.route : printed;
     updates.set(text, { prefix, candidates: list, route });
@@ -120,7 +128,7 @@ function derive(
 }
 
 /** The routes every node selecting `ctx`'s entries advertises, for the world of `index`. */
-export function sharedBase(index: ServiceIndex, ctx: BaseContext): SharedBase {
+export function sharedBase(index: ServiceIndex, ctx: BaseContext, caches: RouteCaches): SharedBase {
   if (ctx.entries.length === 0) return EMPTY_BASE;
   let base = ctx.bases.get(index);
   if (base !== undefined) return base;
@@ -128,39 +136,40 @@ export function sharedBase(index: ServiceIndex, ctx: BaseContext): SharedBase {
   const near = nearestAncestor(index, (ancestor) => {
     const found = ctx.bases.get(ancestor);
     if (found === undefined) return undefined;
-    const olds = ctx.entries.map((entry) => cachedEntryCandidates(ancestor, entry, ctx.slot));
+    const olds = ctx.entries.map((entry) => caches.candidates.cached(ancestor, entry, ctx.slot));
     return olds.every((c) => c !== undefined) ? { base: found, olds: olds as EntryCandidates[] } : undefined;
   });
-  base = near === null ? build(index, ctx) : derive(near.found.base, near.found.olds, index, near.changed, ctx);
+  base = near === null ? build(index, ctx, caches) : derive(near.found.base, near.found.olds, index, near.changed, ctx, caches);
   ctx.bases.set(index, base);
   return base;
 }
 
-// --- the base in prefix order, for materialising documents ---------------------------------------
-
-const sorted = new WeakMap<SharedBase, readonly BaseGroup[]>();
-
 const byPrefix = (a: BaseGroup, b: BaseGroup) => comparePrefixes(a.prefix, b.prefix);
 
-/** The groups in prefix order; derived from a live ancestor's order when there is one (O(n), no sort). */
-export function sortedGroups(base: SharedBase): readonly BaseGroup[] {
-  let out = sorted.get(base);
-  if (out !== undefined) return out;
-  const near = nearestAncestor(base, (ancestor) => sorted.get(ancestor));
-  if (near === null) {
-    out = [...base.groups.values()].sort(byPrefix);
-  } else {
-    const added = [...near.changed].flatMap((text) => base.groups.get(text) ?? []).sort(byPrefix);
-    const merged: BaseGroup[] = [];
-    let j = 0;
-    for (const g of near.found) {
-      if (near.changed.has(g.route.prefix)) continue;
-      while (j < added.length && byPrefix(added[j] as BaseGroup, g) < 0) merged.push(added[j++] as BaseGroup);
-      merged.push(g);
+/** The groups of each base in prefix order, for materialising documents. */
+export class SortedGroups {
+  readonly #sorted = new WeakMap<SharedBase, readonly BaseGroup[]>();
+
+  /** The groups in prefix order; derived from a live ancestor's order when there is one (O(n), no sort). */
+  of(base: SharedBase): readonly BaseGroup[] {
+    let out = this.#sorted.get(base);
+    if (out !== undefined) return out;
+    const near = nearestAncestor(base, (ancestor) => this.#sorted.get(ancestor));
+    if (near === null) {
+      out = [...base.groups.values()].sort(byPrefix);
+    } else {
+      const added = [...near.changed].flatMap((text) => base.groups.get(text) ?? []).sort(byPrefix);
+      const merged: BaseGroup[] = [];
+      let j = 0;
+      for (const g of near.found) {
+        if (near.changed.has(g.route.prefix)) continue;
+        while (j < added.length && byPrefix(added[j] as BaseGroup, g) < 0) merged.push(added[j++] as BaseGroup);
+        merged.push(g);
+      }
+      while (j < added.length) merged.push(added[j++] as BaseGroup);
+      out = merged;
     }
-    while (j < added.length) merged.push(added[j++] as BaseGroup);
-    out = merged;
+    this.#sorted.set(base, out);
+    return out;
   }
-  sorted.set(base, out);
-  return out;
 }

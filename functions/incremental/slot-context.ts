@@ -2,15 +2,15 @@
 // advertisement entries its peer family selects. Interned along the sequence of entry objects
 // (records of the advertisements map: new objects when an Advertisement changes), so every node
 // whose family selects the same entries gets the same context, and through it the same shared
-// base (shared-base.ts) and its own cached overlay (node-overlay.ts). WeakMaps keyed by entries
-// let a context go when its Advertisements do.
+// base (shared-base.ts) and its own cached overlay (node-overlay.ts). The tries are keyed by
+// entries through WeakMaps, so a context goes when its Advertisements do.
 
 import type { AdvertisementEntry } from '../model/advertisement.ts';
 import type { IpFamily } from '../../events/ip.ts';
 import type { BaseContext } from './shared-base.ts';
-import { settingsSlot } from './service-candidates.ts';
 import { isServiceEntry, type ServiceRouteSettings } from '../cilium/service-routes.ts';
 import type { OverlayCache } from './node-overlay.ts';
+import { settingsSlot } from './service-candidates.ts';
 
 export interface SlotContext {
   readonly family: IpFamily;
@@ -25,9 +25,6 @@ interface Trie<T> {
   readonly next: WeakMap<AdvertisementEntry, Trie<T>>;
   value?: T;
 }
-
-const slotRoots = new Map<number, Trie<SlotContext>>();
-const baseRoots = new Map<number, Trie<BaseContext>>();
 
 function walk<T>(roots: Map<number, Trie<T>>, slot: number, entries: readonly AdvertisementEntry[]): Trie<T> {
   let at: Trie<T> | undefined = roots.get(slot);
@@ -46,33 +43,35 @@ function walk<T>(roots: Map<number, Trie<T>>, slot: number, entries: readonly Ad
   return at;
 }
 
-function baseContext(family: IpFamily, settings: ServiceRouteSettings, entries: readonly AdvertisementEntry[]): BaseContext {
-  // Repeated entries add nothing to a merged route (route-merge.ts), so the base sees each once.
-  const distinct = [...new Set(entries.filter(isServiceEntry))];
-  const slot = settingsSlot(family, settings);
-  const node = walk(baseRoots, slot, distinct);
-  return (node.value ??= {
-    family,
-    settings: {
-      enableNoServiceEndpointsRoutable: settings.enableNoServiceEndpointsRoutable,
-      legacyOriginAttribute: settings.legacyOriginAttribute,
-    },
-    slot,
-    entries: distinct,
-    bases: new WeakMap(),
-  });
-}
+export class SlotContexts {
+  readonly #slotRoots = new Map<number, Trie<SlotContext>>();
+  readonly #baseRoots = new Map<number, Trie<BaseContext>>();
 
-export function slotContext(
-  family: IpFamily,
-  settings: ServiceRouteSettings,
-  entries: readonly AdvertisementEntry[],
-): SlotContext {
-  const node = walk(slotRoots, settingsSlot(family, settings), entries);
-  return (node.value ??= {
-    family,
-    entries: [...entries],
-    base: baseContext(family, settings, entries),
-    overlays: new Map(),
-  });
+  /** The context of a slot of `family` that selects `entries` under `settings`. */
+  of(family: IpFamily, settings: ServiceRouteSettings, entries: readonly AdvertisementEntry[]): SlotContext {
+    const node = walk(this.#slotRoots, settingsSlot(family, settings), entries);
+    return (node.value ??= {
+      family,
+      entries: [...entries],
+      base: this.#baseContext(family, settings, entries),
+      overlays: new Map(),
+    });
+  }
+
+  #baseContext(family: IpFamily, settings: ServiceRouteSettings, entries: readonly AdvertisementEntry[]): BaseContext {
+    // Repeated entries add nothing to a merged route (MERGE-1), so the base sees each once.
+    const distinct = [...new Set(entries.filter(isServiceEntry))];
+    const slot = settingsSlot(family, settings);
+    const node = walk(this.#baseRoots, slot, distinct);
+    return (node.value ??= {
+      family,
+      settings: {
+        enableNoServiceEndpointsRoutable: settings.enableNoServiceEndpointsRoutable,
+        legacyOriginAttribute: settings.legacyOriginAttribute,
+      },
+      slot,
+      entries: distinct,
+      bases: new WeakMap(),
+    });
+  }
 }

@@ -7,7 +7,7 @@ import type { RouteSlot } from '../../events/desired-delta.ts';
 import type { DesiredRoute } from '../../events/desired-state.ts';
 import { comparePrefixes } from '../../events/ip.ts';
 import { EMPTY_OVERLAY, type Overlay, type OverlayRoute } from './node-overlay.ts';
-import { EMPTY_BASE, sortedGroups, type SharedBase } from './shared-base.ts';
+import { EMPTY_BASE, type SharedBase, type SortedGroups } from './shared-base.ts';
 
 export interface SlotView {
   readonly slot: RouteSlot;
@@ -38,12 +38,12 @@ export function slotSize(slot: SlotView): number {
 }
 
 /** Every route of a slot in the contract's prefix order (a merge of two sorted runs). */
-export function sortedSlotRoutes(slot: SlotView): DesiredRoute[] {
+export function sortedSlotRoutes(slot: SlotView, sorted: SortedGroups): DesiredRoute[] {
   const own: readonly OverlayRoute[] = slot.overlay.sorted;
   const shadowing = slot.overlay.shadowed > 0 ? slot.overlay.routes : null;
   const out: DesiredRoute[] = [];
   let j = 0;
-  for (const g of sortedGroups(slot.base)) {
+  for (const g of sorted.of(slot.base)) {
     if (shadowing !== null && shadowing.has(g.route.prefix)) continue;
     while (j < own.length && comparePrefixes((own[j] as OverlayRoute).prefix, g.prefix) < 0) out.push((own[j++] as OverlayRoute).route);
     out.push(g.route);

@@ -22,27 +22,32 @@ function change(view: SlotView, prefix: string, route: DesiredRoute | null): Des
   return { instance, peer, afi, prefix, route };
 }
 
-const compared = new WeakMap<SharedBase, WeakMap<SharedBase, ReadonlySet<string>>>();
+/**
+ * The prefixes whose base route differs between two bases: from lineage when one derives from the
+ * other (a superset), else by comparing them route by route, once per pair of bases.
+ */
+export class BaseChanges {
+  readonly #compared = new WeakMap<SharedBase, WeakMap<SharedBase, ReadonlySet<string>>>();
 
-/** The prefixes whose base route differs between two bases (a superset, when known from lineage). */
-function baseChanges(prev: SharedBase, next: SharedBase): ReadonlySet<string> {
-  const known = changedSince(prev.id, next);
-  if (known !== null) return known;
-  let byNext = compared.get(prev);
-  if (byNext === undefined) compared.set(prev, (byNext = new WeakMap()));
-  let changed = byNext.get(next);
-  if (changed === undefined) {
-    const found = new Set<string>();
-    for (const [prefix, group] of next.groups) if (!sameRoute(prev.groups.get(prefix)?.route, group.route)) found.add(prefix);
-    for (const prefix of prev.groups.keys()) if (!next.groups.has(prefix)) found.add(prefix);
-    byNext.set(next, (changed = found));
+  between(prev: SharedBase, next: SharedBase): ReadonlySet<string> {
+    const known = changedSince(prev.id, next);
+    if (known !== null) return known;
+    let byNext = this.#compared.get(prev);
+    if (byNext === undefined) this.#compared.set(prev, (byNext = new WeakMap()));
+    let changed = byNext.get(next);
+    if (changed === undefined) {
+      const found = new Set<string>();
+      for (const [prefix, group] of next.groups) if (!sameRoute(prev.groups.get(prefix)?.route, group.route)) found.add(prefix);
+      for (const prefix of prev.groups.keys()) if (!next.groups.has(prefix)) found.add(prefix);
+      byNext.set(next, (changed = found));
+    }
+    return changed;
   }
-  return changed;
 }
 
-function diffSlot(prev: SlotView, next: SlotView, out: DesiredRouteChange[]): void {
+function diffSlot(prev: SlotView, next: SlotView, bases: BaseChanges, out: DesiredRouteChange[]): void {
   if (prev.base === next.base && prev.overlay === next.overlay) return;
-  const changed = baseChanges(prev.base, next.base);
+  const changed = bases.between(prev.base, next.base);
   const compare = (prefix: string) => {
     const after = routeAt(next, prefix);
     if (!sameRoute(routeAt(prev, prefix), after)) out.push(change(next, prefix, after));
@@ -59,7 +64,7 @@ function diffSlot(prev: SlotView, next: SlotView, out: DesiredRouteChange[]): vo
  * The route changes that turn prev's routes into next's. Slots only in prev withdraw all their
  * routes, slots only in next add all theirs. Each (slot, prefix) appears at most once.
  */
-export function diffViews(prev: NodeView, next: NodeView): DesiredRouteChange[] {
+export function diffViews(prev: NodeView, next: NodeView, bases: BaseChanges): DesiredRouteChange[] {
   const out: DesiredRouteChange[] = [];
   const before = new Map<string, SlotView>();
   for (const s of prev.slots) before.set(slotId(s.slot), s);
@@ -71,7 +76,7 @@ export function diffViews(prev: NodeView, next: NodeView): DesiredRouteChange[] 
       continue;
     }
     before.delete(id);
-    diffSlot(old, s, out);
+    diffSlot(old, s, bases, out);
   }
   for (const s of before.values()) for (const r of slotRoutes(s)) out.push(change(s, r.prefix, null));
   return out;

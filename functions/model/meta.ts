@@ -1,7 +1,7 @@
 // The metadata every record keeps, and the zod pieces shared by the kind schemas.
 
 import { z } from 'zod';
-import { canonicalIp, parsePrefix, formatPrefix } from '../../events/ip.ts';
+import { formatIp, formatPrefix, parseIp, parsePrefix, type IpAddress } from '../../events/ip.ts';
 
 export interface ObjectMeta {
   readonly name: string;
@@ -52,15 +52,20 @@ export const int = (min: number, max: number) =>
     .min(min, `must be between ${min} and ${max}`)
     .max(max, `must be between ${min} and ${max}`);
 
-/** An IP address in any accepted spelling, normalised to its canonical (RFC 5952) text. */
-export const ipSchema = z.string().transform((text, ctx) => {
-  const ip = canonicalIp(text);
+export const notAnIpAddress = (text: string) => `"${text}" is not an IP address`;
+
+/** An IP address in any accepted spelling (docs/cilium-semantics.md OBJ-2), as a value. */
+export const ipValueSchema = z.string().transform((text, ctx): IpAddress => {
+  const ip = parseIp(text);
   if (ip === null) {
-    ctx.addIssue({ code: 'custom', message: `"${text}" is not an IP address` });
+    ctx.addIssue({ code: 'custom', message: notAnIpAddress(text) });
     return z.NEVER;
   }
   return ip;
 });
+
+/** An IP address in any accepted spelling, normalised to its canonical (RFC 5952) text. */
+export const ipSchema = ipValueSchema.transform(formatIp);
 
 export const ipv4Schema = ipSchema.refine((ip) => !ip.includes(':'), 'must be an IPv4 address');
 

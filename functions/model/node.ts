@@ -3,13 +3,14 @@
 // CiliumNode: labels, InternalIP addresses, spec.ipam.podCIDRs and spec.ipam.pools.allocated.
 
 import { z } from 'zod';
-import { cidrSchema, clusterMetaSchema, ipSchema, type ObjectMeta } from './meta.ts';
+import { parseIp, type IpAddress } from '../../events/ip.ts';
+import { cidrSchema, clusterMetaSchema, notAnIpAddress, type ObjectMeta } from './meta.ts';
 
 export interface K8sNode {
   readonly kind: 'Node';
   readonly meta: ObjectMeta;
-  /** InternalIP addresses, canonical, in the order the API lists them. */
-  readonly internalIPs: readonly string[];
+  /** InternalIP addresses, in the order the API lists them. */
+  readonly internalIPs: readonly IpAddress[];
   readonly podCIDRs: readonly string[];
 }
 
@@ -21,9 +22,23 @@ export interface PoolAllocation {
 export interface CiliumNode {
   readonly kind: 'CiliumNode';
   readonly meta: ObjectMeta;
-  readonly internalIPs: readonly string[];
+  readonly internalIPs: readonly IpAddress[];
   readonly podCIDRs: readonly string[];
   readonly poolAllocations: readonly PoolAllocation[];
+}
+
+/** The InternalIP entries as addresses, each parsed once; the others (Hostname, …) are free text. */
+function internalIPs(
+  entries: readonly { readonly type: string; readonly text: string }[],
+  pathOf: (i: number) => (string | number)[],
+  ctx: z.RefinementCtx,
+): IpAddress[] {
+  return entries.flatMap((entry, i) => {
+    if (entry.type !== 'InternalIP') return [];
+    const ip = parseIp(entry.text);
+    if (ip === null) ctx.addIssue({ code: 'custom', path: pathOf(i), message: notAnIpAddress(entry.text) });
+    return ip === null ? [] : [ip];
+  });
 }
 
 export const nodeSchema = z
@@ -34,22 +49,15 @@ export const nodeSchema = z
       .object({ addresses: z.array(z.object({ type: z.string(), address: z.string() })).nullish() })
       .nullish(),
   })
-  .superRefine((node, ctx) => {
-    // Only InternalIP entries must be IP addresses; Hostname and others are free text.
-    (node.status?.addresses ?? []).forEach((a, i) => {
-      if (a.type === 'InternalIP' && ipSchema.safeParse(a.address).success === false) {
-        const message = `"${a.address}" is not an IP address`;
-        ctx.addIssue({ code: 'custom', path: ['status', 'addresses', i, 'address'], message });
-      }
-    });
-  })
   .transform(
-    ({ metadata, spec, status }): K8sNode => ({
+    ({ metadata, spec, status }, ctx): K8sNode => ({
       kind: 'Node',
       meta: metadata,
-      internalIPs: (status?.addresses ?? [])
-        .filter((a) => a.type === 'InternalIP')
-        .map((a) => ipSchema.parse(a.address)),
+      internalIPs: internalIPs(
+        (status?.addresses ?? []).map((a) => ({ type: a.type, text: a.address })),
+        (i) => ['status', 'addresses', i, 'address'],
+        ctx,
+      ),
       podCIDRs: spec?.podCIDRs?.length ? spec.podCIDRs : spec?.podCIDR ? [spec.podCIDR] : [],
     }),
   );
@@ -75,19 +83,15 @@ export const ciliumNodeSchema = z
       })
       .nullish(),
   })
-  .superRefine((node, ctx) => {
-    (node.spec?.addresses ?? []).forEach((a, i) => {
-      if (a.type === 'InternalIP' && ipSchema.safeParse(a.ip).success === false) {
-        const message = `"${a.ip}" is not an IP address`;
-        ctx.addIssue({ code: 'custom', path: ['spec', 'addresses', i, 'ip'], message });
-      }
-    });
-  })
   .transform(
-    ({ metadata, spec }): CiliumNode => ({
+    ({ metadata, spec }, ctx): CiliumNode => ({
       kind: 'CiliumNode',
       meta: metadata,
-      internalIPs: (spec?.addresses ?? []).filter((a) => a.type === 'InternalIP').map((a) => ipSchema.parse(a.ip)),
+      internalIPs: internalIPs(
+        (spec?.addresses ?? []).map((a) => ({ type: a.type, text: a.ip })),
+        (i) => ['spec', 'addresses', i, 'ip'],
+        ctx,
+      ),
       podCIDRs: spec?.ipam?.podCIDRs ?? [],
       poolAllocations: (spec?.ipam?.pools?.allocated ?? []).map((a) => ({ pool: a.pool, cidrs: a.cidrs ?? [] })),
     }),

@@ -1,10 +1,5 @@
-// CiliumBGPPeerConfig (reference §3). The agent-side defaults P1–P5 are applied here, so every
-// record is complete; a value that is nil or 0 counts as unset (SetDefaults):
-//   P1 peerPort 179; P2 connectRetry 120, hold 90, keepalive 30; P3 ebgpMultihop 1;
-//   P4 gracefulRestart {enabled:false, restartTimeSeconds:120}, restartTime 0/nil → 120;
-//   P5 no families → [ipv6/unicast, ipv4/unicast] with no advertisement selectors.
-// P5 leaves the selectors nil, so the defaulted families advertise nothing, exactly as the agent's
-// use of the raw (undefaulted) families does (A14).
+// CiliumBGPPeerConfig as written: the values the spec sets, null where it sets none. The agent's
+// defaults (docs/cilium-semantics.md PEER-1) are a rule, applied in functions/cilium/peer-settings.ts.
 
 import { z } from 'zod';
 import { labelSelectorSchema, type LabelSelector } from './label-selector.ts';
@@ -38,50 +33,24 @@ export interface PeerFamily {
   readonly advertisements: LabelSelector | null;
 }
 
-export interface PeerSettings {
-  readonly peerPort: number;
-  readonly connectRetryTimeSeconds: number;
-  readonly holdTimeSeconds: number;
-  readonly keepAliveTimeSeconds: number;
-  readonly ebgpMultihop: number;
-  readonly gracefulRestart: { readonly enabled: boolean; readonly restartTimeSeconds: number };
+export interface PeerConfig {
+  readonly kind: 'CiliumBGPPeerConfig';
+  readonly meta: ObjectMeta;
+  /** As written: null when absent, 0 kept (the defaults of functions/cilium/peer-settings.ts read 0 as unset). */
+  readonly peerPort: number | null;
+  readonly connectRetryTimeSeconds: number | null;
+  readonly holdTimeSeconds: number | null;
+  readonly keepAliveTimeSeconds: number | null;
+  readonly ebgpMultihop: number | null;
+  readonly gracefulRestart: { readonly enabled: boolean; readonly restartTimeSeconds: number | null } | null;
   /** Name of a Secret in the BGP secrets namespace; the password itself is never read here. */
   readonly authSecretRef: string | null;
+  /** As written; may be empty. */
   readonly families: readonly PeerFamily[];
 }
 
-export interface PeerConfig extends PeerSettings {
-  readonly kind: 'CiliumBGPPeerConfig';
-  readonly meta: ObjectMeta;
-}
-
-export const PEER_DEFAULTS = {
-  peerPort: 179,
-  connectRetryTimeSeconds: 120,
-  holdTimeSeconds: 90,
-  keepAliveTimeSeconds: 30,
-  ebgpMultihop: 1,
-  restartTimeSeconds: 120,
-} as const;
-
-/** The settings of a peer without a peerConfigRef (A8): all defaults. */
-export const DEFAULT_PEER_SETTINGS: PeerSettings = {
-  peerPort: PEER_DEFAULTS.peerPort,
-  connectRetryTimeSeconds: PEER_DEFAULTS.connectRetryTimeSeconds,
-  holdTimeSeconds: PEER_DEFAULTS.holdTimeSeconds,
-  keepAliveTimeSeconds: PEER_DEFAULTS.keepAliveTimeSeconds,
-  ebgpMultihop: PEER_DEFAULTS.ebgpMultihop,
-  gracefulRestart: { enabled: false, restartTimeSeconds: PEER_DEFAULTS.restartTimeSeconds },
-  authSecretRef: null,
-  families: [
-    { afi: 'ipv6', safi: 'unicast', advertisements: null },
-    { afi: 'ipv4', safi: 'unicast', advertisements: null },
-  ],
-};
-
-/** 0 is accepted as "unset" (SetDefaults), anything else must be in range. */
+/** 0 is accepted (it means "unset"), anything else must be in range. */
 const optional = (min: number, max: number) => z.union([z.literal(0), int(min, max)]).nullish();
-const orDefault = (value: number | null | undefined, fallback: number): number => value || fallback;
 
 export const peerConfigSchema = z
   .object({
@@ -113,21 +82,19 @@ export const peerConfigSchema = z
       })
       .nullish(),
   })
-  .transform(({ metadata, spec }): PeerConfig => {
-    const families = spec?.families ?? [];
-    return {
+  .transform(
+    ({ metadata, spec }): PeerConfig => ({
       kind: 'CiliumBGPPeerConfig',
       meta: metadata,
-      peerPort: orDefault(spec?.transport?.peerPort, PEER_DEFAULTS.peerPort),
-      connectRetryTimeSeconds: orDefault(spec?.timers?.connectRetryTimeSeconds, PEER_DEFAULTS.connectRetryTimeSeconds),
-      holdTimeSeconds: orDefault(spec?.timers?.holdTimeSeconds, PEER_DEFAULTS.holdTimeSeconds),
-      keepAliveTimeSeconds: orDefault(spec?.timers?.keepAliveTimeSeconds, PEER_DEFAULTS.keepAliveTimeSeconds),
-      ebgpMultihop: orDefault(spec?.ebgpMultihop, PEER_DEFAULTS.ebgpMultihop),
-      gracefulRestart: {
-        enabled: spec?.gracefulRestart?.enabled ?? false,
-        restartTimeSeconds: orDefault(spec?.gracefulRestart?.restartTimeSeconds, PEER_DEFAULTS.restartTimeSeconds),
-      },
+      peerPort: spec?.transport?.peerPort ?? null,
+      connectRetryTimeSeconds: spec?.timers?.connectRetryTimeSeconds ?? null,
+      holdTimeSeconds: spec?.timers?.holdTimeSeconds ?? null,
+      keepAliveTimeSeconds: spec?.timers?.keepAliveTimeSeconds ?? null,
+      ebgpMultihop: spec?.ebgpMultihop ?? null,
+      gracefulRestart: spec?.gracefulRestart
+        ? { enabled: spec.gracefulRestart.enabled, restartTimeSeconds: spec.gracefulRestart.restartTimeSeconds ?? null }
+        : null,
       authSecretRef: spec?.authSecretRef || null,
-      families: families.length > 0 ? families : DEFAULT_PEER_SETTINGS.families,
-    };
-  });
+      families: spec?.families ?? [],
+    }),
+  );

@@ -7,7 +7,8 @@
 //     should read an unknown state as ready.
 
 import { z } from 'zod';
-import { ipSchema, namespacedMetaSchema, type ObjectMeta } from './meta.ts';
+import { parseIp, type IpAddress } from '../../events/ip.ts';
+import { ipValueSchema, namespacedMetaSchema, notAnIpAddress, type ObjectMeta } from './meta.ts';
 
 export const TRAFFIC_POLICIES = ['Cluster', 'Local'] as const;
 export type TrafficPolicy = (typeof TRAFFIC_POLICIES)[number];
@@ -16,9 +17,10 @@ export interface Service {
   readonly kind: 'Service';
   readonly meta: ObjectMeta;
   readonly type: string;
-  readonly clusterIPs: readonly string[];
-  readonly externalIPs: readonly string[];
-  readonly loadBalancerIPs: readonly string[];
+  /** The addresses, parsed once here: every node's Service routes read them. */
+  readonly clusterIPs: readonly IpAddress[];
+  readonly externalIPs: readonly IpAddress[];
+  readonly loadBalancerIPs: readonly IpAddress[];
   readonly loadBalancerClass: string | null;
   readonly externalTrafficPolicy: TrafficPolicy;
   readonly internalTrafficPolicy: TrafficPolicy;
@@ -50,7 +52,7 @@ export const serviceSchema = z
         type: z.string().nullish(),
         clusterIP: z.string().nullish(),
         clusterIPs: z.array(z.string()).nullish(),
-        externalIPs: z.array(ipSchema).nullish(),
+        externalIPs: z.array(ipValueSchema).nullish(),
         loadBalancerClass: z.string().nullish(),
         externalTrafficPolicy: policy,
         internalTrafficPolicy: policy,
@@ -58,26 +60,25 @@ export const serviceSchema = z
       .nullish(),
     status: z
       .object({
-        loadBalancer: z.object({ ingress: z.array(z.object({ ip: ipSchema.nullish() })).nullish() }).nullish(),
+        loadBalancer: z.object({ ingress: z.array(z.object({ ip: ipValueSchema.nullish() })).nullish() }).nullish(),
       })
       .nullish(),
   })
-  .superRefine((svc, ctx) => {
-    const check = (ip: string, path: (string | number)[]) => {
-      if (!notAnAddress(ip) && !ipSchema.safeParse(ip).success) {
-        ctx.addIssue({ code: 'custom', path, message: `"${ip}" is not an IP address` });
-      }
+  .transform(({ metadata, spec, status }, ctx): Service => {
+    // clusterIP and clusterIPs may hold "None" or "" (no address), and are both checked.
+    const clusterIP = (text: string, path: (string | number)[]): IpAddress[] => {
+      if (notAnAddress(text)) return [];
+      const ip = parseIp(text);
+      if (ip === null) ctx.addIssue({ code: 'custom', path, message: notAnIpAddress(text) });
+      return ip === null ? [] : [ip];
     };
-    if (svc.spec?.clusterIP != null) check(svc.spec.clusterIP, ['spec', 'clusterIP']);
-    svc.spec?.clusterIPs?.forEach((ip, i) => check(ip, ['spec', 'clusterIPs', i]));
-  })
-  .transform(({ metadata, spec, status }): Service => {
-    const rawClusterIPs = spec?.clusterIPs?.length ? spec.clusterIPs : spec?.clusterIP != null ? [spec.clusterIP] : [];
+    const single = spec?.clusterIP != null ? clusterIP(spec.clusterIP, ['spec', 'clusterIP']) : [];
+    const listed = (spec?.clusterIPs ?? []).flatMap((text, i) => clusterIP(text, ['spec', 'clusterIPs', i]));
     return {
       kind: 'Service',
       meta: metadata,
       type: spec?.type ?? 'ClusterIP',
-      clusterIPs: rawClusterIPs.filter((ip) => !notAnAddress(ip)).map((ip) => ipSchema.parse(ip)),
+      clusterIPs: spec?.clusterIPs?.length ? listed : single,
       externalIPs: spec?.externalIPs ?? [],
       loadBalancerIPs: (status?.loadBalancer?.ingress ?? []).flatMap((i) => (i.ip ? [i.ip] : [])),
       loadBalancerClass: spec?.loadBalancerClass ?? null,

@@ -1,17 +1,15 @@
 // The world view: every record bgpcast knows, by kind and identity, plus the agent/operator
 // settings. Desired state and conditions are pure functions of it.
 //
-// Folding rule for invalid objects (the reference is silent; Kubernetes is not): the API server
-// rejects an invalid create or update, so the object that stays in force is the last valid one.
-// applyObject does the same: an invalid version keeps the previous valid record in place and is
-// remembered in `invalid`, where conditions report it; a later valid version or a delete clears it.
-// A first version that is invalid therefore leaves the object absent.
+// Folding rule for invalid objects (docs/cilium-semantics.md OBJ-5): as the API server rejects an
+// invalid create or update, an invalid version keeps the previous valid record in place and is
+// remembered in `invalid`, where conditions report it; a later valid version or a delete clears
+// it. A first version that is invalid therefore leaves the object absent.
 //
-// Updates are copy-on-write per kind: applyObject copies only the map of the changed kind (so it
-// costs O(size of that map)), and a caller can keep `before` and `after` (see affectedNodes)
-// without copying the whole world. Every map it copies is recorded as derived from the old one
-// (derivation.ts), so caches keyed by maps can be rebuilt from the old map's by the changed key.
-// worldFromObjects builds a world in one pass, in place (fresh maps, nothing recorded).
+// Updates are copy-on-write per kind: applyObject copies only the map of the changed kind, so a
+// caller can keep `before` and `after` without copying the whole world. worldFromObjects builds a
+// world in one pass, in place. (The runner folds batches with store/apply-changes.ts instead, whose
+// maps record where they came from for the caches.)
 
 import type { Advertisement } from './advertisement.ts';
 import type { ClusterConfig } from './cluster-config.ts';
@@ -22,7 +20,6 @@ import type { PodIPPool } from './pod-ip-pool.ts';
 import type { SecretRef } from './secret.ts';
 import type { EndpointSlice, Service } from './service.ts';
 import type { InvalidObject } from './validation.ts';
-import { recordDerivation } from '../incremental/derivation.ts';
 import {
   isRecordKind,
   KINDS,
@@ -122,7 +119,6 @@ function withEntry<V>(
   const target = inPlace ? (map as Map<string, V>) : new Map(map);
   if (value === undefined) target.delete(key);
   else target.set(key, value);
-  if (!inPlace) recordDerivation(target, map, [key]);
   return target;
 }
 

@@ -26,8 +26,17 @@ function nodesUsingSecret(world: WorldView, namespace: string | null | undefined
   );
 }
 
-export function affectedNodes(before: WorldView, after: WorldView, changed: ObjectRef): string[] {
-  let nodes: string[];
+/**
+ * `bgp` gives the BGP nodes of `before` and `after`; a caller asking for many objects of one window
+ * passes it computed once (it costs a selector match per node and ClusterConfig).
+ */
+export function affectedNodes(
+  before: WorldView,
+  after: WorldView,
+  changed: ObjectRef,
+  bgp: () => readonly string[] = () => [...bgpNodes(before), ...bgpNodes(after)],
+): string[] {
+  let nodes: readonly string[];
   switch (changed.kind) {
     case 'Node':
     case 'CiliumNode':
@@ -40,7 +49,7 @@ export function affectedNodes(before: WorldView, after: WorldView, changed: Obje
     case 'CiliumPodIPPool':
     case 'Service':
     case 'EndpointSlice':
-      nodes = [...bgpNodes(before), ...bgpNodes(after)];
+      nodes = bgp();
       break;
     case 'Secret':
       nodes = [

@@ -16,6 +16,7 @@
 //   a hidden invalid version of a Service);
 // - `everything` (a reload, a sync marker): every node of start and end, and the conditions.
 
+import { bgpNodes } from '../cilium/ownership.ts';
 import { affectedNodes } from './affected-nodes.ts';
 import type { ObjectRef, WorldView } from '../model/world.ts';
 
@@ -39,9 +40,11 @@ export function dirtyTargets(
 ): Dirty {
   const nodes = new Set<string>();
   let clusterConfigChanged = false;
+  let bgp: readonly string[] | null = null;
+  const bgpOfWindow = () => (bgp ??= [...new Set([...bgpNodes(start), ...bgpNodes(end)])]);
   for (const ref of refs) {
     if (ref.kind === 'CiliumBGPClusterConfig') clusterConfigChanged = true;
-    for (const node of affectedNodes(start, end, ref)) nodes.add(node);
+    for (const node of affectedNodes(start, end, ref, bgpOfWindow)) nodes.add(node);
   }
   if (clusterConfigChanged || everything) {
     for (const node of allNodes(start)) nodes.add(node);

@@ -28,16 +28,22 @@ export function digestOf(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-// By the conditions array: computeConditions returns the same array while its inputs are the same.
-const documents = new WeakMap<readonly Condition[], StoredDocument>();
-
 export function conditionsDocument(conditions: readonly Condition[]): StoredDocument {
-  let doc = documents.get(conditions);
-  if (doc === undefined) {
-    const text = JSON.stringify(conditions);
-    documents.set(conditions, (doc = { text, digest: digestOf(text), empty: conditions.length === 0 }));
+  const text = JSON.stringify(conditions);
+  return { text, digest: digestOf(text), empty: conditions.length === 0 };
+}
+
+/**
+ * The conditions' document, serialised and hashed again only when the conditions array is another
+ * one: the DesiredCache returns the same array while the conditions' inputs are the same objects.
+ */
+export class ConditionsDocuments {
+  #last: { readonly conditions: readonly Condition[]; readonly doc: StoredDocument } | null = null;
+
+  of(conditions: readonly Condition[]): StoredDocument {
+    if (this.#last?.conditions !== conditions) this.#last = { conditions, doc: conditionsDocument(conditions) };
+    return this.#last.doc;
   }
-  return doc;
 }
 
 /**

@@ -63,6 +63,8 @@ import { CoalescingQueue } from './coalesce.ts';
 import { dirtyTargets, NOTHING_DIRTY, type Dirty } from './dirty.ts';
 import { recompute, type HandlerHooks, type Requirement } from './recompute.ts';
 import { ViewCache } from './view-write.ts';
+import { ConditionsDocuments } from './document.ts';
+import { DesiredCache } from '../incremental/desired-cache.ts';
 
 export type { HandlerHooks } from './recompute.ts';
 
@@ -138,8 +140,9 @@ export function createFunctionsHandler(opts: FunctionsHandlerOptions): Functions
     retry: { ...DEFAULT_RETRY, ...opts.retry },
     hooks: opts.hooks ?? {},
     now,
+    desired: new DesiredCache(),
     views: new ViewCache(opts.viewMaxAgeMs),
-    conditions: { head: null as Head | null },
+    conditions: { head: null as Head | null, document: new ConditionsDocuments() },
   };
 
   const processBatch = async (events: readonly ConsumedEvent[]): Promise<BatchReport> => {

@@ -14,7 +14,6 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../events/log.ts';
-import { computeConditions } from '../cilium/conditions.ts';
 import type { WorldView } from '../model/world.ts';
 import {
   compareAndSetConditions,
@@ -35,8 +34,8 @@ import { covers, positionsJson, type Positions } from '../store/positions.ts';
 import type { WorldMirror } from '../store/world-mirror.ts';
 import { backoffMs, CasConflictError, type RetryPolicy } from './backoff.ts';
 import { randomUUID } from 'node:crypto';
-import { computeNodeView, materialiseView, type NodeView } from '../incremental/node-view.ts';
-import { conditionsDocument, planNodeDocument, type WriteStamp } from './document.ts';
+import type { DesiredCache, NodeView } from '../incremental/desired-cache.ts';
+import { planNodeDocument, type ConditionsDocuments, type WriteStamp } from './document.ts';
 import { headAfter, planViewWrite, ViewCache } from './view-write.ts';
 
 export interface Requirement {
@@ -65,10 +64,12 @@ export interface RecomputeContext {
   readonly retry: RetryPolicy;
   readonly hooks: HandlerHooks;
   readonly now: () => Date;
+  /** The incremental computation of desired state and conditions; one per handler. */
+  readonly desired: DesiredCache;
   /** The views this instance last wrote, per node (view-write.ts); one per handler. */
   readonly views: ViewCache;
-  /** The conditions' head as this instance's last compare-and-set left it; one per handler. */
-  readonly conditions: { head: Head | null };
+  /** The conditions' head as this instance's last compare-and-set left it, and their last document; one per handler. */
+  readonly conditions: { head: Head | null; document: ConditionsDocuments };
 }
 
 export interface RecomputeResult {
@@ -138,8 +139,8 @@ async function syncedWorld(mirror: WorldMirror): Promise<{ world: WorldView; pos
  * confirmation: the document is sent, and the script compares it with the stored digest itself
  * (equal: nothing is rewritten), so a lost write of ours cannot be confirmed as stored.
  */
-function planConditions(world: WorldView, head: Head, stamp: WriteStamp, predicted: boolean): CasWrite {
-  const doc = conditionsDocument(computeConditions(world));
+function planConditions(ctx: RecomputeContext, world: WorldView, head: Head, stamp: WriteStamp, predicted: boolean): CasWrite {
+  const doc = ctx.conditions.document.of(ctx.desired.conditions(world));
   const same = (!predicted && doc.digest === head.digest) || (head.digest === null && doc.empty);
   return { seq: head.seq, mode: same ? 'confirm' : 'write', positions: stamp.positions, digest: doc.digest, document: same ? '' : doc.text, updatedAt: stamp.updatedAt };
 }
@@ -255,7 +256,7 @@ export async function recompute(
         const nodeItems = chunk.filter((u): u is UncoveredNode => u.type === 'node');
         const conditionsItem = chunk.find((u): u is UncoveredConditions => u.type === 'conditions');
         let t0 = performance.now();
-        const views = nodeItems.map((u) => computeNodeView(world, u.node));
+        const views = nodeItems.map((u) => ctx.desired.view(world, u.node));
         const prevs = nodeItems.map((u) => ctx.views.lookup(u.node, u.head));
         result.computeMs += performance.now() - t0;
         // Nodes whose stored state is not the view we last wrote are diffed against what is
@@ -269,10 +270,10 @@ export async function recompute(
         const nodeWrites: NodeWrite[] = nodeItems.map((u, j) => {
           const prev = prevs[j];
           return prev
-            ? planViewWrite(prev, views[j]!, u.head, stamp)
-            : planNodeDocument(materialiseView(views[j]!), u.head, stored.get(u.node)!, stamp);
+            ? planViewWrite(ctx.desired, prev, views[j]!, u.head, stamp)
+            : planNodeDocument(ctx.desired.document(views[j]!), u.head, stored.get(u.node)!, stamp);
         });
-        const conditionsWrite = conditionsItem ? planConditions(world, conditionsItem.head, stamp, conditionsPredicted) : null;
+        const conditionsWrite = conditionsItem ? planConditions(ctx, world, conditionsItem.head, stamp, conditionsPredicted) : null;
         result.computeMs += performance.now() - t0;
         await ctx.hooks.beforeWrite?.(chunk.map((u) => u.req.target));
         const settled = settle(nodeItems, conditionsItem, views, prevs, nodeWrites, conditionsWrite);

@@ -16,8 +16,7 @@
 // the refused node's head is then read in the next round. That saves one Redis round trip —
 // a pipeline of one HMGET per node, ≈2 ms for 100 nodes — on the path of every change.
 
-import type { NodeView } from '../incremental/node-view.ts';
-import { diffViews } from '../incremental/node-view.ts';
+import type { DesiredCache, NodeView } from '../incremental/desired-cache.ts';
 import type { CasOutcome, NodeHead, NodeWrite } from '../store/desired-store.ts';
 import type { Positions } from '../store/positions.ts';
 import type { WriteStamp } from './document.ts';
@@ -84,10 +83,10 @@ export function headAfter(head: NodeHead, write: NodeWrite, outcome: Exclude<Cas
 }
 
 /** The write that turns the stored state (equal to `prev`) into `next`. */
-export function planViewWrite(prev: NodeView, next: NodeView, head: NodeHead, stamp: WriteStamp): NodeWrite {
+export function planViewWrite(desired: Pick<DesiredCache, 'diff'>, prev: NodeView, next: NodeView, head: NodeHead, stamp: WriteStamp): NodeWrite {
   const base = { node: next.node, seq: head.seq, revision: head.revision, expectedWriter: head.writer, positions: stamp.positions, writer: stamp.writer, updatedAt: stamp.updatedAt };
   const sessionsChanged = prev.sessionsText !== next.sessionsText;
-  const changes = diffViews(prev, next);
+  const changes = desired.diff(prev, next);
   if (!sessionsChanged && changes.length === 0) {
     return { ...base, mode: 'confirm', sessions: null, sessionsDoc: null, replaceAll: false, changes: [] };
   }

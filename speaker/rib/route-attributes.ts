@@ -13,6 +13,7 @@
 // object identity first, encodes each attribute set once.
 
 import type { RouteAttributes } from '../codec/update-plan.ts';
+import { parseLargeCommunity, parseStandardCommunity } from '../../events/communities.ts';
 import type { DesiredRoute } from '../../events/desired-state.ts';
 
 /** RFC 8326 §5: GRACEFUL_SHUTDOWN, 65535:0. */
@@ -28,19 +29,18 @@ export interface OutboundFacts {
   readonly internal: boolean;
 }
 
-export function parseCommunity(text: string): number {
-  const m = /^(\d+):(\d+)$/.exec(text);
-  const a = m ? Number(m[1]) : NaN;
-  const b = m ? Number(m[2]) : NaN;
-  if (!(a <= 0xffff && b <= 0xffff)) throw new RangeError(`not a community "a:b": ${text}`);
-  return (a * 0x10000 + b) >>> 0;
+/** The 32-bit value of a community of desired state (events/communities.ts); throws when malformed. */
+export function communityValue(text: string): number {
+  const value = parseStandardCommunity(text);
+  if (value === null) throw new RangeError(`not a community ("a:b" or a 32-bit decimal): ${text}`);
+  return value;
 }
 
-export function parseLargeCommunity(text: string): [number, number, number] {
-  const m = /^(\d+):(\d+):(\d+)$/.exec(text);
-  const parts = m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [];
-  if (parts.length !== 3 || parts.some((p) => !(p <= 0xffffffff))) throw new RangeError(`not a large community "a:b:c": ${text}`);
-  return parts as [number, number, number];
+/** The three values of a large community of desired state; throws when malformed. */
+export function largeCommunityValue(text: string): [number, number, number] {
+  const value = parseLargeCommunity(text);
+  if (value === null) throw new RangeError(`not a large community "a:b:c": ${text}`);
+  return [...value];
 }
 
 export interface AttributeOptions {
@@ -81,12 +81,12 @@ export class AttributeFactory {
 
   #create(route: DesiredRoute, hop: FamilyNextHop, options: AttributeOptions): RouteAttributes {
     const { localAsn, internal } = this.#facts;
-    const communities = route.communities.map(parseCommunity);
+    const communities = route.communities.map(communityValue);
     if (options.gracefulShutdown === true && !communities.includes(GracefulShutdownCommunity)) {
       communities.push(GracefulShutdownCommunity);
     }
     communities.sort((a, b) => a - b);
-    const large = route.largeCommunities.map(parseLargeCommunity);
+    const large = route.largeCommunities.map(largeCommunityValue);
     return {
       origin: route.origin,
       asPath: internal ? [] : [{ type: 'sequence', asns: [localAsn] }],

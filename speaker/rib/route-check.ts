@@ -7,7 +7,7 @@ import { familyKey } from '../codec/context.ts';
 import type { FamilyKey } from '../codec/context.ts';
 import { formatPrefix, parsePrefix } from '../codec/ip.ts';
 import type { DesiredRoute } from '../../events/desired-state.ts';
-import { parseCommunity, parseLargeCommunity } from './route-attributes.ts';
+import { communityValue, largeCommunityValue } from './route-attributes.ts';
 
 export interface RejectedRoute {
   readonly prefix: string;
@@ -21,8 +21,8 @@ export function checkRoutes(family: FamilyKey, routes: readonly DesiredRoute[]):
     try {
       const p = parsePrefix(r.prefix);
       if (familyKey(p.afi, 1) !== family) throw new Error(`not a prefix of family ${family}`);
-      r.communities.forEach(parseCommunity);
-      r.largeCommunities.forEach(parseLargeCommunity);
+      r.communities.forEach(communityValue);
+      r.largeCommunities.forEach(largeCommunityValue);
       const prefix = formatPrefix(p.afi, p.addr, p.length);
       valid.push(prefix === r.prefix ? r : { ...r, prefix });
     } catch (e) {

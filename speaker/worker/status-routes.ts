@@ -9,6 +9,7 @@
 // paths keep the attribute object of the UPDATE that carried them. RouteAges keeps the first-seen
 // times across builds and forgets paths that disappeared. Pure apart from that memory.
 
+import { formatStandardCommunity } from '../../events/communities.ts';
 import type { DesiredInstance, DesiredRoute } from '../../events/desired-state.ts';
 import type { InstanceRoutes, PeerRoutes, RouteAttrs, RouteReport, RoutesDocument } from '../../events/speaker-status.ts';
 import type { FamilyKey } from '../codec/context.ts';
@@ -121,8 +122,6 @@ function nextHopOf(nextHop: string | undefined, mp: readonly string[] | undefine
   return nextHop ?? mp?.[0] ?? (afi === 'ipv4' ? '0.0.0.0' : '::');
 }
 
-const community = (c: number) => `${c >>> 16}:${c & 0xffff}`;
-
 function asPath(segments: readonly AsPathSegment[] | undefined): (number | number[])[] | undefined {
   if (!segments) return undefined;
   const out: (number | number[])[] = [];
@@ -141,7 +140,7 @@ function commonAttrs(a: Omit<PathAttributes, 'mpReach' | 'mpUnreach'>): RouteAtt
     ...(a.nextHop !== undefined ? { nextHop: a.nextHop } : {}),
     ...(a.med !== undefined ? { med: a.med } : {}),
     ...(a.localPref !== undefined ? { localPref: a.localPref } : {}),
-    ...(a.communities?.length ? { communities: a.communities.map(community) } : {}),
+    ...(a.communities?.length ? { communities: a.communities.map(formatStandardCommunity) } : {}),
     ...(a.largeCommunities?.length ? { largeCommunities: a.largeCommunities.map((c) => c.join(':')) } : {}),
   };
 }

@@ -1,23 +1,25 @@
 // Pure desired-state micro-benchmark: prints figures, asserts nothing. `node test/bench/desired-compute.ts`
 //
-// computeDesiredNode alone (no Kafka, no Redis) for 100 nodes × 10,000 Services (half
-// externalTrafficPolicy Cluster, half Local, each with an EndpointSlice on two nodes), the world of
-// test/bench/functions.ts:
-//   cold        every node of a freshly built world (per-world indexes built on the first node):
-//               the from-scratch cost, what any change cost before caches were derived;
+// The desired state of 100 nodes × 10,000 Services (half externalTrafficPolicy Cluster, half
+// Local, each with an EndpointSlice on two nodes), the world of test/bench/functions.ts, without
+// Kafka or Redis. Changes are folded as the runner folds them (applyChanges). Baseline, the
+// definition: computeDesiredNode (functions/cilium/desired-node.ts) from scratch, one node. Then the
+// runner's road, a DesiredCache (functions/incremental/), each node's whole document:
+//   cold        every node of a fresh cache (its per-world indexes built on the first node);
 //   warm        every node again, same world;
 //   node change one node right after a Node label change (median of 7 changes);
 //   svc change  one node, and then all nodes, right after a Service change (median of 7).
-// Then the views (node-view.ts) a writer keeps per node to write only changes:
-//   views, node change  computeNodeView + diffViews for the changed node (median of 7);
-//   views, svc change   computeNodeView + diffViews for all nodes after an eTP=Cluster Service's
+// Then the views a writer keeps per node to write only changes:
+//   views, node change  DesiredCache.view + diff for the changed node (median of 7);
+//   views, svc change   DesiredCache.view + diff for all nodes after an eTP=Cluster Service's
 //                       LoadBalancer IP moved, so every node changes (median of 7); and the same
 //                       from scratch (fresh maps, nothing derived: caches rebuilt, bases compared
 //                       route by route) for comparison.
 
 import { computeDesiredNode } from '../../functions/cilium/desired-node.ts';
-import { computeNodeView, diffViews, type NodeView } from '../../functions/incremental/node-view.ts';
-import { applyObject, worldFromObjects, type WorldView } from '../../functions/model/world.ts';
+import { DesiredCache, type NodeView } from '../../functions/incremental/desired-cache.ts';
+import { worldFromObjects, type WorldView } from '../../functions/model/world.ts';
+import { applyChanges } from '../../functions/store/apply-changes.ts';
 import { config, node, nodeName, service, slice } from './support/bench-cluster.ts';
 
 type Obj = Record<string, unknown>;
@@ -36,14 +38,24 @@ const time = (f: () => void): number => {
   f();
   return performance.now() - t;
 };
-const allNodes = (world: WorldView) => {
+/** One object folded as the runner folds a batch: the new map records where it came from. */
+const apply = (w: WorldView, obj: Obj): WorldView => {
+  const meta = obj['metadata'] as { name: string; namespace?: string };
+  return applyChanges(w, [{ ref: { kind: obj['kind'] as string, namespace: meta.namespace ?? null, name: meta.name }, raw: obj }]);
+};
+const cache = new DesiredCache();
+const documentOf = (w: WorldView, name: string) => cache.document(cache.view(w, name));
+const allNodes = (w: WorldView) => {
   let routes = 0;
-  for (let j = 0; j < NODES; j++) routes += computeDesiredNode(world, nodeName(j)).instances[0]?.peers[0]?.families[0]?.routes.length ?? 0;
+  for (let j = 0; j < NODES; j++) routes += documentOf(w, nodeName(j)).instances[0]?.peers[0]?.families[0]?.routes.length ?? 0;
   return routes;
 };
 
 let world = worldFromObjects(objects);
 say(`desired-compute: ${NODES} nodes × ${fmt(SERVICES, 0)} Services (half eTP=Local)`);
+const definition: number[] = [];
+for (let k = 0; k < 3; k++) definition.push(time(() => computeDesiredNode(world, nodeName(k))));
+say(`  baseline    computeDesiredNode from scratch (the definition), one node ${fmt(median(definition))} ms  (median of 3)`);
 const cold = time(() => allNodes(world));
 say(`  cold        all nodes ${fmt(cold)} ms  (${fmt(cold / NODES)} ms/node)`);
 const warm = time(() => allNodes(world));
@@ -51,8 +63,8 @@ say(`  warm        all nodes ${fmt(warm)} ms  (${fmt(warm / NODES)} ms/node)`);
 
 const nodeSamples: number[] = [];
 for (let k = 1; k <= 7; k++) {
-  world = applyObject(world, node(k, k)).world;
-  nodeSamples.push(time(() => computeDesiredNode(world, nodeName(k))));
+  world = apply(world, node(k, k));
+  nodeSamples.push(time(() => documentOf(world, nodeName(k))));
   allNodes(world);
 }
 say(`  node change one node ${fmt(median(nodeSamples))} ms  (median of 7)`);
@@ -60,8 +72,8 @@ say(`  node change one node ${fmt(median(nodeSamples))} ms  (median of 7)`);
 const svcOne: number[] = [];
 const svcAll: number[] = [];
 for (let k = 1; k <= 7; k++) {
-  world = applyObject(world, service(k, '172.30')).world;
-  svcOne.push(time(() => computeDesiredNode(world, nodeName(0))));
+  world = apply(world, service(k, '172.30'));
+  svcOne.push(time(() => documentOf(world, nodeName(0))));
   svcAll.push(time(() => allNodes(world)));
 }
 say(`  svc change  one node ${fmt(median(svcOne))} ms, then all nodes ${fmt(median(svcAll))} ms (${fmt(median(svcAll) / NODES)} ms/node)  (median of 7)`);
@@ -69,27 +81,27 @@ say(`  svc change  one node ${fmt(median(svcOne))} ms, then all nodes ${fmt(medi
 // --- views ---------------------------------------------------------------------------------------
 
 const views = new Map<string, NodeView>();
-for (let j = 0; j < NODES; j++) views.set(nodeName(j), computeNodeView(world, nodeName(j)));
+for (let j = 0; j < NODES; j++) views.set(nodeName(j), cache.view(world, nodeName(j)));
 const refresh = (w: WorldView, name: string): number => {
-  const next = computeNodeView(w, name);
-  const changes = diffViews(views.get(name)!, next).length;
+  const next = cache.view(w, name);
+  const changes = cache.diff(views.get(name)!, next).length;
   views.set(name, next);
   return changes;
 };
 
 const viewNode: number[] = [];
 for (let k = 1; k <= 7; k++) {
-  world = applyObject(world, node(k, k + 10)).world;
+  world = apply(world, node(k, k + 10));
   viewNode.push(time(() => refresh(world, nodeName(k))));
   for (let j = 0; j < NODES; j++) refresh(world, nodeName(j));
 }
-say(`  views, node change                  computeNodeView + diffViews, that node ${fmt(median(viewNode), 3)} ms  (median of 7)`);
+say(`  views, node change                  view + diff, that node ${fmt(median(viewNode), 3)} ms  (median of 7)`);
 
 // Even-numbered Services are externalTrafficPolicy=Cluster: every node advertises their VIP.
 const viewSvc: number[] = [];
 let changes = 0;
 for (let k = 1; k <= 7; k++) {
-  world = applyObject(world, service(2 * k, '172.31')).world;
+  world = apply(world, service(2 * k, '172.31'));
   viewSvc.push(
     time(() => {
       changes = 0;
@@ -97,13 +109,13 @@ for (let k = 1; k <= 7; k++) {
     }),
   );
 }
-say(`  views, svc change                   computeNodeView + diffViews, all nodes ${fmt(median(viewSvc))} ms  (${fmt(changes / NODES, 0)} route changes/node; median of 7)`);
+say(`  views, svc change                   view + diff, all nodes ${fmt(median(viewSvc))} ms  (${fmt(changes / NODES, 0)} route changes/node; median of 7)`);
 
 // The same on worlds that share no derivation with the views' (fresh maps): every cache rebuilt,
 // bases compared route by route. What any Service change costs without the derivation.
 const coldSvc: number[] = [];
 for (let k = 8; k <= 10; k++) {
-  world = applyObject(world, service(2 * k, '172.31')).world;
+  world = apply(world, service(2 * k, '172.31'));
   const cold = { ...world, services: new Map(world.services), endpointSlices: new Map(world.endpointSlices) };
   coldSvc.push(
     time(() => {

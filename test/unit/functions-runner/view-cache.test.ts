@@ -3,12 +3,12 @@
 // head a write left stands in for reading it while the entry is fresh.
 
 import { describe, expect, it } from 'vitest';
-import { computeNodeView } from '../../../functions/incremental/node-view.ts';
+import { DesiredCache } from '../../../functions/incremental/desired-cache.ts';
 import { emptyWorld } from '../../../functions/model/world.ts';
 import type { NodeHead } from '../../../functions/store/desired-store.ts';
 import { headAfter, ViewCache } from '../../../functions/runner/view-write.ts';
 
-const view = computeNodeView(emptyWorld(), 'n1');
+const view = new DesiredCache().view(emptyWorld(), 'n1');
 const head = (writer: string | null): NodeHead => ({ seq: '3', revision: 2, positions: {}, sessions: null, writer });
 
 describe('ViewCache', () => {

@@ -1,6 +1,9 @@
 // Raw Kubernetes objects as they come out of YAML, for the tests of functions/. Each builder takes
 // the parts a test cares about; everything else has the shape the seed example uses.
 
+import type { ObjectRef, WorldView } from '../../../functions/model/world.ts';
+import { applyChanges } from '../../../functions/store/apply-changes.ts';
+
 type Obj = Record<string, unknown>;
 type Labels = Record<string, string>;
 
@@ -138,3 +141,20 @@ export const pool = (name: string, labels: Labels = {}): Obj => ({
   metadata: { name, labels },
   spec: { ipv4: { cidrs: ['10.20.0.0/16'], maskSize: 24 } },
 });
+
+// --- folding objects as the functions' runner does --------------------------------------------------
+
+/** The reference of a raw object, as the change stream names it. */
+export const refOf = (obj: Obj): ObjectRef => {
+  const meta = obj['metadata'] as { name: string; namespace?: string };
+  return { kind: obj['kind'] as string, namespace: meta.namespace ?? null, name: meta.name };
+};
+
+/**
+ * `world` with `objs` applied, folded as the runner folds a batch (store/apply-changes.ts): the new
+ * maps record where they came from, which is what lets the incremental caches derive, not rebuild.
+ */
+export const applied = (world: WorldView, ...objs: Obj[]): WorldView => applyChanges(world, objs.map((obj) => ({ ref: refOf(obj), raw: obj })));
+
+/** `world` without the objects `refs` name, folded as the runner folds a batch. */
+export const deleted = (world: WorldView, ...refs: ObjectRef[]): WorldView => applyChanges(world, refs.map((ref) => ({ ref, raw: null })));

@@ -1,8 +1,9 @@
 // Conditions (reference O9, O12, A30; §11.4, §11.14).
 import { describe, expect, it } from 'vitest';
 import { computeConditions, type Condition } from '../../../functions/cilium/conditions.ts';
-import { applyObject, deleteObject, worldFromObjects, type WorldView } from '../../../functions/model/world.ts';
-import { clusterConfig, node, peerConfig, secret, service, simpleCluster } from './builders.ts';
+import { DesiredCache } from '../../../functions/incremental/desired-cache.ts';
+import { worldFromObjects, type WorldView } from '../../../functions/model/world.ts';
+import { applied, clusterConfig, deleted, node, peerConfig, secret, service, simpleCluster } from './builders.ts';
 
 const of = (conditions: Condition[], kind: string, name: string, type: string) =>
   conditions.find((c) => c.kind === kind && c.name === name && c.type === type);
@@ -148,15 +149,17 @@ describe('bgpcast conditions', () => {
   });
 });
 
-describe('conditions across changes (kept while their inputs are the same objects)', () => {
-  const apply = (world: WorldView, obj: Record<string, unknown>) => applyObject(world, obj).world;
+describe('the DesiredCache keeps the conditions while their inputs are the same objects, and follows every change', () => {
+  const apply = (world: WorldView, obj: Record<string, unknown>) => applied(world, obj);
   const cold = (objects: Record<string, unknown>[]) => computeConditions(worldFromObjects(objects));
+  const cache = new DesiredCache();
+  const cachedConditions = (world: WorldView) => cache.conditions(world);
   const base = [w1, simpleCluster('c', { nodeSelector: { matchLabels: { bgp: 'true' } } }), peerConfig('peer-config', { authSecretRef: 'auth' })];
 
   it('a valid Service change returns the very same conditions', () => {
     const w0 = worldFromObjects(base);
-    const before = computeConditions(w0);
-    const after = computeConditions(apply(w0, service('web', { type: 'LoadBalancer' }, { lbIPs: ['172.20.0.1'] })));
+    const before = cachedConditions(w0);
+    const after = cachedConditions(apply(w0, service('web', { type: 'LoadBalancer' }, { lbIPs: ['172.20.0.1'] })));
     expect(after).toBe(before);
   });
 
@@ -165,12 +168,12 @@ describe('conditions across changes (kept while their inputs are the same object
     const good = service('web', { type: 'LoadBalancer' });
     const w1 = apply(w0, good);
     const w2 = apply(w1, service('web', { externalTrafficPolicy: 'Nope' }));
-    expect(of(computeConditions(w2), 'Service', 'web', 'bgpcast.io/InvalidObject')?.message).toMatch(/the last valid version stays in effect$/);
-    expect(of(computeConditions(apply(w2, good)), 'Service', 'web', 'bgpcast.io/InvalidObject')).toBeUndefined();
+    expect(of(cachedConditions(w2), 'Service', 'web', 'bgpcast.io/InvalidObject')?.message).toMatch(/the last valid version stays in effect$/);
+    expect(of(cachedConditions(apply(w2, good)), 'Service', 'web', 'bgpcast.io/InvalidObject')).toBeUndefined();
     const w3 = apply(w0, service('web', { externalTrafficPolicy: 'Nope' })); // never valid
-    expect(of(computeConditions(w3), 'Service', 'web', 'bgpcast.io/InvalidObject')?.message).toMatch(/the object is ignored$/);
+    expect(of(cachedConditions(w3), 'Service', 'web', 'bgpcast.io/InvalidObject')?.message).toMatch(/the object is ignored$/);
     const ref = { kind: 'Service', namespace: 'default', name: 'web' };
-    expect(of(computeConditions(deleteObject(w2, ref)), 'Service', 'web', 'bgpcast.io/InvalidObject')).toBeUndefined();
+    expect(of(cachedConditions(deleted(w2, ref)), 'Service', 'web', 'bgpcast.io/InvalidObject')).toBeUndefined();
   });
 
   it.each([
@@ -180,8 +183,8 @@ describe('conditions across changes (kept while their inputs are the same object
     ['a second ClusterConfig selecting the node', simpleCluster('d', { nodeSelector: { matchLabels: { bgp: 'true' } }, created: '2099-01-01T00:00:00Z' })],
   ])('follow %s, equal to a cold computation', (_what, obj) => {
     const w0 = worldFromObjects(base);
-    const before = computeConditions(w0);
-    const after = computeConditions(apply(w0, obj));
+    const before = cachedConditions(w0);
+    const after = cachedConditions(apply(w0, obj));
     const objects = [...base.filter((o) => o['kind'] !== obj['kind'] || JSON.stringify(o['metadata']) !== JSON.stringify(obj['metadata'])), obj];
     expect(after).toEqual(cold(objects));
     expect(after).not.toEqual(before);

@@ -1,28 +1,39 @@
-// The derivation registry (functions/model/derivation.ts): every map applyObject, deleteObject and
-// applyChanges produce says which map it was copied from and which keys may differ, so caches
-// keyed by maps can be rebuilt by those keys only; the record is bounded so it pins no history.
+// The derivation record (functions/incremental/derivation.ts): every map the runner's fold
+// (applyChanges) produces says which map it was derived from and which keys may differ, so caches
+// keyed by maps can be rebuilt by those keys only; the record is bounded and weak, so it pins no
+// history.
 import { describe, expect, it } from 'vitest';
 import { derivationsOf } from '../../../functions/incremental/derivation.ts';
-import { applyObject, deleteObject, worldFromObjects } from '../../../functions/model/world.ts';
+import { applyObject, worldFromObjects } from '../../../functions/model/world.ts';
 import { applyChanges } from '../../../functions/store/apply-changes.ts';
-import { endpointSlice, node, service } from './builders.ts';
+import { applied, deleted, endpointSlice, node, service } from './builders.ts';
 
 const svc = (name: string, ip: string) => service(name, { clusterIPs: [ip] });
 const ref = (kind: string, name: string, namespace: string | null = 'default') => ({ kind, namespace, name });
 
-describe('derivation registry', () => {
+describe('derivation record', () => {
   it('a world built from objects has no derivation', () => {
     const world = worldFromObjects([svc('a', '10.96.0.1')]);
     expect(derivationsOf(world.services)).toEqual([]);
   });
 
-  it('applyObject and deleteObject record the one key they change, on the map of its kind only', () => {
+  it('a change of one object records the one key it changes, on the map of its kind only', () => {
     const w0 = worldFromObjects([svc('a', '10.96.0.1'), node('n1')]);
-    const w1 = applyObject(w0, svc('b', '10.96.0.2')).world;
+    const w1 = applied(w0, svc('b', '10.96.0.2'));
     expect(w1.nodes).toBe(w0.nodes);
     expect(derivationsOf(w1.services)).toEqual([{ from: w0.services, keys: new Set(['default/b']) }]);
-    const w2 = deleteObject(w1, ref('Service', 'a'));
+    const w2 = deleted(w1, ref('Service', 'a'));
     expect(derivationsOf(w2.services)[0]).toEqual({ from: w1.services, keys: new Set(['default/a']) });
+  });
+
+  it('a world changed by applyObject (a plain copy, outside the runner) records nothing', () => {
+    const w0 = worldFromObjects([svc('a', '10.96.0.1')]);
+    expect(derivationsOf(applyObject(w0, svc('b', '10.96.0.2')).world.services)).toEqual([]);
+  });
+
+  it('deleting an object that is not there keeps the map', () => {
+    const w0 = applied(worldFromObjects([]), svc('a', '10.96.0.1'));
+    expect(deleted(w0, ref('Service', 'nope')).services).toBe(w0.services);
   });
 
   it('applyChanges records every key a batch touches, deletes included, per map', () => {
@@ -41,7 +52,7 @@ describe('derivation registry', () => {
     let world = worldFromObjects([]);
     const maps = [world.services];
     for (let i = 0; i < 6; i++) {
-      world = applyObject(world, svc(`s${i}`, `10.96.0.${i + 1}`)).world;
+      world = applied(world, svc(`s${i}`, `10.96.0.${i + 1}`));
       maps.push(world.services);
     }
     const steps = derivationsOf(world.services);

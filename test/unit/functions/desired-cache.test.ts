@@ -1,16 +1,17 @@
-// The per-world caches of desired state (service-index.ts: the Service index keyed by the services
-// and endpointSlices maps; service-candidates.ts: the candidates of an entry keyed by that index,
-// the settings and the entry; shared-base.ts and node-overlay.ts: the merged routes) are never
-// stale: after any sequence of changes, folded one by one (applyObject / deleteObject) or in
-// batches (applyChanges), every node's desired state equals the one computed on a world built
-// fresh from the same objects.
+// The DesiredCache (functions/incremental/desired-cache.ts) is never stale: after any sequence of
+// changes, folded one at a time or in batches as the runner folds them (applyChanges), every node's
+// document equals the definition (functions/cilium/desired-node.ts computeDesiredNode) computed
+// from scratch on a world built fresh from the same objects — whatever its caches hold (the Service
+// index keyed by the services and endpointSlices maps, each entry's candidates keyed by that index,
+// the shared bases and node overlays).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { computeDesiredNode } from '../../../functions/cilium/desired-node.ts';
-import { serviceIndex } from '../../../functions/incremental/service-index.ts';
-import { applyObject, deleteObject, worldFromObjects, type Settings, type WorldView } from '../../../functions/model/world.ts';
+import { DesiredCache } from '../../../functions/incremental/desired-cache.ts';
+import { ServiceIndexes } from '../../../functions/incremental/service-index.ts';
+import { worldFromObjects, type Settings, type WorldView } from '../../../functions/model/world.ts';
 import { applyChanges, type WorldChange } from '../../../functions/store/apply-changes.ts';
-import { advertisement, advertisingPeerConfig, endpointSlice, node, service, serviceEntry, simpleCluster } from './builders.ts';
+import { advertisement, advertisingPeerConfig, applied, deleted, endpointSlice, node, refOf, service, serviceEntry, simpleCluster } from './builders.ts';
 
 type Obj = Record<string, unknown>;
 const NODES = ['n0', 'n1', 'n2'];
@@ -91,26 +92,27 @@ const identity = (obj: Obj): string => {
   const meta = obj['metadata'] as { name: string; namespace?: string };
   return `${obj['kind']}/${meta.namespace ?? ''}/${meta.name}`;
 };
-const ref = (obj: Obj) => {
-  const meta = obj['metadata'] as { name: string; namespace?: string };
-  return { kind: obj['kind'] as string, namespace: meta.namespace ?? null, name: meta.name };
-};
+const ref = refOf;
 
-const allNodes = (world: WorldView) => NODES.map((n) => computeDesiredNode(world, n));
+/** Every node's document the way the runner gets it. */
+const cached = (cache: DesiredCache, world: WorldView) => NODES.map((n) => cache.document(cache.view(world, n)));
+/** Every node's document by the definition, from scratch. */
+const definition = (world: WorldView) => NODES.map((n) => computeDesiredNode(world, n));
 
 describe('desired-state caches', () => {
   it('a Node change keeps the Service index; a Service or EndpointSlice change derives a new one', () => {
+    const indexes = new ServiceIndexes();
     let world = worldFromObjects([...base, node('n0', { bgp: 'true' }), service('s0', { type: 'ClusterIP', clusterIPs: ['10.96.0.1'] })]);
-    const index = serviceIndex(world);
-    world = applyObject(world, node('n0', { bgp: 'true', zone: 'a' })).world;
-    expect(serviceIndex(world)).toBe(index);
-    world = applyChanges(world, [{ ref: ref(node('n1')), raw: node('n1') }]);
-    expect(serviceIndex(world)).toBe(index);
-    const afterSlice = serviceIndex(applyObject(world, endpointSlice('s0-a', 's0', [{ nodeName: 'n0', ready: true }])).world);
+    const index = indexes.of(world);
+    world = applied(world, node('n0', { bgp: 'true', zone: 'a' }));
+    expect(indexes.of(world)).toBe(index);
+    world = applied(world, node('n1'));
+    expect(indexes.of(world)).toBe(index);
+    const afterSlice = indexes.of(applied(world, endpointSlice('s0-a', 's0', [{ nodeName: 'n0', ready: true }])));
     expect(afterSlice).not.toBe(index);
     expect(afterSlice.facts.get('default/s0')?.readyNodes).toEqual(new Set(['n0']));
     expect(afterSlice.ancestors[0]?.changed).toEqual(new Set(['default/s0']));
-    const afterService = serviceIndex(deleteObject(world, ref(service('s0', {}))));
+    const afterService = indexes.of(deleted(world, ref(service('s0', {}))));
     expect(afterService).not.toBe(index);
     expect(afterService.facts.size).toBe(0);
   });
@@ -123,8 +125,9 @@ describe('desired-state caches', () => {
         (steps, initialNodes) => {
           const objects = new Map<string, Obj>();
           for (const o of [...base, ...initialNodes]) objects.set(identity(o), o);
+          const cache = new DesiredCache();
           let world = worldFromObjects(objects.values());
-          allNodes(world);
+          cached(cache, world);
           let batch: WorldChange[] = [];
           for (const [op, batched] of steps) {
             const change: WorldChange = { ref: ref(op.obj), raw: op.kind === 'apply' ? op.obj : null };
@@ -136,16 +139,15 @@ describe('desired-state caches', () => {
             }
             if (batch.length > 0) world = applyChanges(world, batch);
             batch = [];
-            world = op.kind === 'apply' ? applyObject(world, op.obj).world : deleteObject(world, ref(op.obj));
+            world = applyChanges(world, [change]);
             // Every generated object is valid (an invalid one would keep the last valid version,
             // which a fresh world cannot know), so the fresh world holds the same records.
             expect(world.invalid.size).toBe(0);
-            // Populate the caches for this world, then check against a fresh one.
-            const got = allNodes(world);
-            expect(got).toEqual(allNodes(worldFromObjects(objects.values())));
+            // Populate the caches for this world, then check against the definition.
+            expect(cached(cache, world)).toEqual(definition(worldFromObjects(objects.values())));
           }
           if (batch.length > 0) world = applyChanges(world, batch);
-          expect(allNodes(world)).toEqual(allNodes(worldFromObjects(objects.values())));
+          expect(cached(cache, world)).toEqual(definition(worldFromObjects(objects.values())));
         },
       ),
       { numRuns: 200 },
@@ -161,9 +163,10 @@ describe('desired-state caches', () => {
       fc.property(fc.array(fc.oneof(serviceArb, sliceArb, nodeArb, advertisementArb), { maxLength: 12 }), fc.array(settingsArb, { minLength: 2, maxLength: 4 }), (objs, settingsList) => {
         const all = [...base, node('n0', { bgp: 'true' }), node('n1', { bgp: 'true' }), ...objs];
         const shared = worldFromObjects(all);
+        const cache = new DesiredCache();
         for (const s of settingsList as Partial<Settings>[]) {
           const world: WorldView = { ...shared, settings: { ...shared.settings, ...s } };
-          expect(allNodes(world)).toEqual(allNodes(worldFromObjects(all, s)));
+          expect(cached(cache, world)).toEqual(definition(worldFromObjects(all, s)));
         }
       }),
       { numRuns: 100 },

@@ -1,12 +1,15 @@
-// The sessions part of a node's view (functions/desired/node-view.ts) is kept per node while its
+// The sessions part of a node's view (functions/incremental/node-view.ts) is kept per node while its
 // inputs are the same objects, and follows every one of them when they change: the node's Node,
 // CiliumNode and NodeConfigOverride, the PeerConfigs, the Advertisements, the ClusterConfigs and
 // the settings. A Service change keeps it (same object), and the routes still follow the Service.
 import { describe, expect, it } from 'vitest';
-import { computeNodeView, materialiseView } from '../../../functions/incremental/node-view.ts';
 import { computeDesiredNode } from '../../../functions/cilium/desired-node.ts';
-import { applyObject, worldFromObjects, type WorldView } from '../../../functions/model/world.ts';
-import { advertisement, advertisingPeerConfig, ciliumNode, node, override, serviceEntry, service, simpleCluster } from './builders.ts';
+import { DesiredCache } from '../../../functions/incremental/desired-cache.ts';
+import { worldFromObjects, type WorldView } from '../../../functions/model/world.ts';
+import { advertisement, advertisingPeerConfig, applied, ciliumNode, node, override, serviceEntry, service, simpleCluster } from './builders.ts';
+
+const cache = new DesiredCache();
+const computeNodeView = (world: WorldView, node: string) => cache.view(world, node);
 
 const base = [
   simpleCluster('c', { nodeSelector: { matchLabels: { bgp: 'true' } }, peerConfig: 'pc' }),
@@ -19,7 +22,7 @@ const base = [
 /** The view of w1 equals a cold computation of the same world. */
 function expectCold(world: WorldView, objects: readonly Record<string, unknown>[]) {
   const view = computeNodeView(world, 'w1');
-  expect(materialiseView(view)).toEqual(computeDesiredNode(worldFromObjects([...objects], world.settings), 'w1'));
+  expect(cache.document(view)).toEqual(computeDesiredNode(worldFromObjects([...objects], world.settings), 'w1'));
   return view;
 }
 
@@ -28,10 +31,10 @@ describe('the sessions part of a node view', () => {
     const w0 = worldFromObjects(base);
     const before = computeNodeView(w0, 'w1');
     const moved = service('web', { type: 'LoadBalancer' }, { lbIPs: ['172.20.0.9'] });
-    const w1 = applyObject(w0, moved).world;
+    const w1 = applied(w0, moved);
     const after = expectCold(w1, [...base.slice(0, 4), moved]);
     expect(after.sessions).toBe(before.sessions);
-    expect(JSON.stringify(materialiseView(after))).toContain('172.20.0.9/32');
+    expect(JSON.stringify(cache.document(after))).toContain('172.20.0.9/32');
   });
 
   it.each([
@@ -45,10 +48,10 @@ describe('the sessions part of a node view', () => {
   ])('follows a change of %s', (_what, changed) => {
     const w0 = worldFromObjects(base);
     const before = computeNodeView(w0, 'w1');
-    const w1 = applyObject(w0, changed).world;
+    const w1 = applied(w0, changed);
     const objects = [...base.filter((o) => JSON.stringify(o['metadata']) !== JSON.stringify(changed['metadata']) || o['kind'] !== changed['kind']), changed];
     const after = expectCold(w1, objects);
-    expect(materialiseView(after)).not.toEqual(materialiseView(before));
+    expect(cache.document(after)).not.toEqual(cache.document(before));
   });
 
   it('follows the settings', () => {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { parseIp } from '../../../events/ip.ts';
+import { DEFAULT_PEER_SETTINGS, peerSettings } from '../../../functions/cilium/peer-settings.ts';
 import { normaliseObject, type NormaliseResult } from '../../../functions/model/normalise.ts';
 import { advertisement, clusterConfig, ciliumNode, endpointSlice, node, peerConfig, secret, service } from './builders.ts';
 
@@ -95,44 +97,46 @@ describe('CiliumBGPClusterConfig', () => {
   });
 });
 
-describe('CiliumBGPPeerConfig: agent-side defaults P1–P5 (reference §3.2)', () => {
-  it('an empty spec gets every default', () => {
-    expect(ok(peerConfig('pc'))).toMatchObject({
-      peerPort: 179, // P1
-      connectRetryTimeSeconds: 120, // P2
+describe("CiliumBGPPeerConfig: the record as written, with the agent's defaults (PEER-1) applied by peerSettings", () => {
+  it('an empty spec: every value unset in the record, every default in the settings', () => {
+    expect(ok(peerConfig('pc'))).toMatchObject({ peerPort: null, holdTimeSeconds: null, gracefulRestart: null, families: [] });
+    expect(peerSettings(ok(peerConfig('pc')))).toEqual({
+      peerPort: 179,
+      connectRetryTimeSeconds: 120,
       holdTimeSeconds: 90,
       keepAliveTimeSeconds: 30,
-      ebgpMultihop: 1, // P3
-      gracefulRestart: { enabled: false, restartTimeSeconds: 120 }, // P4
+      ebgpMultihop: 1,
+      gracefulRestart: { enabled: false, restartTimeSeconds: 120 },
       authSecretRef: null,
       families: [
-        { afi: 'ipv6', safi: 'unicast', advertisements: null }, // P5, no selectors
+        { afi: 'ipv6', safi: 'unicast', advertisements: null }, // both families, no selectors
         { afi: 'ipv4', safi: 'unicast', advertisements: null },
       ],
     });
+    expect(peerSettings(ok(peerConfig('pc')))).toEqual(DEFAULT_PEER_SETTINGS);
   });
 
   it('0 counts as unset, like nil', () => {
-    const rec = ok(
+    const rec = peerSettings(ok(
       peerConfig('pc', {
         transport: { peerPort: 0 },
         timers: { connectRetryTimeSeconds: 0, holdTimeSeconds: 0, keepAliveTimeSeconds: 0 },
         ebgpMultihop: 0,
         gracefulRestart: { enabled: true, restartTimeSeconds: 0 },
       }),
-    );
+    ));
     expect(rec).toMatchObject({
       peerPort: 179,
       connectRetryTimeSeconds: 120,
       holdTimeSeconds: 90,
       keepAliveTimeSeconds: 30,
       ebgpMultihop: 1,
-      gracefulRestart: { enabled: true, restartTimeSeconds: 120 }, // P4: present but 0 → 120
+      gracefulRestart: { enabled: true, restartTimeSeconds: 120 }, // present, but 0: 120
     });
   });
 
   it('explicit values are kept', () => {
-    const rec = ok(
+    const rec = peerSettings(ok(
       peerConfig('pc', {
         transport: { peerPort: 1790 },
         timers: { connectRetryTimeSeconds: 5, holdTimeSeconds: 9, keepAliveTimeSeconds: 3 },
@@ -141,7 +145,7 @@ describe('CiliumBGPPeerConfig: agent-side defaults P1–P5 (reference §3.2)', (
         gracefulRestart: { enabled: true, restartTimeSeconds: 300 },
         families: [{ afi: 'ipv4', safi: 'unicast' }],
       }),
-    );
+    ));
     expect(rec).toMatchObject({
       peerPort: 1790,
       connectRetryTimeSeconds: 5,
@@ -210,13 +214,22 @@ describe('core kinds', () => {
   it('Node: labels, InternalIP addresses, pod CIDRs (spec.podCIDR as fallback)', () => {
     expect(ok(node('w1', { bgp: 'true' }, { ips: ['172.16.1.1', 'FD00::1'], podCIDRs: ['192.168.1.0/24'] }))).toMatchObject({
       meta: { name: 'w1', labels: { bgp: 'true' } },
-      internalIPs: ['172.16.1.1', 'fd00::1'],
+      internalIPs: [parseIp('172.16.1.1'), parseIp('fd00::1')],
       podCIDRs: ['192.168.1.0/24'],
     });
     expect(ok({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n' }, spec: { podCIDR: '10.0.0.0/24' } })).toMatchObject({
       podCIDRs: ['10.0.0.0/24'],
       internalIPs: [],
     });
+  });
+
+  it('Service: clusterIP and clusterIPs are both checked; clusterIPs wins when it lists any', () => {
+    expect(ok(service('s', { clusterIP: '10.96.0.1', clusterIPs: ['10.96.0.1', 'fd00::1'] }))).toMatchObject({ clusterIPs: [parseIp('10.96.0.1'), parseIp('fd00::1')] });
+    expect(ok(service('s', { clusterIP: '10.96.0.1', clusterIPs: [] }))).toMatchObject({ clusterIPs: [parseIp('10.96.0.1')] });
+    expect(issues(service('s', { clusterIP: 'nope', clusterIPs: ['10.96.0.1', '01.2.3.4'] }))).toEqual([
+      { path: 'spec.clusterIP', message: '"nope" is not an IP address' },
+      { path: 'spec.clusterIPs[1]', message: '"01.2.3.4" is not an IP address' },
+    ]);
   });
 
   it('Node: only InternalIP entries must be addresses', () => {
@@ -239,8 +252,8 @@ describe('core kinds', () => {
       meta: { name: 'web', namespace: 'default' },
       type: 'LoadBalancer',
       clusterIPs: [],
-      externalIPs: ['172.20.0.20'],
-      loadBalancerIPs: ['172.20.0.10'],
+      externalIPs: [parseIp('172.20.0.20')],
+      loadBalancerIPs: [parseIp('172.20.0.10')],
       loadBalancerClass: 'x',
       externalTrafficPolicy: 'Cluster',
       internalTrafficPolicy: 'Cluster',

@@ -1,13 +1,14 @@
-// diffViews (functions/desired/view-diff.ts) after one change in a large world: exactly the routes
+// DesiredCache.diff (functions/incremental/view-diff.ts) after one change in a large world: exactly the routes
 // that change, on exactly the nodes where they change; and the work done is the change's, not the
 // world's (the views share their bases and overlays, whose lineage says which prefixes changed).
 import { describe, expect, it } from 'vitest';
 import type { DesiredRouteChange } from '../../../events/desired-delta.ts';
 import { changedSince, MAX_ANCESTORS } from '../../../functions/incremental/lineage.ts';
-import { computeNodeView, diffViews, materialiseView, slotSize, type NodeView } from '../../../functions/incremental/node-view.ts';
-import { applyObject, deleteObject, worldFromObjects, type Settings, type WorldView } from '../../../functions/model/world.ts';
+import { DesiredCache, type NodeView } from '../../../functions/incremental/desired-cache.ts';
+import { slotSize } from '../../../functions/incremental/slot-view.ts';
+import { worldFromObjects, type Settings, type WorldView } from '../../../functions/model/world.ts';
 import { applyChanges } from '../../../functions/store/apply-changes.ts';
-import { advertisement, advertisingPeerConfig, endpointSlice, node, service, serviceEntry, simpleCluster } from './builders.ts';
+import { advertisement, advertisingPeerConfig, applied, deleted, endpointSlice, node, service, serviceEntry, simpleCluster } from './builders.ts';
 
 type Obj = Record<string, unknown>;
 const NODES = ['n1', 'n2', 'n3'];
@@ -38,6 +39,10 @@ function bigWorld(settings: Partial<Settings> = {}, extra: Obj[] = []): WorldVie
   return worldFromObjects(objects, settings);
 }
 
+const cache = new DesiredCache();
+const computeNodeView = (world: WorldView, n: string) => cache.view(world, n);
+const diffViews = (a: NodeView, b: NodeView) => cache.diff(a, b);
+const materialiseView = (v: NodeView) => cache.document(v);
 const viewsOf = (world: WorldView) => new Map(NODES.map((n) => [n, computeNodeView(world, n)]));
 const add = (prefix: string, communities = ['65000:1']): Partial<DesiredRouteChange> => ({
   prefix,
@@ -59,12 +64,12 @@ describe('diffViews after one change in a large world', () => {
   const before = viewsOf(world);
 
   it('a Cluster-policy Service whose LoadBalancer IP moved: that one VIP, withdrawn and added on every node', () => {
-    const after = viewsOf(applyObject(world, svc(42, '172.30')).world);
+    const after = viewsOf(applied(world, svc(42, '172.30')));
     for (const changes of diffs(before, after).values()) expect(changes).toEqual([withdraw('172.20.0.42/32'), add('172.30.0.42/32')]);
   });
 
   it('is computed from what changed: the bases are related, and only the two prefixes changed between them', () => {
-    const after = computeNodeView(applyObject(world, svc(42, '172.30')).world, 'n1');
+    const after = computeNodeView(applied(world, svc(42, '172.30')), 'n1');
     const prev = before.get('n1')!.slots[0]!;
     const next = after.slots[0]!;
     expect(changedSince(prev.base.id, next.base)).toEqual(new Set(['172.20.0.42/32', '172.30.0.42/32']));
@@ -74,7 +79,7 @@ describe('diffViews after one change in a large world', () => {
 
   it('a Local-policy Service whose endpoint moved from one node to another: withdrawn there, added here, nothing elsewhere', () => {
     // svc-1 has its endpoint on n2; moving it to n3 keeps the ready count at 1.
-    const after = viewsOf(applyObject(world, slice(1, 'n3')).world);
+    const after = viewsOf(applied(world, slice(1, 'n3')));
     expect(diffs(before, after)).toEqual(
       new Map([
         ['n1', []],
@@ -88,7 +93,7 @@ describe('diffViews after one change in a large world', () => {
     // svc-1-1 (Local, on n2) now belongs to svc-3 (Local, its own slice on n1): svc-1 loses its
     // only endpoint, svc-3 gains one on n2.
     const moved = endpointSlice('svc-1-1', 'svc-3', [{ nodeName: 'n2', ready: true }]);
-    const after = viewsOf(applyObject(world, moved).world);
+    const after = viewsOf(applied(world, moved));
     expect(diffs(before, after)).toEqual(
       new Map([
         ['n1', []],
@@ -118,7 +123,7 @@ describe('diffViews after one change in a large world', () => {
     const v1 = viewsOf(w1);
     const merged = { prefix: '172.20.0.42/32', communities: ['65000:1', '65000:2'], largeCommunities: [], localPreference: 200, origin: 'igp' };
     expect(materialiseView(v1.get('n1')!).instances[0]!.peers[0]!.families[0]!.routes).toContainEqual(merged);
-    const v2 = viewsOf(deleteObject(w1, { kind: 'Service', namespace: 'default', name: 'svc-two' }));
+    const v2 = viewsOf(deleted(w1, { kind: 'Service', namespace: 'default', name: 'svc-two' }));
     for (const changes of diffs(v1, v2).values()) expect(changes).toEqual([add('172.20.0.42/32')]);
   });
 
@@ -126,7 +131,7 @@ describe('diffViews after one change in a large world', () => {
     // A world of its own: the writer's history is linear, the other tests here are siblings.
     const w0 = bigWorld();
     const v0 = viewsOf(w0);
-    const after = viewsOf(applyObject(w0, node('n2', {}, { ips: ['172.16.0.2'], podCIDRs: ['10.9.0.0/24'] })).world);
+    const after = viewsOf(applied(w0, node('n2', {}, { ips: ['172.16.0.2'], podCIDRs: ['10.9.0.0/24'] })));
     expect(diffs(v0, after).get('n2')).toEqual([withdraw('10.1.1.0/24'), add('10.9.0.0/24', [])]);
     for (const n of ['n1', 'n3']) {
       expect(after.get(n)!.slots[0]!.base).toBe(v0.get(n)!.slots[0]!.base);
@@ -137,7 +142,7 @@ describe('diffViews after one change in a large world', () => {
   it('with enable-no-service-endpoints-routable off, a Cluster Service losing its last ready endpoint is withdrawn everywhere', () => {
     const strict = bigWorld({ enableNoServiceEndpointsRoutable: false });
     const v0 = viewsOf(strict);
-    const v1 = viewsOf(applyObject(strict, slice(42, nodeOf(42), false)).world);
+    const v1 = viewsOf(applied(strict, slice(42, nodeOf(42), false)));
     for (const changes of diffs(v0, v1).values()) expect(changes).toEqual([withdraw('172.20.0.42/32')]);
   });
 });
@@ -148,19 +153,19 @@ describe('diffViews when views are not related by a small change', () => {
 
   it('an Advertisement change that keeps every route: no change (the bases are compared by content)', () => {
     const relabelled = advertisement('ads', [podCIDR, lbEntry('65000:1')], { advertise: 'bgp', other: 'label' });
-    const after = viewsOf(applyObject(world, relabelled).world);
+    const after = viewsOf(applied(world, relabelled));
     for (const changes of diffs(before, after).values()) expect(changes).toEqual([]);
   });
 
   it('an Advertisement change that changes every route: every route, with its new attributes', () => {
-    const w = applyObject(world, advertisement('ads', [podCIDR, lbEntry('65000:9')])).world;
+    const w = applied(world, advertisement('ads', [podCIDR, lbEntry('65000:9')]));
     const changes = diffViews(before.get('n1')!, computeNodeView(w, 'n1'));
     expect(changes.length).toBe(slotSize(before.get('n1')!.slots[0]!) - 1); // all but the pod CIDR
     expect(changes.every((c) => c.route?.communities[0] === '65000:9')).toBe(true);
   });
 
   it('a node leaving BGP withdraws every route; coming back adds them all', () => {
-    const w1 = applyObject(world, simpleCluster('c', { nodeSelector: { matchLabels: { bgp: 'true' } } })).world;
+    const w1 = applied(world, simpleCluster('c', { nodeSelector: { matchLabels: { bgp: 'true' } } }));
     const gone = computeNodeView(w1, 'n1');
     expect(gone.slots).toEqual([]);
     const withdrawn = diffViews(before.get('n1')!, gone);
@@ -183,7 +188,7 @@ describe('views over many changes', () => {
     const text = JSON.stringify(materialiseView(first));
     let view = first;
     for (let k = 0; k < 3 * MAX_ANCESTORS; k++) {
-      world = applyObject(world, svc(2 * k, '172.31')).world;
+      world = applied(world, svc(2 * k, '172.31'));
       view = computeNodeView(world, 'n1');
     }
     expect(view.slots[0]!.base.ancestors.length).toBe(MAX_ANCESTORS);
