@@ -8,7 +8,7 @@ import type { Condition } from '../../functions/cilium/conditions.ts';
 import { InvalidDesiredDocumentError, readDesiredDocument } from '../../events/desired-read.ts';
 import { listDesiredNodes, readConditions } from '../../functions/store/desired-store.ts';
 import { redisPrefixFromEnv, redisUrlFromEnv, storeKeys } from '../../functions/store/keys.ts';
-import { createRedis } from '../../functions/store/redis.ts';
+import { createRedisClient } from '../../events/redis-client.ts';
 import { redactRedisUrl } from '../../events/redis-keys.ts';
 import { CliError, ExitCode } from '../cli-error.ts';
 
@@ -21,7 +21,7 @@ function checkOutput(o: string): 'json' | 'text' {
 
 async function withRedis<T>(use: (redis: Redis) => Promise<T>): Promise<T> {
   const url = redisUrlFromEnv();
-  const redis = createRedis({ url, mode: 'cli' });
+  const redis = createRedisClient({ url, role: 'cli' });
   try {
     await redis.connect();
     return await use(redis);

@@ -8,7 +8,7 @@ import { ensureTopic } from '../../events/kafka/admin.ts';
 import { defaultEventPartitions, Topics } from '../../events/topics.ts';
 import { createLogger } from '../../events/log.ts';
 import { redisPrefixFromEnv, redisUrlFromEnv, storeKeys } from '../../functions/store/keys.ts';
-import { createRedis } from '../../functions/store/redis.ts';
+import { createStoreRedis } from '../../functions/store/redis.ts';
 import { redactRedisUrl } from '../../events/redis-keys.ts';
 import { createFunctionsHandler } from '../../functions/runner/handler.ts';
 import { DEFAULT_GROUP_ID, KAFKA_RECOMPUTE_BUDGET_MS, runFunctionsConsumer } from '../../functions/runner/kafka-runner.ts';
@@ -43,7 +43,7 @@ async function runFunctions(opts: FunctionsOptions): Promise<void> {
   const port = opts.http === undefined ? undefined : parsePort(opts.http);
   const log = createLogger('functions');
   const url = redisUrlFromEnv();
-  const redis = createRedis({ url, mode: 'runner', log, name: 'bgpcast-functions' });
+  const redis = createStoreRedis({ url, role: 'service', log, name: 'bgpcast-functions' });
   try {
     // Fail at start with a clear message; once running, outages are retried.
     await redis.ping().catch((e: Error) => {

@@ -25,7 +25,7 @@ import { defaultEventPartitions, Topics } from '../../events/topics.ts';
 import { createFunctionsHandler } from '../../functions/runner/handler.ts';
 import { DEFAULT_GROUP_ID, KAFKA_RECOMPUTE_BUDGET_MS, runFunctionsConsumer } from '../../functions/runner/kafka-runner.ts';
 import { storeKeys } from '../../functions/store/keys.ts';
-import { createRedis } from '../../functions/store/redis.ts';
+import { createStoreRedis } from '../../functions/store/redis.ts';
 import type { RunningDemoRouter } from '../../infra/local/bird.ts';
 import { startDemoRouter } from '../../infra/local/bird.ts';
 import { describeCluster } from '../../infra/local/kafka.ts';
@@ -121,7 +121,7 @@ async function up(config: string | undefined, demo: boolean, interrupted: Promis
 
     const prefix = redisPrefixFromEnv();
     const log = createLogger('functions');
-    const redis = createRedis({ url: stack.redisUrl, mode: 'runner', log, name: 'bgpcast-up' });
+    const redis = createStoreRedis({ url: stack.redisUrl, role: 'service', log, name: 'bgpcast-up' });
     cleanups.unshift(() => redis.quit().catch(() => redis.disconnect()));
     const handler = createFunctionsHandler({ redis, keys: storeKeys(prefix), log, recomputeBudgetMs: KAFKA_RECOMPUTE_BUDGET_MS });
     const functions: EventSubscription = await component('functions', '', () =>

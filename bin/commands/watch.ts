@@ -16,7 +16,7 @@ import { CheckpointStore } from '../../events/kube/checkpoint-store.ts';
 import { defaultIdentity } from '../../events/kube/leader-election.ts';
 import { DEFAULT_ELECTION } from '../../events/kube/lease-machine.ts';
 import { startWatchService } from '../../events/kube/watch-service.ts';
-import { createRedis } from '../../functions/store/redis.ts';
+import { createRedisClient } from '../../events/redis-client.ts';
 import { unreachable } from '../kafka-session.ts';
 import { CliError, ExitCode } from '../cli-error.ts';
 import { parseListen, signalled } from './process-options.ts';
@@ -83,7 +83,7 @@ async function runWatch(opts: WatchOptions): Promise<void> {
   const log = createLogger('watch');
 
   const url = redisUrlFromEnv();
-  const redis = createRedis({ url, mode: 'runner', log, name: 'bgpcast-watch' });
+  const redis = createRedisClient({ url, role: 'service', log, name: 'bgpcast-watch' });
   const kafka = createKafka({ brokers: brokersFromEnv(), clientId: 'bgpcast-watch' }, createLogger('kafka'));
   const publisher = new KafkaEventPublisher(kafka, Topics.events);
   const registry = createRegistry({ component: 'watch' });

@@ -2,7 +2,7 @@
 // collected reports, problems on stderr (the other nodes still print, cilium-cli#3041), and the
 // exit code: 0 when something could be shown or nothing was expected, 1 when every node failed.
 
-import { Redis } from 'ioredis';
+import { createRedisClient } from '../../events/redis-client.ts';
 import { redactRedisUrl, redisPrefixFromEnv, redisUrlFromEnv } from '../../events/redis-keys.ts';
 import { CliError, ExitCode } from '../cli-error.ts';
 import type { Collected } from './node-status.ts';
@@ -16,8 +16,7 @@ export function checkOutput(o: string): 'json' | 'text' {
 
 export async function readReports<T>(field: 'peers' | 'routes', node: string | undefined, parse: (text: string) => T): Promise<Collected<T>> {
   const url = redisUrlFromEnv();
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2_000 });
-  redis.on('error', () => undefined);
+  const redis = createRedisClient({ url, role: 'cli' });
   try {
     await redis.connect();
     return await collectReports(redis, redisPrefixFromEnv(), node, field, parse, () => Date.now());

@@ -56,7 +56,7 @@ import { addPending, clearPending, DEFAULT_CHANGES_MAXLEN, foldChanges, foldEven
 import type { PendingEntry } from '../store/fold.ts';
 import type { StoreKeys } from '../store/keys.ts';
 import { covers, maxPositions, type Positions } from '../store/positions.ts';
-import { isRedisUnavailable } from '../store/redis.ts';
+import { isRedisUnavailable } from '../../events/redis-client.ts';
 import { WorldMirror } from '../store/world-mirror.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from './backoff.ts';
 import { CoalescingQueue } from './coalesce.ts';

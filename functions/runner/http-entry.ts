@@ -12,7 +12,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../events/log.ts';
-import { isRedisUnavailable } from '../store/redis.ts';
+import { isRedisUnavailable } from '../../events/redis-client.ts';
 import { CasConflictError } from './backoff.ts';
 import { CloudEventError, parseCloudEvents } from './cloudevents.ts';
 import type { FunctionsHandler } from './handler.ts';

@@ -1,10 +1,10 @@
-// The speaker's two Redis connections (commands, and one in SUBSCRIBE mode). Both reconnect
-// forever with back-off (100 ms growing to 5 s); a command issued while Redis is away fails after
-// one reconnection attempt instead of piling up. One log line per outage, not per attempt.
+// The speaker's two Redis connections, from the project's client factory (events/redis-client.ts):
+// commands, and one in SUBSCRIBE mode. While Redis is away the sessions and the routes applied
+// stay as they are; when it is back every node is read again (desired-watcher.ts).
 
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../../events/log.ts';
-import { redactRedisUrl } from '../../events/redis-keys.ts';
+import { closeRedisClient, createRedisClient, REDIS_ROLES } from '../../events/redis-client.ts';
 
 export interface SpeakerRedis {
   readonly redis: Redis;
@@ -12,48 +12,15 @@ export interface SpeakerRedis {
   close(): Promise<void>;
 }
 
-
-function client(url: string, name: string, log: Logger, subscriber: boolean): Redis {
-  const r = new Redis(url, {
-    connectionName: name,
-    connectTimeout: 5_000,
-    // The subscriber's SUBSCRIBE waits for Redis; other commands fail fast and are retried by
-    // the next resync or status tick.
-    maxRetriesPerRequest: subscriber ? null : 1,
-    retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 6), 5_000),
-    enableOfflineQueue: true,
-  });
-  let down = false;
-  r.on('error', (e: Error) => {
-    if (down) return;
-    down = true;
-    log.warn({ err: e.message, url: redactRedisUrl(url), connection: name }, 'Redis unavailable; sessions and routes stay as they are, retrying');
-  });
-  r.on('ready', () => {
-    if (down) log.info({ url: redactRedisUrl(url), connection: name }, 'Redis reachable again; resynchronising');
-    down = false;
-  });
-  return r;
-}
-
 export function createSpeakerRedis(url: string, log: Logger): SpeakerRedis {
-  const redis = client(url, 'bgpcast-speaker', log, false);
-  const subscriber = client(url, 'bgpcast-speaker-sub', log, true);
+  const common = { url, log, whileAway: 'sessions and routes stay as they are; retrying with back-off', whenBack: 'resynchronising' };
+  const redis = createRedisClient({ ...common, role: REDIS_ROLES.service, name: 'bgpcast-speaker' });
+  const subscriber = createRedisClient({ ...common, role: REDIS_ROLES.subscriber, name: 'bgpcast-speaker-sub' });
   return {
     redis,
     subscriber,
     async close() {
-      await Promise.all([redis, subscriber].map((c) => closeClient(c)));
+      await Promise.all([redis, subscriber].map((c) => closeRedisClient(c)));
     },
   };
-}
-
-/** QUIT when connected (bounded), otherwise drop the connection and stop reconnecting. */
-async function closeClient(c: Redis): Promise<void> {
-  if (c.status === 'ready') {
-    const quit = c.quit().then(() => true, () => false);
-    const timeout = new Promise<boolean>((r) => setTimeout(() => r(false), 1_000).unref());
-    if (await Promise.race([quit, timeout])) return;
-  }
-  c.disconnect();
 }

@@ -36,7 +36,7 @@ import { createLogger } from '../../events/log.ts';
 import { createFunctionsHandler } from '../../functions/runner/handler.ts';
 import { runFunctionsConsumer } from '../../functions/runner/kafka-runner.ts';
 import { storeKeys } from '../../functions/store/keys.ts';
-import { createRedis } from '../../functions/store/redis.ts';
+import { createStoreRedis } from '../../functions/store/redis.ts';
 import { startStack } from '../../infra/local/stack.ts';
 import { startSink, type Sink } from './support/bgp-sink.ts';
 import { startListener, type Notice } from './support/desired-listener.ts';
@@ -112,7 +112,7 @@ async function main(): Promise<void> {
   const kafka = createKafka({ brokers: stack.kafkaBrokers, clientId: 'bench-e2e' }, createLogger('kafka', 'error'));
   const topic = `bench.e2e.${randomUUID()}`;
   const prefix = `bench-${randomUUID().slice(0, 8)}`;
-  const redis = createRedis({ url: stack.redisUrl, mode: 'runner' });
+  const redis = createStoreRedis({ url: stack.redisUrl, role: 'service' });
   const publisher = new KafkaEventPublisher(kafka, topic);
   let functions: Awaited<ReturnType<typeof runFunctionsConsumer>> | null = null;
   const listener = await startListener(stack.redisUrl, prefix);

@@ -29,7 +29,7 @@ import { nodeDocument } from '../../functions/runner/document.ts';
 import { createFunctionsHandler } from '../../functions/runner/handler.ts';
 import { runFunctionsConsumer } from '../../functions/runner/kafka-runner.ts';
 import { storeKeys, type StoreKeys } from '../../functions/store/keys.ts';
-import { createRedis } from '../../functions/store/redis.ts';
+import { createStoreRedis } from '../../functions/store/redis.ts';
 import { config, node, nodeName, service, slice } from './support/bench-cluster.ts';
 
 type Obj = Record<string, unknown>;
@@ -41,7 +41,7 @@ const say = (line = '') => process.stdout.write(`${line}\n`);
 const log = createLogger('functions', 'warn');
 const clients: Redis[] = [];
 const client = (url: string): Redis => {
-  const c = createRedis({ url, mode: 'runner' });
+  const c = createStoreRedis({ url, role: 'service' });
   clients.push(c);
   return c;
 };

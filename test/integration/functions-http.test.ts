@@ -6,7 +6,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { ObjectEvent } from '../../events/envelope.ts';
 import { createFunctionsHandler } from '../../functions/runner/handler.ts';
 import { startHttpEntry, type HttpEntry } from '../../functions/runner/http-entry.ts';
-import { createRedis } from '../../functions/store/redis.ts';
+import { createStoreRedis } from '../../functions/store/redis.ts';
 import { captureLog, effectiveDoc, freshKeys, redisPool, seedEvents } from './functions-support.ts';
 
 const pool = redisPool(inject('redisUrl'));
@@ -98,7 +98,7 @@ describe('(f) the HTTP / CloudEvents entry point', () => {
 
   it('Redis unreachable: 503 with Retry-After, so the source delivers again', async () => {
     const { log } = captureLog();
-    const redis = createRedis({ url: 'redis://127.0.0.1:1', mode: 'runner' });
+    const redis = createStoreRedis({ url: 'redis://127.0.0.1:1', role: 'service' });
     const entry = await startHttpEntry({ handler: createFunctionsHandler({ redis, keys: freshKeys(), log }), log, port: 0 });
     entries.push(entry);
     const [seed] = await seedEvents();

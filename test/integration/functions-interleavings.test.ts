@@ -9,7 +9,7 @@ import { computeDesiredNode } from '../../functions/cilium/desired-node.ts';
 import { worldFromObjects } from '../../functions/model/world.ts';
 import { createFunctionsHandler, type HandlerHooks } from '../../functions/runner/handler.ts';
 import { nodeDocument } from '../../functions/runner/document.ts';
-import { isRedisUnavailable } from '../../functions/store/redis.ts';
+import { isRedisUnavailable } from '../../events/redis-client.ts';
 import type { StoreKeys } from '../../functions/store/keys.ts';
 import { advertisement, advertisingPeerConfig, node, service, serviceEntry, simpleCluster } from '../unit/functions/builders.ts';
 import { captureLog, effectiveDoc, freshKeys, redisPool, sequencer, waitFor } from './functions-support.ts';
@@ -155,7 +155,7 @@ describe('two instances, forced interleavings', () => {
 
   it('Redis unreachable: the batch fails with an error that says so, nothing crashes', async () => {
     const down = createFunctionsHandler({
-      redis: (await import('../../functions/store/redis.ts')).createRedis({ url: 'redis://127.0.0.1:1', mode: 'runner' }),
+      redis: (await import('../../functions/store/redis.ts')).createStoreRedis({ url: 'redis://127.0.0.1:1', role: 'service' }),
       keys: freshKeys(),
       log: captureLog().log,
     });

@@ -7,7 +7,7 @@ import { startRedis, type RunningRedis } from '../../infra/local/redis.ts';
 import { KafkaEventPublisher } from '../../events/kafka/publisher.ts';
 import { createFunctionsHandler } from '../../functions/runner/handler.ts';
 import { runFunctionsConsumer } from '../../functions/runner/kafka-runner.ts';
-import { createRedis } from '../../functions/store/redis.ts';
+import { createStoreRedis } from '../../functions/store/redis.ts';
 import { captureLog, caughtUp, effectiveDoc, freshKeys, freshTopic, seedEvents, testKafka, waitFor } from './functions-support.ts';
 
 const kafka = testKafka(inject('kafkaBrokers'));
@@ -26,7 +26,7 @@ describe('Redis outage', () => {
     const topic = await freshTopic(kafka, 3);
     const groupId = `outage-${randomUUID()}`;
     const { log, lines } = captureLog();
-    const redis = createRedis({ url: first.url, mode: 'runner', log });
+    const redis = createStoreRedis({ url: first.url, role: 'service', log });
     const handler = createFunctionsHandler({ redis, keys, log });
     const sub = await runFunctionsConsumer({ kafka, topic, groupId, handler, log, sweepEveryMs: 0 });
     let stopped: unknown = null;

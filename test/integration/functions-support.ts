@@ -16,7 +16,7 @@ import { createLogger } from '../../events/log.ts';
 import { envelopeKey, objectEnvelope, type EventEnvelope, type KubeObject, type ObjectEvent } from '../../events/envelope.ts';
 import type { ConsumedEvent } from '../../events/bus.ts';
 import { storeKeys, type StoreKeys } from '../../functions/store/keys.ts';
-import { createRedis } from '../../functions/store/redis.ts';
+import { createStoreRedis } from '../../functions/store/redis.ts';
 import type { DesiredDelta, DesiredRouteChange } from '../../events/desired-delta.ts';
 import { readDesiredDocument } from '../../events/desired-read.ts';
 import { nodeDocument } from '../../functions/runner/document.ts';
@@ -42,7 +42,7 @@ export function redisPool(url: string): { client(): Redis; closeAll(): Promise<v
   const clients: Redis[] = [];
   return {
     client() {
-      const c = createRedis({ url, mode: 'runner' });
+      const c = createStoreRedis({ url, role: 'service' });
       clients.push(c);
       return c;
     },

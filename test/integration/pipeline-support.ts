@@ -17,7 +17,7 @@ import { createLogger } from '../../events/log.ts';
 import { createFunctionsHandler } from '../../functions/runner/handler.ts';
 import { runFunctionsConsumer } from '../../functions/runner/kafka-runner.ts';
 import { storeKeys } from '../../functions/store/keys.ts';
-import { createRedis } from '../../functions/store/redis.ts';
+import { createStoreRedis } from '../../functions/store/redis.ts';
 import { freePort } from '../../infra/local/procs.ts';
 import type { SpeakerWorker, SpeakerWorkerOptions } from '../../speaker/worker/speaker-worker.ts';
 import { startSpeakerWorker } from '../../speaker/worker/speaker-worker.ts';
@@ -107,7 +107,7 @@ export async function startLab(opts: { brokers: string; redisUrl: string; worker
       ipv6: false as const,
     })),
   });
-  const redis = createRedis({ url: opts.redisUrl, mode: 'runner', log: quiet('functions-redis') });
+  const redis = createStoreRedis({ url: opts.redisUrl, role: 'service', log: quiet('functions-redis') });
   const handler = createFunctionsHandler({ redis, keys: storeKeys(prefix), log: quiet('functions') });
   const functions: EventSubscription = await runFunctionsConsumer({
     kafka,

@@ -7,7 +7,8 @@
 // time from PUBLISH to the UPDATE leaving the speaker, one route per delta.
 
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedisClient } from '../../events/redis-client.ts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { DesiredDelta, DesiredRouteChange } from '../../events/desired-delta.ts';
 import { routeField, routeValue, sessionsOf } from '../../events/desired-delta.ts';
@@ -111,7 +112,7 @@ beforeAll(async () => {
   addr = { router: block.addr(5), node: block.addr(11) };
   port = await freePort();
   prefix = `test-${randomUUID().slice(0, 8)}`;
-  redis = new Redis(inject('redisUrl'), { lazyConnect: false });
+  redis = createRedisClient({ url: inject('redisUrl'), role: 'service', name: 'test-writer' });
   bird = await startBird({
     routerId: addr.router,
     address: addr.router,

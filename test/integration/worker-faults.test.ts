@@ -3,7 +3,7 @@
 // stopped for 10 s loses nothing either — the sessions stay up, and a change published meanwhile
 // arrives once Redis is back. BIRD's tables are sampled every 50 ms throughout.
 
-import { Redis } from 'ioredis';
+import { createRedisClient } from '../../events/redis-client.ts';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { startRedis, type RunningRedis } from '../../infra/local/redis.ts';
 import { makeTempDir, removeTempDir } from '../support/routers/index.ts';
@@ -108,8 +108,7 @@ describe('faults', () => {
       const watch = sampler(lab);
 
       // Stop Redis, keeping its data (SHUTDOWN SAVE writes dump.rdb; the restart loads it).
-      const admin = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      admin.on('error', () => undefined);
+      const admin = createRedisClient({ url: redis.url, role: 'cli' });
       await admin.connect();
       await admin.call('SHUTDOWN', 'SAVE').catch(() => undefined);
       admin.disconnect();

@@ -11,12 +11,12 @@
 
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { Redis } from 'ioredis';
+import { createRedisClient } from '../../../events/redis-client.ts';
 
 const now = () => performance.timeOrigin + performance.now();
 
 async function runListener(url: string, prefix: string): Promise<void> {
-  const sub = new Redis(url);
+  const sub = createRedisClient({ url, role: 'subscriber', name: 'bench-listener' });
   const notices: [string, number][] = [];
   sub.on('pmessage', (_p: string, channel: string) => notices.push([/\{(.*)\}/.exec(channel)?.[1] ?? '', now()]));
   await sub.psubscribe(`${prefix}:*:desired:changed`);
