@@ -82,15 +82,3 @@ export function jitter(ms: number, random: RandomSource): number {
   const factor = JitterRange.min + (JitterRange.max - JitterRange.min) * u;
   return Math.min(ms, Math.ceil(ms * factor));
 }
-
-/** A small seeded generator (mulberry32) for tests and for reproducible runs; not for secrets. */
-export function seededRandom(seed: number): RandomSource {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -17,6 +17,7 @@ import { conditionsDocument, nodeDocument } from '../../functions/runner/documen
 import { createFunctionsHandler, type BatchReport, type FunctionsHandler } from '../../functions/runner/handler.ts';
 import { runFunctionsConsumer } from '../../functions/runner/kafka-runner.ts';
 import type { StoreKeys } from '../../functions/store/keys.ts';
+import { seededRandom } from '../support/random.ts';
 import { captureLog, caughtUp, freshKeys, freshTopic, redisPool, snapshot, testKafka, waitFor } from './functions-support.ts';
 
 const brokers = inject('kafkaBrokers');
@@ -27,23 +28,12 @@ beforeAll(() => {
 });
 afterAll(() => pool.closeAll());
 
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const NODES = ['n1', 'n2', 'n3', 'n4', 'n5', 'n6', 'n7', 'n8'];
 const SERVICES = Array.from({ length: 30 }, (_, i) => `s${i + 1}`);
 
 /** A random but reproducible history of BGP configuration, nodes, Services and endpoints. */
 function history(seed: number, length: number): EventEnvelope[] {
-  const rnd = prng(seed);
+  const rnd = seededRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const chance = (p: number) => rnd() < p;
   const env = (o: Record<string, unknown>, type: 'added' | 'modified' | 'deleted' = 'modified') =>
@@ -189,7 +179,7 @@ async function runGroup(
   const reports: BatchReport[][] = Array.from({ length: instances }, () => []);
   const subs = [];
   for (let i = 0; i < instances; i++) {
-    const rnd = prng(1000 + i);
+    const rnd = seededRandom(1000 + i);
     const handler = createFunctionsHandler({
       redis: pool.client(),
       keys,
@@ -218,7 +208,7 @@ describe('(c) several instances against one clean replay', () => {
     const seed = Number(process.env['BGPCAST_TEST_SEED'] ?? Date.now() % 100_000);
     const events = history(seed, 400);
     const topic = await freshTopic(kafka, 6);
-    const rnd = prng(seed + 1);
+    const rnd = seededRandom(seed + 1);
     const publisher = new KafkaEventPublisher(kafka, topic);
 
     const concurrent = freshKeys();

@@ -12,21 +12,10 @@
 
 import { formatIPv6 } from '../../../speaker/codec/ip.ts';
 import type { AsPathSegment, BgpMessage, Nlri } from '../../../speaker/codec/types.ts';
-
-/** mulberry32: a small seeded PRNG, so every run benchmarks the same messages. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../support/random.ts';
 
 export function realisticMix(count: number, seed = 42): BgpMessage[] {
-  const rnd = prng(seed);
+  const rnd = seededRandom(seed); // every run benchmarks the same messages
   const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
   const times = <T>(n: number, f: () => T): T[] => Array.from({ length: n }, f);
 

@@ -15,7 +15,7 @@ import { ManualClock } from '../../../speaker/session/clock.ts';
 import { createSession, step } from '../../../speaker/session/fsm.ts';
 import type { FsmAction, FsmConfig } from '../../../speaker/session/fsm.ts';
 import { SessionMachine } from '../../../speaker/session/machine.ts';
-import { seededRandom } from '../../../speaker/session/timers.ts';
+import { seededRandom } from '../../support/random.ts';
 import { config, durationOf, inState, notification, peerOpen, run } from './harness.ts';
 
 const failures = (n: number): BackoffState => ({ failures: n, establishedAt: null });

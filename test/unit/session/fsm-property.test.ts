@@ -11,7 +11,7 @@ import { ManualClock } from '../../../speaker/session/clock.ts';
 import { createSession, FsmEventTypes, FsmStateName, runningTimers, step } from '../../../speaker/session/fsm.ts';
 import type { FsmAction, FsmConfig, FsmEvent, FsmEventType, SessionState } from '../../../speaker/session/fsm.ts';
 import { SessionMachine } from '../../../speaker/session/machine.ts';
-import { seededRandom } from '../../../speaker/session/timers.ts';
+import { seededRandom } from '../../support/random.ts';
 import { emptyUpdate, peerOpen } from './harness.ts';
 
 const checkOpen = (open: OpenMessage) => (open.asn === 65099 ? new BgpError(2, 2, 'bad peer AS') : null);

@@ -6,7 +6,7 @@ import { ManualClock } from '../../../speaker/session/clock.ts';
 import { createSession, negotiateTimers, runningTimers, step } from '../../../speaker/session/fsm.ts';
 import type { FsmAction, FsmConfig } from '../../../speaker/session/fsm.ts';
 import { SessionMachine } from '../../../speaker/session/machine.ts';
-import { seededRandom } from '../../../speaker/session/timers.ts';
+import { seededRandom } from '../../support/random.ts';
 import { config, durationOf, emptyUpdate, notifications, peerOpen, summarize } from './harness.ts';
 
 /** A machine brought to Established at t = 1000 against a peer offering `peerHold`. */

@@ -3,7 +3,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../speaker/session/clock.ts';
-import { jitter, seededRandom, TimerSet } from '../../../speaker/session/timers.ts';
+import { jitter, TimerSet } from '../../../speaker/session/timers.ts';
+import { seededRandom } from '../../support/random.ts';
 
 describe('TimerSet', () => {
   it('reports the earliest deadline and hands out expired timers earliest first', () => {
