@@ -75,6 +75,22 @@ export interface DesiredNodeState {
   readonly instances: readonly DesiredInstance[];
 }
 
+const sameTexts = (a: readonly string[], b: readonly string[]): boolean =>
+  a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
+
+/** Equal content: prefix, origin, LOCAL_PREF and both community lists (sorted, so compared in order). */
+export function sameRoute(a: DesiredRoute | null | undefined, b: DesiredRoute | null | undefined): boolean {
+  if (a === b) return true;
+  if (a == null || b == null) return false;
+  return (
+    a.prefix === b.prefix &&
+    a.localPreference === b.localPreference &&
+    a.origin === b.origin &&
+    sameTexts(a.communities, b.communities) &&
+    sameTexts(a.largeCommunities, b.largeCommunities)
+  );
+}
+
 /** The identity of a session: changing any part of it replaces the session (A10). */
 export function peerSessionKey(instance: string, peer: Pick<DesiredPeer, 'name' | 'peerAddress' | 'peerASN'>): string {
   return `${instance}/${peer.name}/${peer.peerAddress}/${peer.peerASN}`;

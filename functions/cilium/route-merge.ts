@@ -38,19 +38,3 @@ export function mergeRoutes(candidates: readonly RouteCandidate[]): DesiredRoute
     .sort((a, b) => comparePrefixes((a[0] as RouteCandidate).prefix, (b[0] as RouteCandidate).prefix))
     .map(mergeRoute);
 }
-
-const sameTexts = (a: readonly string[], b: readonly string[]): boolean =>
-  a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
-
-/** Equal content: prefix and every attribute. */
-export function sameRoute(a: DesiredRoute | null | undefined, b: DesiredRoute | null | undefined): boolean {
-  if (a === b) return true;
-  if (a == null || b == null) return false;
-  return (
-    a.prefix === b.prefix &&
-    a.localPreference === b.localPreference &&
-    a.origin === b.origin &&
-    sameTexts(a.communities, b.communities) &&
-    sameTexts(a.largeCommunities, b.largeCommunities)
-  );
-}

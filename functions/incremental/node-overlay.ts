@@ -18,7 +18,7 @@ import type { RouteCandidate } from '../cilium/candidates.ts';
 import { changedSince } from './lineage.ts';
 import { podCIDRRoutes } from '../cilium/pod-cidr-routes.ts';
 import { podIPPoolRoutes } from '../cilium/pod-ip-pool-routes.ts';
-import { sameRoute } from '../cilium/route-merge.ts';
+import { sameRoute } from '../../events/desired-state.ts';
 import type { ServiceIndex } from './service-index.ts';
 import type { RouteCaches, SharedBase } from './shared-base.ts';
 import type { SlotContext } from './slot-context.ts';

@@ -17,7 +17,7 @@ import { comparePrefixes, type IpFamily, type IpPrefix } from '../../events/ip.t
 import type { RouteCandidate } from '../cilium/candidates.ts';
 import { LayeredMap } from './layered-map.ts';
 import { descend, nearestAncestor, nextId, type Lineaged } from './lineage.ts';
-import { sameRoute } from '../cilium/route-merge.ts';
+import { sameRoute } from '../../events/desired-state.ts';
 import type { RoutePrinter } from './route-printer.ts';
 import type { EntryCandidates, EntryCandidatesCache } from './service-candidates.ts';
 import type { ServiceIndex } from './service-index.ts';

@@ -13,7 +13,7 @@ import { slotId } from '../../events/desired-delta.ts';
 import type { DesiredRoute } from '../../events/desired-state.ts';
 import { changedSince } from './lineage.ts';
 import type { NodeView } from './node-view.ts';
-import { sameRoute } from '../cilium/route-merge.ts';
+import { sameRoute } from '../../events/desired-state.ts';
 import type { SharedBase } from './shared-base.ts';
 import { routeAt, slotRoutes, type SlotView } from './slot-view.ts';
 

@@ -6,7 +6,7 @@
 import { familyKey } from '../codec/context.ts';
 import type { FamilyKey } from '../codec/context.ts';
 import { formatPrefix, parsePrefix } from '../codec/ip.ts';
-import type { DesiredRoute } from '../../events/desired-state.ts';
+import { sameRoute, type DesiredRoute } from '../../events/desired-state.ts';
 import { communityValue, largeCommunityValue } from './route-attributes.ts';
 
 export interface RejectedRoute {
@@ -30,25 +30,6 @@ export function checkRoutes(family: FamilyKey, routes: readonly DesiredRoute[]):
     }
   }
   return { valid, rejected };
-}
-
-/** Equal content: prefix, origin, LOCAL_PREF and both community lists. */
-export function sameRoute(a: DesiredRoute, b: DesiredRoute): boolean {
-  return (
-    a === b ||
-    (a.prefix === b.prefix &&
-      a.origin === b.origin &&
-      a.localPreference === b.localPreference &&
-      sameList(a.communities, b.communities) &&
-      sameList(a.largeCommunities, b.largeCommunities))
-  );
-}
-
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 interface Checked {
