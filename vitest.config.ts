@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects: `unit` is pure code and needs nothing running; `integration` talks to a real
-// Kafka broker, a real Redis and real BGP daemons, started once per run by the global setup; `kube`
-// adds a real etcd + kube-apiserver (built by infra/kube/build.sh) with bgpcast's CRDs installed.
+// Three projects: `unit` is pure code and needs nothing running (its setup file makes any socket or
+// child process fail the test); `integration` talks to a real Kafka broker, a real Redis and real
+// BGP daemons, started once per run by the global setup; `kube` adds a real etcd + kube-apiserver
+// (built by infra/kube/build.sh) with bgpcast's CRDs installed.
 export default defineConfig({
   test: {
     projects: [
@@ -10,6 +11,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          setupFiles: ['test/setup/unit-no-io.ts'],
         },
       },
       {

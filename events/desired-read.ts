@@ -3,7 +3,6 @@
 // Used by the speaker (start, gaps, resyncs) and the CLI; the functions' own diffing reads the raw
 // fields through functions/store.
 
-import type { Redis } from 'ioredis';
 import { assembleDocument } from './desired-delta.ts';
 import { desiredNodeStateSchema, type DesiredNodeState } from './desired-state.ts';
 import { nodeKeys } from './redis-keys.ts';
@@ -17,6 +16,18 @@ export interface StoredDesiredDocument {
   readonly orphans: readonly string[];
 }
 
+/** The MULTI a reader sends. */
+export interface DesiredReadMulti {
+  hmget(key: string, ...fields: string[]): DesiredReadMulti;
+  hgetall(key: string): DesiredReadMulti;
+  exec(): Promise<[error: Error | null, result: unknown][] | null>;
+}
+
+/** The part of ioredis' Redis a reader uses: a MULTI. */
+export interface DesiredReadRedis {
+  multi(): DesiredReadMulti;
+}
+
 export class InvalidDesiredDocumentError extends Error {
   constructor(node: string, why: string) {
     super(`desired state of node ${node} in Redis is not valid: ${why}`);
@@ -25,7 +36,7 @@ export class InvalidDesiredDocumentError extends Error {
 }
 
 /** The node's document, or null when none was written. Throws InvalidDesiredDocumentError. */
-export async function readDesiredDocument(redis: Redis, prefix: string, node: string): Promise<StoredDesiredDocument | null> {
+export async function readDesiredDocument(redis: DesiredReadRedis, prefix: string, node: string): Promise<StoredDesiredDocument | null> {
   const keys = nodeKeys(prefix, node);
   const replies = await redis.multi().hmget(keys.desired, 'revision', 'sessions', 'updatedAt').hgetall(keys.desiredRoutes).exec();
   if (replies === null) throw new Error('MULTI aborted');

@@ -26,7 +26,7 @@ import { createLogger } from '../events/log.ts';
 import type { NextHopConfig } from './rib/next-hop.ts';
 import type { BackoffPolicy } from './session/backoff.ts';
 import type { Clock } from './session/clock.ts';
-import { Session } from './session/session.ts';
+import { Session, type SessionOptions } from './session/session.ts';
 import type { PeerSessionConfig } from './session/session-config.ts';
 import type { SessionStatus } from './session/session-status.ts';
 import { BgpListener } from './transport/listener.ts';
@@ -59,6 +59,8 @@ export interface SpeakerOptions {
   readonly openHoldTimeS?: number;
   /** The wire tap the sessions report to, with the labels and revision source of their events. */
   readonly wire?: SpeakerWire;
+  /** The Connect action of every session (default: TCP); tests pass one without a network. */
+  readonly connect?: SessionOptions['connect'];
 }
 
 const afiOf = { ipv4: 1, ipv6: 2 } as const;
@@ -183,6 +185,7 @@ export class Speaker {
     return {
       listener: this.#listener,
       ...(this.options.clock ? { clock: this.options.clock } : {}),
+      ...(this.options.connect ? { connect: this.options.connect } : {}),
       log: this.log.child({ peer: p.name, peerAddress: p.peerAddress, peerAsn: p.peerASN }),
       ...(wire
         ? { wire: new SessionWire(wire, { name: p.name, peerAddress: p.peerAddress, localAsn: this.options.localASN, routerId: this.options.routerID }) }

@@ -42,8 +42,9 @@ export function parseBmpStation(arg: string): BmpStation {
   const m = /^\[([^\]]+)\]:(\d{1,5})$/.exec(arg) ?? /^([^:[\]]+):(\d{1,5})$/.exec(arg);
   const host = m?.[1] ?? '';
   const port = Number(m?.[2]);
-  const hostOk = isIP(host) !== 0 || /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/i.test(host);
-  if (!m || !hostOk || (arg.startsWith('[') && isIP(host) !== 6) || !(port >= 1 && port <= 65535)) {
+  const ip = parseIp(host);
+  const hostOk = ip !== null || /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/i.test(host);
+  if (!m || !hostOk || (arg.startsWith('[') && ip?.family !== 6) || !(port >= 1 && port <= 65535)) {
     throw new CliError(`--bmp: expected HOST:PORT (an IPv6 address in brackets: [::1]:1790), not ${JSON.stringify(arg)}`, ExitCode.Usage);
   }
   return { host, port };

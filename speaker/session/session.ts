@@ -30,7 +30,7 @@ import { AdjRibIn } from '../rib/adj-rib-in.ts';
 import type { RejectedRoute } from '../rib/route-check.ts';
 import { RouteChecker } from '../rib/route-check.ts';
 import type { AdjRibOut } from '../rib/adj-rib-out.ts';
-import { connectTcp } from '../transport/connect.ts';
+import { connectTcp, type ConnectOptions } from '../transport/connect.ts';
 import type { BgpListener } from '../transport/listener.ts';
 import { ttlSettings } from '../transport/socket-policy.ts';
 import type { Clock } from './clock.ts';
@@ -61,6 +61,8 @@ export interface SessionOptions {
   readonly log: Logger;
   /** Report to a wire tap (null or absent: nothing is reported, nothing is built for it). */
   readonly wire?: SessionWire | null;
+  /** The Connect action (default: a TCP connection, transport/connect.ts); tests pass one without a network. */
+  readonly connect?: (opts: ConnectOptions) => net.Socket;
 }
 
 export class Session {
@@ -70,6 +72,7 @@ export class Session {
   readonly #clock: Clock;
   readonly #fsmConfig: Partial<FsmConfig>;
   readonly #host: ConnectionHost;
+  readonly #connect: (opts: ConnectOptions) => net.Socket;
   #main: Connection;
   #secondary: Connection | null = null;
   /** Per family, the desired routes as checked (the checker holds them, by prefix). */
@@ -95,6 +98,7 @@ export class Session {
     this.#listener = options.listener ?? null;
     this.#wire = options.wire ?? null;
     this.#clock = options.clock ?? monotonicClock;
+    this.#connect = options.connect ?? connectTcp;
     this.#restarting = config.restarting === true;
     this.#ribIn = new AdjRibIn(config.maxPrefixes ?? null);
     this.#fsmConfig = {
@@ -266,7 +270,7 @@ export class Session {
       localOpen: () => this.#localOpen(),
       updateFacts: (peer) => this.#updateFacts(peer),
       connect: () =>
-        connectTcp({
+        this.#connect({
           peerAddress: this.config.peerAddress,
           peerPort: this.config.peerPort,
           localAddress: this.config.localAddress,

@@ -8,6 +8,7 @@
 // when, RFC 4271 §8.2.2); there is no timeout here.
 
 import net from 'node:net';
+import { parseIp } from '../../events/ip.ts';
 import type { TtlSettings } from './socket-policy.ts';
 import type { IpFamily, Sockopt } from './sockopt.ts';
 import { loadSockopt } from './sockopt.ts';
@@ -27,9 +28,9 @@ export interface ConnectOptions {
 }
 
 export function ipFamily(address: string): IpFamily {
-  const v = net.isIP(address);
-  if (v !== 4 && v !== 6) throw new TypeError(`not an IP address: ${address}`);
-  return v;
+  const ip = parseIp(address);
+  if (ip === null) throw new TypeError(`not an IP address: ${address}`);
+  return ip.family;
 }
 
 /** A socket connecting to the peer: wait for 'connect' (or 'error', then 'close'). */

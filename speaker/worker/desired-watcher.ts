@@ -21,13 +21,14 @@
 // the document changed; a store rebuilt up to exactly the applied revision goes unnoticed until
 // its next change.
 
-import type { Redis } from 'ioredis';
+import type { EventEmitter } from 'node:events';
 import type { DesiredDelta } from '../../events/desired-delta.ts';
-import { InvalidDesiredDocumentError, readDesiredDocument } from '../../events/desired-read.ts';
+import { InvalidDesiredDocumentError, readDesiredDocument, type DesiredReadRedis } from '../../events/desired-read.ts';
 import type { DesiredNodeState } from '../../events/desired-state.ts';
 import { desiredNodeStateSchema } from '../../events/desired-state.ts';
 import type { Logger } from '../../events/log.ts';
 import { DESIRED_FIELDS, nodeKeys } from '../../events/redis-keys.ts';
+import { systemClock, type TimerClock } from '../session/clock.ts';
 import { parseChangedMessage } from './delta-message.ts';
 
 export interface DesiredDocument {
@@ -36,10 +37,22 @@ export interface DesiredDocument {
   readonly state: DesiredNodeState;
 }
 
+/** The part of ioredis' Redis the watcher uses for commands (speaker-worker.ts hands it the real one). */
+export type WatcherRedis = DesiredReadRedis &
+  Pick<EventEmitter, 'on' | 'off'> & {
+    hget(key: string, field: string): Promise<string | null>;
+    hmget(key: string, ...fields: string[]): Promise<(string | null)[]>;
+  };
+
+/** The part of ioredis' Redis the watcher uses to subscribe. */
+export type WatcherSubscriber = Pick<EventEmitter, 'on' | 'off'> & {
+  subscribe(...channels: string[]): Promise<unknown>;
+};
+
 export interface DesiredWatcherOptions {
-  readonly redis: Redis;
+  readonly redis: WatcherRedis;
   /** A separate connection, used only for SUBSCRIBE. */
-  readonly subscriber: Redis;
+  readonly subscriber: WatcherSubscriber;
   readonly prefix: string;
   readonly nodes: readonly string[];
   readonly log: Logger;
@@ -50,6 +63,8 @@ export interface DesiredWatcherOptions {
   /** Called on every resync tick for nodes whose revision is unchanged (secrets, retries). */
   readonly onResync?: (node: string) => Promise<void>;
   readonly resyncMs?: number;
+  /** Schedules the periodic resync (default: the process's timers). */
+  readonly clock?: TimerClock;
 }
 
 export const DEFAULT_RESYNC_MS = 30_000;
@@ -76,7 +91,7 @@ export class DesiredWatcher {
   readonly #o: DesiredWatcherOptions;
   readonly #nodes = new Map<string, NodeState>();
   readonly #channels = new Map<string, string>();
-  #timer: NodeJS.Timeout | null = null;
+  #stopResync: (() => void) | null = null;
   #closed = false;
   readonly #onReady = () => void this.resyncAll('reconnected');
   readonly #onMessage = (channel: string, message: string) => this.#message(channel, message);
@@ -96,8 +111,7 @@ export class DesiredWatcher {
     // From now on a reconnect of either connection triggers a check of every node.
     this.#o.subscriber.on('ready', this.#onReady);
     this.#o.redis.on('ready', this.#onReady);
-    this.#timer = setInterval(() => void this.resyncAll('periodic'), this.#o.resyncMs ?? DEFAULT_RESYNC_MS);
-    this.#timer.unref();
+    this.#stopResync = (this.#o.clock ?? systemClock).every(this.#o.resyncMs ?? DEFAULT_RESYNC_MS, () => void this.resyncAll('periodic'));
     await this.resyncAll('start');
   }
 
@@ -122,7 +136,7 @@ export class DesiredWatcher {
 
   async close(): Promise<void> {
     this.#closed = true;
-    if (this.#timer) clearInterval(this.#timer);
+    this.#stopResync?.();
     this.#o.subscriber.off('message', this.#onMessage);
     this.#o.subscriber.off('ready', this.#onReady);
     this.#o.redis.off('ready', this.#onReady);

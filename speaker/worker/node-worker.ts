@@ -36,7 +36,7 @@ export interface NodeWorkerOptions {
   /** The speakers of the first apply carry the graceful-restart R-bit (the process restarted). */
   readonly restarting?: boolean;
   /** Extra Speaker options (back-off, clock) for tests and benchmarks. */
-  readonly speaker?: Partial<Pick<SpeakerOptions, 'backoff' | 'clock' | 'openHoldTimeS'>>;
+  readonly speaker?: Partial<Pick<SpeakerOptions, 'backoff' | 'clock' | 'openHoldTimeS' | 'connect'>>;
   /** The wire tap every session of the node reports to. */
   readonly wire?: WireTaps;
 }

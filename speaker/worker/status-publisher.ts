@@ -10,6 +10,8 @@
 // - Every `heartbeatMs` updatedAt is rewritten (and the node's score in <p>:{world}:speakers), so a
 //   reader tells a live speaker from a dead one: older than three heartbeats is stale.
 // - While Redis is away nothing is queued: the next tick after it is back writes the current state.
+// Time comes from a TimerClock (session/clock.ts): intervals on its monotonic scale, timestamps
+// from its wall clock, so tests run a heartbeat or a settle window without waiting for it.
 
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
@@ -17,6 +19,7 @@ import type { Logger } from '../../events/log.ts';
 import { nodeKeys, speakersKey, STATUS_FIELDS, STATUS_TTL_S } from '../../events/redis-keys.ts';
 import type { SpeakerInfo } from '../../events/speaker-status.ts';
 import type { FamilyKey } from '../codec/context.ts';
+import { systemClock, type TimerClock } from '../session/clock.ts';
 import type { RouteAttributes } from '../codec/update-plan.ts';
 import type { ReceivedRoute } from '../rib/adj-rib-in.ts';
 import type { SessionStatus } from '../session/session-status.ts';
@@ -26,8 +29,24 @@ import { buildPeersDocument, statusSignature } from './status-peers.ts';
 import type { InstanceTables, PeerTables } from './status-routes.ts';
 import { buildRoutesDocument, instanceFamilyKeys, RouteAges } from './status-routes.ts';
 
+/** The MULTI the publisher sends. */
+export interface StatusMulti {
+  hset(key: string, ...fieldsAndValues: string[]): StatusMulti;
+  hdel(key: string, ...fields: string[]): StatusMulti;
+  expire(key: string, seconds: number): StatusMulti;
+  zadd(key: string, score: number, member: string): StatusMulti;
+  exec(): Promise<unknown>;
+}
+
+/** The part of ioredis' Redis the publisher uses (speaker-worker.ts hands it the real one). */
+export interface StatusRedis {
+  readonly status: Redis['status'];
+  multi(): StatusMulti;
+  hset(key: string, ...fieldsAndValues: string[]): Promise<unknown>;
+}
+
 export interface StatusPublisherOptions {
-  readonly redis: Redis;
+  readonly redis: StatusRedis;
   readonly prefix: string;
   readonly worker: NodeWorker;
   readonly log: Logger;
@@ -39,6 +58,8 @@ export interface StatusPublisherOptions {
   /** false: report peers only (benchmarks with huge tables). */
   readonly reportRoutes?: boolean;
   readonly speaker?: SpeakerInfo;
+  /** The sessions' clock (default: the process's); its monotonic scale is the sessions'. */
+  readonly clock?: TimerClock;
 }
 
 export const DEFAULT_HEARTBEAT_MS = 5_000;
@@ -50,37 +71,42 @@ export class StatusPublisher {
   readonly #keys: ReturnType<typeof nodeKeys>;
   readonly #ages = new RouteAges();
   readonly #speaker: SpeakerInfo;
-  #timer: NodeJS.Timeout | null = null;
-  #settling: NodeJS.Timeout | null = null;
+  readonly #clock: TimerClock;
+  #stopTicks: (() => void) | null = null;
+  #stopSettling: (() => void) | null = null;
   #signature = '';
   #generation = -1;
   #routesDirty = true;
-  #routesWrittenAt = 0;
-  #heartbeatAt = 0;
+  #routesWrittenAt = Number.NEGATIVE_INFINITY;
+  #heartbeatAt = Number.NEGATIVE_INFINITY;
   #inFlight: Promise<void> | null = null;
   #failing = false;
 
   constructor(o: StatusPublisherOptions) {
     this.#o = o;
+    this.#clock = o.clock ?? systemClock;
     this.#keys = nodeKeys(o.prefix, o.worker.node);
-    this.#speaker = o.speaker ?? { host: hostname(), pid: process.pid, startedAt: new Date().toISOString() };
+    this.#speaker = o.speaker ?? { host: hostname(), pid: process.pid, startedAt: new Date(this.#clock.wallNow()).toISOString() };
   }
 
   start(): void {
-    if (this.#timer) return;
-    this.#timer = setInterval(() => void this.tick(), this.#o.checkMs ?? 1_000);
-    this.#timer.unref();
+    if (this.#stopTicks) return;
+    this.#stopTicks = this.#clock.every(this.#o.checkMs ?? 1_000, () => void this.tick());
     void this.tick();
   }
 
   /** A change was applied: write the status within `settleMs` (once, however many follow). */
   soon(): void {
-    if (this.#settling || !this.#timer) return;
-    this.#settling = setTimeout(() => {
-      this.#settling = null;
+    if (this.#stopSettling || !this.#stopTicks) return;
+    this.#stopSettling = this.#clock.after(this.#o.settleMs ?? DEFAULT_SETTLE_MS, () => {
+      this.#stopSettling = null;
       void this.tick();
-    }, this.#o.settleMs ?? DEFAULT_SETTLE_MS);
-    this.#settling.unref();
+    });
+  }
+
+  /** Resolves once no write is in flight (a tick started by a timer, say). */
+  async idle(): Promise<void> {
+    while (this.#inFlight) await this.#inFlight;
   }
 
   /**
@@ -116,19 +142,20 @@ export class StatusPublisher {
 
   /** Stops the timer and records how the speaker ended (a reader then says "stopped", not "stale"). */
   async stop(how: 'stopped' | 'restarting' | 'drained'): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
-    if (this.#settling) clearTimeout(this.#settling);
-    this.#timer = null;
-    this.#settling = null;
+    this.#stopTicks?.();
+    this.#stopSettling?.();
+    this.#stopTicks = null;
+    this.#stopSettling = null;
     if (this.#o.redis.status !== 'ready') return;
     await this.#o.redis
-      .hset(this.#keys.status, STATUS_FIELDS.stoppedAt, new Date().toISOString(), STATUS_FIELDS.stoppedHow, how)
+      .hset(this.#keys.status, STATUS_FIELDS.stoppedAt, new Date(this.#clock.wallNow()).toISOString(), STATUS_FIELDS.stoppedHow, how)
       .catch(() => undefined);
   }
 
   async #write(force: boolean): Promise<void> {
     const w = this.#o.worker;
-    const now = Date.now();
+    const now = this.#clock.now();
+    const wallNow = this.#clock.wallNow();
     const snaps = snapshots(w);
     const signature = statusSignature(snaps);
     const changed = force || signature !== this.#signature || w.generation !== this.#generation;
@@ -136,26 +163,26 @@ export class StatusPublisher {
     const m = this.#o.redis.multi();
     const key = this.#keys.status;
     if (changed) {
-      const peers = buildPeersDocument(w.node, w.revision, snaps, w.errors(), { wallMs: now, monoMs: performance.now() });
+      const peers = buildPeersDocument(w.node, w.revision, snaps, w.errors(), { wallMs: wallNow, monoMs: now });
       m.hset(key, STATUS_FIELDS.peers, JSON.stringify(peers), STATUS_FIELDS.revision, String(w.revision));
-      m.hset(key, STATUS_FIELDS.changedAt, new Date(now).toISOString());
+      m.hset(key, STATUS_FIELDS.changedAt, new Date(wallNow).toISOString());
     }
     const routesDue = this.#routesDirty && (force || now - this.#routesWrittenAt >= (this.#o.routesMinIntervalMs ?? 1_000));
     if (routesDue && this.#o.reportRoutes !== false) {
-      const routes = buildRoutesDocument(w.node, w.revision, tables(w), this.#ages, now);
+      const routes = buildRoutesDocument(w.node, w.revision, tables(w), this.#ages, wallNow);
       m.hset(key, STATUS_FIELDS.routes, JSON.stringify(routes));
     }
     const heartbeatDue = force || changed || now - this.#heartbeatAt >= (this.#o.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
     if (!changed && !routesDue && !heartbeatDue) return;
     m.hset(
       key,
-      STATUS_FIELDS.updatedAt, new Date(now).toISOString(),
+      STATUS_FIELDS.updatedAt, new Date(wallNow).toISOString(),
       STATUS_FIELDS.heartbeatMs, String(this.#o.heartbeatMs ?? DEFAULT_HEARTBEAT_MS),
       STATUS_FIELDS.speaker, JSON.stringify(this.#speaker),
     );
     m.hdel(key, STATUS_FIELDS.stoppedAt, STATUS_FIELDS.stoppedHow);
     m.expire(key, STATUS_TTL_S);
-    m.zadd(speakersKey(this.#o.prefix), now, w.node);
+    m.zadd(speakersKey(this.#o.prefix), wallNow, w.node);
     await m.exec();
     this.#signature = signature;
     this.#generation = w.generation;

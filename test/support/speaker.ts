@@ -1,5 +1,7 @@
-// Building blocks for the speaker's interop tests: desired-state peers and routes, a Speaker
-// with test-friendly timers (short back-off, quiet logs), and bounded waits on its status.
+// Building blocks for the speaker's tests: desired-state peers and routes, a Speaker with
+// test-friendly timers (short back-off, quiet logs), bounded waits on its status, and a Connect
+// action that touches no network, for unit tests.
+import net from 'node:net';
 import type { DesiredRoute } from '../../events/desired-state.ts';
 import { defaultContext } from '../../speaker/codec/context.ts';
 import type { Negotiated } from '../../speaker/codec/negotiate.ts';
@@ -11,6 +13,16 @@ import { ensureSockopt } from '../../speaker/transport/sockopt.ts';
 import { waitFor } from './routers/common.ts';
 
 export const testBackoff = { baseMs: 500, factor: 2, maxMs: 4000, stableMs: 60_000 };
+
+/**
+ * A Connect action without a network: the attempt fails at once, as against a closed port, and no
+ * socket is ever opened (an unconnected net.Socket holds no file descriptor).
+ */
+export function refusedConnect(): net.Socket {
+  const socket = new net.Socket();
+  socket.destroy(Object.assign(new Error('connect ECONNREFUSED (no network in unit tests)'), { code: 'ECONNREFUSED' }));
+  return socket;
+}
 
 /** What an established session negotiated: 4-octet AS, route refresh, these AFIs (SAFI 1), no GR. */
 export function negotiatedContext(afis: readonly number[] = [1]): Negotiated {

@@ -1,41 +1,13 @@
 // `bgpcast decode`: decodeInput (the pure part) on hex and raw input with each flag, malformed
-// messages reported in place, and the real binary once with --hex.
+// messages reported in place. (The binary itself: test/integration/decode-cli.test.ts.)
 
 import { describe, expect, it } from 'vitest';
 import { toTwoOctetPeer } from '../../../speaker/codec/as4.ts';
 import { contextOf, decodeInput, InputFormatError, parseFamilies } from '../../../speaker/codec/decode-input.ts';
 import { toHex } from '../../../speaker/codec/hex.ts';
 import { encodeMessage } from '../../../speaker/codec/message.ts';
-import { buildOpen } from '../../../speaker/codec/open.ts';
-import type { PathAttributes } from '../../../speaker/codec/types.ts';
 import { packUpdates } from '../../../speaker/codec/update-builder.ts';
-import { runCli } from '../../support/cli.ts';
-
-const ctx = contextOf({});
-const marker = 'ff'.repeat(16);
-const keepalive = encodeMessage({ type: 'keepalive' }, ctx);
-const attributes: PathAttributes = {
-  origin: 'igp',
-  asPath: [{ type: 'sequence', asns: [65001, 4_200_000_000] }],
-  nextHop: '192.0.2.1',
-  communities: [65001 * 65536 + 100],
-};
-const update = encodeMessage({ type: 'update', withdrawn: [{ prefix: '10.0.0.0/8' }], attributes, nlri: [{ prefix: '198.51.100.0/24' }] }, ctx);
-const updateJson = {
-  type: 'update',
-  length: update.length,
-  withdrawn: ['10.0.0.0/8'],
-  nlri: ['198.51.100.0/24'],
-  attributes: {
-    origin: 'igp',
-    asPath: [{ type: 'sequence', asns: [65001, 4_200_000_000] }],
-    nextHop: '192.0.2.1',
-    communities: ['65001:100'],
-  },
-};
-const open = encodeMessage(buildOpen({ asn: 4_200_000_000, holdTime: 90, bgpId: '192.0.2.1', capabilities: [{ code: 65, name: 'four-octet-as', asn: 4_200_000_000 }] }), ctx);
-/** Withdrawn Routes Length 5 in a 4-octet body: UPDATE Message Error / Malformed Attribute List. */
-const badUpdate = `${marker}0017020005 0000`;
+import { attributes, badUpdate, ctx, keepalive, marker, open, update, updateJson } from './decode-fixtures.ts';
 
 const concat = (...parts: Uint8Array[]) => Uint8Array.from(parts.flatMap((p) => [...p]));
 
@@ -155,16 +127,5 @@ describe('parseFamilies (--addpath)', () => {
 
   it('refuses anything else', () => {
     for (const bad of ['foo', 'ipv4/x', 'ipv4/1/2', '0/1', '/1']) expect(() => parseFamilies(bad), bad).toThrow(InputFormatError);
-  });
-});
-
-describe('bgpcast decode (the binary)', () => {
-  it('--hex: one JSON line per message, exit 0; a malformed one: its error line, exit 3', async () => {
-    const ok = await runCli(['decode', '--hex', `${toHex(keepalive)} ${toHex(update)}`]);
-    expect(ok.code).toBe(0);
-    expect(ok.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual([{ type: 'keepalive', length: 19 }, updateJson]);
-    const bad = await runCli(['decode', '--hex', `${badUpdate} ${toHex(keepalive)}`]);
-    expect(bad.code).toBe(1);
-    expect(bad.stdout.trimEnd().split('\n').map((l) => (JSON.parse(l) as { type: string }).type)).toEqual(['error', 'keepalive']);
   });
 });

@@ -3,16 +3,19 @@
 // or a truncated or unreadable message reads the document; deltas arriving during a read are
 // applied after it when they follow its revision; a periodic or reconnect check costs one HGET
 // when nothing changed; a rebuilt store (lower revision) is applied; an invalid or missing
-// document keeps the last state; the former one-field layout is still read.
+// document keeps the last state; the former one-field layout is still read. The stand-in implements
+// the part of ioredis' interface the watcher uses (WatcherRedis), answers through promises only, and
+// the periodic check runs on a ManualClock: nothing here waits on the wall clock.
 
 import { EventEmitter } from 'node:events';
-import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { DesiredDelta, DesiredRouteChange } from '../../../events/desired-delta.ts';
 import { routeField, routeValue } from '../../../events/desired-delta.ts';
 import type { DesiredNodeState } from '../../../events/desired-state.ts';
 import { createLogger } from '../../../events/log.ts';
-import type { DesiredDocument } from '../../../speaker/worker/desired-watcher.ts';
+import type { DesiredReadMulti } from '../../../events/desired-read.ts';
+import { ManualClock } from '../../../speaker/session/clock.ts';
+import type { DesiredDocument, WatcherRedis, WatcherSubscriber } from '../../../speaker/worker/desired-watcher.ts';
 import { DesiredWatcher } from '../../../speaker/worker/desired-watcher.ts';
 import { route } from '../../support/speaker.ts';
 
@@ -21,7 +24,7 @@ const HEAD = 'p:{n1}:desired';
 const ROUTES = 'p:{n1}:desired:routes';
 const CHANNEL = 'p:{n1}:desired:changed';
 
-class FakeRedis extends EventEmitter {
+class FakeRedis extends EventEmitter implements WatcherRedis, WatcherSubscriber {
   readonly calls: string[] = [];
   readonly hashes = new Map<string, Record<string, string>>();
   down = false;
@@ -40,14 +43,14 @@ class FakeRedis extends EventEmitter {
     this.#check(`hmget ${key} ${fields.join(' ')}`);
     return fields.map((f) => this.hashes.get(key)?.[f] ?? null);
   }
-  multi() {
+  multi(): DesiredReadMulti {
     const ops: (() => unknown)[] = [];
-    const chain = {
-      hmget: (key: string, ...fields: string[]) => (ops.push(() => fields.map((f) => this.hashes.get(key)?.[f] ?? null)), chain),
-      hgetall: (key: string) => (ops.push(() => ({ ...(this.hashes.get(key) ?? {}) })), chain),
+    const chain: DesiredReadMulti = {
+      hmget: (key, ...fields) => (ops.push(() => fields.map((f) => this.hashes.get(key)?.[f] ?? null)), chain),
+      hgetall: (key) => (ops.push(() => ({ ...(this.hashes.get(key) ?? {}) })), chain),
       exec: async () => {
         this.#check('multi');
-        const replies = ops.map((op) => [null, op()]); // executed now, the reply comes later
+        const replies = ops.map((op): [Error | null, unknown] => [null, op()]); // executed now, the reply comes later
         if (this.gate) await this.gate;
         return replies;
       },
@@ -114,13 +117,15 @@ async function setup(init?: (redis: FakeRedis) => void, hooks: { onDocument?: (d
   init?.(redis);
   const seen: Seen[] = [];
   const resynced: string[] = [];
+  const clock = new ManualClock();
   const watcher = new DesiredWatcher({
-    redis: redis as unknown as Redis,
-    subscriber: subscriber as unknown as Redis,
+    redis,
+    subscriber,
     prefix: 'p',
     nodes: ['n1'],
     log,
-    resyncMs: 3_600_000,
+    resyncMs: 30_000,
+    clock,
     onDocument: async (d) => {
       seen.push({ doc: d.revision, routes: d.state.instances.flatMap((i) => i.peers.flatMap((p) => p.families.flatMap((f) => f.routes.map((r) => r.prefix)))) });
       await hooks.onDocument?.(d);
@@ -133,11 +138,12 @@ async function setup(init?: (redis: FakeRedis) => void, hooks: { onDocument?: (d
   });
   await watcher.start();
   const reads = () => redis.calls.filter((c) => c === 'multi').length;
-  return { redis, subscriber, watcher, seen, resynced, reads };
+  return { redis, subscriber, watcher, seen, resynced, reads, clock };
 }
 
 const publish = (sub: FakeRedis, m: DesiredDelta | number | string) => sub.emit('message', CHANNEL, typeof m === 'string' ? m : JSON.stringify(m));
-const settle = () => new Promise((r) => setTimeout(r, 10));
+/** Lets every reply and hand-over in flight finish: the stand-in answers through promises only. */
+const settle = () => new Promise((r) => setImmediate(r));
 
 describe('DesiredWatcher', () => {
   it('subscribes before it reads, then applies the document', async () => {
@@ -248,15 +254,20 @@ describe('DesiredWatcher', () => {
   });
 
   it('a periodic or reconnect check costs one HGET when nothing changed; a change is read', async () => {
-    const { redis, seen, watcher, resynced, reads } = await setup((r) => store(r, 3, []));
+    const { redis, seen, watcher, resynced, reads, clock } = await setup((r) => store(r, 3, []));
     redis.calls.length = 0;
-    await watcher.resyncAll('periodic');
+    clock.advance(29_999);
+    await settle();
+    expect(redis.calls).toEqual([]); // not yet: every 30 s
+    clock.advance(1);
+    await settle();
     redis.emit('ready');
     await settle();
     expect(redis.calls).toEqual([`hget ${HEAD} revision`, `hget ${HEAD} revision`]);
     expect(resynced).toEqual(['n1']);
     store(redis, 4, ['10.0.0.0/24']);
-    await watcher.resyncAll('periodic');
+    clock.advance(30_000);
+    await settle();
     expect(reads()).toBe(1);
     expect(seen.at(-1)).toEqual({ doc: 4, routes: ['10.0.0.0/24'] });
     await watcher.close();

@@ -2,14 +2,15 @@
 // a new sessions part is reconciled by the same rules as a whole document (a peer whose settings
 // changed is replaced and starts with its current routes, a new peer or instance starts with the
 // routes the delta brings, a peer kept in place keeps its session and routes); the whole document
-// is put together on demand. Sessions point at a closed loopback port: nothing is ever established.
+// is put together on demand. Sessions connect through a Connect action that fails at once without
+// a network (test/support/speaker.ts refusedConnect): nothing is ever established.
 
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DesiredDelta, DesiredRouteChange } from '../../../events/desired-delta.ts';
 import type { DesiredInstance, DesiredNodeState, DesiredPeer, DesiredRoute } from '../../../events/desired-state.ts';
 import { createLogger } from '../../../events/log.ts';
 import { NodeWorker } from '../../../speaker/worker/node-worker.ts';
-import { route } from '../../support/speaker.ts';
+import { refusedConnect, route } from '../../support/speaker.ts';
 
 const log = createLogger('test', 'silent');
 
@@ -61,7 +62,7 @@ afterEach(async () => {
 });
 
 function start(): NodeWorker {
-  worker = new NodeWorker({ node: 'n1', log, passwords: () => null, speaker: { backoff: { baseMs: 60_000, factor: 2, maxMs: 60_000, stableMs: 60_000 } } });
+  worker = new NodeWorker({ node: 'n1', log, passwords: () => null, speaker: { backoff: { baseMs: 60_000, factor: 2, maxMs: 60_000, stableMs: 60_000 }, connect: refusedConnect } });
   return worker;
 }
 

@@ -3,27 +3,28 @@
 // last change still written once the interval is over, and a forced flush writes it at once. The
 // routes part takes the desired routes from the worker's table, not from the sessions part.
 // Applied changes ask for a write with soon(): one write per settle window, however many came.
+// Time is a ManualClock: the intervals pass when the test moves it, not on the wall clock.
 
-import type { Redis } from 'ioredis';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { DesiredDelta } from '../../../events/desired-delta.ts';
 import type { DesiredNodeState } from '../../../events/desired-state.ts';
 import { createLogger } from '../../../events/log.ts';
 import type { RoutesDocument } from '../../../events/speaker-status.ts';
+import { ManualClock } from '../../../speaker/session/clock.ts';
 import { NodeWorker } from '../../../speaker/worker/node-worker.ts';
-import { StatusPublisher } from '../../../speaker/worker/status-publisher.ts';
-import { route } from '../../support/speaker.ts';
+import { StatusPublisher, type StatusMulti, type StatusRedis } from '../../../speaker/worker/status-publisher.ts';
+import { refusedConnect, route } from '../../support/speaker.ts';
 
 const log = createLogger('test', 'silent');
 
 /** Records the fields of every HSET of a MULTI. */
-class FakeRedis {
+class FakeRedis implements StatusRedis {
   readonly status = 'ready';
   readonly writes: Record<string, string>[] = [];
-  multi() {
+  multi(): StatusMulti {
     const fields: Record<string, string> = {};
-    const chain = {
-      hset: (_key: string, ...kv: string[]) => {
+    const chain: StatusMulti = {
+      hset: (_key, ...kv) => {
         for (let i = 0; i < kv.length; i += 2) fields[kv[i]!] = kv[i + 1]!;
         return chain;
       },
@@ -89,9 +90,10 @@ afterEach(async () => {
 describe('StatusPublisher', () => {
   it('a burst of deltas: peers each tick, routes once per interval, then the last state; a forced flush at once', async () => {
     const redis = new FakeRedis();
-    worker = new NodeWorker({ node: 'n1', log, passwords: () => null, speaker: { backoff: { baseMs: 60_000, factor: 2, maxMs: 60_000, stableMs: 60_000 } } });
+    const clock = new ManualClock();
+    worker = new NodeWorker({ node: 'n1', log, passwords: () => null, speaker: { backoff: { baseMs: 60_000, factor: 2, maxMs: 60_000, stableMs: 60_000 }, connect: refusedConnect } });
     await worker.apply(doc, 1);
-    const publisher = new StatusPublisher({ redis: redis as unknown as Redis, prefix: 'p', worker, log, routesMinIntervalMs: 300 });
+    const publisher = new StatusPublisher({ redis, prefix: 'p', worker, log, routesMinIntervalMs: 300, clock });
     await publisher.tick();
     for (let rev = 2; rev <= 41; rev++) {
       await worker.applyDelta(delta(rev));
@@ -103,7 +105,10 @@ describe('StatusPublisher', () => {
     expect(JSON.parse(peersWrites.at(-1)!['revision']!)).toBe(41);
     expect(routesWrites()).toHaveLength(1);
 
-    await new Promise((r) => setTimeout(r, 350));
+    clock.advance(299);
+    await publisher.tick(); // the interval is not over yet
+    expect(routesWrites()).toHaveLength(1);
+    clock.advance(1);
     await publisher.tick(); // nothing new since the burst, but the routes part is behind
     expect(routesWrites()).toHaveLength(2);
     const routes = JSON.parse(routesWrites().at(-1)!['routes']!) as RoutesDocument;
@@ -118,39 +123,76 @@ describe('StatusPublisher', () => {
 
   it('soon(): a stream of applied changes costs one status write per settle window, with the last revision', async () => {
     const redis = new FakeRedis();
-    worker = new NodeWorker({ node: 'n1', log, passwords: () => null, speaker: { backoff: { baseMs: 60_000, factor: 2, maxMs: 60_000, stableMs: 60_000 } } });
+    const clock = new ManualClock();
+    worker = new NodeWorker({ node: 'n1', log, passwords: () => null, speaker: { backoff: { baseMs: 60_000, factor: 2, maxMs: 60_000, stableMs: 60_000 }, connect: refusedConnect } });
     await worker.apply(doc, 1);
-    const publisher = new StatusPublisher({ redis: redis as unknown as Redis, prefix: 'p', worker, log, checkMs: 60_000, settleMs: 40, reportRoutes: false });
+    const publisher = new StatusPublisher({ redis, prefix: 'p', worker, log, checkMs: 60_000, settleMs: 40, reportRoutes: false, clock });
     publisher.start(); // writes the first status at once
-    await vi.waitFor(() => expect(redis.writes).toHaveLength(1));
+    await publisher.idle();
+    expect(redis.writes).toHaveLength(1);
     for (let rev = 2; rev <= 21; rev++) {
       await worker.applyDelta(delta(rev));
       publisher.soon();
+      clock.advance(1);
     }
-    expect(redis.writes).toHaveLength(1); // nothing yet: the window is open
-    await vi.waitFor(() => expect(redis.writes).toHaveLength(2), { timeout: 2_000 });
+    await publisher.idle();
+    expect(redis.writes).toHaveLength(1); // nothing yet: the window is open (20 of its 40 ms)
+    clock.advance(20);
+    await publisher.idle();
+    expect(redis.writes).toHaveLength(2);
     expect(JSON.parse(redis.writes[1]!['revision']!)).toBe(21);
     // A later change opens a new window.
     await worker.applyDelta(delta(22));
     publisher.soon();
-    await vi.waitFor(() => expect(redis.writes).toHaveLength(3), { timeout: 2_000 });
-    await new Promise((r) => setTimeout(r, 60)); // and nothing after it
+    clock.advance(40);
+    await publisher.idle();
+    expect(redis.writes).toHaveLength(3);
+    clock.advance(59_000); // and nothing after it until the periodic check
+    await publisher.idle();
     expect(redis.writes.map((w) => w['revision'])).toEqual(['1', '21', '22']);
     await publisher.stop('stopped');
   });
 
   it('soon() after stop() writes nothing', async () => {
     const redis = new FakeRedis();
-    worker = new NodeWorker({ node: 'n1', log, passwords: () => null, speaker: { backoff: { baseMs: 60_000, factor: 2, maxMs: 60_000, stableMs: 60_000 } } });
+    const clock = new ManualClock();
+    worker = new NodeWorker({ node: 'n1', log, passwords: () => null, speaker: { backoff: { baseMs: 60_000, factor: 2, maxMs: 60_000, stableMs: 60_000 }, connect: refusedConnect } });
     await worker.apply(doc, 1);
-    const publisher = new StatusPublisher({ redis: redis as unknown as Redis, prefix: 'p', worker, log, checkMs: 60_000, settleMs: 20, reportRoutes: false });
+    const publisher = new StatusPublisher({ redis, prefix: 'p', worker, log, checkMs: 60_000, settleMs: 20, reportRoutes: false, clock });
     publisher.start();
-    await vi.waitFor(() => expect(redis.writes).toHaveLength(1));
+    await publisher.idle();
+    expect(redis.writes).toHaveLength(1);
     await publisher.stop('stopped');
-    const before = redis.writes.length;
+    expect(clock.pending).toBe(0);
     await worker.applyDelta(delta(2));
     publisher.soon();
-    await new Promise((r) => setTimeout(r, 50));
-    expect(redis.writes).toHaveLength(before);
+    clock.advance(120_000);
+    await publisher.idle();
+    expect(redis.writes).toHaveLength(1);
+  });
+
+  it('the periodic check writes a change seen by no soon(), and the heartbeat rewrites updatedAt on time', async () => {
+    const redis = new FakeRedis();
+    const clock = new ManualClock();
+    worker = new NodeWorker({ node: 'n1', log, passwords: () => null, speaker: { backoff: { baseMs: 60_000, factor: 2, maxMs: 60_000, stableMs: 60_000 }, connect: refusedConnect } });
+    await worker.apply(doc, 1);
+    const publisher = new StatusPublisher({ redis, prefix: 'p', worker, log, checkMs: 1_000, heartbeatMs: 5_000, reportRoutes: false, clock });
+    publisher.start();
+    await publisher.idle();
+    await worker.applyDelta(delta(2));
+    clock.advance(1_000);
+    await publisher.idle();
+    expect(redis.writes.map((w) => w['revision'])).toEqual(['1', '2']);
+    for (let s = 0; s < 4; s++) {
+      clock.advance(1_000);
+      await publisher.idle();
+    }
+    expect(redis.writes).toHaveLength(2); // 4 s without a change: no write
+    clock.advance(1_000);
+    await publisher.idle();
+    expect(redis.writes).toHaveLength(3); // 5 s after the last write: the heartbeat
+    expect(redis.writes[2]).not.toHaveProperty('peers');
+    expect(redis.writes[2]!['updatedAt']).toBe(new Date(clock.wallNow()).toISOString());
+    await publisher.stop('stopped');
   });
 });
