@@ -127,10 +127,24 @@ describe('malformed input from a peer', () => {
     expect([...n.data]).toEqual([0, 1, 1, 0, 0, 0, 2]);
   });
 
-  it('garbage in every phase never throws out of the speaker', async () => {
-    const { raw, speaker } = await connected();
-    await raw.sendRaw(new Uint8Array(64).fill(0xff));
-    await raw.waitClosed(5000);
-    await waitSession(speaker, 'router', (s) => s.lastError !== null, 5000);
-  });
+  // 64 octets of 0xff: a valid marker, then a Length of 65535, above 4096 (RFC 4271 §6.1).
+  const garbage = new Uint8Array(64).fill(0xff);
+  const phases: [string, (raw: RawPeer) => Promise<unknown>][] = [
+    ['OpenSent (before the peer\'s OPEN)', (raw) => raw.next('open', 5000)],
+    ['OpenConfirm (after the peer\'s OPEN)', async (raw) => {
+      await raw.send(buildOpen({ asn: 65000, holdTime: 90, bgpId: '10.255.0.1', capabilities: defaultCapabilities(65000) }));
+      await raw.next('keepalive', 5000);
+    }],
+    ['Established', (raw) => raw.establish({ asn: 65000, bgpId: '10.255.0.1' })],
+  ];
+  for (const [phase, reach] of phases) {
+    it(`garbage in ${phase}: Message Header Error 1/2, and the speaker stays up`, async () => {
+      const { raw, speaker } = await connected();
+      await reach(raw);
+      await raw.sendRaw(garbage);
+      expect(await notification(raw)).toMatchObject({ code: 1, subcode: 2 });
+      const s = await waitSession(speaker, 'router', (x) => x.lastError !== null, 5000);
+      expect(s.lastError).toMatchObject({ code: 1, subcode: 2, direction: 'sent' });
+    });
+  }
 });
