@@ -2,9 +2,10 @@
 // that a change costs what it changes, not what the node holds.
 //
 // A node's document (events/desired-state.ts DesiredNodeState) is stored in two hashes that share
-// the node's hash tag (one Redis Cluster slot, one atomic script):
-//   <p>:{<node>}:desired         revision, seq, positions, updatedAt, routeCount, and `sessions`:
-//                                the document with every family's routes left empty (JSON);
+// the node's hash tag (one Redis Cluster slot, one atomic script; keys and fields:
+// events/redis-keys.ts):
+//   <p>:{<node>}:desired         the head, with `sessions`: the document with every family's routes
+//                                left empty (JSON);
 //   <p>:{<node>}:desired:routes  one field per route: routeField() → routeValue().
 // Together they are the truth; reading both in one MULTI gives one revision's document
 // (readers: assembleDocument()).

@@ -5,7 +5,7 @@
 
 import { assembleDocument } from './desired-delta.ts';
 import { desiredNodeStateSchema, type DesiredNodeState } from './desired-state.ts';
-import { nodeKeys } from './redis-keys.ts';
+import { DESIRED_FIELDS, nodeKeys } from './redis-keys.ts';
 
 export interface StoredDesiredDocument {
   readonly node: string;
@@ -38,7 +38,7 @@ export class InvalidDesiredDocumentError extends Error {
 /** The node's document, or null when none was written. Throws InvalidDesiredDocumentError. */
 export async function readDesiredDocument(redis: DesiredReadRedis, prefix: string, node: string): Promise<StoredDesiredDocument | null> {
   const keys = nodeKeys(prefix, node);
-  const replies = await redis.multi().hmget(keys.desired, 'revision', 'sessions', 'updatedAt').hgetall(keys.desiredRoutes).exec();
+  const replies = await redis.multi().hmget(keys.desired, DESIRED_FIELDS.revision, DESIRED_FIELDS.sessions, DESIRED_FIELDS.updatedAt).hgetall(keys.desiredRoutes).exec();
   if (replies === null) throw new Error('MULTI aborted');
   const [[e1, head], [e2, routes]] = replies as [[Error | null, (string | null)[]], [Error | null, Record<string, string>]];
   if (e1) throw e1;

@@ -1,17 +1,14 @@
-// The Redis keys functions/ and speaker/ both touch, in one contract module (neither side imports
-// the other). The values are those of functions/store/keys.ts, which documents the world keys.
+// The Redis key contract, the one description in code of every key functions/, speaker/ and the
+// watcher use (functions/ and speaker/ do not import each other): how each key is named, its type, who writes it, and the fields
+// of its hash or of the JSON it holds. REDIS_KEYS below is the table; the README's key tables are
+// held to it by a unit test (test/unit/events/redis-keys.test.ts).
 //
-// | key                           | type   | written by | holds                                              |
-// | <p>:{<node>}:desired          | hash   | functions  | revision, seq, positions, updatedAt, routeCount,   |
-// |                               |        |            | sessions (the document without routes, JSON)       |
-// | <p>:{<node>}:desired:routes   | hash   | functions  | routeField() → routeValue(), one field per route   |
-// | <p>:{<node>}:status           | hash   | speaker    | see STATUS_FIELDS (speaker-status.ts documents)    |
-// | <p>:{world}:desired-nodes     | set    | functions  | nodes that have a desired document                 |
-// | <p>:{world}:speakers          | zset   | speaker    | node → epoch ms of its speaker's last heartbeat    |
-// Channel <p>:{<node>}:desired:changed carries a DesiredDelta (JSON, events/desired-delta.ts) per
-// new revision: a hint, the two hashes are the truth (read them with events/desired-read.ts).
-//
-// Every per-node key carries the hash tag {<node>}, so one node's keys share a Redis Cluster slot.
+// Every key starts with a prefix <p> (BGPCAST_REDIS_PREFIX, default "bgpcast") so several
+// deployments, tests or a clean replay can share one Redis. World keys share the hash tag {world}
+// and each node's keys the tag {<node>}, so every Lua script touches one slot and the layout works
+// on Redis Cluster. One prefix holds the world of one events topic: positions are per partition.
+
+import type { DesiredDelta } from './desired-delta.ts';
 
 export const DEFAULT_REDIS_PREFIX = 'bgpcast';
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:16379';
@@ -35,6 +32,8 @@ export function redactRedisUrl(url: string): string {
   }
 }
 
+// --- key names ---------------------------------------------------------------------------------------
+
 export interface NodeKeys {
   readonly desired: string;
   /** The routes of the desired document, one field per route (events/desired-delta.ts). */
@@ -57,22 +56,97 @@ export function speakersKey(prefix: string): string {
 }
 
 /**
- * Fields of <p>:{<node>}:desired readers use: revision, updatedAt (last content change), sessions
- * (the document with every family's routes empty, JSON), routeCount (fields in the routes hash).
- * digest and document are the fields of the former whole-document layout: no longer written for
- * nodes, kept only until every reader has moved to `sessions` + the routes hash.
+ * Written by `bgpcast watch` (events/kube/checkpoint.ts): object key → "resourceVersion digest" of
+ * the last version Kafka acknowledged. One per watcher source, so watchers of several clusters can
+ * share a Redis; its own hash tag, as nothing else touches it in the same script.
+ */
+export function watchCheckpointKey(prefix: string, source: string): string {
+  return `${prefix}:{watch}:checkpoint:${source}`;
+}
+
+/** The keys the functions use: the world's, and each node's desired state. */
+export interface StoreKeys {
+  readonly prefix: string;
+  readonly objects: string;
+  readonly objectPositions: string;
+  readonly objectSources: string;
+  readonly positions: string;
+  readonly changes: string;
+  readonly syncMarkers: string;
+  readonly syncParts: string;
+  readonly pending: string;
+  readonly conditions: string;
+  readonly conditionsChanged: string;
+  readonly desiredNodes: string;
+  desired(node: string): string;
+  desiredRoutes(node: string): string;
+  desiredChanged(node: string): string;
+}
+
+export function storeKeys(prefix: string = redisPrefixFromEnv()): StoreKeys {
+  const world = `${prefix}:{world}`;
+  return {
+    prefix,
+    objects: `${world}:objects`,
+    objectPositions: `${world}:object-positions`,
+    objectSources: `${world}:object-sources`,
+    positions: `${world}:positions`,
+    changes: `${world}:changes`,
+    syncMarkers: `${world}:sync-markers`,
+    syncParts: `${world}:sync-parts`,
+    pending: `${world}:pending`,
+    conditions: `${world}:conditions`,
+    conditionsChanged: `${world}:conditions:changed`,
+    desiredNodes: desiredNodesKey(prefix),
+    desired: (node) => nodeKeys(prefix, node).desired,
+    desiredRoutes: (node) => nodeKeys(prefix, node).desiredRoutes,
+    desiredChanged: (node) => nodeKeys(prefix, node).desiredChanged,
+  };
+}
+
+// --- hash fields and JSON shapes -------------------------------------------------------------------
+
+/**
+ * Fields of <p>:{<node>}:desired, written by the functions' compare-and-set script
+ * (functions/store/scripts.ts NODE_CAS_SCRIPT) and read by the speaker and the CLI.
  */
 export const DESIRED_FIELDS = {
+  /** The revision of the document: one up per content change. */
   revision: 'revision',
+  /** The compare-and-set counter: one up per write or confirmation. */
+  seq: 'seq',
+  /** The token of the last compare-and-set (a writer knows its own last write by it). */
+  writer: 'writer',
+  /** JSON partition → offset: the world positions the state reflects. */
+  positions: 'positions',
+  /** RFC 3339 time of the last content change. */
   updatedAt: 'updatedAt',
-  sessions: 'sessions',
+  /** How many fields the routes hash holds. */
   routeCount: 'routeCount',
-  digest: 'digest',
-  document: 'document',
+  /** The document {node, instances} with every family's routes empty (JSON). */
+  sessions: 'sessions',
 } as const;
 
 /**
- * Fields of <p>:{<node>}:status:
+ * Fields of the whole-document layout that came before the routes hash: still read by the speaker
+ * when `sessions` is absent (a store written by an older functions), removed by the next write.
+ */
+export const LEGACY_DESIRED_FIELDS = { digest: 'digest', document: 'document' } as const;
+
+/** Fields of <p>:{world}:conditions, written whole by the conditions' compare-and-set script. */
+export const CONDITIONS_FIELDS = {
+  revision: 'revision',
+  /** sha256 of `document`. */
+  digest: 'digest',
+  /** The JSON list of conditions. */
+  document: 'document',
+  positions: 'positions',
+  updatedAt: 'updatedAt',
+  seq: 'seq',
+} as const;
+
+/**
+ * Fields of <p>:{<node>}:status, written by the speaker (speaker/worker/status-publisher.ts):
  * - updatedAt: RFC 3339 time of the last heartbeat (rewritten every heartbeat);
  * - heartbeatMs: the interval the speaker promises; older than 3 intervals = stale;
  * - speaker: JSON {host, pid, startedAt, version};
@@ -98,12 +172,60 @@ export const STATUS_FIELDS = {
 /** A status key nobody refreshes disappears after this (a node removed for good). */
 export const STATUS_TTL_S = 24 * 3600;
 
-/**
- * <p>:{watch}:checkpoint:<source> — hash, written by `bgpcast watch`: object key → "resourceVersion
- * digest" of the last version Kafka acknowledged (events/kube/checkpoint.ts). One per watcher
- * source, so watchers of several clusters can share a Redis; its own hash tag, as nothing else
- * touches it in the same script.
- */
-export function watchCheckpointKey(prefix: string, source: string): string {
-  return `${prefix}:{watch}:checkpoint:${source}`;
+/** A value of <p>:{world}:pending (JSON): the recomputations one fold still owes. */
+export interface PendingEntry {
+  /** The nodes whose desired state must be recomputed. */
+  readonly nodes: readonly string[];
+  /** Whether the conditions must be. */
+  readonly conditions: boolean;
+  /** The fold's positions (partition → offset): a recomputation reflecting these settles it. */
+  readonly positions: Readonly<Record<string, string>>;
+  /** RFC 3339 time of the fold. */
+  readonly at: string;
 }
+
+const PENDING_ENTRY_FIELDS = ['nodes', 'conditions', 'positions', 'at'] as const satisfies readonly (keyof PendingEntry)[];
+
+/** The fields of a DesiredDelta (events/desired-delta.ts), as published on <p>:{<node>}:desired:changed. */
+const DELTA_FIELDS = ['node', 'revision', 'previous', 'sessions', 'routes', 'truncated'] as const satisfies readonly (keyof DesiredDelta)[];
+
+// Compile-time checks that the lists above name every field of their type.
+type NoneMissing<T extends never> = T;
+export type PendingEntryFieldsComplete = NoneMissing<Exclude<keyof PendingEntry, (typeof PENDING_ENTRY_FIELDS)[number]>>;
+export type DeltaFieldsComplete = NoneMissing<Exclude<keyof DesiredDelta, (typeof DELTA_FIELDS)[number]>>;
+
+// --- the table -----------------------------------------------------------------------------------------
+
+export interface KeyContract {
+  /** The key with <p> for the prefix and <node> for a node name. */
+  readonly key: string;
+  readonly type: 'hash' | 'set' | 'sorted set' | 'stream' | 'pub/sub';
+  readonly writer: 'functions' | 'speaker' | 'watcher';
+  /** The fixed fields of a hash; absent when its fields are data (object keys, partitions, …). */
+  readonly fields?: readonly string[];
+  /** The fields of the JSON each value, stream entry or message holds, when it is an object. */
+  readonly entry?: readonly string[];
+}
+
+const world = storeKeys('<p>');
+const node = nodeKeys('<p>', '<node>');
+
+export const REDIS_KEYS: readonly KeyContract[] = [
+  { key: node.desired, type: 'hash', writer: 'functions', fields: Object.values(DESIRED_FIELDS) },
+  { key: node.desiredRoutes, type: 'hash', writer: 'functions' },
+  { key: node.desiredChanged, type: 'pub/sub', writer: 'functions', entry: DELTA_FIELDS },
+  { key: node.status, type: 'hash', writer: 'speaker', fields: Object.values(STATUS_FIELDS) },
+  { key: world.objects, type: 'hash', writer: 'functions' },
+  { key: world.objectPositions, type: 'hash', writer: 'functions' },
+  { key: world.objectSources, type: 'hash', writer: 'functions' },
+  { key: world.positions, type: 'hash', writer: 'functions' },
+  { key: world.changes, type: 'stream', writer: 'functions', entry: ['key'] },
+  { key: world.syncMarkers, type: 'hash', writer: 'functions' },
+  { key: world.syncParts, type: 'hash', writer: 'functions', entry: ['syncId', 'next', 'keys'] },
+  { key: world.pending, type: 'hash', writer: 'functions', entry: PENDING_ENTRY_FIELDS },
+  { key: world.conditions, type: 'hash', writer: 'functions', fields: Object.values(CONDITIONS_FIELDS) },
+  { key: world.conditionsChanged, type: 'pub/sub', writer: 'functions' },
+  { key: world.desiredNodes, type: 'set', writer: 'functions' },
+  { key: speakersKey('<p>'), type: 'sorted set', writer: 'speaker' },
+  { key: watchCheckpointKey('<p>', '<source>'), type: 'hash', writer: 'watcher' },
+];

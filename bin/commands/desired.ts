@@ -7,7 +7,7 @@ import type { DesiredNodeState, DesiredPeer, DesiredRoute } from '../../events/d
 import type { Condition } from '../../functions/cilium/conditions.ts';
 import { InvalidDesiredDocumentError, readDesiredDocument } from '../../events/desired-read.ts';
 import { listDesiredNodes, readConditions } from '../../functions/store/desired-store.ts';
-import { redisPrefixFromEnv, redisUrlFromEnv, storeKeys } from '../../functions/store/keys.ts';
+import { redisPrefixFromEnv, redisUrlFromEnv, storeKeys } from '../../events/redis-keys.ts';
 import { createRedisClient } from '../../events/redis-client.ts';
 import { redactRedisUrl } from '../../events/redis-keys.ts';
 import { CliError, ExitCode } from '../cli-error.ts';

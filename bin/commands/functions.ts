@@ -7,7 +7,7 @@ import { brokersFromEnv, createKafka } from '../../events/kafka/client.ts';
 import { ensureTopic } from '../../events/kafka/admin.ts';
 import { defaultEventPartitions, Topics } from '../../events/topics.ts';
 import { createLogger } from '../../events/log.ts';
-import { redisPrefixFromEnv, redisUrlFromEnv, storeKeys } from '../../functions/store/keys.ts';
+import { redisPrefixFromEnv, redisUrlFromEnv, storeKeys } from '../../events/redis-keys.ts';
 import { createStoreRedis } from '../../functions/store/redis.ts';
 import { redactRedisUrl } from '../../events/redis-keys.ts';
 import { createFunctionsHandler } from '../../functions/runner/handler.ts';

@@ -6,7 +6,7 @@ import type { Kafka } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import { endOffsets, groupCaughtUp } from '../../events/kafka/admin.ts';
 import { nodeKeys } from '../../events/redis-keys.ts';
-import type { StoreKeys } from '../../functions/store/keys.ts';
+import type { StoreKeys } from '../../events/redis-keys.ts';
 import type { PeersDocument, RoutesDocument } from '../../events/speaker-status.ts';
 import { peersDocumentSchema, routesDocumentSchema } from '../../events/speaker-status.ts';
 import type { DemoRouterOptions } from '../../infra/local/bird.ts';

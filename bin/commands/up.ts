@@ -24,7 +24,7 @@ import { redisPrefixFromEnv } from '../../events/redis-keys.ts';
 import { defaultEventPartitions, Topics } from '../../events/topics.ts';
 import { createFunctionsHandler } from '../../functions/runner/handler.ts';
 import { DEFAULT_GROUP_ID, KAFKA_RECOMPUTE_BUDGET_MS, runFunctionsConsumer } from '../../functions/runner/kafka-runner.ts';
-import { storeKeys } from '../../functions/store/keys.ts';
+import { storeKeys } from '../../events/redis-keys.ts';
 import { createStoreRedis } from '../../functions/store/redis.ts';
 import type { RunningDemoRouter } from '../../infra/local/bird.ts';
 import { startDemoRouter } from '../../infra/local/bird.ts';

@@ -29,7 +29,7 @@ import {
   type NodeWrite,
   type Target,
 } from '../store/desired-store.ts';
-import type { StoreKeys } from '../store/keys.ts';
+import type { StoreKeys } from '../../events/redis-keys.ts';
 import { covers, positionsJson, type Positions } from '../store/positions.ts';
 import type { WorldMirror } from '../store/world-mirror.ts';
 import { backoffMs, CasConflictError, type RetryPolicy } from './backoff.ts';

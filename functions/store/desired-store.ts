@@ -1,15 +1,15 @@
 // Desired state in Redis, written only by compare-and-set on a per-target counter (seq):
-// - a node's state in two hashes, <p>:{<node>}:desired (the head: revision, seq, positions,
-//   updatedAt, routeCount, sessions) and <p>:{<node>}:desired:routes (one field per route); a
-//   write changes only the routes that changed and publishes a DesiredDelta (layout and delta:
-//   events/desired-delta.ts; script: scripts.ts NODE_CAS_SCRIPT);
+// - a node's state in two hashes, <p>:{<node>}:desired (the head, events/redis-keys.ts
+//   DESIRED_FIELDS) and <p>:{<node>}:desired:routes (one field per route); a write changes only the
+//   routes that changed and publishes a DesiredDelta (layout and delta: events/desired-delta.ts;
+//   script: scripts.ts NODE_CAS_SCRIPT);
 // - the conditions, one JSON document in <p>:{world}:conditions (scripts.ts CAS_SCRIPT).
 // Readers other than the functions read a node's document with events/desired-read.ts.
 
 import type { Redis } from 'ioredis';
 import { MAX_DELTA_ROUTES, routeField, routeValue, type DesiredDelta, type DesiredRouteChange } from '../../events/desired-delta.ts';
 import type { DesiredNodeState } from '../../events/desired-state.ts';
-import type { StoreKeys } from './keys.ts';
+import { CONDITIONS_FIELDS as C, DESIRED_FIELDS as F, type StoreKeys } from '../../events/redis-keys.ts';
 import { parsePositions, type Positions } from './positions.ts';
 
 export type Target = { readonly type: 'node'; readonly node: string } | { readonly type: 'conditions' };
@@ -47,7 +47,7 @@ export interface NodeHead {
 export async function readNodeHeads(redis: Redis, keys: StoreKeys, nodes: readonly string[]): Promise<NodeHead[]> {
   if (nodes.length === 0) return [];
   const pipeline = redis.pipeline();
-  for (const node of nodes) pipeline.hmget(keys.desired(node), 'seq', 'revision', 'positions', 'sessions', 'writer');
+  for (const node of nodes) pipeline.hmget(keys.desired(node), F.seq, F.revision, F.positions, F.sessions, F.writer);
   const replies = (await pipeline.exec()) ?? [];
   return replies.map(([error, value]) => {
     if (error) throw error;
@@ -67,7 +67,7 @@ export interface StoredNode {
 
 /** Both hashes in one MULTI, so the routes belong to the seq and revision returned. */
 export async function readStoredNode(redis: Redis, keys: StoreKeys, node: string): Promise<StoredNode> {
-  const replies = await redis.multi().hmget(keys.desired(node), 'seq', 'revision', 'sessions').hgetall(keys.desiredRoutes(node)).exec();
+  const replies = await redis.multi().hmget(keys.desired(node), F.seq, F.revision, F.sessions).hgetall(keys.desiredRoutes(node)).exec();
   if (replies === null) throw new Error('MULTI aborted');
   const [[e1, head], [e2, routes]] = replies as [[Error | null, (string | null)[]], [Error | null, Record<string, string>]];
   if (e1) throw e1;
@@ -164,7 +164,7 @@ export interface Head {
 }
 
 export async function readConditionsHead(redis: Redis, keys: StoreKeys): Promise<Head> {
-  const [seq, digest, positions, revision] = await redis.hmget(keys.conditions, 'seq', 'digest', 'positions', 'revision');
+  const [seq, digest, positions, revision] = await redis.hmget(keys.conditions, C.seq, C.digest, C.positions, C.revision);
   return { seq: seq ?? '0', digest: digest ?? null, positions: parsePositions(positions), revision: Number(revision ?? 0) };
 }
 
@@ -196,7 +196,7 @@ export interface StoredDesired {
 }
 
 export async function readConditions(redis: Redis, keys: StoreKeys): Promise<StoredDesired | null> {
-  const [revision, document, updatedAt, positions] = await redis.hmget(keys.conditions, 'revision', 'document', 'updatedAt', 'positions');
+  const [revision, document, updatedAt, positions] = await redis.hmget(keys.conditions, C.revision, C.document, C.updatedAt, C.positions);
   if (document == null) return null;
   return { revision: Number(revision ?? 0), document, updatedAt: updatedAt ?? null, positions: parsePositions(positions) };
 }

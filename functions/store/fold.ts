@@ -8,7 +8,7 @@ import { EventType } from '../../events/envelope.ts';
 import { lookupKind } from '../../events/kinds.ts';
 import { objectKey } from '../../events/object-key.ts';
 import { sanitizeObject } from '../../events/sanitize.ts';
-import type { StoreKeys } from './keys.ts';
+import type { PendingEntry, StoreKeys } from '../../events/redis-keys.ts';
 import { qualifiedKind, refFromKey } from './object-ref.ts';
 import { maxPositions, parsePositions, positionsJson, type Positions } from './positions.ts';
 import type { WorldChange } from './apply-changes.ts';
@@ -63,14 +63,6 @@ export function foldChanges(events: readonly FoldEvent[]): { changes: WorldChang
 
 export function foldPositions(events: readonly FoldEvent[]): Positions {
   return maxPositions(...events.map((e) => ({ [e.partition]: e.offset })));
-}
-
-export interface PendingEntry {
-  readonly nodes: readonly string[];
-  readonly conditions: boolean;
-  /** The fold's positions: a recomputation reflecting these settles the entry. */
-  readonly positions: Positions;
-  readonly at: string;
 }
 
 export function encodePending(entry: PendingEntry): string {

@@ -27,7 +27,7 @@ import { InvalidDesiredDocumentError, readDesiredDocument, type DesiredReadRedis
 import type { DesiredNodeState } from '../../events/desired-state.ts';
 import { desiredNodeStateSchema } from '../../events/desired-state.ts';
 import type { Logger } from '../../events/log.ts';
-import { DESIRED_FIELDS, nodeKeys } from '../../events/redis-keys.ts';
+import { DESIRED_FIELDS, LEGACY_DESIRED_FIELDS, nodeKeys } from '../../events/redis-keys.ts';
 import { systemClock, type TimerClock } from '../session/clock.ts';
 import { parseChangedMessage } from './delta-message.ts';
 
@@ -247,7 +247,7 @@ export class DesiredWatcher {
       return { revision: stored.revision, state: stored.document };
     }
     // The former layout, one `document` field, as functions before the split wrote it.
-    const [rev, text] = await this.#o.redis.hmget(nodeKeys(this.#o.prefix, node).desired, DESIRED_FIELDS.revision, DESIRED_FIELDS.document);
+    const [rev, text] = await this.#o.redis.hmget(nodeKeys(this.#o.prefix, node).desired, DESIRED_FIELDS.revision, LEGACY_DESIRED_FIELDS.document);
     if (text == null) return null;
     let state: DesiredNodeState;
     try {

@@ -35,7 +35,7 @@ import { KafkaEventPublisher } from '../../events/kafka/publisher.ts';
 import { createLogger } from '../../events/log.ts';
 import { createFunctionsHandler } from '../../functions/runner/handler.ts';
 import { runFunctionsConsumer } from '../../functions/runner/kafka-runner.ts';
-import { storeKeys } from '../../functions/store/keys.ts';
+import { storeKeys } from '../../events/redis-keys.ts';
 import { createStoreRedis } from '../../functions/store/redis.ts';
 import { startStack } from '../../infra/local/stack.ts';
 import { startSink, type Sink } from './support/bgp-sink.ts';

@@ -28,7 +28,7 @@ import { applyChanges } from '../../functions/store/apply-changes.ts';
 import { nodeDocument } from '../../functions/runner/document.ts';
 import { createFunctionsHandler } from '../../functions/runner/handler.ts';
 import { runFunctionsConsumer } from '../../functions/runner/kafka-runner.ts';
-import { storeKeys, type StoreKeys } from '../../functions/store/keys.ts';
+import { storeKeys, type StoreKeys } from '../../events/redis-keys.ts';
 import { createStoreRedis } from '../../functions/store/redis.ts';
 import { config, node, nodeName, service, slice } from './support/bench-cluster.ts';
 

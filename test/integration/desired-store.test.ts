@@ -19,7 +19,7 @@ import {
   readStoredNode,
   type NodeWrite,
 } from '../../functions/store/desired-store.ts';
-import type { StoreKeys } from '../../functions/store/keys.ts';
+import type { StoreKeys } from '../../events/redis-keys.ts';
 import { advertisement, advertisingPeerConfig, node, service, serviceEntry, simpleCluster } from '../unit/functions/builders.ts';
 import { route } from '../support/speaker.ts';
 import { freshKeys, parseDelta, redisPool, sortedChanges, waitFor } from './functions-support.ts';

@@ -16,7 +16,7 @@ import { worldFromObjects } from '../../functions/model/world.ts';
 import { conditionsDocument, nodeDocument } from '../../functions/runner/document.ts';
 import { createFunctionsHandler, type BatchReport, type FunctionsHandler } from '../../functions/runner/handler.ts';
 import { runFunctionsConsumer } from '../../functions/runner/kafka-runner.ts';
-import type { StoreKeys } from '../../functions/store/keys.ts';
+import type { StoreKeys } from '../../events/redis-keys.ts';
 import { seededRandom } from '../support/random.ts';
 import { captureLog, caughtUp, freshKeys, freshTopic, redisPool, snapshot, testKafka, waitFor } from './functions-support.ts';
 

@@ -11,7 +11,7 @@ import { computeConditions } from '../../functions/cilium/conditions.ts';
 import { conditionsDocument, nodeDocument } from '../../functions/runner/document.ts';
 import { createFunctionsHandler } from '../../functions/runner/handler.ts';
 import { listDesiredNodes } from '../../functions/store/desired-store.ts';
-import type { StoreKeys } from '../../functions/store/keys.ts';
+import type { StoreKeys } from '../../events/redis-keys.ts';
 import { advertisement, advertisingPeerConfig, node, service, serviceEntry, simpleCluster } from '../unit/functions/builders.ts';
 import { captureLog, effectiveDoc, freshKeys, redisPool, sequencer } from './functions-support.ts';
 

@@ -10,7 +10,7 @@ import { worldFromObjects } from '../../functions/model/world.ts';
 import { createFunctionsHandler, type HandlerHooks } from '../../functions/runner/handler.ts';
 import { nodeDocument } from '../../functions/runner/document.ts';
 import { isRedisUnavailable } from '../../events/redis-client.ts';
-import type { StoreKeys } from '../../functions/store/keys.ts';
+import type { StoreKeys } from '../../events/redis-keys.ts';
 import { advertisement, advertisingPeerConfig, node, service, serviceEntry, simpleCluster } from '../unit/functions/builders.ts';
 import { captureLog, effectiveDoc, freshKeys, redisPool, sequencer, waitFor } from './functions-support.ts';
 

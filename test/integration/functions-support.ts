@@ -15,7 +15,7 @@ import { createKafka } from '../../events/kafka/client.ts';
 import { createLogger } from '../../events/log.ts';
 import { envelopeKey, objectEnvelope, type EventEnvelope, type KubeObject, type ObjectEvent } from '../../events/envelope.ts';
 import type { ConsumedEvent } from '../../events/bus.ts';
-import { storeKeys, type StoreKeys } from '../../functions/store/keys.ts';
+import { storeKeys, type StoreKeys } from '../../events/redis-keys.ts';
 import { createStoreRedis } from '../../functions/store/redis.ts';
 import type { DesiredDelta, DesiredRouteChange } from '../../events/desired-delta.ts';
 import { readDesiredDocument } from '../../events/desired-read.ts';

@@ -17,7 +17,7 @@ import { readDesiredDocument } from '../../events/desired-read.ts';
 import { createFunctionsHandler } from '../../functions/runner/handler.ts';
 import { runFunctionsConsumer } from '../../functions/runner/kafka-runner.ts';
 import { readNodeHeads } from '../../functions/store/desired-store.ts';
-import type { StoreKeys } from '../../functions/store/keys.ts';
+import type { StoreKeys } from '../../events/redis-keys.ts';
 import {
   bgpcast,
   captureLog,

@@ -14,7 +14,7 @@ import { readEvents } from '../../events/kafka/reader.ts';
 import { watchCheckpointKey } from '../../events/redis-keys.ts';
 import { objectKey } from '../../events/object-key.ts';
 import { foldEvent, foldIntoWorld } from '../../functions/store/fold.ts';
-import type { StoreKeys } from '../../functions/store/keys.ts';
+import type { StoreKeys } from '../../events/redis-keys.ts';
 import type { Redis } from 'ioredis';
 import { captureLog } from '../integration/functions-support.ts';
 
