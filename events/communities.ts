@@ -1,8 +1,9 @@
-// BGP communities as numbers. Standard communities (RFC 1997) are one 32-bit value, written "a:b"
-// with a = high 16 bits and b = low 16 bits; the CRD also accepts a plain decimal 0..4294967295,
-// which is the same value (reference §4.1, A18). Large communities (RFC 8092) are three 32-bit
-// values "a:b:c". Output is always numeric "a:b" / "a:b:c" without leading zeros, sorted
-// numerically and unique, so equal attribute sets print equally.
+// BGP communities as numbers, the one parser and printer for functions/ (advertisement attributes)
+// and speaker/ (the routes of desired state). Standard communities (RFC 1997) are one 32-bit value,
+// written "a:b" with a = high 16 bits and b = low 16 bits; the CRD also accepts a plain decimal
+// 0..4294967295, which is the same value (docs/cilium-semantics.md ADV-3). Large communities
+// (RFC 8092) are three 32-bit values "a:b:c". Output is always numeric "a:b" / "a:b:c" without
+// leading zeros, sorted numerically and unique, so equal attribute sets print equally.
 
 export const WELL_KNOWN_COMMUNITIES = {
   internet: 0x00000000,

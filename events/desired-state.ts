@@ -5,18 +5,18 @@
 // instances and peers by name; families by AFI then SAFI code (ipv4 before ipv6); routes by
 // address family, then address, then prefix length; communities numerically.
 //
-// Meaning of the fields the speaker must interpret:
-// - localPort null: do not listen, connect out only (reference A3).
-// - localAddress null: source address chosen by route lookup (wildcard, A11).
-// - peerASN 0: accept any AS in the peer's OPEN (§2.1).
+// Meaning of the fields the speaker must interpret (rules: docs/cilium-semantics.md):
+// - localPort null: do not listen, connect out only (INST-6).
+// - localAddress null: source address chosen by route lookup (wildcard, PEER-5).
+// - peerASN 0: accept any AS in the peer's OPEN (OBJ-3).
 // - config.ebgpMultihop is the configured TTL; it applies only to eBGP sessions (local AS ≠ peer
-//   AS) and only when > 1 (A11). The speaker decides, since with peerASN 0 only the OPEN tells.
-// - localPreference is sent to iBGP peers only (§4.1, D5).
+//   AS) and only when > 1 (PEER-5). The speaker decides, since with peerASN 0 only the OPEN tells.
+// - localPreference is sent to iBGP peers only (PEER-6).
 // - authSecretRef names the Secret holding the TCP MD5 password (key `password`); the password is
-//   never part of desired state. A missing Secret means an empty password (A9, D2).
+//   never part of desired state. A missing Secret means an empty password (PEER-3).
 // - A peer's identity for session handling is peerSessionKey(): a change of name, address or AS
-//   replaces the session (A10, cilium#33163); any other change is applied in place (timers excepted,
-//   A12).
+//   replaces the session (PEER-4, cilium#33163); any other change is applied in place (timers
+//   excepted, PEER-4).
 
 import { z } from 'zod';
 
@@ -28,7 +28,7 @@ export interface DesiredRoute {
   /** Large communities "a:b:c", sorted, unique. */
   readonly largeCommunities: readonly string[];
   readonly localPreference: number | null;
-  /** ORIGIN attribute: igp, or incomplete for LoadBalancerIP routes in legacy-origin mode (A28). */
+  /** ORIGIN attribute: igp, or incomplete for LoadBalancerIP routes in legacy-origin mode (SVC-9). */
   readonly origin: 'igp' | 'incomplete';
 }
 
@@ -91,7 +91,7 @@ export function sameRoute(a: DesiredRoute | null | undefined, b: DesiredRoute | 
   );
 }
 
-/** The identity of a session: changing any part of it replaces the session (A10). */
+/** The identity of a session: changing any part of it replaces the session (PEER-4). */
 export function peerSessionKey(instance: string, peer: Pick<DesiredPeer, 'name' | 'peerAddress' | 'peerASN'>): string {
   return `${instance}/${peer.name}/${peer.peerAddress}/${peer.peerASN}`;
 }

@@ -10,7 +10,7 @@
 //
 // setPeers() reconciles: a new peer gets a session, a peer gone is stopped (Cease / Peer
 // De-configured), a peer whose session-defining settings changed (address, AS, local address,
-// port, timers, password, multihop, graceful restart, families; cf. desired-state.ts A10/A12)
+// port, timers, password, multihop, graceful restart, families; docs/cilium-semantics.md PEER-4)
 // is replaced, and otherwise only its routes change — an incremental UPDATE, no reset.
 // A caller that keeps routes up to date itself (the worker applying deltas) passes `routesOf`:
 // sessions kept in place then keep their routes, and only new or replaced sessions are given

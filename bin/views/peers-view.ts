@@ -1,5 +1,5 @@
-// `bgpcast peers`: the table of `cilium bgp peers` (reference §9.1) and its JSON. Pure: the
-// reports and the clock come in, text comes out.
+// `bgpcast peers`: the table of `cilium bgp peers` (docs/cilium-semantics.md CLI-1) and its JSON.
+// Pure: the reports and the clock come in, text comes out.
 //
 //   Node      Local AS   Peer AS   Peer Address   Session State   Uptime   Family         Received   Advertised
 //   worker1   64000      65000     127.5.5.5      established     33m26s   ipv4/unicast   0          2

@@ -1,5 +1,5 @@
-// `bgpcast routes available|advertised|received`: the table of `cilium bgp routes` (reference
-// §9.1) and its JSON. Pure.
+// `bgpcast routes available|advertised|received`: the table of `cilium bgp routes`
+// (docs/cilium-semantics.md CLI-2) and its JSON. Pure.
 //
 //   Node      VRouter   Peer        Prefix           NextHop     Age      Attrs
 //   worker1   64000     127.5.5.5   10.100.67.164/32 127.0.1.1   2m41s    [{Origin: i} {AsPath: 64000} {Nexthop: 127.0.1.1}]

@@ -1,7 +1,7 @@
 // Status conditions, computed from the world (docs/cilium-semantics.md COND-1 to COND-6):
-// - ClusterConfig: cilium.io/NoMatchingNode, MissingPeerConfigs and ConflictingClusterConfig, always
-//   all three, True or False, with Cilium's reasons and messages (COND-1); "conflicting" follows the
-//   claim order of ownership.ts (OWN-2).
+// - ClusterConfig: cilium.io/NoMatchingNode, MissingPeerConfigs and ConflictingClusterConfig,
+//   always all three, True or False, with Cilium's reasons and messages (COND-1); "conflicting"
+//   follows the claim order of ownership.ts (OWN-2).
 // - PeerConfig: cilium.io/MissingAuthSecret on every PeerConfig, its messages saying where the
 //   Secret was looked for and found (COND-2).
 // - CiliumBGPNodeConfig (named after the node): cilium.io/BGPReconcileError while an instance or

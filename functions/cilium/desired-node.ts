@@ -1,7 +1,8 @@
 // Which node advertises what, to whom: the whole desired BGP state of one node, computed from
 // scratch as a pure function of the world (docs/cilium-semantics.md). Read top-down:
 //   1. the node's owner and its instances and peers, merged with the node's override (planNode,
-//      instances.ts, after ownership.ts), each peer with its PeerConfig's settings (peer-settings.ts);
+//      instances.ts, after ownership.ts), each peer with its PeerConfig's settings
+//      (peer-settings.ts);
 //   2. per peer, the supported families its PeerConfig lists, each with the advertisement entries
 //      the family's selector picks (advertisement-selection.ts);
 //   3. per family, every route candidate of those entries — the node's pod CIDRs

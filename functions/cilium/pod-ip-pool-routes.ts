@@ -1,8 +1,8 @@
-// CiliumPodIPPool advertisements (docs/cilium-semantics.md POOL-1, POOL-2): an entry's selector sees
-// a pool's labels plus io.cilium.podippool.name and io.cilium.podippool.namespace (empty: pools are
-// cluster-scoped), an absent one matches no pool; the node advertises the CIDRs allocated to it
-// from a selected pool, each to the family of its address. Not gated on the ipam mode: allocations
-// exist only in multi-pool mode anyway.
+// CiliumPodIPPool advertisements (docs/cilium-semantics.md POOL-1, POOL-2): an entry's selector
+// sees a pool's labels plus io.cilium.podippool.name and io.cilium.podippool.namespace (empty:
+// pools are cluster-scoped), an absent one matches no pool; the node advertises the CIDRs allocated
+// to it from a selected pool, each to the family of its address. Not gated on the ipam mode:
+// allocations exist only in multi-pool mode anyway.
 
 import { ADVERTISEMENT_TYPES } from '../model/advertisement.ts';
 import { NIL_SELECTS, selectorMatches } from '../model/label-selector.ts';

@@ -1,6 +1,7 @@
 // What the Service rules need of one Service besides the Service itself (docs/cilium-semantics.md
-// SVC-2, SVC-5): the labels an advertisement's selector sees (its own plus io.kubernetes.service.name
-// and .namespace), and where its ready endpoints are, over every EndpointSlice that names it.
+// SVC-2, SVC-5): the labels an advertisement's selector sees (its own plus
+// io.kubernetes.service.name and .namespace), and where its ready endpoints are, over every
+// EndpointSlice that names it.
 
 import type { Labels } from '../model/label-selector.ts';
 import { mapKey } from '../model/normalise.ts';

@@ -1,14 +1,6 @@
-// Which map a world map was derived from, and which keys may differ between the two, recorded on
-// the new map itself (LayeredMap.origins). The world is copy-on-write per kind
-// (store/apply-changes.ts): a change to one Service yields a new services map that differs from the
-// old one in one key, and caches keyed by the old map (the Service index, an entry's candidates,
-// the shared routes) can then be brought up to date by re-deriving that key only.
-//
-// A record must not keep old maps alive, or a long-lived world would pin every map it descended
-// from: origins hold their maps through WeakRefs, at most MAX_STEPS of them (with the keys changed
-// since each, composed). Whoever wants an old map's caches found keeps that map alive (the
-// Service indexes keep their last few, service-index.ts); otherwise a cache finding no live
-// ancestor is rebuilt from scratch — slower, never wrong.
+// Which maps a derived world map came from, and which keys may differ since: recorded on the map
+// itself (LayeredMap.origins), held weakly, so caches keyed by an old map can be brought up to date
+// by the changed keys only (docs/incremental.md).
 
 import { LayeredMap, type Origin } from './layered-map.ts';
 

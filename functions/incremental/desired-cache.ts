@@ -1,15 +1,6 @@
-// The incremental road to cilium/desired-node.ts computeDesiredNode and cilium/conditions.ts, for
-// the runner, which owns one DesiredCache per handler. It gives the same documents as the
-// definitions (differential tests hold it to them) at the cost of what changed: after a Service
-// change, a node's view is built in O(changes + the node's own routes), and two views of a node
-// are diffed in O(changes).
-//
-// Every cache lives in this object, keyed by the world's immutable maps and records (WeakMaps, so
-// an entry goes with its world): the Service index and each entry's candidates (service-index.ts,
-// service-candidates.ts), the slot contexts with their shared bases and node overlays
-// (slot-context.ts, shared-base.ts, node-overlay.ts), each node's sessions plan (node-view.ts), and
-// the conditions of the last world asked for. The cache never decides what is true, only how fast
-// it is found: a miss rebuilds from the world.
+// The incremental road to computeDesiredNode (cilium/desired-node.ts) and the conditions, for the
+// runner, which owns one DesiredCache per handler: the same documents, at the cost of what changed.
+// Every cache lives in this object, none in a module; how they derive: docs/incremental.md.
 
 import type { DesiredRouteChange } from '../../events/desired-delta.ts';
 import type { DesiredNodeState } from '../../events/desired-state.ts';

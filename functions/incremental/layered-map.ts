@@ -1,12 +1,6 @@
-// An immutable map that is cheap to derive with a few changes: a base Map shared by every
-// version, plus this version's differences from it, so that one Service change costs the world
-// map, the Service facts, an entry's candidates and the merged routes what it changes rather than
-// a copy of 10,000 entries each (1.5–2 ms apiece).
-//
-// A derived version copies only the differences (bounded by flattenAt) and adds its own; when
-// they outgrow the bound, the version is flattened into a new base, so the copying is amortised
-// to O(1) per changed key while reads stay one or two Map lookups. Iteration order is unspecified
-// (callers here never depend on it). A version may carry where it came from (derivation.ts).
+// An immutable map that is cheap to derive with a few changes: a base shared by every version plus
+// this version's differences, flattened into a new base when they outgrow a bound, so a change
+// costs O(1) amortised per key rather than a copy of the map (docs/incremental.md).
 
 /** A map this version was derived from (held weakly), and every key that may differ since. */
 export interface Origin<K, V> {

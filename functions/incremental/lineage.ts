@@ -1,12 +1,6 @@
-// The ancestry of a derived cache value (a Service index, a merged base of routes): which earlier
-// values it was derived from and which keys differ since each. Two uses:
-// - rebuilding a cache for the new value from the nearest ancestor that has one, touching only
-//   the changed keys (service-candidates.ts, shared-base.ts);
-// - diffing two values in O(changes) when one descends from the other (view-diff.ts).
-//
-// Ancestors are held through WeakRefs and identified by a numeric id, so a value never keeps its
-// predecessors alive (a view held for a long time pins only its own generation), and the list is
-// cut at MAX_ANCESTORS: past that, callers fall back to rebuilding or to a full comparison.
+// The ancestry of a derived cache value (a Service index, a shared base): its last few ancestors,
+// held weakly, with the keys changed since each — to derive a cache from the nearest ancestor's,
+// and to diff two values in O(changes) (docs/incremental.md).
 
 export interface Ancestor<T extends object> {
   readonly id: number;

@@ -1,15 +1,6 @@
-// A node's own part of a slot: the routes at the prefixes of its own candidates — its pod CIDRs, its
-// pod IP pool allocations and the Local-policy Services it holds a ready endpoint of — each merged
-// with the shared base's group at the same prefix, which it replaces (the route of a prefix merges
-// every contributor, shared or own: cilium/route-merge.ts).
-//
-// Recomputing this for every node after every change would cost O(nodes × own routes), so the
-// last overlay of each node is cached in its slot context and kept, by reference, when
-// - its inputs are the same objects (the node's Node and CiliumNode records, the pools map, the
-//   ipam mode, and its per-entry Local candidate maps from service-candidates.ts), and
-// - none of its own prefixes is among the base prefixes that changed since a base it was right
-//   for (shared-base.ts); a group that did not change merges to the same route.
-// Otherwise it is rebuilt, which costs O(own candidates) and nothing per Service.
+// A node's own routes in a slot — pod CIDRs, pool allocations, Local-policy Services it holds an
+// endpoint of — merged with the shared base's group at each of their prefixes, kept while their
+// inputs and those base groups are unchanged (docs/incremental.md).
 
 import type { DesiredRoute } from '../../events/desired-state.ts';
 import { comparePrefixes, type IpPrefix } from '../../events/ip.ts';

@@ -1,13 +1,6 @@
-// A node's desired state as a view: the sessions part of its document (instances, peers and
-// families with empty route lists) and, per slot (instance, peer, family), the routes as a shared
-// base plus the node's own overlay (slot-view.ts). Views are immutable: nothing computed for a
-// later world changes what an earlier view returns, and a view pins its own bases and overlays,
-// not their ancestors (lineage.ts). DesiredCache (desired-cache.ts) builds them.
-//
-// The sessions part and the entries of each slot do not depend on Services or EndpointSlices:
-// they are a function of the node's own records, the BGP objects and the settings, so they are
-// kept per node (SessionPlans) while those are the same objects, and a Service change costs each
-// node its slots only, not a planNode and a JSON print per node.
+// A node's desired state as a view: its sessions plan (the document with empty route lists, and the
+// context of each slot), kept per node while the node's records and the BGP objects are the same,
+// and per slot a shared base with the node's overlay on top (docs/incremental.md).
 
 import type { RouteSlot } from '../../events/desired-delta.ts';
 import type { DesiredFamily, DesiredInstance, DesiredNodeState } from '../../events/desired-state.ts';

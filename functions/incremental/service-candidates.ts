@@ -1,12 +1,6 @@
-// The Service route candidates of one advertisement entry and address family over all Services
-// of a world (the rule: cilium/service-routes.ts), cached per Service index, settings, entry and
-// family, and derived from the nearest ancestor index's (service-index.ts) by recomputing only the
-// Services whose facts changed (byService is layered, so that costs O(changed)). Candidates of
-// unaffected Services keep their identity, which is what lets shared-base.ts and node-overlay.ts
-// see what changed by comparing references.
-//
-// localByNode is the Local-policy half indexed by node: a node's inner map keeps its identity while
-// no Local Service it advertises changes, so a node's own routes can be reused by reference.
+// The route candidates of one advertisement entry and family over all Services (the rule:
+// cilium/service-routes.ts), per Service index, derived from the nearest ancestor index's by the
+// changed Services; unaffected candidates keep their identity (docs/incremental.md).
 
 import type { IpFamily } from '../../events/ip.ts';
 import type { RouteCandidate } from '../cilium/candidates.ts';

@@ -1,15 +1,6 @@
-// The Service index of a world: every Service's facts (cilium/service-facts.ts) and which
-// EndpointSlices name each Service, for the caches built on it (service-candidates.ts).
-//
-// One index per (services map, endpointSlices map): the world is copy-on-write per kind, so a
-// change to any other kind keeps both maps and the index. A Service or EndpointSlice change
-// replaces a map; the new index is then derived from the index of an ancestor pair of maps
-// (derivation.ts says which keys changed) by rebuilding the facts of the affected Services only:
-// the changed Services, and for a changed EndpointSlice the Services named by its old and its new
-// kubernetes.io/service-name label. A Service's facts keep their identity while it is unaffected,
-// and `ancestors` (lineage.ts) records which Services changed since each earlier index, so the
-// caches built on the index can follow suit. The maps are layered, so deriving costs
-// O(affected Services), not O(Services).
+// The Service index of a world: every Service's facts (cilium/service-facts.ts) and the slices that
+// name it, one per (services, endpointSlices) pair of maps, derived from an ancestor pair's by the
+// affected Services only (docs/incremental.md).
 
 import type { EndpointSlice, Service } from '../model/service.ts';
 import type { WorldView } from '../model/world.ts';

@@ -1,15 +1,6 @@
-// The shared base of a slot: the routes every node advertises for one sequence of Service entries
-// (no Local policy), merged per prefix once for all the nodes that select those entries. A node's
-// slot is this base plus its own overlay (node-overlay.ts).
-//
-// Bases are cached per Service index in their base context (slot-context.ts). A new index derives its
-// base from the nearest ancestor index's base: only the prefixes the changed Services contributed
-// to, before or after, are regrouped and printed again; every other group keeps its identity.
-// `ancestors` records, for each earlier base, which prefixes' groups changed since, so two views
-// can be diffed in O(changes) (view-diff.ts) and a node's overlay can be kept when none of its own
-// prefixes is among them. A "changed" prefix is one whose group of candidates changed (identity),
-// a superset of those whose printed route changed, which is what both uses need: the merged route
-// of a prefix is a function of its group (cilium/route-merge.ts).
+// The routes every node selecting one sequence of Service entries advertises, merged per prefix
+// once for all of them, per Service index; derived from the nearest ancestor index's base by the
+// prefixes the changed Services touched (docs/incremental.md).
 
 import type { DesiredRoute } from '../../events/desired-state.ts';
 import type { AdvertisementEntry } from '../model/advertisement.ts';
@@ -31,7 +22,7 @@ export interface BaseGroup {
 }
 
 export interface SharedBase extends Lineaged<SharedBase> {
-  /** By prefix text (layered: derived in O(changes), model/layered-map.ts). */
+  /** By prefix text (layered: derived in O(changes), layered-map.ts). */
   readonly groups: LayeredMap<string, BaseGroup>;
 }
 

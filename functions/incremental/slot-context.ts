@@ -1,9 +1,6 @@
-// The context of a slot's routes: its address family, the route settings and the sequence of
-// advertisement entries its peer family selects. Interned along the sequence of entry objects
-// (records of the advertisements map: new objects when an Advertisement changes), so every node
-// whose family selects the same entries gets the same context, and through it the same shared
-// base (shared-base.ts) and its own cached overlay (node-overlay.ts). The tries are keyed by
-// entries through WeakMaps, so a context goes when its Advertisements do.
+// The context of a slot's routes (family, settings, the entries it selects), interned along the
+// entry objects so every node selecting the same entries shares one, and with it the shared bases
+// and the nodes' overlays (docs/incremental.md).
 
 import type { AdvertisementEntry } from '../model/advertisement.ts';
 import type { IpFamily } from '../../events/ip.ts';

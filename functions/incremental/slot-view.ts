@@ -1,7 +1,5 @@
-// One slot (instance, peer, family) of a node's view: the shared base (shared-base.ts) with the
-// node's overlay on top (node-overlay.ts). Both parts are immutable and shared: every node that
-// selects the same entries holds the same base, and an unchanged node keeps its overlay object, so
-// a slot costs O(1) to build and its routes are read through it rather than copied.
+// One slot (instance, peer, family) of a node's view: the shared base with the node's overlay on
+// top, both immutable and shared, read through rather than copied.
 
 import type { RouteSlot } from '../../events/desired-delta.ts';
 import type { DesiredRoute } from '../../events/desired-state.ts';

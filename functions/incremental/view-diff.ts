@@ -1,12 +1,6 @@
-// The route changes between two views of one node, for writing only what changed.
-//
-// Per slot present in both views, only the prefixes where the bases may differ and the prefixes of
-// either overlay (none when both hold the same overlay object) are compared. Where the bases may
-// differ is known in O(1) when one is derived from the other (lineage.ts: the normal case, next
-// computed from a world derived from prev's), so a diff costs O(changes + own routes). Otherwise
-// (bases built from scratch, a changed Advertisement or settings, a lineage longer than it is
-// kept) the two bases are compared route by route, O(routes), once per pair of bases however
-// many nodes share them. Either way the result is exact: routes are compared by content.
+// The route changes between two views of one node: per slot, only where the bases may differ
+// (known from their lineage, else compared once per pair of bases) and the overlays' prefixes are
+// compared, by content (docs/incremental.md).
 
 import type { DesiredRouteChange } from '../../events/desired-delta.ts';
 import { slotId } from '../../events/desired-delta.ts';

@@ -1,14 +1,10 @@
-// CiliumBGPAdvertisement (reference §4). Communities are parsed to numbers here (standard and
-// well-known merged and de-duplicated, A18), so later stages only union sets.
-// Decisions where the reference is silent:
-//   - advertisementType values this build does not know are kept (consumers must tolerate them,
-//     §4.1) and simply produce no routes; `Interface` is kept the same way, since the addresses of a
-//     node's interfaces are not part of the world view.
-//   - localPreference must fit LOCAL_PREF's 32 bits (RFC 4271 §4.3); the CRD has no bound, but a
-//     negative or larger value cannot be sent, so it is a validation error rather than a surprise.
-//   - `service` is required for type Service (the CEL rule of every version). The [newest] rules
-//     that refuse `service` on other types and `selector` on PodCIDR are not enforced: older YAML
-//     that carries them stays valid, and both fields are ignored there (A22), as older Cilium did.
+// CiliumBGPAdvertisement. Communities are parsed to numbers here, standard and well-known merged
+// and de-duplicated (docs/cilium-semantics.md ADV-3), so later stages only union sets.
+//   - advertisementType values this build does not know, and `Interface`, are kept and produce no
+//     routes (ADV-4).
+//   - localPreference must fit LOCAL_PREF's 32 bits (RFC 4271 §4.3) (ADV-5).
+//   - `service` is required for type Service; `service` on other types and `selector` on PodCIDR
+//     are accepted and ignored (ADV-6).
 
 import { z } from 'zod';
 import { labelSelectorSchema, type LabelSelector } from './label-selector.ts';

@@ -1,5 +1,6 @@
-// CiliumBGPClusterConfig (reference §2), v2 and v2alpha1 alike. CRD defaults are applied here:
-// peerASN defaults to 0 ("accept any"). An empty peerConfigRef.name counts as no ref (agent A8).
+// CiliumBGPClusterConfig, v2 and v2alpha1 alike (docs/cilium-semantics.md OBJ-4). The CRD default
+// is applied here: peerASN 0, "accept any" (OBJ-3). An empty peerConfigRef.name counts as no
+// reference (INST-5).
 // The optional peerConfigRef.group / kind of older docs are accepted and ignored.
 
 import { z } from 'zod';
@@ -30,7 +31,7 @@ export interface ClusterInstance {
 export interface ClusterConfig {
   readonly kind: 'CiliumBGPClusterConfig';
   readonly meta: ObjectMeta;
-  /** null selects every node (reference §1, O3). */
+  /** null selects every node (OWN-1). */
   readonly nodeSelector: LabelSelector | null;
   readonly instances: readonly ClusterInstance[];
 }

@@ -1,7 +1,7 @@
 // Kubernetes label selectors: matchLabels plus matchExpressions (In, NotIn, Exists, DoesNotExist),
 // all terms ANDed. An empty selector {} matches everything (standard Kubernetes conversion). What a
-// *missing* (nil) selector means depends on where it sits (reference §1), so every caller says so
-// explicitly through `nil`:
+// *missing* (nil) selector means depends on where it sits (docs/cilium-semantics.md OBJ-1), so every
+// caller says so explicitly through `nil`:
 //   - ClusterConfig.spec.nodeSelector: nil selects all nodes;
 //   - PeerConfig families[].advertisements and advertisements[].selector: nil selects nothing.
 // Validation follows apimachinery: In/NotIn need at least one value, Exists/DoesNotExist none.

@@ -1,4 +1,5 @@
-// CiliumBGPNodeConfigOverride (reference §6). Its metadata.name is the node it applies to.
+// CiliumBGPNodeConfigOverride. Its metadata.name is the node it applies to
+// (docs/cilium-semantics.md INST-1).
 // localPort has no bounds in the CRD; a port outside 1..65535 cannot be listened on, so it is a
 // validation error here. peers[].localPort is accepted and dropped, as the operator drops it.
 

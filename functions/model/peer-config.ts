@@ -1,5 +1,5 @@
 // CiliumBGPPeerConfig as written: the values the spec sets, null where it sets none. The agent's
-// defaults (docs/cilium-semantics.md PEER-1) are a rule, applied in functions/cilium/peer-settings.ts.
+// defaults (docs/cilium-semantics.md PEER-1) are a rule, applied in cilium/peer-settings.ts.
 
 import { z } from 'zod';
 import { labelSelectorSchema, type LabelSelector } from './label-selector.ts';

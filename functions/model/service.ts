@@ -1,5 +1,5 @@
 // Service (core v1) and EndpointSlice (discovery.k8s.io/v1): the VIPs and which nodes hold ready
-// backends. Decisions where the reference is silent:
+// backends (docs/cilium-semantics.md SVC-3, SVC-5):
 //   - clusterIPs falls back to [clusterIP]; "None" (headless) and "" are not addresses.
 //   - Only `ip` entries of status.loadBalancer.ingress count; hostname-only entries are skipped.
 //   - A missing traffic policy is Cluster (the Kubernetes default).

@@ -1,49 +1,9 @@
-// The functions' one handler, shared by the Kafka runner and the HTTP entry point. Per batch:
-//
-//   1. sync the world mirror (W0);
-//   2. fold the events into Redis — one script, atomic — together with a pending entry naming the
-//      targets the fold may have made stale (computed in memory from W0 and W0 + the events) and
-//      the fold's positions P_b (partition → highest offset in the batch);
-//   3. sync the mirror again: the window now holds this batch's objects and anything other
-//      instances folded meanwhile; its dirty targets must reflect P_b too, and are written as a
-//      second pending entry when step 2's entry does not name them all;
-//   4. read every pending entry (this batch's, other instances' in flight, crashed ones'), in the
-//      same round trip as step 3;
-//   5. for each target: read its head (seq, digest, positions) FIRST, then read the world
-//      (mirror sync), compute, and compare-and-set on seq; a target whose stored positions
-//      already cover what it needs is settled without computing. A target this instance wrote
-//      last is not read: its head is the one that write left (predicted), and when no head was
-//      read the world of step 3, synced after that write, is used;
-//   6. delete the pending entries whose targets all reflect their positions.
-// Offsets are committed (Kafka) or 200 is answered (HTTP) only after this returns. With a
-// recompute budget (the Kafka runner: a batch must end well within the consumer session timeout)
-// step 5 may stop early: every requirement lives in a pending entry, so the rest is settled by
-// a continuation sweep that starts right away, and by any later batch.
-//
-// Why this loses no update, is idempotent, and equals a clean replay:
-// - The world is a per-object "last offset wins" fold, so it does not depend on the order or the
-//   repetition of deliveries, and once every event is folded it equals a replay's world. Desired
-//   state is a pure function of it (no history), so equal worlds give equal documents.
-// - Document positions only grow: a compare-and-set succeeds only if nobody wrote or confirmed
-//   since its heads were read (for a predicted head: since this instance's own last write), and
-//   its world (hence its positions, read with the world) was read after that. Confirmations bump seq too; otherwise a writer holding an older world could
-//   replace a confirmed document with a stale one after the confirmation.
-// - Crash safety: the pending entry is written in the same atomic step as the fold, and only
-//   deleted once each of its targets holds a document computed from a world that includes the
-//   fold. A crash anywhere leaves the entry for the next batch (or sweep) of any instance; the
-//   redelivered batch's fold is then a no-op, which is why the entry, not the fold's effect, must
-//   carry the fan-out.
-// - Concurrency: the entry's targets come from this instance's W0, which may miss a concurrent
-//   fold (say a ClusterConfig selecting more nodes, folded by another instance whose own
-//   recomputation read the world before this fold). Step 3's window contains every fold that
-//   completed before it; a fold that completed later was followed by its own instance's world
-//   read, which includes this batch. So the union of step 2's and step 3's targets covers every
-//   document this batch can change, and step 5 makes each of them reflect P_b.
-// - Idempotence: a redelivered batch folds nothing new; every target already reflects P_b, so
-//   nothing is computed, written or notified. An unchanged document is never rewritten (digest).
-// Positions are meaningful because each partition is folded in offset order (the Kafka consumer;
-// KafkaSource's ordered delivery for HTTP). Batches of one process never interleave (they share
-// the mirror); concurrent HTTP deliveries are coalesced into the next batch instead.
+// The functions' one handler, shared by the Kafka runner and the HTTP entry point. Per batch: sync
+// the world mirror, fold the events into Redis with a pending entry naming what they may have made
+// stale, sync again, then bring every pending target (this batch's and any left by others) up to
+// the positions it must reflect, by compare-and-set, and clear what is settled. Offsets are
+// committed, or 200 answered, only after that. Why this loses no update, is idempotent and equals a
+// clean replay: docs/functions-correctness.md.
 
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';

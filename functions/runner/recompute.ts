@@ -1,14 +1,8 @@
-// Stage 2: bring each target's desired state up to the positions it must reflect. Per round:
-// the heads (seq, revision, positions) first — read, or for a node this instance wrote last, the
-// head its write left (readRoundHeads) — then read the world, compute, and write by
-// compare-and-set on seq. A target whose stored state already reflects the positions it needs
-// is settled without computing (a redelivered batch, or another instance got there first). A
-// node's write carries exactly the routes that changed: the difference between the view this
-// instance last wrote and the new one when the head shows the stored state is that view
-// (view-write.ts), else the diff of the computed document against the stored routes, read after
-// the head (document.ts planNodeDocument). A conflict sends the target to the next
-// round after a jittered back-off; too many rounds throw, so the batch is not committed and
-// comes back.
+// Bringing each target's desired state up to the positions it must reflect, in rounds: the heads
+// first (read, or for a node this instance wrote last the head its write left), then the world,
+// compute, and compare-and-set on seq; a target already covering its positions is settled without
+// computing, and a conflict goes to the next round after a jittered back-off (too many rounds
+// throw, so the batch comes back). Step 5 of docs/functions-correctness.md.
 
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { setTimeout as sleep } from 'node:timers/promises';

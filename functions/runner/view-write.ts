@@ -1,20 +1,7 @@
-// The fast path of a node's write: when the stored state is exactly the view this instance last
-// wrote (its writer token is in the head), the write is the difference of two views —
-// O(what changed), with no read of the stored routes and no walk over the node's whole table.
-// Otherwise (first write after a start, another instance wrote, a lost reply) the computed view is
-// materialised and diffed against the stored routes (document.ts planNodeDocument), O(routes).
-//
-// The cache is an optimisation only: a hit is decided by the token the compare-and-set script
-// stores with every successful write or confirmation, so a wrong entry cannot produce a wrong
-// write; at worst it costs the slow path. Only a hand edit of the routes hash (redis-cli) would
-// go unseen by the token; entries therefore expire (maxAgeMs, default 5 min), after which one
-// write per node diffs against what is really stored and repairs such an edit.
-//
-// The cache also knows the head its write left (seq + 1, the revision the script returned), so a
-// round can write against that head without reading it: the script refuses a write whose seq and
-// revision are not the stored ones, which happens only if someone wrote or confirmed since, and
-// the refused node's head is then read in the next round. That saves one Redis round trip —
-// a pipeline of one HMGET per node, ≈2 ms for 100 nodes — on the path of every change.
+// The fast path of a node's write: while the stored state is the view this instance last wrote
+// (its token is in the head), the write is the diff of two views, against the head that write
+// left, without a read; an entry can only cost the slow path, never a wrong write
+// (docs/incremental.md).
 
 import type { DesiredCache, NodeView } from '../incremental/desired-cache.ts';
 import type { CasOutcome, NodeHead, NodeWrite } from '../store/desired-store.ts';

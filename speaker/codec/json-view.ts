@@ -1,5 +1,5 @@
-// The `bgpcast decode` view of a message: plain JSON with the field names of issue 3, stable
-// and documented in the README. AFI and SAFI print as names ("ipv4", "unicast") where IANA
+// The `bgpcast decode` view of a message: plain JSON with stable field names, documented in the
+// README. AFI and SAFI print as names ("ipv4", "unicast") where IANA
 // gives one we know, else as the number (the names are update-json.ts's, one table for both).
 // UPDATE is rendered by update-json.ts.
 

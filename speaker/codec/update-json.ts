@@ -1,4 +1,4 @@
-// The `bgpcast decode` view of an UPDATE (issue 3; field names are documented in the README).
+// The `bgpcast decode` view of an UPDATE (field names are documented in the README).
 // Attributes are printed as carried: `asPath` is the AS_PATH attribute itself (23456 on a
 // 2-octet session), `as4Path` and `as4Aggregator` apart, nothing merged. A prefix is "addr/len",
 // or {"prefix", "pathId"} when ADD-PATH is in force for its family. Communities "a:b" (two

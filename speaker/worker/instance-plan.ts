@@ -1,7 +1,7 @@
 // Planning a node's instances against its desired state (pure). One Speaker runs per desired
 // instance; an instance is identified by name, and its local AS, router ID and listening port
 // define the speaker: a change of any of them replaces the speaker (every session restarts, as
-// when Cilium recreates a BGP instance, reference §8.1). Everything else is a peer-level change
+// when Cilium recreates a BGP instance, docs/cilium-semantics.md INST-6). Everything else is a peer-level change
 // that Speaker.setPeers() applies by Cilium's neighbour rules (replace on address/AS change, hard
 // reset on timers, in place otherwise — see speaker.ts).
 //

@@ -1,5 +1,5 @@
 // TCP MD5 passwords for peers whose config names an authSecretRef. Secrets never travel through
-// Kafka or Redis (DESIGN: only their reference does), so the speaker reads them where it runs,
+// Kafka or Redis (only their name does), so the speaker reads them where it runs,
 // laid out like a Kubernetes Secret mounted as a volume:
 //
 //   $BGPCAST_SECRETS_DIR/<namespace>/<name>/password
@@ -7,7 +7,7 @@
 // (one directory per Secret, one file per key; `kubectl create secret generic` + a projected
 // volume produces exactly this). The file's content is the password; one trailing newline is
 // dropped, as `echo secret > password` adds one. A missing Secret or key means an empty password,
-// as in Cilium (reference A9): the session then runs without TCP MD5 and a router that requires
+// as in Cilium (docs/cilium-semantics.md PEER-3): the session then runs without TCP MD5 and a router that requires
 // one refuses it, which the peer's last error shows.
 
 import { readFileSync } from 'node:fs';

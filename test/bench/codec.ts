@@ -1,4 +1,4 @@
-// Codec benchmark (issue 3): prints figures, asserts nothing. `node test/bench/codec.ts`
+// Codec benchmark: prints figures, asserts nothing. `node test/bench/codec.ts`
 //
 // 1. Decode and encode throughput on a realistic message mix (BIRD-like IPv4 UPDATEs with
 //    communities, IPv6 MP_REACH_NLRI, withdrawals both ways, KEEPALIVEs), against a baseline

@@ -1,4 +1,4 @@
-// End-to-end latency benchmark (issue 6): prints figures, asserts nothing.
+// End-to-end latency benchmark: prints figures, asserts nothing.
 //   node test/bench/e2e-latency.ts [--nodes 100] [--services 10000] [--warmup 30] [--samples 100] [--burst 1000]
 //
 // The whole pipeline, each part as it runs in production: events produced to a real Kafka, the

@@ -1,4 +1,4 @@
-// Functions benchmark (issue 5): prints figures, asserts nothing. `node test/bench/functions.ts`
+// Functions benchmark: prints figures, asserts nothing. `node test/bench/functions.ts`
 //
 // For 100 and 1,000 nodes × 10,000 Services (half externalTrafficPolicy Cluster, half Local, each
 // with an EndpointSlice on two nodes), through a real Kafka and a real Redis:

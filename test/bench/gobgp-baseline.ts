@@ -1,4 +1,4 @@
-// The GoBGP → BIRD baseline of issue 4's benchmark: the same prefixes (100,000 IPv4 /32s and
+// The GoBGP → BIRD baseline of the speaker's benchmark: the same prefixes (100,000 IPv4 /32s and
 // 20,000 IPv6 /128s by default) fed by GoBGP to the same BIRD setup that the speaker's benchmark
 // uses, so that both figures come from one script and one machine.
 //

@@ -1,4 +1,4 @@
-// The speaker's benchmark (issue 4): 100,000 IPv4 /32s and 20,000 IPv6 /128s to a real BIRD, against
+// The speaker's benchmark: 100,000 IPv4 /32s and 20,000 IPv6 /128s to a real BIRD, against
 // the GoBGP → BIRD baseline measured in the same run (gobgp-baseline.ts, same BIRD setup, same
 // prefixes). Prints figures; asserts nothing.
 //

@@ -7,7 +7,7 @@ import { bytesOf, validMessageVectors } from './message-vectors.ts';
 
 const view = (bytes: Uint8Array) => messageToJson(decodeMessage(bytes, defaultContext), bytes.length);
 
-describe('messageToJson (the `bgpcast decode` view, issue 3)', () => {
+describe('messageToJson (the `bgpcast decode` view)', () => {
   for (const v of validMessageVectors().filter((x) => x.json)) {
     it(`${v.file}`, () => expect(view(bytesOf(v))).toEqual(v.json));
   }

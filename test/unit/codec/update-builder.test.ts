@@ -32,7 +32,7 @@ function expectCarried(frames: Uint8Array[], routes: { prefix: string; pathId?: 
   return u;
 }
 
-describe('packing identical-attribute IPv4 /32s (DESIGN.md target)', () => {
+describe('packing identical-attribute IPv4 /32s (the wire optimum)', () => {
   it('10,000 /32s: 13 UPDATEs of ≤ 4096, 50,559 octets', () => {
     // (4096 − 43) / 5 = 810.6 → 810 per message, 4093 octets; 10,000 = 12 × 810 + 280
     // 12 × 4093 + (43 + 280 × 5) = 49,116 + 1,443 = 50,559 (one UPDATE per route: 10,000 × 48 = 480,000)

@@ -10,7 +10,7 @@ const json = (file: string, description: string) => {
 };
 
 describe('the bgpcast decode view of an UPDATE', () => {
-  it('prints attributes with the issue 3 field names', () => {
+  it('prints attributes with the field names the README documents', () => {
     expect(json('bird-ebgp-4octet.json', 'announce 10.1.0.0/24')).toEqual({
       withdrawn: [],
       nlri: ['10.1.0.0/24', '10.1.1.0/24'],

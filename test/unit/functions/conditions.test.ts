@@ -1,4 +1,4 @@
-// Conditions (reference O9, O12, A30; §11.4, §11.14).
+// Conditions (docs/cilium-semantics.md COND-1 to COND-6).
 import { describe, expect, it } from 'vitest';
 import { computeConditions, type Condition } from '../../../functions/cilium/conditions.ts';
 import { DesiredCache } from '../../../functions/incremental/desired-cache.ts';
@@ -12,7 +12,7 @@ const cc = (conditions: Condition[], name: string, type: string) =>
 
 const w1 = node('w1', { bgp: 'true' }, { ips: ['172.16.1.1'] });
 
-describe('ClusterConfig conditions (O9)', () => {
+describe('ClusterConfig conditions (COND-1)', () => {
   it('always carries all three, sorted by type', () => {
     const conds = computeConditions(worldFromObjects([w1, simpleCluster('c'), peerConfig('peer-config')]));
     expect(conds.filter((c) => c.kind === 'CiliumBGPClusterConfig').map((c) => [c.type, c.status])).toEqual([
@@ -57,7 +57,7 @@ describe('ClusterConfig conditions (O9)', () => {
     });
   });
 
-  it('§11.14 ConflictingClusterConfig: the later config names the owner; the owner has no conflict', () => {
+  it('ConflictingClusterConfig (OWN-2): the later config names the owner; the owner has no conflict', () => {
     const conds = computeConditions(
       worldFromObjects([w1, simpleCluster('old', { created: '2024-01-01T00:00:00Z' }), simpleCluster('new', { created: '2024-06-01T00:00:00Z' })]),
     );
@@ -72,22 +72,22 @@ describe('ClusterConfig conditions (O9)', () => {
   });
 });
 
-describe('PeerConfig MissingAuthSecret (O12)', () => {
+describe('PeerConfig MissingAuthSecret (COND-2)', () => {
   const pc = peerConfig('pc', { authSecretRef: 'bgp-auth' });
 
-  it('§11.4 MissingAuthSecret: True with Cilium message when the Secret is not in the secrets namespace', () => {
+  it('MissingAuthSecret: True with Cilium message when the Secret is not in the secrets namespace', () => {
     const cond = of(computeConditions(worldFromObjects([pc])), 'CiliumBGPPeerConfig', 'pc', 'cilium.io/MissingAuthSecret');
     expect(cond).toMatchObject({ status: 'True', reason: 'MissingAuthSecret' });
     expect(cond?.message).toMatch(/^Referenced Auth Secret "bgp-auth" is missing/);
     expect(cond?.message).toContain('"kube-system"');
   });
 
-  it('§11.4 MissingAuthSecret: False, and says so, when the Secret exists (cilium#38073)', () => {
+  it('MissingAuthSecret: False, and says so, when the Secret exists (cilium#38073)', () => {
     const cond = of(computeConditions(worldFromObjects([pc, secret('bgp-auth')])), 'CiliumBGPPeerConfig', 'pc', 'cilium.io/MissingAuthSecret');
     expect(cond).toMatchObject({ status: 'False', reason: 'MissingAuthSecret', message: 'Referenced Auth Secret "bgp-auth" found in namespace "kube-system"' });
   });
 
-  it('§11.4 MissingAuthSecret: a Secret in the wrong namespace is named in the message (cilium#45435)', () => {
+  it('MissingAuthSecret: a Secret in the wrong namespace is named in the message (cilium#45435)', () => {
     const cond = of(computeConditions(worldFromObjects([pc, secret('bgp-auth', 'default')])), 'CiliumBGPPeerConfig', 'pc', 'cilium.io/MissingAuthSecret');
     expect(cond?.status).toBe('True');
     expect(cond?.message).toContain('exists in "default"');
@@ -129,7 +129,7 @@ describe('bgpcast conditions', () => {
     expect(conds).toEqual([expect.objectContaining({ kind: 'Service', namespace: 'shop', name: 'web', type: 'bgpcast.io/InvalidObject' })]);
   });
 
-  it('BGPReconcileError on the node when an instance or peer is left out (A30 format)', () => {
+  it('BGPReconcileError on the node when an instance or peer is left out (COND-5 format)', () => {
     const cluster = clusterConfig('c', { bgpInstances: [{ name: 'no-asn' }, { name: 'ok', localASN: 1, peers: [{ name: 'p', peerAddress: '1.1.1.1', peerConfigRef: { name: 'gone' } }] }] });
     const cond = of(computeConditions(worldFromObjects([w1, cluster])), 'CiliumBGPNodeConfig', 'w1', 'cilium.io/BGPReconcileError');
     expect(cond).toMatchObject({ status: 'True', reason: 'BGPReconcileError' });

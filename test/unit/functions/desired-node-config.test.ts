@@ -1,4 +1,5 @@
-// Instances and peers of a node's desired state: reference §2, §3, §6, O3–O6, A3, A4, A8.
+// Instances and peers of a node's desired state (docs/cilium-semantics.md NODE-1, OWN-1 to OWN-3,
+// INST-1 to INST-6, PEER-1 to PEER-4).
 import { describe, expect, it } from 'vitest';
 import { peerSessionKey } from '../../../events/desired-state.ts';
 import { computeDesiredNode } from '../../../functions/cilium/desired-node.ts';
@@ -19,7 +20,7 @@ describe('which nodes get configuration', () => {
     expect(computeDesiredNode(worldFromObjects([simpleCluster('c'), pc]), 'ghost')).toEqual({ node: 'ghost', instances: [] });
   });
 
-  it('a nil nodeSelector selects every node (O3)', () => {
+  it('a nil nodeSelector selects every node (OWN-1)', () => {
     const world = worldFromObjects([w1, w2, simpleCluster('c'), pc]);
     expect(computeDesiredNode(world, 'w1').instances).toHaveLength(1);
     expect(computeDesiredNode(world, 'w2').instances).toHaveLength(1);
@@ -50,7 +51,7 @@ describe('which nodes get configuration', () => {
   });
 });
 
-describe('first owner wins between ClusterConfigs selecting one node (O4, §11.14)', () => {
+describe('first owner wins between ClusterConfigs selecting one node (OWN-2)', () => {
   const a = (created?: string) => simpleCluster('a', { localASN: 65001, ...(created ? { created } : {}) });
   const b = (created?: string) => simpleCluster('b', { localASN: 65002, ...(created ? { created } : {}) });
   const asn = (objects: unknown[]) => computeDesiredNode(worldFromObjects([w1, pc, ...objects]), 'w1').instances[0]?.localASN;
@@ -72,7 +73,7 @@ describe('first owner wins between ClusterConfigs selecting one node (O4, §11.1
   });
 });
 
-describe('NodeConfigOverride merge (O6)', () => {
+describe('NodeConfigOverride merge (INST-1)', () => {
   const cluster = clusterConfig('c', {
     bgpInstances: [
       {
@@ -105,7 +106,7 @@ describe('NodeConfigOverride merge (O6)', () => {
     expect(inst).toMatchObject({ localASN: 64000, localPort: 179, routerID: '10.10.10.10' });
   });
 
-  it('a localPort in the override works when the ClusterConfig has none (D9)', () => {
+  it('a localPort in the override works when the ClusterConfig has none (INST-1)', () => {
     const ov = override('w1', [{ name: 'instance-1', localPort: 1179 }]);
     const [inst] = computeDesiredNode(worldFromObjects([w1, simpleCluster('c'), pc, ov]), 'w1').instances;
     expect(inst?.localPort).toBe(1179);
@@ -129,7 +130,7 @@ describe('NodeConfigOverride merge (O6)', () => {
   });
 });
 
-describe('router ID (A4)', () => {
+describe('router ID (INST-3)', () => {
   const rid = (objects: unknown[]) => computeDesiredNode(worldFromObjects([simpleCluster('c'), pc, ...objects]), 'n').instances[0]?.routerID;
 
   it.each([
@@ -137,7 +138,7 @@ describe('router ID (A4)', () => {
     ['the first IPv4 of a dual-stack node, whatever the order', [node('n', {}, { ips: ['fd00::5', '172.16.1.5'] })], '172.16.1.5'],
     ['the CiliumNode address before the Node address', [node('n', {}, { ips: ['172.16.1.1'] }), ciliumNode('n', {}, { ips: ['10.0.0.7'] })], '10.0.0.7'],
     ['the Node IPv4 when the CiliumNode has only IPv6', [node('n', {}, { ips: ['172.16.1.1'] }), ciliumNode('n', {}, { ips: ['fd00::7'] })], '172.16.1.1'],
-    ['§11.10 IPv6-only: the last 32 bits of the IPv6 InternalIP (cilium#30333)', [node('n', {}, { ips: ['fd00:10::a:102'] })], '0.10.1.2'],
+    ['IPv6-only: the last 32 bits of the IPv6 InternalIP (cilium#30333)', [node('n', {}, { ips: ['fd00:10::a:102'] })], '0.10.1.2'],
     [
       'the override before anything else',
       [node('n', {}, { ips: ['172.16.1.1'] }), override('n', [{ name: 'instance-1', routerID: '9.9.9.9' }])],
@@ -154,7 +155,7 @@ describe('router ID (A4)', () => {
 });
 
 describe('instances and peers', () => {
-  it('an instance without localASN is left out (A3 "missing ASN in desired config")', () => {
+  it('an instance without localASN is left out (INST-2 "missing ASN in desired config")', () => {
     const cluster = clusterConfig('c', { bgpInstances: [{ name: 'no-asn' }, { name: 'ok', localASN: 64000 }] });
     expect(computeDesiredNode(worldFromObjects([w1, cluster]), 'w1').instances.map((i) => i.name)).toEqual(['ok']);
   });
@@ -171,7 +172,7 @@ describe('instances and peers', () => {
     expect(state.instances[1]?.peers.map((p) => p.name)).toEqual(['a', 'b']);
   });
 
-  it('a peer whose PeerConfig is missing is skipped (A8)', () => {
+  it('a peer whose PeerConfig is missing is skipped (INST-5)', () => {
     const state = computeDesiredNode(worldFromObjects([w1, simpleCluster('c', { peerConfig: 'absent' })]), 'w1');
     expect(state.instances[0]?.peers).toEqual([]);
   });
@@ -183,7 +184,7 @@ describe('instances and peers', () => {
     expect(computeDesiredNode(worldFromObjects([w1, cluster]), 'w1').instances[0]?.peers).toEqual([]);
   });
 
-  it('a peer without peerConfigRef gets every default, both families and no routes (A8, P1–P5)', () => {
+  it('a peer without peerConfigRef gets every default, both families and no routes (INST-5, PEER-1)', () => {
     const peer = onlyPeer(computeDesiredNode(worldFromObjects([w1, simpleCluster('c', { peerConfig: null })]), 'w1'));
     expect(peer).toEqual({
       name: 'peer-1',
@@ -242,7 +243,7 @@ describe('instances and peers', () => {
     expect(peer.families.map((f) => `${f.afi}/${f.safi}`)).toEqual(['ipv4/unicast', 'ipv6/unicast']);
   });
 
-  it('§11.11 changing a peer ASN changes the desired peer, so the session is replaced (cilium#33163)', () => {
+  it('changing a peer ASN changes the desired peer, so the session is replaced (PEER-4, cilium#33163)', () => {
     const before = onlyPeer(computeDesiredNode(worldFromObjects([w1, pc, simpleCluster('c', { peerASN: 65000 })]), 'w1'));
     const after = onlyPeer(computeDesiredNode(worldFromObjects([w1, pc, simpleCluster('c', { peerASN: 65100 })]), 'w1'));
     expect(before.peerASN).toBe(65000);

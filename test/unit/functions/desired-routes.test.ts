@@ -1,5 +1,6 @@
-// Routes per peer and family: advertisement selection (A14), PodCIDR (A22), CiliumPodIPPool (A23),
-// attributes and merging (A18, A21).
+// Routes per peer and family (docs/cilium-semantics.md): advertisement selection (ADV-1, ADV-2),
+// PodCIDR (POD-1, POD-2), CiliumPodIPPool (POOL-1, POOL-2), attributes and merging (ADV-3, MERGE-1,
+// MERGE-2).
 import { describe, expect, it } from 'vitest';
 import { computeDesiredNode } from '../../../functions/cilium/desired-node.ts';
 import { worldFromObjects, type Settings } from '../../../functions/model/world.ts';
@@ -24,8 +25,8 @@ function state(objects: unknown[], settings: Partial<Settings> = {}) {
   return computeDesiredNode(worldFromObjects([simpleCluster('c'), ...objects], settings), 'n');
 }
 
-describe('advertisement selection per peer and family (A14)', () => {
-  it('§11.1 a family without an advertisements selector advertises nothing', () => {
+describe('advertisement selection per peer and family (ADV-1)', () => {
+  it('a family without an advertisements selector advertises nothing', () => {
     const pc = peerConfig('peer-config', { families: [{ afi: 'ipv4', safi: 'unicast' }] });
     expect(routesOf(state([dualNode, pc, advertisement('a', [podCIDR()])]))).toEqual([]);
   });
@@ -64,7 +65,7 @@ describe('advertisement selection per peer and family (A14)', () => {
     expect(routesOf(state([dualNode, pc, advertisement('a', [podCIDR()])]))).toEqual([]);
   });
 
-  it('a family holds only prefixes of its own address family (A16)', () => {
+  it('a family holds only prefixes of its own address family (ADV-2)', () => {
     const s = state([dualNode, advertisingPeerConfig('peer-config'), advertisement('a', [podCIDR()])]);
     expect(prefixesOf(s, 'ipv4')).toEqual(['10.1.0.0/24']);
     expect(prefixesOf(s, 'ipv6')).toEqual(['fd00:1::/64']);
@@ -76,7 +77,7 @@ describe('advertisement selection per peer and family (A14)', () => {
   });
 });
 
-describe('PodCIDR (A22)', () => {
+describe('PodCIDR (POD-1, POD-2)', () => {
   const objects = (n: unknown) => [n, advertisingPeerConfig('peer-config'), advertisement('a', [podCIDR()])];
 
   it('uses the CiliumNode IPAM pod CIDRs when a CiliumNode exists', () => {
@@ -110,7 +111,7 @@ describe('PodCIDR (A22)', () => {
   });
 });
 
-describe('CiliumPodIPPool (A23)', () => {
+describe('CiliumPodIPPool (POOL-1, POOL-2)', () => {
   const cn = ciliumNode('n', {}, {
     ips: ['172.16.1.1'],
     pools: [
@@ -141,10 +142,10 @@ describe('CiliumPodIPPool (A23)', () => {
   });
 });
 
-describe('attributes and merging of overlapping advertisements (A18, A21)', () => {
+describe('attributes and merging of overlapping advertisements (ADV-3, MERGE-1, MERGE-2)', () => {
   const pc = advertisingPeerConfig('peer-config');
 
-  it('§11.9 PodCIDR from two advertisements: union of communities, highest LOCAL_PREF (cilium#35721)', () => {
+  it('PodCIDR from two advertisements: union of communities, highest LOCAL_PREF (cilium#35721)', () => {
     const s = state([
       dualNode,
       pc,
@@ -158,14 +159,14 @@ describe('attributes and merging of overlapping advertisements (A18, A21)', () =
     });
   });
 
-  it('§11.9 the merge does not depend on the order of the advertisements', () => {
+  it('the merge does not depend on the order of the advertisements', () => {
     const a = advertisement('a', [podCIDR({ localPreference: 300 })]);
     const b = advertisement('b', [podCIDR({ localPreference: 100 })]);
     expect(route(state([dualNode, pc, a, b]), '10.1.0.0/24')?.localPreference).toBe(300);
     expect(route(state([dualNode, pc, b, a]), '10.1.0.0/24')?.localPreference).toBe(300);
   });
 
-  it('§11.9 the same prefix from different advertisement types is merged too', () => {
+  it('the same prefix from different advertisement types is merged too', () => {
     // A Service ExternalIP equal to the node's pod CIDR host route is contrived; a /32 pool CIDR is not.
     const cn = ciliumNode('n', {}, { ips: ['172.16.1.1'], podCIDRs: ['10.9.9.9/32'], pools: [{ pool: 'p', cidrs: ['10.9.9.9/32'] }] });
     const s = state([

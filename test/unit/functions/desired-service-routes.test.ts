@@ -1,4 +1,5 @@
-// Service VIPs (A24–A28) and the eTP/iTP=Local fix of §11.2.
+// Service addresses (docs/cilium-semantics.md SVC-1 to SVC-9), the eTP/iTP=Local fix of SVC-4
+// included.
 import { describe, expect, it } from 'vitest';
 import { computeDesiredNode } from '../../../functions/cilium/desired-node.ts';
 import { worldFromObjects, type Settings } from '../../../functions/model/world.ts';
@@ -17,7 +18,7 @@ const lb = (spec: object = {}, opts: object = {}) =>
   service('web', { type: 'LoadBalancer', clusterIPs: ['10.96.0.10'], externalIPs: ['172.20.0.20'], ...spec }, { lbIPs: ['172.20.0.10'], ...opts });
 const everyAddress = advertisement('svc', [serviceEntry(allAddresses)]);
 
-describe('address types (A25)', () => {
+describe('address types (SVC-3)', () => {
   it.each([
     [['LoadBalancerIP'], ['172.20.0.10/32']],
     [['ClusterIP'], ['10.96.0.10/32']],
@@ -45,7 +46,7 @@ describe('address types (A25)', () => {
   });
 });
 
-describe('Service selector (A24)', () => {
+describe('Service selector (SVC-1, SVC-2)', () => {
   const svc = service('web', { clusterIPs: ['10.96.0.10'] }, { namespace: 'shop', labels: { app: 'web' } });
   it.each([
     ['Service labels', { matchLabels: { app: 'web' } }, ['10.96.0.10/32']],
@@ -57,13 +58,13 @@ describe('Service selector (A24)', () => {
     expect(vips([svc, advertisement('svc', [serviceEntry(['ClusterIP'], { selector })])])).toEqual(expected);
   });
 
-  it('§11.1 a Service entry without selector advertises no Service (cilium#33076)', () => {
+  it('a Service entry without selector advertises no Service (cilium#33076)', () => {
     const entry = { advertisementType: 'Service', service: { addresses: ['ClusterIP'] } };
     expect(vips([svc, advertisement('svc', [entry])])).toEqual([]);
   });
 });
 
-describe('LoadBalancerClass (A25)', () => {
+describe('LoadBalancerClass (SVC-3)', () => {
   it.each([
     [null, ['172.20.0.10/32']],
     ['io.cilium/bgp-control-plane', ['172.20.0.10/32']],
@@ -78,17 +79,17 @@ describe('LoadBalancerClass (A25)', () => {
   });
 });
 
-describe('§11.2 traffic policy Local (cilium#44803)', () => {
+describe('traffic policy Local (SVC-4, cilium#44803)', () => {
   const onW2 = endpointSlice('web-1', 'web', [{ nodeName: 'w2' }]);
 
-  it('§11.2 eTP=Local: only nodes with a ready local endpoint advertise the VIP (cilium#44803)', () => {
+  it('eTP=Local: only nodes with a ready local endpoint advertise the VIP (cilium#44803)', () => {
     const objects = [lb({ externalTrafficPolicy: 'Local' }), onW2, everyAddress];
     // ClusterIP ignores eTP; LoadBalancerIP and ExternalIP follow it.
     expect(vips(objects, 'w1')).toEqual(['10.96.0.10/32']);
     expect(vips(objects, 'w2')).toEqual(['10.96.0.10/32', '172.20.0.10/32', '172.20.0.20/32']);
   });
 
-  it('§11.2 iTP=Local: only nodes with a ready local endpoint advertise the ClusterIP', () => {
+  it('iTP=Local: only nodes with a ready local endpoint advertise the ClusterIP', () => {
     const objects = [lb({ internalTrafficPolicy: 'Local' }), onW2, everyAddress];
     expect(vips(objects, 'w1')).toEqual(['172.20.0.10/32', '172.20.0.20/32']);
     expect(vips(objects, 'w2')).toEqual(['10.96.0.10/32', '172.20.0.10/32', '172.20.0.20/32']);
@@ -126,7 +127,7 @@ describe('§11.2 traffic policy Local (cilium#44803)', () => {
   });
 });
 
-describe('Services without endpoints (A26, §11.3)', () => {
+describe('Services without endpoints (SVC-5, SVC-6)', () => {
   const zeroReady = endpointSlice('web-1', 'web', [{ nodeName: 'w1', ready: false }]);
   it.each([
     ['default (true), no EndpointSlice: advertised', {}, [], ['10.96.0.10/32', '172.20.0.10/32', '172.20.0.20/32']],
@@ -144,7 +145,7 @@ describe('Services without endpoints (A26, §11.3)', () => {
   });
 });
 
-describe('aggregation lengths (A27)', () => {
+describe('aggregation lengths (SVC-7, SVC-8)', () => {
   const agg = (extra: object = {}) =>
     advertisement('svc', [{ ...serviceEntry(allAddresses), service: { addresses: allAddresses, aggregationLengthIPv4: 24, aggregationLengthIPv6: 64, ...extra } }]);
 
@@ -163,7 +164,7 @@ describe('aggregation lengths (A27)', () => {
 });
 
 describe('Service route attributes', () => {
-  it('§11.9 the same VIP from two entries: union of communities, highest LOCAL_PREF', () => {
+  it('the same VIP from two entries: union of communities, highest LOCAL_PREF', () => {
     const a = advertisement('a', [serviceEntry(['ClusterIP'], { attributes: { communities: { standard: ['1:1'] }, localPreference: 10 } })]);
     const b = advertisement('b', [serviceEntry(['ClusterIP'], { attributes: { communities: { large: ['7:7:7'] }, localPreference: 30 } })]);
     const state = computeDesiredNode(worldFromObjects([...base, lb(), a, b]), 'w1');
@@ -176,7 +177,7 @@ describe('Service route attributes', () => {
     });
   });
 
-  it('legacy origin: LoadBalancerIP routes carry ORIGIN=INCOMPLETE, the others IGP (A28)', () => {
+  it('legacy origin: LoadBalancerIP routes carry ORIGIN=INCOMPLETE, the others IGP (SVC-9)', () => {
     const state = computeDesiredNode(worldFromObjects([...base, lb(), everyAddress], { legacyOriginAttribute: true }), 'w1');
     expect(route(state, '172.20.0.10/32')?.origin).toBe('incomplete');
     expect(route(state, '10.96.0.10/32')?.origin).toBe('igp');

@@ -1,5 +1,5 @@
 // Desired state is a function of the world, not of event order, and is printed in one canonical
-// order, so it can be compared and hashed (DESIGN "Correctness of the functions": replay = audit).
+// order, so it can be compared and hashed (replay = audit: docs/functions-correctness.md).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { desiredNodeStateSchema } from '../../../events/desired-state.ts';

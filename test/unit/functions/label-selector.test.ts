@@ -4,7 +4,7 @@ import { labelSelectorSchema, NIL_SELECTS, selectorMatches } from '../../../func
 const parse = (raw: unknown) => labelSelectorSchema.parse(raw);
 const labels = { bgp: 'true', rack: 'r1' };
 
-describe('label selectors (reference §1)', () => {
+describe('label selectors (docs/cilium-semantics.md OBJ-1)', () => {
   it.each([
     ['matchLabels equal', { matchLabels: { bgp: 'true' } }, true],
     ['matchLabels differ', { matchLabels: { bgp: 'false' } }, false],

@@ -1,4 +1,4 @@
-// LayeredMap (functions/model/layered-map.ts) is an immutable map: every version reads exactly as
+// LayeredMap (functions/incremental/layered-map.ts) is an immutable map: every version reads exactly as
 // a plain Map given the same changes would, and deriving a version never changes an older one.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';

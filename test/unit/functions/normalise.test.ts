@@ -53,7 +53,7 @@ describe('CiliumBGPClusterConfig', () => {
     expect(rec).toMatchObject({ nodeSelector: null, instances: [{ localASN: null, localPort: null, peers: [{ peerASN: 0, peerConfigRef: null }] }] });
   });
 
-  it('an empty peerConfigRef.name counts as no ref: the peer uses default settings (A8)', () => {
+  it('an empty peerConfigRef.name counts as no ref: the peer uses default settings (INST-5)', () => {
     const rec = ok(clusterConfig('c', { bgpInstances: [{ name: 'i', peers: [{ name: 'p', peerConfigRef: { name: '' } }] }] }));
     expect(rec).toMatchObject({ instances: [{ peers: [{ peerConfigRef: null }] }] });
   });
@@ -172,7 +172,7 @@ describe("CiliumBGPPeerConfig: the record as written, with the agent's defaults 
 });
 
 describe('CiliumBGPAdvertisement', () => {
-  it('parses communities to values: standard and well-known merged and de-duplicated (A18)', () => {
+  it('parses communities to values: standard and well-known merged and de-duplicated (ADV-3)', () => {
     const rec = ok(
       advertisement('a', [
         {
