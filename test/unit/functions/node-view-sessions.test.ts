@@ -9,7 +9,6 @@ import { worldFromObjects, type WorldView } from '../../../functions/model/world
 import { advertisement, advertisingPeerConfig, applied, ciliumNode, node, override, serviceEntry, service, simpleCluster } from './builders.ts';
 
 const cache = new DesiredCache();
-const computeNodeView = (world: WorldView, node: string) => cache.view(world, node);
 
 const base = [
   simpleCluster('c', { nodeSelector: { matchLabels: { bgp: 'true' } }, peerConfig: 'pc' }),
@@ -21,7 +20,7 @@ const base = [
 
 /** The view of w1 equals a cold computation of the same world. */
 function expectCold(world: WorldView, objects: readonly Record<string, unknown>[]) {
-  const view = computeNodeView(world, 'w1');
+  const view = cache.view(world, 'w1');
   expect(cache.document(view)).toEqual(computeDesiredNode(worldFromObjects([...objects], world.settings), 'w1'));
   return view;
 }
@@ -29,7 +28,7 @@ function expectCold(world: WorldView, objects: readonly Record<string, unknown>[
 describe('the sessions part of a node view', () => {
   it('is the same object after a Service change, while the routes follow the Service', () => {
     const w0 = worldFromObjects(base);
-    const before = computeNodeView(w0, 'w1');
+    const before = cache.view(w0, 'w1');
     const moved = service('web', { type: 'LoadBalancer' }, { lbIPs: ['172.20.0.9'] });
     const w1 = applied(w0, moved);
     const after = expectCold(w1, [...base.slice(0, 4), moved]);
@@ -47,7 +46,7 @@ describe('the sessions part of a node view', () => {
     ['the ClusterConfig', simpleCluster('c', { nodeSelector: { matchLabels: { bgp: 'true' } }, peerConfig: 'pc', localASN: 64999 })],
   ])('follows a change of %s', (_what, changed) => {
     const w0 = worldFromObjects(base);
-    const before = computeNodeView(w0, 'w1');
+    const before = cache.view(w0, 'w1');
     const w1 = applied(w0, changed);
     const objects = [...base.filter((o) => JSON.stringify(o['metadata']) !== JSON.stringify(changed['metadata']) || o['kind'] !== changed['kind']), changed];
     const after = expectCold(w1, objects);
@@ -57,7 +56,7 @@ describe('the sessions part of a node view', () => {
   it('follows the settings', () => {
     const w0 = worldFromObjects(base, { bgpSecretsNamespace: 'kube-system' });
     const w1 = worldFromObjects(base, { bgpSecretsNamespace: 'bgp-secrets' });
-    expect(computeNodeView(w0, 'w1').sessions).not.toBe(computeNodeView(w1, 'w1').sessions);
+    expect(cache.view(w0, 'w1').sessions).not.toBe(cache.view(w1, 'w1').sessions);
     expectCold(w1, base);
   });
 });

@@ -1,5 +1,5 @@
-// DesiredCache.diff (functions/incremental/view-diff.ts) after one change in a large world: exactly the routes
-// that change, on exactly the nodes where they change; and the work done is the change's, not the
+// DesiredCache.diff (functions/incremental/view-diff.ts) after one change in a large world: exactly
+// the routes that change, on exactly the nodes where they change; and the work done is the change's, not the
 // world's (the views share their bases and overlays, whose lineage says which prefixes changed).
 import { describe, expect, it } from 'vitest';
 import type { DesiredRouteChange } from '../../../events/desired-delta.ts';
@@ -40,10 +40,7 @@ function bigWorld(settings: Partial<Settings> = {}, extra: Obj[] = []): WorldVie
 }
 
 const cache = new DesiredCache();
-const computeNodeView = (world: WorldView, n: string) => cache.view(world, n);
-const diffViews = (a: NodeView, b: NodeView) => cache.diff(a, b);
-const materialiseView = (v: NodeView) => cache.document(v);
-const viewsOf = (world: WorldView) => new Map(NODES.map((n) => [n, computeNodeView(world, n)]));
+const viewsOf = (world: WorldView) => new Map(NODES.map((n) => [n, cache.view(world, n)]));
 const add = (prefix: string, communities = ['65000:1']): Partial<DesiredRouteChange> => ({
   prefix,
   route: { prefix, communities, largeCommunities: [], localPreference: null, origin: 'igp' },
@@ -53,13 +50,13 @@ const withdraw = (prefix: string): Partial<DesiredRouteChange> => ({ prefix, rou
 function diffs(before: Map<string, NodeView>, after: Map<string, NodeView>) {
   return new Map(
     NODES.map((n) => {
-      const changes = diffViews(before.get(n)!, after.get(n)!).map(({ prefix, route }) => ({ prefix, route }));
+      const changes = cache.diff(before.get(n)!, after.get(n)!).map(({ prefix, route }) => ({ prefix, route }));
       return [n, changes.sort((a, b) => (a.prefix < b.prefix ? -1 : 1))];
     }),
   );
 }
 
-describe('diffViews after one change in a large world', () => {
+describe('the diff of two views after one change in a large world', () => {
   const world = bigWorld();
   const before = viewsOf(world);
 
@@ -69,7 +66,7 @@ describe('diffViews after one change in a large world', () => {
   });
 
   it('is computed from what changed: the bases are related, and only the two prefixes changed between them', () => {
-    const after = computeNodeView(applied(world, svc(42, '172.30')), 'n1');
+    const after = cache.view(applied(world, svc(42, '172.30')), 'n1');
     const prev = before.get('n1')!.slots[0]!;
     const next = after.slots[0]!;
     expect(changedSince(prev.base.id, next.base)).toEqual(new Set(['172.20.0.42/32', '172.30.0.42/32']));
@@ -122,7 +119,7 @@ describe('diffViews after one change in a large world', () => {
     ]);
     const v1 = viewsOf(w1);
     const merged = { prefix: '172.20.0.42/32', communities: ['65000:1', '65000:2'], largeCommunities: [], localPreference: 200, origin: 'igp' };
-    expect(materialiseView(v1.get('n1')!).instances[0]!.peers[0]!.families[0]!.routes).toContainEqual(merged);
+    expect(cache.document(v1.get('n1')!).instances[0]!.peers[0]!.families[0]!.routes).toContainEqual(merged);
     const v2 = viewsOf(deleted(w1, { kind: 'Service', namespace: 'default', name: 'svc-two' }));
     for (const changes of diffs(v1, v2).values()) expect(changes).toEqual([add('172.20.0.42/32')]);
   });
@@ -147,7 +144,7 @@ describe('diffViews after one change in a large world', () => {
   });
 });
 
-describe('diffViews when views are not related by a small change', () => {
+describe('the diff of two views not related by a small change', () => {
   const world = bigWorld();
   const before = viewsOf(world);
 
@@ -159,42 +156,42 @@ describe('diffViews when views are not related by a small change', () => {
 
   it('an Advertisement change that changes every route: every route, with its new attributes', () => {
     const w = applied(world, advertisement('ads', [podCIDR, lbEntry('65000:9')]));
-    const changes = diffViews(before.get('n1')!, computeNodeView(w, 'n1'));
+    const changes = cache.diff(before.get('n1')!, cache.view(w, 'n1'));
     expect(changes.length).toBe(slotSize(before.get('n1')!.slots[0]!) - 1); // all but the pod CIDR
     expect(changes.every((c) => c.route?.communities[0] === '65000:9')).toBe(true);
   });
 
   it('a node leaving BGP withdraws every route; coming back adds them all', () => {
     const w1 = applied(world, simpleCluster('c', { nodeSelector: { matchLabels: { bgp: 'true' } } }));
-    const gone = computeNodeView(w1, 'n1');
+    const gone = cache.view(w1, 'n1');
     expect(gone.slots).toEqual([]);
-    const withdrawn = diffViews(before.get('n1')!, gone);
+    const withdrawn = cache.diff(before.get('n1')!, gone);
     expect(withdrawn.length).toBe(slotSize(before.get('n1')!.slots[0]!));
     expect(withdrawn.every((c) => c.route === null && c.instance === 'instance-1' && c.peer === 'peer-1' && c.afi === 'ipv4')).toBe(true);
-    const back = diffViews(gone, computeNodeView(world, 'n1'));
-    const routes = materialiseView(before.get('n1')!).instances[0]!.peers[0]!.families[0]!.routes;
+    const back = cache.diff(gone, cache.view(world, 'n1'));
+    const routes = cache.document(before.get('n1')!).instances[0]!.peers[0]!.families[0]!.routes;
     expect(new Map(back.map((c) => [c.prefix, c.route]))).toEqual(new Map(routes.map((r) => [r.prefix, r])));
   });
 
   it('identical views: nothing', () => {
-    expect(diffViews(before.get('n1')!, computeNodeView(world, 'n1'))).toEqual([]);
+    expect(cache.diff(before.get('n1')!, cache.view(world, 'n1'))).toEqual([]);
   });
 });
 
 describe('views over many changes', () => {
   it('keep a bounded lineage, and an old view reads the same as when it was computed', () => {
     let world = bigWorld();
-    const first = computeNodeView(world, 'n1');
-    const text = JSON.stringify(materialiseView(first));
+    const first = cache.view(world, 'n1');
+    const text = JSON.stringify(cache.document(first));
     let view = first;
     for (let k = 0; k < 3 * MAX_ANCESTORS; k++) {
       world = applied(world, svc(2 * k, '172.31'));
-      view = computeNodeView(world, 'n1');
+      view = cache.view(world, 'n1');
     }
     expect(view.slots[0]!.base.ancestors.length).toBe(MAX_ANCESTORS);
-    expect(JSON.stringify(materialiseView(first))).toBe(text);
+    expect(JSON.stringify(cache.document(first))).toBe(text);
     // Beyond the lineage kept, the diff compares by content and is still exact.
-    const changes = diffViews(first, view);
+    const changes = cache.diff(first, view);
     expect(changes.length).toBe(2 * 3 * MAX_ANCESTORS);
   });
 });
