@@ -16,6 +16,8 @@ export interface Lineaged<T extends object> {
 
 export const MAX_ANCESTORS = 8;
 
+// The one piece of module state here, and not a cache: a counter that only has to give every value
+// of the process its own number (ids are compared for equality, across DesiredCaches too).
 let lastId = 0;
 
 /** A fresh id; ids are never reused, so equal ids mean the same value. */

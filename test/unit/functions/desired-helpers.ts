@@ -1,6 +1,10 @@
-// Reading parts of a DesiredNodeState in tests.
+// Computing and reading a DesiredNodeState in tests.
 
+import { expect } from 'vitest';
 import type { DesiredNodeState, DesiredPeer, DesiredRoute } from '../../../events/desired-state.ts';
+import { computeDesiredNode } from '../../../functions/cilium/desired-node.ts';
+import { DesiredCache } from '../../../functions/incremental/desired-cache.ts';
+import type { WorldView } from '../../../functions/model/world.ts';
 
 export function onlyPeer(state: DesiredNodeState): DesiredPeer {
   const peers = state.instances.flatMap((i) => i.peers);
@@ -20,4 +24,15 @@ export function route(state: DesiredNodeState, prefix: string): DesiredRoute | u
   return onlyPeer(state)
     .families.flatMap((f) => f.routes)
     .find((r) => r.prefix === prefix);
+}
+
+/**
+ * A node's desired state by the definition (functions/cilium/desired-node.ts), checked against the
+ * runner's road (a fresh DesiredCache): every example of a rule is a differential test as well.
+ */
+export function desiredState(world: WorldView, node: string): DesiredNodeState {
+  const definition = computeDesiredNode(world, node);
+  const cache = new DesiredCache();
+  expect(cache.document(cache.view(world, node))).toStrictEqual(definition);
+  return definition;
 }

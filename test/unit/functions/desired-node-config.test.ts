@@ -2,10 +2,9 @@
 // INST-1 to INST-6, PEER-1 to PEER-4).
 import { describe, expect, it } from 'vitest';
 import { peerSessionKey } from '../../../events/desired-state.ts';
-import { computeDesiredNode } from '../../../functions/cilium/desired-node.ts';
 import { worldFromObjects } from '../../../functions/model/world.ts';
 import { ciliumNode, clusterConfig, node, override, peerConfig, simpleCluster } from './builders.ts';
-import { onlyPeer } from './desired-helpers.ts';
+import { desiredState, onlyPeer } from './desired-helpers.ts';
 
 const w1 = node('w1', { bgp: 'true' }, { ips: ['172.16.1.1'] });
 const w2 = node('w2', {}, { ips: ['172.16.2.1'] });
@@ -13,48 +12,48 @@ const pc = peerConfig('peer-config');
 
 describe('which nodes get configuration', () => {
   it('a node with no BGP configuration gets {node, instances: []}', () => {
-    expect(computeDesiredNode(worldFromObjects([w1]), 'w1')).toEqual({ node: 'w1', instances: [] });
+    expect(desiredState(worldFromObjects([w1]), 'w1')).toEqual({ node: 'w1', instances: [] });
   });
 
   it('an unknown node gets {node, instances: []}', () => {
-    expect(computeDesiredNode(worldFromObjects([simpleCluster('c'), pc]), 'ghost')).toEqual({ node: 'ghost', instances: [] });
+    expect(desiredState(worldFromObjects([simpleCluster('c'), pc]), 'ghost')).toEqual({ node: 'ghost', instances: [] });
   });
 
   it('a nil nodeSelector selects every node (OWN-1)', () => {
     const world = worldFromObjects([w1, w2, simpleCluster('c'), pc]);
-    expect(computeDesiredNode(world, 'w1').instances).toHaveLength(1);
-    expect(computeDesiredNode(world, 'w2').instances).toHaveLength(1);
+    expect(desiredState(world, 'w1').instances).toHaveLength(1);
+    expect(desiredState(world, 'w2').instances).toHaveLength(1);
   });
 
   it('a nodeSelector selects by label', () => {
     const world = worldFromObjects([w1, w2, simpleCluster('c', { nodeSelector: { matchLabels: { bgp: 'true' } } }), pc]);
-    expect(computeDesiredNode(world, 'w1').instances).toHaveLength(1);
-    expect(computeDesiredNode(world, 'w2').instances).toEqual([]);
+    expect(desiredState(world, 'w1').instances).toHaveLength(1);
+    expect(desiredState(world, 'w2').instances).toEqual([]);
   });
 
   it('CiliumNode labels win over Node labels when both exist (the operator matches CiliumNodes)', () => {
     const world = worldFromObjects([w1, ciliumNode('w1', {}), simpleCluster('c', { nodeSelector: { matchLabels: { bgp: 'true' } } }), pc]);
-    expect(computeDesiredNode(world, 'w1').instances).toEqual([]);
+    expect(desiredState(world, 'w1').instances).toEqual([]);
   });
 
   it('a node known only as a CiliumNode is a node', () => {
     const world = worldFromObjects([ciliumNode('cn', { bgp: 'true' }, { ips: ['10.9.9.9'] }), simpleCluster('c'), pc]);
-    expect(computeDesiredNode(world, 'cn').instances[0]?.routerID).toBe('10.9.9.9');
+    expect(desiredState(world, 'cn').instances[0]?.routerID).toBe('10.9.9.9');
   });
 
   it('relabelling a node out of the selector empties its state', () => {
     const selector = { matchLabels: { bgp: 'true' } };
     const before = worldFromObjects([w1, simpleCluster('c', { nodeSelector: selector }), pc]);
     const after = worldFromObjects([node('w1', {}, { ips: ['172.16.1.1'] }), simpleCluster('c', { nodeSelector: selector }), pc]);
-    expect(computeDesiredNode(before, 'w1').instances).toHaveLength(1);
-    expect(computeDesiredNode(after, 'w1')).toEqual({ node: 'w1', instances: [] });
+    expect(desiredState(before, 'w1').instances).toHaveLength(1);
+    expect(desiredState(after, 'w1')).toEqual({ node: 'w1', instances: [] });
   });
 });
 
 describe('first owner wins between ClusterConfigs selecting one node (OWN-2)', () => {
   const a = (created?: string) => simpleCluster('a', { localASN: 65001, ...(created ? { created } : {}) });
   const b = (created?: string) => simpleCluster('b', { localASN: 65002, ...(created ? { created } : {}) });
-  const asn = (objects: unknown[]) => computeDesiredNode(worldFromObjects([w1, pc, ...objects]), 'w1').instances[0]?.localASN;
+  const asn = (objects: unknown[]) => desiredState(worldFromObjects([w1, pc, ...objects]), 'w1').instances[0]?.localASN;
 
   it.each([
     ['the older creationTimestamp wins', [a('2024-02-01T00:00:00Z'), b('2024-01-01T00:00:00Z')], 65002],
@@ -69,7 +68,7 @@ describe('first owner wins between ClusterConfigs selecting one node (OWN-2)', (
 
   it('only the owner configures the node: the instances are never mixed', () => {
     const world = worldFromObjects([w1, pc, a(), b()]);
-    expect(computeDesiredNode(world, 'w1').instances.map((i) => i.localASN)).toEqual([65001]);
+    expect(desiredState(world, 'w1').instances.map((i) => i.localASN)).toEqual([65001]);
   });
 });
 
@@ -92,7 +91,7 @@ describe('NodeConfigOverride merge (INST-1)', () => {
     const ov = override('w1', [
       { name: 'inst', routerID: '10.10.10.10', localASN: 65010, localPort: 1790, peers: [{ name: 'p1', localAddress: '172.16.1.1' }] },
     ]);
-    const [inst] = computeDesiredNode(worldFromObjects([w1, cluster, ov]), 'w1').instances;
+    const [inst] = desiredState(worldFromObjects([w1, cluster, ov]), 'w1').instances;
     expect(inst).toMatchObject({ name: 'inst', routerID: '10.10.10.10', localASN: 65010, localPort: 1790 });
     expect(inst?.peers.map((p) => [p.name, p.localAddress])).toEqual([
       ['p1', '172.16.1.1'],
@@ -102,13 +101,13 @@ describe('NodeConfigOverride merge (INST-1)', () => {
 
   it('localASN and localPort are replaced only when the override sets them', () => {
     const ov = override('w1', [{ name: 'inst', routerID: '10.10.10.10' }]);
-    const [inst] = computeDesiredNode(worldFromObjects([w1, cluster, ov]), 'w1').instances;
+    const [inst] = desiredState(worldFromObjects([w1, cluster, ov]), 'w1').instances;
     expect(inst).toMatchObject({ localASN: 64000, localPort: 179, routerID: '10.10.10.10' });
   });
 
   it('a localPort in the override works when the ClusterConfig has none (INST-1)', () => {
     const ov = override('w1', [{ name: 'instance-1', localPort: 1179 }]);
-    const [inst] = computeDesiredNode(worldFromObjects([w1, simpleCluster('c'), pc, ov]), 'w1').instances;
+    const [inst] = desiredState(worldFromObjects([w1, simpleCluster('c'), pc, ov]), 'w1').instances;
     expect(inst?.localPort).toBe(1179);
   });
 
@@ -117,7 +116,7 @@ describe('NodeConfigOverride merge (INST-1)', () => {
       { name: 'other', routerID: '1.1.1.1' },
       { name: 'inst', peers: [{ name: 'ghost', localAddress: '1.2.3.4' }] },
     ]);
-    const state = computeDesiredNode(worldFromObjects([w1, cluster, ov]), 'w1');
+    const state = desiredState(worldFromObjects([w1, cluster, ov]), 'w1');
     expect(state.instances.map((i) => i.name)).toEqual(['inst']);
     expect(state.instances[0]?.peers.map((p) => p.name)).toEqual(['p1', 'p2']);
   });
@@ -125,13 +124,13 @@ describe('NodeConfigOverride merge (INST-1)', () => {
   it('an override applies only to the node it is named after', () => {
     const ov = override('w2', [{ name: 'inst', localASN: 65099 }]);
     const world = worldFromObjects([w1, w2, cluster, ov]);
-    expect(computeDesiredNode(world, 'w1').instances[0]?.localASN).toBe(64000);
-    expect(computeDesiredNode(world, 'w2').instances[0]?.localASN).toBe(65099);
+    expect(desiredState(world, 'w1').instances[0]?.localASN).toBe(64000);
+    expect(desiredState(world, 'w2').instances[0]?.localASN).toBe(65099);
   });
 });
 
 describe('router ID (INST-3)', () => {
-  const rid = (objects: unknown[]) => computeDesiredNode(worldFromObjects([simpleCluster('c'), pc, ...objects]), 'n').instances[0]?.routerID;
+  const rid = (objects: unknown[]) => desiredState(worldFromObjects([simpleCluster('c'), pc, ...objects]), 'n').instances[0]?.routerID;
 
   it.each([
     ['the node IPv4 InternalIP', [node('n', {}, { ips: ['172.16.1.1'] })], '172.16.1.1'],
@@ -149,15 +148,15 @@ describe('router ID (INST-3)', () => {
   });
 
   it('no usable address and no override: the instance is left out', () => {
-    expect(computeDesiredNode(worldFromObjects([simpleCluster('c'), pc, node('n')]), 'n').instances).toEqual([]);
-    expect(computeDesiredNode(worldFromObjects([simpleCluster('c'), pc, node('n', {}, { ips: ['fd00::'] })]), 'n').instances).toEqual([]);
+    expect(desiredState(worldFromObjects([simpleCluster('c'), pc, node('n')]), 'n').instances).toEqual([]);
+    expect(desiredState(worldFromObjects([simpleCluster('c'), pc, node('n', {}, { ips: ['fd00::'] })]), 'n').instances).toEqual([]);
   });
 });
 
 describe('instances and peers', () => {
   it('an instance without localASN is left out (INST-2 "missing ASN in desired config")', () => {
     const cluster = clusterConfig('c', { bgpInstances: [{ name: 'no-asn' }, { name: 'ok', localASN: 64000 }] });
-    expect(computeDesiredNode(worldFromObjects([w1, cluster]), 'w1').instances.map((i) => i.name)).toEqual(['ok']);
+    expect(desiredState(worldFromObjects([w1, cluster]), 'w1').instances.map((i) => i.name)).toEqual(['ok']);
   });
 
   it('instances and peers are sorted by name', () => {
@@ -167,13 +166,13 @@ describe('instances and peers', () => {
         { name: 'a', localASN: 2 },
       ],
     });
-    const state = computeDesiredNode(worldFromObjects([w1, cluster]), 'w1');
+    const state = desiredState(worldFromObjects([w1, cluster]), 'w1');
     expect(state.instances.map((i) => i.name)).toEqual(['a', 'z']);
     expect(state.instances[1]?.peers.map((p) => p.name)).toEqual(['a', 'b']);
   });
 
   it('a peer whose PeerConfig is missing is skipped (INST-5)', () => {
-    const state = computeDesiredNode(worldFromObjects([w1, simpleCluster('c', { peerConfig: 'absent' })]), 'w1');
+    const state = desiredState(worldFromObjects([w1, simpleCluster('c', { peerConfig: 'absent' })]), 'w1');
     expect(state.instances[0]?.peers).toEqual([]);
   });
 
@@ -181,11 +180,11 @@ describe('instances and peers', () => {
     const cluster = clusterConfig('c', {
       bgpInstances: [{ name: 'i', localASN: 1, peers: [{ name: 'gw', autoDiscovery: { mode: 'DefaultGateway', defaultGateway: { addressFamily: 'ipv4' } } }] }],
     });
-    expect(computeDesiredNode(worldFromObjects([w1, cluster]), 'w1').instances[0]?.peers).toEqual([]);
+    expect(desiredState(worldFromObjects([w1, cluster]), 'w1').instances[0]?.peers).toEqual([]);
   });
 
   it('a peer without peerConfigRef gets every default, both families and no routes (INST-5, PEER-1)', () => {
-    const peer = onlyPeer(computeDesiredNode(worldFromObjects([w1, simpleCluster('c', { peerConfig: null })]), 'w1'));
+    const peer = onlyPeer(desiredState(worldFromObjects([w1, simpleCluster('c', { peerConfig: null })]), 'w1'));
     expect(peer).toEqual({
       name: 'peer-1',
       peerAddress: '5.5.5.5',
@@ -216,7 +215,7 @@ describe('instances and peers', () => {
       authSecretRef: 'bgp-auth',
       families: [{ afi: 'ipv4', safi: 'unicast' }],
     });
-    const peer = onlyPeer(computeDesiredNode(worldFromObjects([w1, simpleCluster('c'), custom], { bgpSecretsNamespace: 'bgp' }), 'w1'));
+    const peer = onlyPeer(desiredState(worldFromObjects([w1, simpleCluster('c'), custom], { bgpSecretsNamespace: 'bgp' }), 'w1'));
     expect(peer.config).toEqual({
       peerPort: 1790,
       holdTimeSeconds: 9,
@@ -239,13 +238,13 @@ describe('instances and peers', () => {
         { afi: 'ipv6', safi: 'unicast' },
       ],
     });
-    const peer = onlyPeer(computeDesiredNode(worldFromObjects([w1, simpleCluster('c'), fams]), 'w1'));
+    const peer = onlyPeer(desiredState(worldFromObjects([w1, simpleCluster('c'), fams]), 'w1'));
     expect(peer.families.map((f) => `${f.afi}/${f.safi}`)).toEqual(['ipv4/unicast', 'ipv6/unicast']);
   });
 
   it('changing a peer ASN changes the desired peer, so the session is replaced (PEER-4, cilium#33163)', () => {
-    const before = onlyPeer(computeDesiredNode(worldFromObjects([w1, pc, simpleCluster('c', { peerASN: 65000 })]), 'w1'));
-    const after = onlyPeer(computeDesiredNode(worldFromObjects([w1, pc, simpleCluster('c', { peerASN: 65100 })]), 'w1'));
+    const before = onlyPeer(desiredState(worldFromObjects([w1, pc, simpleCluster('c', { peerASN: 65000 })]), 'w1'));
+    const after = onlyPeer(desiredState(worldFromObjects([w1, pc, simpleCluster('c', { peerASN: 65100 })]), 'w1'));
     expect(before.peerASN).toBe(65000);
     expect(after.peerASN).toBe(65100);
     expect(after.name).toBe(before.name);

@@ -2,7 +2,6 @@
 // PodCIDR (POD-1, POD-2), CiliumPodIPPool (POOL-1, POOL-2), attributes and merging (ADV-3, MERGE-1,
 // MERGE-2).
 import { describe, expect, it } from 'vitest';
-import { computeDesiredNode } from '../../../functions/cilium/desired-node.ts';
 import { worldFromObjects, type Settings } from '../../../functions/model/world.ts';
 import {
   advertisement,
@@ -16,13 +15,13 @@ import {
   service,
   simpleCluster,
 } from './builders.ts';
-import { prefixesOf, route, routesOf } from './desired-helpers.ts';
+import { desiredState, prefixesOf, route, routesOf } from './desired-helpers.ts';
 
 const podCIDR = (attributes: object = {}) => ({ advertisementType: 'PodCIDR', attributes });
 const dualNode = node('n', {}, { ips: ['172.16.1.1'], podCIDRs: ['10.1.0.0/24', 'fd00:1::/64'] });
 
 function state(objects: unknown[], settings: Partial<Settings> = {}) {
-  return computeDesiredNode(worldFromObjects([simpleCluster('c'), ...objects], settings), 'n');
+  return desiredState(worldFromObjects([simpleCluster('c'), ...objects], settings), 'n');
 }
 
 describe('advertisement selection per peer and family (ADV-1)', () => {
@@ -224,7 +223,7 @@ describe('attributes and merging of overlapping advertisements (ADV-3, MERGE-1, 
       advertisingPeerConfig('none', 'nothing-matches', ['ipv4']),
       advertisement('a', [podCIDR()], { advertise: 'bgp' }),
     ]);
-    const peers = computeDesiredNode(world, 'n').instances[0]!.peers;
+    const peers = desiredState(world, 'n').instances[0]!.peers;
     expect(peers.map((p) => [p.name, p.families[0]!.routes.map((r) => r.prefix)])).toEqual([
       ['gets-nothing', []],
       ['gets-pods', ['10.1.0.0/24']],

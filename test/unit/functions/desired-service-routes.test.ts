@@ -1,17 +1,16 @@
 // Service addresses (docs/cilium-semantics.md SVC-1 to SVC-9), the eTP/iTP=Local fix of SVC-4
 // included.
 import { describe, expect, it } from 'vitest';
-import { computeDesiredNode } from '../../../functions/cilium/desired-node.ts';
 import { worldFromObjects, type Settings } from '../../../functions/model/world.ts';
 import { advertisement, advertisingPeerConfig, endpointSlice, node, service, serviceEntry, simpleCluster } from './builders.ts';
-import { prefixesOf, route } from './desired-helpers.ts';
+import { desiredState, prefixesOf, route } from './desired-helpers.ts';
 
 const nodes = [node('w1', {}, { ips: ['172.16.1.1'] }), node('w2', {}, { ips: ['172.16.2.1'] })];
 const base = [...nodes, simpleCluster('c'), advertisingPeerConfig('peer-config')];
 const allAddresses = ['LoadBalancerIP', 'ClusterIP', 'ExternalIP'];
 
 function vips(objects: unknown[], nodeName = 'w1', settings: Partial<Settings> = {}, afi: 'ipv4' | 'ipv6' = 'ipv4') {
-  return prefixesOf(computeDesiredNode(worldFromObjects([...base, ...objects], settings), nodeName), afi);
+  return prefixesOf(desiredState(worldFromObjects([...base, ...objects], settings), nodeName), afi);
 }
 
 const lb = (spec: object = {}, opts: object = {}) =>
@@ -167,7 +166,7 @@ describe('Service route attributes', () => {
   it('the same VIP from two entries: union of communities, highest LOCAL_PREF', () => {
     const a = advertisement('a', [serviceEntry(['ClusterIP'], { attributes: { communities: { standard: ['1:1'] }, localPreference: 10 } })]);
     const b = advertisement('b', [serviceEntry(['ClusterIP'], { attributes: { communities: { large: ['7:7:7'] }, localPreference: 30 } })]);
-    const state = computeDesiredNode(worldFromObjects([...base, lb(), a, b]), 'w1');
+    const state = desiredState(worldFromObjects([...base, lb(), a, b]), 'w1');
     expect(route(state, '10.96.0.10/32')).toEqual({
       prefix: '10.96.0.10/32',
       communities: ['1:1'],
@@ -178,10 +177,10 @@ describe('Service route attributes', () => {
   });
 
   it('legacy origin: LoadBalancerIP routes carry ORIGIN=INCOMPLETE, the others IGP (SVC-9)', () => {
-    const state = computeDesiredNode(worldFromObjects([...base, lb(), everyAddress], { legacyOriginAttribute: true }), 'w1');
+    const state = desiredState(worldFromObjects([...base, lb(), everyAddress], { legacyOriginAttribute: true }), 'w1');
     expect(route(state, '172.20.0.10/32')?.origin).toBe('incomplete');
     expect(route(state, '10.96.0.10/32')?.origin).toBe('igp');
-    const normal = computeDesiredNode(worldFromObjects([...base, lb(), everyAddress]), 'w1');
+    const normal = desiredState(worldFromObjects([...base, lb(), everyAddress]), 'w1');
     expect(route(normal, '172.20.0.10/32')?.origin).toBe('igp');
   });
 });

@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { computeConditions } from '../../../functions/cilium/conditions.ts';
-import { computeDesiredNode } from '../../../functions/cilium/desired-node.ts';
 import { worldFromObjects } from '../../../functions/model/world.ts';
+import { desiredState } from './desired-helpers.ts';
 
 function loadExample(name: string): unknown[] {
   const dir = fileURLToPath(new URL(`../../../infra/examples/${name}/`, import.meta.url));
@@ -75,20 +75,20 @@ describe('seed example', () => {
   });
 
   it('worker1 peers with 5.5.5.5 AS 65000 and advertises its pod CIDR with 65000:99 / 99 and all four Service addresses', () => {
-    expect(computeDesiredNode(world, 'worker1')).toEqual(expectedWorker('worker1', '172.16.1.1', '192.168.1.0/24', null, '5.5.5.5'));
+    expect(desiredState(world, 'worker1')).toEqual(expectedWorker('worker1', '172.16.1.1', '192.168.1.0/24', null, '5.5.5.5'));
   });
 
   it('worker2 gets the same peer with its own pod CIDR', () => {
-    expect(computeDesiredNode(world, 'worker2')).toEqual(expectedWorker('worker2', '172.16.2.1', '192.168.2.0/24', null, '5.5.5.5'));
+    expect(desiredState(world, 'worker2')).toEqual(expectedWorker('worker2', '172.16.2.1', '192.168.2.0/24', null, '5.5.5.5'));
   });
 
   it('control-plane, not labelled bgp=true, gets nothing', () => {
-    expect(computeDesiredNode(world, 'control-plane')).toEqual({ node: 'control-plane', instances: [] });
+    expect(desiredState(world, 'control-plane')).toEqual({ node: 'control-plane', instances: [] });
   });
 
   it('with enable-no-service-endpoints-routable=false the endpoint-less Services are withdrawn', () => {
     const strict = worldFromObjects(loadExample('seed'), { enableNoServiceEndpointsRoutable: false });
-    const routes = computeDesiredNode(strict, 'worker1').instances[0]!.peers[0]!.families[0]!.routes;
+    const routes = desiredState(strict, 'worker1').instances[0]!.peers[0]!.families[0]!.routes;
     expect(routes.map((r) => r.prefix)).toEqual(['192.168.1.0/24']);
   });
 
@@ -106,8 +106,8 @@ describe('loopback example', () => {
   const world = worldFromObjects(loadExample('loopback'));
 
   it('each worker sources its session from its node IP through the override; graceful restart is on', () => {
-    expect(computeDesiredNode(world, 'worker1')).toEqual(expectedWorker('worker1', '127.0.1.1', '192.168.1.0/24', '127.0.1.1', '127.5.5.5', true));
-    expect(computeDesiredNode(world, 'worker2')).toEqual(expectedWorker('worker2', '127.0.2.1', '192.168.2.0/24', '127.0.2.1', '127.5.5.5', true));
-    expect(computeDesiredNode(world, 'control-plane')).toEqual({ node: 'control-plane', instances: [] });
+    expect(desiredState(world, 'worker1')).toEqual(expectedWorker('worker1', '127.0.1.1', '192.168.1.0/24', '127.0.1.1', '127.5.5.5', true));
+    expect(desiredState(world, 'worker2')).toEqual(expectedWorker('worker2', '127.0.2.1', '192.168.2.0/24', '127.0.2.1', '127.5.5.5', true));
+    expect(desiredState(world, 'control-plane')).toEqual({ node: 'control-plane', instances: [] });
   });
 });
