@@ -2,8 +2,7 @@
 //   node test/bench/worker-delta.ts [--routes 10000] [--changes 30]
 //
 // A node holding `--routes` IPv4 routes toward a real BIRD, its desired state written by hand as the
-// functions' compare-and-set script writes it (the routes hash, the revision, the delta published in
-// one MULTI, events/desired-delta.ts). Each change adds or withdraws one route; the figure is the
+// functions' compare-and-set script writes it (test/support/desired-writer.ts). Each change adds or withdraws one route; the figure is the
 // time from the PUBLISH to the UPDATE leaving the speaker (its sent-UPDATE counter moving), p50 and
 // max over the changes. Baseline measured in the same run: the same changes published as truncated
 // deltas, which make the worker read the whole document — what every change cost before deltas
@@ -13,16 +12,15 @@ import { randomUUID } from 'node:crypto';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import type { Redis } from 'ioredis';
-import type { DesiredDelta, DesiredRouteChange } from '../../events/desired-delta.ts';
-import { routeField, routeValue, sessionsOf } from '../../events/desired-delta.ts';
+import type { DesiredRouteChange } from '../../events/desired-delta.ts';
 import type { DesiredNodeState } from '../../events/desired-state.ts';
 import { createLogger } from '../../events/log.ts';
 import { createRedisClient } from '../../events/redis-client.ts';
-import { nodeKeys } from '../../events/redis-keys.ts';
 import { freePort } from '../../infra/local/procs.ts';
 import { startRedis } from '../../infra/local/redis.ts';
 import { startSpeakerWorker } from '../../speaker/worker/speaker-worker.ts';
 import { loopbackBlock, startBird } from '../support/routers/index.ts';
+import { DesiredWriter, type DesiredWrite } from '../support/desired-writer.ts';
 import { route, testBackoff } from '../support/speaker.ts';
 
 const { values } = parseArgs({ options: { routes: { type: 'string', default: '10000' }, changes: { type: 'string', default: '30' } } });
@@ -76,7 +74,6 @@ const block = loopbackBlock();
 const addr = { router: block.addr(5), node: block.addr(11) };
 const port = await freePort();
 const prefix = `bench-${randomUUID().slice(0, 8)}`;
-const keys = nodeKeys(prefix, NODE);
 const redis: Redis = createRedisClient({ url: redisServer.url, role: 'service', name: 'bench-writer' });
 const bird = await startBird({
   routerId: addr.router,
@@ -84,24 +81,9 @@ const bird = await startBird({
   port,
   protocols: [{ name: 'worker1', localAs: 65000, neighborAddress: addr.node, neighborAs: 64000, passive: true, holdTime: 90, keepaliveTime: 30, ipv6: false as const }],
 });
-let revision = 0;
 
-/** One write as the functions' script makes it; the delta carries the routes unless `truncated`. */
-async function write(changes: DesiredRouteChange[], o: { sessions?: DesiredNodeState; publish?: boolean; truncated?: boolean } = {}) {
-  const m = redis.multi();
-  for (const c of changes) {
-    if (c.route) m.hset(keys.desiredRoutes, routeField(c, c.prefix), routeValue(c.route));
-    else m.hdel(keys.desiredRoutes, routeField(c, c.prefix));
-  }
-  const s = o.sessions ? sessionsOf(o.sessions) : null;
-  if (s) m.hset(keys.desired, 'sessions', JSON.stringify(s));
-  revision += 1;
-  m.hset(keys.desired, 'revision', String(revision), 'updatedAt', new Date().toISOString());
-  const truncated = o.truncated === true;
-  const delta: DesiredDelta = { node: NODE, revision, previous: revision - 1, sessions: s, routes: truncated ? [] : changes, truncated };
-  if (o.publish !== false) m.publish(keys.desiredChanged, JSON.stringify(delta));
-  await m.exec();
-}
+const writer = new DesiredWriter(redis, prefix, NODE);
+const write = (changes: DesiredRouteChange[], o: DesiredWrite = {}) => writer.write(changes, o);
 
 const table = Array.from({ length: ROUTES }, (_, i) => add(`10.${60 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}/32`));
 await write(table, { sessions: sessions(addr.router, addr.node, port), publish: false });

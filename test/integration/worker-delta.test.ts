@@ -11,15 +11,14 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { createRedisClient } from '../../events/redis-client.ts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { DesiredDelta, DesiredRouteChange } from '../../events/desired-delta.ts';
-import { routeField, routeValue, sessionsOf } from '../../events/desired-delta.ts';
+import type { DesiredRouteChange } from '../../events/desired-delta.ts';
 import type { DesiredNodeState, DesiredRoute } from '../../events/desired-state.ts';
-import { nodeKeys } from '../../events/redis-keys.ts';
 import { freePort } from '../../infra/local/procs.ts';
 import type { SpeakerWorker } from '../../speaker/worker/speaker-worker.ts';
 import { startSpeakerWorker } from '../../speaker/worker/speaker-worker.ts';
 import { ensureSockopt } from '../../speaker/transport/sockopt.ts';
 import { loopbackBlock, startBird, waitFor, type RunningBird } from '../support/routers/index.ts';
+import { DesiredWriter, type DesiredWrite } from '../support/desired-writer.ts';
 import { route, testBackoff } from '../support/speaker.ts';
 import { quiet } from './pipeline-support.ts';
 
@@ -31,7 +30,7 @@ let worker: SpeakerWorker | null = null;
 let prefix: string;
 let addr: { router: string; node: string };
 let port: number;
-let revision = 0;
+let writer: DesiredWriter;
 
 function desired(routes: DesiredRoute[], opts: { ipv6?: boolean } = {}): DesiredNodeState {
   return {
@@ -72,27 +71,7 @@ const slot = { instance: 'default', peer: 'router', afi: 'ipv4' as const };
 const add = (prefix: string, extra: Partial<DesiredRoute> = {}): DesiredRouteChange => ({ ...slot, prefix, route: route(prefix, extra) });
 const withdraw = (prefix: string): DesiredRouteChange => ({ ...slot, prefix, route: null });
 
-/**
- * One write as the functions' script makes it: routes changed, sessions replaced when given, the
- * revision bumped, and (unless `publish` is false) the delta published, in one MULTI.
- */
-async function write(changes: DesiredRouteChange[], o: { sessions?: DesiredNodeState; publish?: boolean; truncated?: boolean; replaceAll?: boolean } = {}) {
-  const keys = nodeKeys(prefix, NODE);
-  const m = redis.multi();
-  if (o.replaceAll) m.del(keys.desiredRoutes);
-  for (const c of changes) {
-    if (c.route) m.hset(keys.desiredRoutes, routeField(c, c.prefix), routeValue(c.route));
-    else m.hdel(keys.desiredRoutes, routeField(c, c.prefix));
-  }
-  const sessions = o.sessions ? sessionsOf(o.sessions) : null;
-  if (sessions) m.hset(keys.desired, 'sessions', JSON.stringify(sessions));
-  revision += 1;
-  m.hset(keys.desired, 'revision', String(revision), 'updatedAt', new Date().toISOString());
-  const truncated = o.truncated === true;
-  const delta: DesiredDelta = { node: NODE, revision, previous: revision - 1, sessions, routes: truncated ? [] : changes, truncated };
-  if (o.publish !== false) m.publish(keys.desiredChanged, JSON.stringify(delta));
-  await m.exec();
-}
+const write = (changes: DesiredRouteChange[], o: DesiredWrite = {}) => writer.write(changes, o);
 
 async function stats() {
   const p = await bird.protocol('worker1');
@@ -114,6 +93,7 @@ beforeAll(async () => {
   port = await freePort();
   prefix = `test-${randomUUID().slice(0, 8)}`;
   redis = createRedisClient({ url: inject('redisUrl'), role: 'service', name: 'test-writer' });
+  writer = new DesiredWriter(redis, prefix, NODE);
   bird = await startBird({
     routerId: addr.router,
     address: addr.router,
@@ -160,7 +140,7 @@ describe('deltas on the split layout, at BIRD', () => {
     expect(after.updates - mid.updates).toBe(0);
     expect(after.withdraws - mid.withdraws).toBe(1);
     expect(after.since).toBe(before.since);
-    expect(worker!.watcher.revision(NODE)).toBe(revision);
+    expect(worker!.watcher.revision(NODE)).toBe(writer.revision);
   });
 
   it('a gap (deltas lost) and a truncated delta converge by reading the document', async () => {
@@ -170,7 +150,7 @@ describe('deltas on the split layout, at BIRD', () => {
     await until(['10.50.1.0/24', '10.50.3.0/24', '10.50.4.0/24'], 'the state after the gap');
     await write([add('10.50.9.0/24'), withdraw('10.50.1.0/24'), withdraw('10.50.3.0/24'), withdraw('10.50.4.0/24')], { truncated: true });
     await until(['10.50.9.0/24'], 'the state after a truncated delta');
-    expect(worker!.watcher.revision(NODE)).toBe(revision);
+    expect(worker!.watcher.revision(NODE)).toBe(writer.revision);
   });
 
   it('a delta with a new sessions part: the peer gains a family (session replaced) and keeps its routes', async () => {

@@ -12,7 +12,7 @@ import { createLogger } from '../../../events/log.ts';
 import type { RoutesDocument } from '../../../events/speaker-status.ts';
 import { ManualClock } from '../../../speaker/session/clock.ts';
 import { NodeWorker } from '../../../speaker/worker/node-worker.ts';
-import { StatusPublisher, type StatusMulti, type StatusRedis } from '../../../speaker/worker/status-publisher.ts';
+import { StatusPublisher, type StatusMulti, type StatusPublisherOptions, type StatusRedis } from '../../../speaker/worker/status-publisher.ts';
 import { refusedConnect, route } from '../../support/speaker.ts';
 
 const log = createLogger('test', 'silent');
@@ -82,18 +82,26 @@ const delta = (revision: number): DesiredDelta => ({
   truncated: false,
 });
 
-let worker: NodeWorker | null = null;
+let running: NodeWorker | null = null;
 afterEach(async () => {
-  await worker?.stop();
+  await running?.stop();
+  running = null;
 });
+
+/** A worker holding `doc` (its sessions never connect), a publisher over a stand-in Redis on a ManualClock. */
+async function setup(options: Omit<StatusPublisherOptions, 'redis' | 'prefix' | 'worker' | 'log' | 'clock'>) {
+  const redis = new FakeRedis();
+  const clock = new ManualClock();
+  const worker = new NodeWorker({ node: 'n1', log, passwords: () => null, speaker: { backoff: { baseMs: 60_000, factor: 2, maxMs: 60_000, stableMs: 60_000 }, connect: refusedConnect } });
+  running = worker;
+  await worker.apply(doc, 1);
+  const publisher = new StatusPublisher({ redis, prefix: 'p', worker, log, clock, ...options });
+  return { redis, clock, publisher, worker };
+}
 
 describe('StatusPublisher', () => {
   it('a burst of deltas: peers each tick, routes once per interval, then the last state; a forced flush at once', async () => {
-    const redis = new FakeRedis();
-    const clock = new ManualClock();
-    worker = new NodeWorker({ node: 'n1', log, passwords: () => null, speaker: { backoff: { baseMs: 60_000, factor: 2, maxMs: 60_000, stableMs: 60_000 }, connect: refusedConnect } });
-    await worker.apply(doc, 1);
-    const publisher = new StatusPublisher({ redis, prefix: 'p', worker, log, routesMinIntervalMs: 300, clock });
+    const { redis, clock, publisher, worker } = await setup({ routesMinIntervalMs: 300 });
     await publisher.tick();
     for (let rev = 2; rev <= 41; rev++) {
       await worker.applyDelta(delta(rev));
@@ -122,11 +130,7 @@ describe('StatusPublisher', () => {
   });
 
   it('soon(): a stream of applied changes costs one status write per settle window, with the last revision', async () => {
-    const redis = new FakeRedis();
-    const clock = new ManualClock();
-    worker = new NodeWorker({ node: 'n1', log, passwords: () => null, speaker: { backoff: { baseMs: 60_000, factor: 2, maxMs: 60_000, stableMs: 60_000 }, connect: refusedConnect } });
-    await worker.apply(doc, 1);
-    const publisher = new StatusPublisher({ redis, prefix: 'p', worker, log, checkMs: 60_000, settleMs: 40, reportRoutes: false, clock });
+    const { redis, clock, publisher, worker } = await setup({ checkMs: 60_000, settleMs: 40, reportRoutes: false });
     publisher.start(); // writes the first status at once
     await publisher.idle();
     expect(redis.writes).toHaveLength(1);
@@ -154,11 +158,7 @@ describe('StatusPublisher', () => {
   });
 
   it('soon() after stop() writes nothing', async () => {
-    const redis = new FakeRedis();
-    const clock = new ManualClock();
-    worker = new NodeWorker({ node: 'n1', log, passwords: () => null, speaker: { backoff: { baseMs: 60_000, factor: 2, maxMs: 60_000, stableMs: 60_000 }, connect: refusedConnect } });
-    await worker.apply(doc, 1);
-    const publisher = new StatusPublisher({ redis, prefix: 'p', worker, log, checkMs: 60_000, settleMs: 20, reportRoutes: false, clock });
+    const { redis, clock, publisher, worker } = await setup({ checkMs: 60_000, settleMs: 20, reportRoutes: false });
     publisher.start();
     await publisher.idle();
     expect(redis.writes).toHaveLength(1);
@@ -172,11 +172,7 @@ describe('StatusPublisher', () => {
   });
 
   it('the periodic check writes a change seen by no soon(), and the heartbeat rewrites updatedAt on time', async () => {
-    const redis = new FakeRedis();
-    const clock = new ManualClock();
-    worker = new NodeWorker({ node: 'n1', log, passwords: () => null, speaker: { backoff: { baseMs: 60_000, factor: 2, maxMs: 60_000, stableMs: 60_000 }, connect: refusedConnect } });
-    await worker.apply(doc, 1);
-    const publisher = new StatusPublisher({ redis, prefix: 'p', worker, log, checkMs: 1_000, heartbeatMs: 5_000, reportRoutes: false, clock });
+    const { redis, clock, publisher, worker } = await setup({ checkMs: 1_000, heartbeatMs: 5_000, reportRoutes: false });
     publisher.start();
     await publisher.idle();
     await worker.applyDelta(delta(2));
