@@ -14,7 +14,7 @@ import type { BackoffState } from './backoff.ts';
 import type { FsmConfig, Negotiated, SessionState, TimerName } from './fsm-types.ts';
 import { Timer } from './fsm-types.ts';
 
-/** RFC 4271 §10 suggested values, and Cilium's defaults (reference/cilium-bgpv2.md rule P2). */
+/** RFC 4271 §10 suggested values, and Cilium's defaults (docs/cilium-semantics.md PEER-1). */
 export const defaultFsmConfig: FsmConfig = {
   holdTimeS: 90,
   connectRetryS: 120,
