@@ -42,4 +42,6 @@ export interface EventSubscription {
   stop(): Promise<void>;
   /** Settles when the consumer stops: by stop(), or rejects with the error that stopped it. */
   readonly done: Promise<void>;
+  /** In its group and consuming: joined, not rebalancing, not stopped (for /readyz). */
+  consuming(): boolean;
 }

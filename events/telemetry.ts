@@ -5,7 +5,8 @@
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { SeriesDef } from './metrics-catalogue.ts';
 
 /** One named check; `ok: false` carries the reason a person reads. */
 export interface CheckResult {
@@ -35,12 +36,54 @@ export interface TelemetryEndpoint {
   close(): Promise<void>;
 }
 
-/** A registry with Node's process metrics (CPU, memory, event-loop lag), prefixed `bgpcast_`. */
-export function createRegistry(labels: Record<string, string> = {}): Registry {
+/**
+ * A registry with Node's process metrics (CPU, memory, event-loop lag), prefixed `bgpcast_`.
+ * `processMetrics: false` for a second endpoint of the same process (`up`), which would count the
+ * process twice.
+ */
+export function createRegistry(labels: Record<string, string> = {}, opts: { processMetrics?: boolean } = {}): Registry {
   const registry = new Registry();
   registry.setDefaultLabels(labels);
-  collectDefaultMetrics({ register: registry, prefix: 'bgpcast_' });
+  if (opts.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'bgpcast_' });
   return registry;
+}
+
+// The metrics of the catalogue (events/metrics-catalogue.ts), by its entries: name, help and label
+// names come from there. `collect` runs at scrape time (a gauge read from the state as it is).
+
+type Collect<T> = (this: T) => void | Promise<void>;
+
+export function counter(registry: Registry, s: SeriesDef, collect?: Collect<Counter>): Counter {
+  return new Counter({ name: s.name, help: s.help, labelNames: [...s.labels], registers: [registry], ...(collect ? { collect } : {}) });
+}
+
+export function gauge(registry: Registry, s: SeriesDef, collect?: Collect<Gauge>): Gauge {
+  return new Gauge({ name: s.name, help: s.help, labelNames: [...s.labels], registers: [registry], ...(collect ? { collect } : {}) });
+}
+
+/** Seconds from 1 ms to 30 s: a BGP change is milliseconds, a reload of a large table seconds. */
+export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] as const;
+
+export function histogram(registry: Registry, s: SeriesDef, buckets: readonly number[] = LATENCY_BUCKETS): Histogram {
+  return new Histogram({ name: s.name, help: s.help, labelNames: [...s.labels], buckets: [...buckets], registers: [registry] });
+}
+
+/**
+ * `take` run at most once per scrape, however many metrics' collect() ask for it: a registry
+ * collects all its metrics at once, so every call made while one is in flight shares its result.
+ */
+export function perScrape<T>(take: () => Promise<T>): () => Promise<T> {
+  let current: Promise<T> | null = null;
+  return () => {
+    if (current) return current;
+    const run = take();
+    current = run;
+    const clear = () => {
+      if (current === run) current = null;
+    };
+    run.then(clear, clear);
+    return run;
+  };
 }
 
 async function runChecks(checks: readonly Check[]): Promise<{ ok: boolean; lines: string[] }> {

@@ -44,3 +44,27 @@ export async function endOffsets(kafka: Kafka, topic: string): Promise<Map<numbe
     await admin.disconnect();
   }
 }
+
+/**
+ * Per partition of `topic`, the records the group has not committed yet: the end offset minus the
+ * committed one (the partition's start when the group committed nothing there). One attempt, no
+ * retries: for a scrape, where an answer late is no answer.
+ */
+export async function consumerLag(kafka: Kafka, groupId: string, topic: string): Promise<Map<number, bigint>> {
+  const admin = kafka.admin({ retry: { retries: 0 } });
+  await admin.connect();
+  try {
+    const [ends, [committed]] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
+    const at = new Map((committed?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+    return new Map(
+      ends.map((e) => {
+        const done = at.get(e.partition) ?? -1n;
+        const from = done >= 0n ? done : BigInt(e.low);
+        const lag = BigInt(e.high) - from;
+        return [e.partition, lag > 0n ? lag : 0n];
+      }),
+    );
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}

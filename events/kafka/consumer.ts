@@ -101,13 +101,20 @@ export async function subscribeEvents(
     await heartbeat();
   };
 
+  // In the group from GROUP_JOIN until a rebalance, a crash or the stop.
+  let joined = false;
+  consumer.on(consumer.events.GROUP_JOIN, () => (joined = true));
+  consumer.on(consumer.events.REBALANCING, () => (joined = false));
+  consumer.on(consumer.events.STOP, () => (joined = false));
   consumer.on(consumer.events.CRASH, (e) => {
+    joined = false;
     if (!e.payload.restart) settle.reject(e.payload.error);
   });
   await consumer.run({ autoCommit: false, eachBatchAutoResolve: true, eachBatch });
 
   return {
     done,
+    consuming: () => joined && !stopping,
     async stop() {
       if (stopping) return done;
       stopping = true;

@@ -41,6 +41,7 @@ export async function runFunctionsConsumer(opts: FunctionsConsumerOptions): Prom
   subscription.done.then(stopTimer, stopTimer);
   return {
     done: subscription.done,
+    consuming: () => subscription.consuming(),
     async stop() {
       stopTimer();
       await subscription.stop();
