@@ -46,6 +46,11 @@ export interface DesiredDelta {
   readonly routes: readonly DesiredRouteChange[];
   /** Too large to carry: `routes` is empty and readers must read the document. */
   readonly truncated: boolean;
+  /**
+   * When the writer sent it, epoch ms by the writer's clock: for the speaker's desired → UPDATE
+   * latency, nothing decides on it. Absent from writers before it; ignored when not a number.
+   */
+  readonly writtenAt?: number;
 }
 
 /** Deltas with more route changes than this are published truncated. */

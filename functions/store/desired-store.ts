@@ -100,8 +100,11 @@ export interface NodeWrite {
   readonly changes: readonly DesiredRouteChange[];
 }
 
-/** The DesiredDelta a write publishes (JSON): truncated when replaceAll or too many changes. */
-export function deltaMessage(w: NodeWrite): string {
+/**
+ * The DesiredDelta a write publishes (JSON): truncated when replaceAll or too many changes.
+ * `writtenAt`: when it is sent (epoch ms), for the speaker's desired → UPDATE latency.
+ */
+export function deltaMessage(w: NodeWrite, writtenAt: number): string {
   const truncated = w.replaceAll || w.changes.length > MAX_DELTA_ROUTES;
   const sessions = w.sessions === null ? null : (w.sessionsDoc ?? (JSON.parse(w.sessions) as DesiredNodeState));
   const delta: DesiredDelta = {
@@ -111,6 +114,7 @@ export function deltaMessage(w: NodeWrite): string {
     sessions,
     routes: truncated ? [] : w.changes,
     truncated,
+    writtenAt,
   };
   return JSON.stringify(delta);
 }
@@ -118,7 +122,7 @@ export function deltaMessage(w: NodeWrite): string {
 function nodeCasArgs(keys: StoreKeys, w: NodeWrite): string[] {
   const args = [w.seq, String(w.revision), w.expectedWriter ?? '', w.mode, w.positions, w.writer];
   if (w.mode === 'confirm') return args;
-  args.push(w.updatedAt, keys.desiredChanged(w.node), w.sessions ?? '', w.replaceAll ? '1' : '', deltaMessage(w));
+  args.push(w.updatedAt, keys.desiredChanged(w.node), w.sessions ?? '', w.replaceAll ? '1' : '', deltaMessage(w, Date.now()));
   for (const c of w.changes) args.push(routeField(c, c.prefix), c.route === null ? '' : routeValue(c.route));
   return args;
 }

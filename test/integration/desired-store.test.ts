@@ -123,7 +123,7 @@ describe('the node compare-and-set', () => {
     ]);
     await waitFor('the delta', async () => watch.messages.length > 0);
     await settle();
-    expect(watch.messages.map(parseDelta)).toEqual([{ node: 'n1', revision: 2, previous: 1, sessions: null, routes: two, truncated: false }]);
+    expect(watch.messages.map(parseDelta)).toEqual([{ node: 'n1', revision: 2, previous: 1, sessions: null, routes: two, truncated: false, writtenAt: expect.any(Number) }]);
     await watch.stop();
   });
 

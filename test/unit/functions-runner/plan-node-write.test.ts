@@ -166,16 +166,16 @@ describe('deltaMessage', () => {
   };
 
   it('names the revision it produces and the one it applies to, with the changes', () => {
-    expect(JSON.parse(deltaMessage(base))).toEqual({ node: 'n1', revision: 3, previous: 2, sessions: null, routes: base.changes, truncated: false });
+    expect(JSON.parse(deltaMessage(base, 1_700_000_000_000))).toEqual({ node: 'n1', revision: 3, previous: 2, sessions: null, routes: base.changes, truncated: false, writtenAt: 1_700_000_000_000 });
     const sessions = sessionsOf(doc(peer('p1', [])));
-    const withSessions = JSON.parse(deltaMessage({ ...base, sessions: JSON.stringify(sessions), sessionsDoc: sessions })) as DesiredDelta;
+    const withSessions = JSON.parse(deltaMessage({ ...base, sessions: JSON.stringify(sessions), sessionsDoc: sessions }, 0)) as DesiredDelta;
     expect(withSessions.sessions).toEqual(sessions);
   });
 
   it('is truncated for a replaceAll write and past MAX_DELTA_ROUTES changes', () => {
-    expect(JSON.parse(deltaMessage({ ...base, replaceAll: true }))).toMatchObject({ routes: [], truncated: true, revision: 3 });
+    expect(JSON.parse(deltaMessage({ ...base, replaceAll: true }, 0))).toMatchObject({ routes: [], truncated: true, revision: 3 });
     const many = Array.from({ length: MAX_DELTA_ROUTES + 1 }, (_, i) => ({ ...base.changes[0]!, prefix: `10.${i >> 8}.${i & 255}.0/24` }));
-    expect(JSON.parse(deltaMessage({ ...base, changes: many }))).toMatchObject({ routes: [], truncated: true });
-    expect(JSON.parse(deltaMessage({ ...base, changes: many.slice(1) })).routes).toHaveLength(MAX_DELTA_ROUTES);
+    expect(JSON.parse(deltaMessage({ ...base, changes: many }, 0))).toMatchObject({ routes: [], truncated: true });
+    expect(JSON.parse(deltaMessage({ ...base, changes: many.slice(1) }, 0)).routes).toHaveLength(MAX_DELTA_ROUTES);
   });
 });
