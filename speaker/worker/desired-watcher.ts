@@ -83,6 +83,8 @@ interface NodeState {
   /** Deltas arrived and not yet looked at, in arrival (= revision) order. */
   pending: DesiredDelta[];
   running: Promise<void> | null;
+  /** Redis answered a read of this node at least once (a document, or none). */
+  answered: boolean;
   missingLogged: boolean;
   unreadableLogged: boolean;
 }
@@ -99,7 +101,7 @@ export class DesiredWatcher {
   constructor(o: DesiredWatcherOptions) {
     this.#o = o;
     for (const node of o.nodes) {
-      this.#nodes.set(node, { revision: 0, read: null, pending: [], running: null, missingLogged: false, unreadableLogged: false });
+      this.#nodes.set(node, { revision: 0, read: null, pending: [], running: null, answered: false, missingLogged: false, unreadableLogged: false });
       this.#channels.set(nodeKeys(o.prefix, node).desiredChanged, node);
     }
   }
@@ -118,6 +120,11 @@ export class DesiredWatcher {
   /** The revision applied for `node` (0: none yet). */
   revision(node: string): number {
     return this.#nodes.get(node)?.revision ?? 0;
+  }
+
+  /** Whether Redis has answered a read of `node`'s desired state yet (there may be no document). */
+  hasRead(node: string): boolean {
+    return this.#nodes.get(node)?.answered === true;
   }
 
   async resyncAll(why: 'start' | 'periodic' | 'reconnected'): Promise<void> {
@@ -217,6 +224,7 @@ export class DesiredWatcher {
         if (rev !== null && Number(rev) === st.revision) return await unchanged();
       }
       stored = await this.#readDocument(node);
+      st.answered = true;
     } catch (e) {
       if (e instanceof InvalidDesiredDocumentError) log.error({ applied: st.revision, err: e.message.slice(0, 500) }, 'desired document invalid; keeping the last applied state');
       else log.debug({ err: (e as Error).message }, 'desired state not read (Redis unavailable); keeping the last applied state');

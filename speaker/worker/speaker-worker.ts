@@ -10,6 +10,7 @@
 //   // or: await worker.drain(30_000) // RFC 8326, then Cease
 
 import { hostname } from 'node:os';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../../events/log.ts';
 import { nodeKeys, STATUS_FIELDS } from '../../events/redis-keys.ts';
 import type { SpeakerInfo } from '../../events/speaker-status.ts';
@@ -50,6 +51,20 @@ export interface SpeakerWorkerOptions {
   readonly speaker?: NodeWorkerOptions['speaker'];
   /** BMP stations to export every session to (RFC 7854, Adj-RIB-Out post-policy of RFC 8671). */
   readonly bmp?: readonly BmpStation[];
+  /** Told of every desired revision applied (speaker-telemetry.ts). */
+  readonly observer?: ApplyObserver;
+}
+
+/** What an apply of a desired revision to a node took, for metrics. */
+export interface ApplyOutcome {
+  readonly seconds: number;
+  readonly failed: boolean;
+  /** For a delta: when the functions wrote it (their clock, epoch ms), when it says so. */
+  readonly writtenAtMs: number | null;
+}
+
+export interface ApplyObserver {
+  applied(node: NodeWorker, outcome: ApplyOutcome): void;
 }
 
 export interface BmpStation {
@@ -60,6 +75,8 @@ export interface BmpStation {
 export interface SpeakerWorker {
   readonly nodes: ReadonlyMap<string, NodeWorker>;
   readonly watcher: DesiredWatcher;
+  /** The command connection (status, desired reads), for probes. */
+  readonly redis: Redis;
   /** The wire tap, when something consumes it (BMP). */
   readonly wire: WireTaps | null;
   readonly bmp: readonly BmpClient[];
@@ -126,14 +143,16 @@ export async function startSpeakerWorker(o: SpeakerWorkerOptions): Promise<Speak
       nodes: names,
       log: o.log,
       ...(o.resyncMs !== undefined ? { resyncMs: o.resyncMs } : {}),
-      onDocument: async (doc) => {
-        await nodes.get(doc.node)!.apply(doc.state, doc.revision);
-        publishers.get(doc.node)!.soon();
-      },
-      onDelta: async (node, delta) => {
-        await nodes.get(node)!.applyDelta(delta);
-        publishers.get(node)!.soon();
-      },
+      onDocument: (doc) =>
+        observed(o.observer, nodes.get(doc.node)!, null, async () => {
+          await nodes.get(doc.node)!.apply(doc.state, doc.revision);
+          publishers.get(doc.node)!.soon();
+        }),
+      onDelta: (node, delta) =>
+        observed(o.observer, nodes.get(node)!, typeof delta.writtenAt === 'number' ? delta.writtenAt : null, async () => {
+          await nodes.get(node)!.applyDelta(delta);
+          publishers.get(node)!.soon();
+        }),
       onResync: async (node) => {
         const w = nodes.get(node)!;
         if (w.needsRetry) await w.retry();
@@ -174,6 +193,7 @@ function makeWorker(
   return {
     nodes,
     watcher,
+    redis: conn.redis,
     wire: exports.wire,
     bmp: exports.bmp,
     async flushStatus() {
@@ -183,6 +203,19 @@ function makeWorker(
     drain: (ms) => end('drained', (w) => w.drain(ms)),
     stop: () => end('stopped', (w) => w.stop()),
   };
+}
+
+async function observed(observer: ApplyObserver | undefined, node: NodeWorker, writtenAtMs: number | null, apply: () => Promise<void>): Promise<void> {
+  if (!observer) return apply();
+  const t0 = performance.now();
+  const report = (failed: boolean) => observer.applied(node, { seconds: (performance.now() - t0) / 1000, failed, writtenAtMs });
+  try {
+    await apply();
+  } catch (e) {
+    report(true);
+    throw e;
+  }
+  report(false);
 }
 
 /**

@@ -194,7 +194,8 @@ export class StatusPublisher {
   }
 }
 
-function snapshots(w: NodeWorker): InstanceSnapshot[] {
+/** Each instance of the node with its sessions' status (for the status and the metrics). */
+export function snapshots(w: NodeWorker): InstanceSnapshot[] {
   return w.instances().map(({ instance, speaker, passwordSet }) => {
     const sessions = new Map<string, SessionStatus>();
     for (const s of speaker.status()) sessions.set(s.name, s);
