@@ -44,6 +44,13 @@ export interface FunctionsHandlerOptions {
   readonly recomputeBudgetMs?: number;
   /** How long a written view may stand in for the stored routes (view-write.ts; default 5 min). */
   readonly viewMaxAgeMs?: number;
+  /** Told of every batch processed or failed, once per batch (functions-telemetry.ts). */
+  readonly observer?: BatchObserver;
+}
+
+export interface BatchObserver {
+  processed(events: readonly ConsumedEvent[], report: BatchReport): void;
+  failed(events: readonly ConsumedEvent[]): void;
 }
 
 export interface BatchReport {
@@ -186,7 +193,20 @@ export function createFunctionsHandler(opts: FunctionsHandlerOptions): Functions
     return report;
   };
 
-  const queue = new CoalescingQueue<ConsumedEvent, BatchReport>((events) => processBatch(events), opts.maxBatchEvents);
+  const observer = opts.observer;
+  const observed = async (events: readonly ConsumedEvent[]): Promise<BatchReport> => {
+    if (!observer) return processBatch(events);
+    let report: BatchReport;
+    try {
+      report = await processBatch(events);
+    } catch (e) {
+      observer.failed(events);
+      throw e;
+    }
+    observer.processed(events, report);
+    return report;
+  };
+  const queue = new CoalescingQueue<ConsumedEvent, BatchReport>(observed, opts.maxBatchEvents);
 
   const process = async (events: readonly ConsumedEvent[]): Promise<BatchReport> => {
     try {
