@@ -1,6 +1,7 @@
 // `bgpcast functions`: the stateless functions, either as a Kafka consumer group (default) or as
 // an HTTP entry point for CloudEvents (--http, for Knative). Runs until SIGINT / SIGTERM, then
-// lets the batch in hand finish and commit, and exits 0.
+// lets the batch in hand finish and commit, and exits 0. --telemetry HOST:PORT (default
+// 127.0.0.1:9963, Cilium operator's port): /metrics, /healthz, /readyz (consuming, Redis answering).
 
 import type { Command } from 'commander';
 import { brokersFromEnv, createKafka } from '../../events/kafka/client.ts';
@@ -14,23 +15,28 @@ import { createFunctionsHandler } from '../../functions/runner/handler.ts';
 import { DEFAULT_GROUP_ID, KAFKA_RECOMPUTE_BUDGET_MS, runFunctionsConsumer } from '../../functions/runner/kafka-runner.ts';
 import { startHttpEntry } from '../../functions/runner/http-entry.ts';
 import { unreachable } from '../kafka-session.ts';
+import type { EventSubscription } from '../../events/bus.ts';
+import { createRegistry, type TelemetryEndpoint } from '../../events/telemetry.ts';
+import { FunctionsTelemetry } from '../../functions/runner/functions-telemetry.ts';
 import { CliError, ExitCode } from '../cli-error.ts';
-import { signalled } from './process-options.ts';
+import { consumingCheck, parseListen, serveTelemetry, signalled, withLogOptions } from './process-options.ts';
 
 interface FunctionsOptions {
   group: string;
   http?: string;
   host: string;
+  telemetry: string;
 }
 
 export function registerFunctions(program: Command): void {
-  program
+  const cmd = program
     .command('functions')
     .description("fold events into the world view in Redis and write each node's desired state")
     .option('--group <id>', 'Kafka consumer group', DEFAULT_GROUP_ID)
     .option('--http <port>', 'serve CloudEvents over HTTP on this port instead of consuming Kafka (0: any free port)')
     .option('--host <address>', 'address the HTTP entry point listens on', '127.0.0.1')
-    .action((opts: FunctionsOptions) => runFunctions(opts));
+    .option('--telemetry <host:port>', '/metrics, /healthz, /readyz (port 0: any free port)', '127.0.0.1:9963');
+  withLogOptions(cmd).action((opts: FunctionsOptions) => runFunctions(opts));
 }
 
 function parsePort(text: string): number {
@@ -41,9 +47,11 @@ function parsePort(text: string): number {
 
 async function runFunctions(opts: FunctionsOptions): Promise<void> {
   const port = opts.http === undefined ? undefined : parsePort(opts.http);
+  const listen = parseListen('--telemetry', opts.telemetry);
   const log = createLogger('functions');
   const url = redisUrlFromEnv();
   const redis = createStoreRedis({ url, role: 'service', log, name: 'bgpcast-functions' });
+  let endpoint: TelemetryEndpoint | null = null;
   try {
     // Fail at start with a clear message; once running, outages are retried.
     await redis.ping().catch((e: Error) => {
@@ -53,19 +61,37 @@ async function runFunctions(opts: FunctionsOptions): Promise<void> {
       );
     });
     const keys = storeKeys(redisPrefixFromEnv());
+    const kafka = port === undefined ? createKafka({ brokers: brokersFromEnv(), clientId: 'bgpcast-functions' }, createLogger('kafka')) : null;
+    let subscription: EventSubscription | null = null;
+    let listening = false;
+    const telemetry = new FunctionsTelemetry({
+      registry: createRegistry({ component: 'functions' }),
+      redis,
+      keys,
+      ...(kafka ? { kafka: { kafka, groupId: opts.group, topic: Topics.events } } : {}),
+      consuming: kafka ? consumingCheck(() => subscription) : () => (listening ? { ok: true } : { ok: false, detail: 'HTTP entry not listening yet' }),
+    });
+    endpoint = await serveTelemetry('--telemetry', listen, { registry: telemetry.registry, ready: telemetry.ready });
+    log.info({ url: endpoint.url }, 'serving /metrics, /healthz, /readyz');
     // Under Kafka a batch must end well inside the consumer's session timeout (10 s): recompute
     // for at most 3 s per batch and continue in a sweep. Over HTTP, answer once all is written.
-    const handler = createFunctionsHandler({ redis, keys, log, recomputeBudgetMs: port === undefined ? KAFKA_RECOMPUTE_BUDGET_MS : undefined });
+    const handler = createFunctionsHandler({
+      redis,
+      keys,
+      log,
+      recomputeBudgetMs: port === undefined ? KAFKA_RECOMPUTE_BUDGET_MS : undefined,
+      observer: telemetry,
+    });
     const stop = signalled();
     if (port !== undefined) {
       const entry = await startHttpEntry({ handler, log, host: opts.host, port });
+      listening = true;
       const signal = await stop;
       log.info({ signal }, 'stopping: finishing requests in flight');
       await entry.close();
     } else {
-      const kafka = createKafka({ brokers: brokersFromEnv(), clientId: 'bgpcast-functions' }, createLogger('kafka'));
-      const subscription = await ensureTopic(kafka, Topics.events, defaultEventPartitions)
-        .then(() => runFunctionsConsumer({ kafka, topic: Topics.events, groupId: opts.group, handler, log }))
+      subscription = await ensureTopic(kafka!, Topics.events, defaultEventPartitions)
+        .then(() => runFunctionsConsumer({ kafka: kafka!, topic: Topics.events, groupId: opts.group, handler, log }))
         .catch((e: unknown) => {
           throw unreachable(e);
         });
@@ -85,6 +111,7 @@ async function runFunctions(opts: FunctionsOptions): Promise<void> {
     await handler.idle();
     log.info('stopped');
   } finally {
+    await endpoint?.close();
     await redis.quit().catch(() => redis.disconnect());
   }
 }

@@ -1,5 +1,10 @@
 // Options and signals shared by the long-lived commands.
 
+import type { Command } from 'commander';
+import type { EventSubscription } from '../../events/bus.ts';
+import { configureLogs, LOG_LEVELS, type LogSettings } from '../../events/log.ts';
+import type { CheckResult, TelemetryEndpoint, TelemetryOptions } from '../../events/telemetry.ts';
+import { startTelemetry } from '../../events/telemetry.ts';
 import { CliError, ExitCode } from '../cli-error.ts';
 
 /** "host:port" or "[v6]:port"; port 0 picks a free one. */
@@ -16,4 +21,41 @@ export function signalled(): Promise<string> {
     const on = (s: string) => resolve(s);
     process.once('SIGINT', on).once('SIGTERM', on);
   });
+}
+
+/** --log-level and --log-file on a long-lived command, applied before its action runs. */
+export function withLogOptions(cmd: Command): Command {
+  return cmd
+    .option('--log-level <level>', `log level: ${LOG_LEVELS.join(', ')} (default: $BGPCAST_LOG_LEVEL, else info)`)
+    .option('--log-file <path>', 'append the logs to this file as JSON lines instead of writing them to stderr')
+    .hook('preAction', (_, action) => {
+      const { logLevel, logFile } = action.opts<{ logLevel?: string; logFile?: string }>();
+      const apply = (flag: string, settings: LogSettings) => {
+        try {
+          configureLogs(settings);
+        } catch (e) {
+          throw new CliError(`${flag}: ${(e as Error).message}`, ExitCode.Usage);
+        }
+      };
+      if (logLevel !== undefined) apply('--log-level', { level: logLevel });
+      if (logFile !== undefined) apply('--log-file', { file: logFile });
+    });
+}
+
+/** startTelemetry, failing with the flag to change when the address is taken or not ours. */
+export async function serveTelemetry(flag: string, listen: { host: string; port: number }, o: Omit<TelemetryOptions, 'host' | 'port'>): Promise<TelemetryEndpoint> {
+  try {
+    return await startTelemetry({ ...listen, ...o });
+  } catch (e) {
+    throw new CliError(`${flag} ${listen.host}:${listen.port}: ${(e as Error).message} (pass ${flag} HOST:PORT; port 0 picks a free one)`, ExitCode.Failure);
+  }
+}
+
+/** /readyz `consuming` for a Kafka subscription that may not exist yet. */
+export function consumingCheck(subscription: () => EventSubscription | null): () => CheckResult {
+  return () => {
+    const s = subscription();
+    if (!s) return { ok: false, detail: 'not subscribed yet' };
+    return s.consuming() ? { ok: true } : { ok: false, detail: 'not in the consumer group (joining or rebalancing)' };
+  };
 }

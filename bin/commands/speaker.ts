@@ -6,6 +6,8 @@
 // GRACEFUL_SHUTDOWN (RFC 8326) for SECONDS, then the sessions end with a Cease.
 // --bmp HOST:PORT (repeatable): export every session to that BMP station (RFC 7854, the
 // Adj-RIB-Out post-policy view of RFC 8671); a Termination goes to it on the way out.
+// --telemetry HOST:PORT (default 127.0.0.1:9962, Cilium agent's port): /metrics, /healthz, /readyz,
+// served from the start; ready once every node's desired state is read and applied.
 
 import type { Command } from 'commander';
 import { parseIp } from '../../events/ip.ts';
@@ -15,7 +17,10 @@ import { secretsDirFromEnv } from '../../speaker/worker/secrets.ts';
 import type { BmpStation, WorkerNode } from '../../speaker/worker/speaker-worker.ts';
 import { startSpeakerWorker } from '../../speaker/worker/speaker-worker.ts';
 import { redactRedisUrl } from '../../events/redis-keys.ts';
+import { createRegistry } from '../../events/telemetry.ts';
+import { SpeakerTelemetry } from '../../speaker/worker/speaker-telemetry.ts';
 import { CliError, ExitCode } from '../cli-error.ts';
+import { parseListen, serveTelemetry, withLogOptions } from './process-options.ts';
 
 interface SpeakerCliOptions {
   node?: string[];
@@ -23,6 +28,7 @@ interface SpeakerCliOptions {
   drain?: string;
   resync: string;
   routesReport: string;
+  telemetry: string;
 }
 
 const collect = (v: string, all: string[] | undefined) => [...(all ?? []), v];
@@ -57,7 +63,7 @@ function seconds(flag: string, text: string): number {
 }
 
 export function registerSpeaker(program: Command): void {
-  program
+  const cmd = program
     .command('speaker')
     .description("run the BGP speaker of one or more nodes: follow each node's desired state in Redis, report status")
     .option('--node <name[=address]>', 'node to speak for (repeatable, at least one); =address: listen there', collect)
@@ -65,7 +71,8 @@ export function registerSpeaker(program: Command): void {
     .option('--resync <seconds>', 're-read the desired state this often even without a notification', '30')
     .option('--routes-report <seconds>', 'rewrite the routes part of the status at most this often (0: never)', '1')
     .option('--bmp <host:port>', 'export every session to this BMP station (repeatable): Adj-RIB-Out post-policy, RFC 7854/8671', collect)
-    .action(async (opts: SpeakerCliOptions) => runSpeaker(opts));
+    .option('--telemetry <host:port>', '/metrics, /healthz, /readyz (port 0: any free port)', '127.0.0.1:9962');
+  withLogOptions(cmd).action(async (opts: SpeakerCliOptions) => runSpeaker(opts));
 }
 
 async function runSpeaker(opts: SpeakerCliOptions): Promise<void> {
@@ -75,41 +82,52 @@ async function runSpeaker(opts: SpeakerCliOptions): Promise<void> {
   const resyncS = seconds('--resync', opts.resync);
   const routesReportS = seconds('--routes-report', opts.routesReport);
   const bmp = (opts.bmp ?? []).map(parseBmpStation);
+  const listen = parseListen('--telemetry', opts.telemetry);
   const log = createLogger('speaker');
   const url = redisUrlFromEnv();
+  const prefix = redisPrefixFromEnv();
+  const telemetry = new SpeakerTelemetry({ registry: createRegistry({ component: 'speaker' }), prefix });
+  const endpoint = await serveTelemetry('--telemetry', listen, { registry: telemetry.registry, ready: telemetry.ready });
+  log.info({ url: endpoint.url }, 'serving /metrics, /healthz, /readyz');
   log.info(
     { nodes: nodes.map((n) => n.name), redis: redactRedisUrl(url), secretsDir: secretsDirFromEnv(), bmp: bmp.map((b) => `${b.host}:${b.port}`) },
     'starting; waiting for Redis if it is not there yet',
   );
-  const stopSignal = new Promise<string>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT')).once('SIGTERM', () => resolve('SIGTERM'));
-  });
-  const starting = startSpeakerWorker({
-    redisUrl: url,
-    prefix: redisPrefixFromEnv(),
-    nodes,
-    log,
-    resyncMs: Math.max(1, resyncS) * 1000,
-    reportRoutes: routesReportS > 0,
-    routesStatusMinIntervalMs: routesReportS * 1000,
-    bmp,
-  });
-  const worker = await Promise.race([starting, stopSignal.then(() => null)]);
-  if (worker === null) {
-    // Stopped before Redis ever answered: no session was started, nothing to leave behind.
-    log.info('stopped before the first desired state was read');
-    process.exit(ExitCode.Ok);
-  }
-  log.info({ nodes: nodes.map((n) => n.name) }, 'speaker running');
-  const keepAlive = setInterval(() => undefined, 60_000);
-  const signal = await stopSignal;
-  clearInterval(keepAlive);
-  if (drainS !== null) {
-    log.info({ signal, drainSeconds: drainS }, 'draining (RFC 8326), then Cease');
-    await worker.drain(drainS * 1000);
-  } else {
-    log.info({ signal }, 'stopping for graceful restart: the routers keep the routes');
-    await worker.stopForRestart();
+  try {
+    const stopSignal = new Promise<string>((resolve) => {
+      process.once('SIGINT', () => resolve('SIGINT')).once('SIGTERM', () => resolve('SIGTERM'));
+    });
+    const starting = startSpeakerWorker({
+      redisUrl: url,
+      prefix,
+      nodes,
+      log,
+      observer: telemetry,
+      resyncMs: Math.max(1, resyncS) * 1000,
+      reportRoutes: routesReportS > 0,
+      routesStatusMinIntervalMs: routesReportS * 1000,
+      bmp,
+    });
+    const worker = await Promise.race([starting, stopSignal.then(() => null)]);
+    if (worker === null) {
+      // Stopped before Redis ever answered: no session was started, nothing to leave behind.
+      log.info('stopped before the first desired state was read');
+      process.exit(ExitCode.Ok);
+    }
+    telemetry.attach(worker);
+    log.info({ nodes: nodes.map((n) => n.name) }, 'speaker running');
+    const keepAlive = setInterval(() => undefined, 60_000);
+    const signal = await stopSignal;
+    clearInterval(keepAlive);
+    if (drainS !== null) {
+      log.info({ signal, drainSeconds: drainS }, 'draining (RFC 8326), then Cease');
+      await worker.drain(drainS * 1000);
+    } else {
+      log.info({ signal }, 'stopping for graceful restart: the routers keep the routes');
+      await worker.stopForRestart();
+    }
+  } finally {
+    await endpoint.close();
   }
   log.info('stopped');
 }

@@ -11,6 +11,9 @@
 //
 // What is missing on the machine is fetched first (infra/local/prerequisites.ts). Every step is
 // shown with the elapsed time; an error names the component and the fix.
+//
+// Telemetry: the speakers serve /metrics, /healthz, /readyz on 127.0.0.1:9962 and the functions on
+// 127.0.0.1:9963 (Cilium's agent and operator ports; --speakers-telemetry, --functions-telemetry).
 
 import { networkInterfaces } from 'node:os';
 import { resolve } from 'node:path';
@@ -22,6 +25,8 @@ import { KafkaEventPublisher } from '../../events/kafka/publisher.ts';
 import { createLogger } from '../../events/log.ts';
 import { redisPrefixFromEnv } from '../../events/redis-keys.ts';
 import { defaultEventPartitions, Topics } from '../../events/topics.ts';
+import { createRegistry, type TelemetryEndpoint } from '../../events/telemetry.ts';
+import { FunctionsTelemetry } from '../../functions/runner/functions-telemetry.ts';
 import { createFunctionsHandler } from '../../functions/runner/handler.ts';
 import { DEFAULT_GROUP_ID, KAFKA_RECOMPUTE_BUDGET_MS, runFunctionsConsumer } from '../../functions/runner/kafka-runner.ts';
 import { storeKeys } from '../../events/redis-keys.ts';
@@ -35,24 +40,46 @@ import { LOCAL_STACK_PORTS, startStack } from '../../infra/local/stack.ts';
 import { useOwnProcessGroups } from '../../infra/local/procs.ts';
 import type { BmpStation, SpeakerWorker } from '../../speaker/worker/speaker-worker.ts';
 import { startSpeakerWorker } from '../../speaker/worker/speaker-worker.ts';
+import { SpeakerTelemetry } from '../../speaker/worker/speaker-telemetry.ts';
 import { CliError, ExitCode } from '../cli-error.ts';
 import { printApplied, readFiles } from './apply.ts';
 import { DEMO_ROUTER, printTables, waitApplied, waitEstablished } from './up-demo.ts';
 import { localNodes } from './up-nodes.ts';
 import { parseBmpStation } from './speaker.ts';
+import { consumingCheck, parseListen, serveTelemetry, withLogOptions } from './process-options.ts';
 
 const BUILTIN_EXAMPLE = resolve(import.meta.dirname, '../../infra/examples/loopback');
 
+/** Where `up` serves the speakers' and the functions' /metrics, /healthz, /readyz. */
+export interface UpEndpoints {
+  readonly speakers: { host: string; port: number };
+  readonly functions: { host: string; port: number };
+}
+
+interface UpCliOptions {
+  config?: string;
+  demo?: boolean;
+  bmp?: string[];
+  speakersTelemetry: string;
+  functionsTelemetry: string;
+}
+
 export function registerUp(program: Command): void {
-  program
+  const cmd = program
     .command('up')
     .description('run the control plane on this machine: Kafka, Redis, the functions, the speakers of local nodes; apply --config')
     .option('--config <dir>', 'Kubernetes YAML to apply once the stack is up (with --demo: default the built-in loopback example)')
     .option('--demo', 'also start a BIRD router on 127.5.5.5 and show the sessions and routes once established')
     .option('--bmp <host:port>', "export the speakers' sessions to this BMP station (repeatable; see `bgpcast speaker --bmp`)", (v: string, all: string[] = []) => [...all, v])
-    .action(async (opts: { config?: string; demo?: boolean; bmp?: string[] }) =>
-      runUp(opts.config ?? (opts.demo ? BUILTIN_EXAMPLE : undefined), opts.demo === true, (opts.bmp ?? []).map(parseBmpStation)),
-    );
+    .option('--speakers-telemetry <host:port>', "the speakers' /metrics, /healthz, /readyz (port 0: any free port)", '127.0.0.1:9962')
+    .option('--functions-telemetry <host:port>', "the functions' /metrics, /healthz, /readyz (port 0: any free port)", '127.0.0.1:9963');
+  withLogOptions(cmd).action(async (opts: UpCliOptions) => {
+    const endpoints: UpEndpoints = {
+      speakers: parseListen('--speakers-telemetry', opts.speakersTelemetry),
+      functions: parseListen('--functions-telemetry', opts.functionsTelemetry),
+    };
+    await runUp(opts.config ?? (opts.demo ? BUILTIN_EXAMPLE : undefined), opts.demo === true, (opts.bmp ?? []).map(parseBmpStation), endpoints);
+  });
 }
 
 /** Runs `step`, turning its failure into an error that names the component. */
@@ -65,18 +92,18 @@ async function component<T>(name: string, fix: string, step: () => Promise<T>): 
   }
 }
 
-async function runUp(config: string | undefined, demo: boolean, bmp: readonly BmpStation[]): Promise<void> {
+async function runUp(config: string | undefined, demo: boolean, bmp: readonly BmpStation[], endpoints: UpEndpoints): Promise<void> {
   const signals = signalled();
   // Ctrl-C reaches `up` alone; it stops what it started in order (infra/local/procs.ts).
   useOwnProcessGroups();
   try {
-    await up(config, demo, signals.received, bmp);
+    await up(config, demo, signals.received, bmp, endpoints);
   } finally {
     signals.dispose();
   }
 }
 
-async function up(config: string | undefined, demo: boolean, interrupted: Promise<string>, bmp: readonly BmpStation[]): Promise<void> {
+async function up(config: string | undefined, demo: boolean, interrupted: Promise<string>, bmp: readonly BmpStation[], endpoints: UpEndpoints): Promise<void> {
   const t0 = performance.now();
   const say = (m: string) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1)}s] ${m}\n`);
   // Validate the configuration before starting anything: a typo should not cost a broker start.
@@ -123,16 +150,30 @@ async function up(config: string | undefined, demo: boolean, interrupted: Promis
     const log = createLogger('functions');
     const redis = createStoreRedis({ url: stack.redisUrl, role: 'service', log, name: 'bgpcast-up' });
     cleanups.unshift(() => redis.quit().catch(() => redis.disconnect()));
-    const handler = createFunctionsHandler({ redis, keys: storeKeys(prefix), log, recomputeBudgetMs: KAFKA_RECOMPUTE_BUDGET_MS });
-    const functions: EventSubscription = await component('functions', '', () =>
-      runFunctionsConsumer({ kafka, topic: Topics.events, handler, log }),
-    );
-    cleanups.unshift(() => functions.stop().then(() => handler.idle()));
+    let functions: EventSubscription | null = null;
+    const functionsTelemetry = new FunctionsTelemetry({
+      registry: createRegistry({ component: 'functions' }),
+      redis,
+      keys: storeKeys(prefix),
+      kafka: { kafka, groupId: DEFAULT_GROUP_ID, topic: Topics.events },
+      consuming: consumingCheck(() => functions),
+    });
+    const handler = createFunctionsHandler({ redis, keys: storeKeys(prefix), log, recomputeBudgetMs: KAFKA_RECOMPUTE_BUDGET_MS, observer: functionsTelemetry });
+    const subscription = await component('functions', '', () => runFunctionsConsumer({ kafka, topic: Topics.events, handler, log }));
+    functions = subscription;
+    cleanups.unshift(() => subscription.stop().then(() => handler.idle()));
     say(`functions consuming ${Topics.events}, writing desired state to Redis (prefix ${prefix})`);
+    const functionsEndpoint = await serveTelemetry('--functions-telemetry', endpoints.functions, { registry: functionsTelemetry.registry, ready: functionsTelemetry.ready });
+    cleanups.unshift(() => functionsEndpoint.close());
+    say(`functions: ${served(functionsEndpoint)}`);
 
     let worker: SpeakerWorker | null = null;
     if (nodes.length > 0) {
       say(`starting speakers for the local nodes: ${nodes.map((n) => `${n.name} (${n.address})`).join(', ')}`);
+      // The process metrics are on the functions' endpoint: one process, counted once.
+      const speakerTelemetry = new SpeakerTelemetry({ registry: createRegistry({ component: 'speaker' }, { processMetrics: false }), prefix });
+      const speakersEndpoint = await serveTelemetry('--speakers-telemetry', endpoints.speakers, { registry: speakerTelemetry.registry, ready: speakerTelemetry.ready });
+      cleanups.unshift(() => speakersEndpoint.close());
       worker = await component('speaker', '', () =>
         startSpeakerWorker({
           redisUrl: stack.redisUrl,
@@ -140,8 +181,11 @@ async function up(config: string | undefined, demo: boolean, interrupted: Promis
           nodes: nodes.map((n) => ({ name: n.name, listenAddress: n.address })),
           log: createLogger('speaker'),
           bmp,
+          observer: speakerTelemetry,
         }),
       );
+      speakerTelemetry.attach(worker);
+      say(`speakers: ${served(speakersEndpoint)}`);
       const w = worker;
       cleanups.unshift(() => w.stopForRestart());
     } else if (prepared) {
@@ -183,6 +227,10 @@ async function up(config: string | undefined, demo: boolean, interrupted: Promis
 
 async function isDone(p: Promise<unknown>): Promise<boolean> {
   return Promise.race([p.then(() => true), new Promise<boolean>((r) => setImmediate(() => r(false)))]);
+}
+
+function served(e: TelemetryEndpoint): string {
+  return `${e.url}/metrics, ${e.url}/healthz, ${e.url}/readyz`;
 }
 
 function started(ms: number | undefined): string {

@@ -2,7 +2,6 @@
 // publishes what the functions read when it changed, sync markers after every listing, and serves
 // /metrics, /healthz and /readyz. With --leader-elect only the holder of a Lease publishes.
 
-import { Counter } from 'prom-client';
 import type { Command } from 'commander';
 import { brokersFromEnv, createKafka } from '../../events/kafka/client.ts';
 import { ensureTopic } from '../../events/kafka/admin.ts';
@@ -10,7 +9,9 @@ import { KafkaEventPublisher } from '../../events/kafka/publisher.ts';
 import { defaultEventPartitions, Topics } from '../../events/topics.ts';
 import { createLogger } from '../../events/log.ts';
 import { redactRedisUrl, redisPrefixFromEnv, redisUrlFromEnv, watchCheckpointKey } from '../../events/redis-keys.ts';
-import { createRegistry, startTelemetry } from '../../events/telemetry.ts';
+import { Series } from '../../events/metrics-catalogue.ts';
+import { kafkaReachable, redisReachable } from '../../events/probes.ts';
+import { counter, createRegistry, gauge, startTelemetry } from '../../events/telemetry.ts';
 import { KubeApi } from '../../events/kube/api.ts';
 import { CheckpointStore } from '../../events/kube/checkpoint-store.ts';
 import { defaultIdentity } from '../../events/kube/leader-election.ts';
@@ -19,7 +20,7 @@ import { startWatchService } from '../../events/kube/watch-service.ts';
 import { createRedisClient } from '../../events/redis-client.ts';
 import { unreachable } from '../kafka-session.ts';
 import { CliError, ExitCode } from '../cli-error.ts';
-import { parseListen, signalled } from './process-options.ts';
+import { parseListen, signalled, withLogOptions } from './process-options.ts';
 
 interface WatchOptions {
   kubeconfig?: string;
@@ -38,7 +39,7 @@ interface WatchOptions {
 }
 
 export function registerWatch(program: Command): void {
-  program
+  const cmd = program
     .command('watch')
     .description('watch the Kubernetes API and publish the changes bgpcast reads to the events topic')
     .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, ~/.kube/config, or in-cluster)')
@@ -53,8 +54,8 @@ export function registerWatch(program: Command): void {
     .option('--retry-period <s>', 'seconds between attempts to take or renew the Lease', String(DEFAULT_ELECTION.retryPeriodMs / 1000))
     .option('--identity <id>', 'this replica in the Lease (default hostname_random)')
     .option('--telemetry <host:port>', '/metrics, /healthz, /readyz (port 0: any free port)', '127.0.0.1:9964')
-    .option('--discovery-interval <s>', 'seconds between looks for kinds not served yet (a CRD installed later)', '10')
-    .action((opts: WatchOptions) => runWatch(opts));
+    .option('--discovery-interval <s>', 'seconds between looks for kinds not served yet (a CRD installed later)', '10');
+  withLogOptions(cmd).action((opts: WatchOptions) => runWatch(opts));
 }
 
 function seconds(flag: string, text: string): number {
@@ -87,8 +88,14 @@ async function runWatch(opts: WatchOptions): Promise<void> {
   const kafka = createKafka({ brokers: brokersFromEnv(), clientId: 'bgpcast-watch' }, createLogger('kafka'));
   const publisher = new KafkaEventPublisher(kafka, Topics.events);
   const registry = createRegistry({ component: 'watch' });
-  const published = new Counter({ name: 'bgpcast_watcher_events_published_total', help: 'Object events the watcher published, by kind', labelNames: ['kind'], registers: [registry] });
-  const filtered = new Counter({ name: 'bgpcast_watcher_events_filtered_total', help: 'Object changes and listed objects not published because nothing bgpcast reads changed, by kind', labelNames: ['kind'], registers: [registry] });
+  const published = counter(registry, Series.watcherPublished);
+  const filtered = counter(registry, Series.watcherFiltered);
+  gauge(registry, Series.redisUp, async function () {
+    this.set((await redisReachable(redis)).ok ? 1 : 0);
+  });
+  gauge(registry, Series.kafkaUp, async function () {
+    this.set((await kafkaReachable(kafka)).ok ? 1 : 0);
+  });
   try {
     await redis.ping().catch((e: Error) => {
       throw new CliError(`Redis at ${redactRedisUrl(url)} is not reachable (${e.message}); set BGPCAST_REDIS_URL.`, ExitCode.Unavailable);
@@ -132,19 +139,5 @@ async function runWatch(opts: WatchOptions): Promise<void> {
   } finally {
     await publisher.close().catch(() => undefined);
     await redis.quit().catch(() => redis.disconnect());
-  }
-}
-
-/** Kafka answers a metadata request within 2 s. */
-async function kafkaReachable(kafka: ReturnType<typeof createKafka>): Promise<{ ok: boolean; detail?: string }> {
-  const admin = kafka.admin({ retry: { retries: 0 } });
-  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer within 2 s')), 2_000).unref());
-  try {
-    await Promise.race([admin.connect().then(() => admin.describeCluster()), timeout]);
-    return { ok: true };
-  } catch (e) {
-    return { ok: false, detail: (e as Error).message };
-  } finally {
-    void admin.disconnect().catch(() => undefined);
   }
 }
