@@ -23,7 +23,8 @@ export interface LogSettings {
 let level = process.env['BGPCAST_LOG_LEVEL'] ?? 'info';
 let destination: DestinationStream | null = null;
 
-export const LOG_LEVELS: readonly string[] = [...Object.keys(pino.levels.values), 'silent'];
+/** pino's levels, most severe first, and `silent`. */
+export const LOG_LEVELS: readonly string[] = [...Object.entries(pino.levels.values).sort((a, b) => b[1] - a[1]).map(([name]) => name), 'silent'];
 
 /**
  * For the loggers created from now on (a long-lived command calls it first, from its flags).

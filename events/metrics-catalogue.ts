@@ -17,7 +17,7 @@
 export type SeriesType = 'counter' | 'gauge' | 'histogram';
 
 /** Which process serves it: `up` serves the speakers' and the functions' endpoints together. */
-export type Exporter = 'speaker' | 'functions' | 'watch' | 'every process';
+export type Exporter = 'speaker' | 'functions' | 'watch' | 'functions, watch' | 'every process';
 
 export interface SeriesDef {
   readonly name: string;
@@ -212,8 +212,8 @@ export const Series = {
     name: 'bgpcast_kafka_up',
     type: 'gauge',
     labels: [],
-    exporter: 'every process',
-    help: 'Kafka answered a metadata request (1) or not (0) at scrape time; the processes that use Kafka (functions, watch)',
+    exporter: 'functions, watch',
+    help: 'Kafka answered a metadata request (1) or not (0) at scrape time',
   },
   processCpu: {
     name: 'bgpcast_process_cpu_seconds_total',
