@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine lacks, and nothing it already has:
-#   Debian packages (redis-server, bird2, gobgpd, pmacct, iproute2, Java 17, Maven) through apt-get,
+#   Debian packages (redis-server, bird2, gobgpd, pmacct, prometheus with promtool, iproute2, Java 17,
+#   Maven) through apt-get,
 #   the npm dependencies (npm ci, which also brings Node 22 into node_modules/.bin),
 #   the Kafka broker's jars from Maven Central (cached once per machine, outside the repo),
 #   the speaker's small socket-option addon (gcc, against the node-api-headers package).
@@ -18,6 +19,7 @@ have redis-server || missing+=(redis-server)
 have bird && have birdc || missing+=(bird2)
 have gobgpd && have gobgp || missing+=(gobgpd)
 have pmbmpd || missing+=(pmacct)
+have prometheus && have promtool || missing+=(prometheus)
 have ip || missing+=(iproute2)
 have gcc || missing+=(gcc)
 have java || missing+=(openjdk-17-jre-headless)
