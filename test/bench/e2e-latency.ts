@@ -123,7 +123,7 @@ async function main(): Promise<void> {
     functions = await runFunctionsConsumer({ kafka, topic, groupId: `g-${prefix}`, handler, log, sweepEveryMs: 0 });
     speaker = spawn(
       process.execPath,
-      [...(process.env['BENCH_SPEAKER_NODE_ARGS']?.split(' ').filter(Boolean) ?? []), resolve(repoRoot, 'bin/bgpcast.ts'), 'speaker', '--routes-report', '0', ...Array.from({ length: N }, (_, j) => ['--node', nodeName(j)]).flat()],
+      [...(process.env['BENCH_SPEAKER_NODE_ARGS']?.split(' ').filter(Boolean) ?? []), resolve(repoRoot, 'bin/bgpcast.ts'), 'speaker', '--routes-report', '0', '--telemetry', '127.0.0.1:0', ...Array.from({ length: N }, (_, j) => ['--node', nodeName(j)]).flat()],
       { env: { ...process.env, BGPCAST_REDIS_URL: stack.redisUrl, BGPCAST_REDIS_PREFIX: prefix, BGPCAST_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'inherit', 'inherit'] },
     );
 

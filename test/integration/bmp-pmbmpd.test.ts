@@ -120,7 +120,7 @@ describe('bgpcast speaker --bmp: pmbmpd logs what BIRD received', () => {
   }
 
   function speakerCli(station: RunningPmbmpd): { child: ChildProcess; exited: Promise<number | null> } {
-    const child = spawn(process.execPath, [resolve(repoRoot, 'bin/bgpcast.ts'), 'speaker', '--node', NODE, '--bmp', `127.0.0.1:${station.port}`], {
+    const child = spawn(process.execPath, [resolve(repoRoot, 'bin/bgpcast.ts'), 'speaker', '--node', NODE, '--bmp', `127.0.0.1:${station.port}`, '--telemetry', '127.0.0.1:0'], {
       cwd: repoRoot,
       env: { ...process.env, BGPCAST_REDIS_URL: inject('redisUrl'), BGPCAST_REDIS_PREFIX: prefix, BGPCAST_LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'ignore', 'inherit'],

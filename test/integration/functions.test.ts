@@ -217,7 +217,7 @@ describe('bgpcast functions, desired and conditions (the commands)', () => {
     await publisher.publish([late]);
     await publisher.close();
 
-    const child = spawn(process.execPath, [cliEntry(), 'functions', '--group', `cli-${randomUUID()}`], {
+    const child = spawn(process.execPath, [cliEntry(), 'functions', '--group', `cli-${randomUUID()}`, '--telemetry', '127.0.0.1:0'], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

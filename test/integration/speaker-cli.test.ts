@@ -35,7 +35,7 @@ afterAll(async () => {
 });
 
 function speaker(extra: string[]): { child: ChildProcess; exited: Promise<number | null>; stderr: () => string } {
-  const child = spawn(process.execPath, [resolve(repoRoot, 'bin/bgpcast.ts'), 'speaker', '--node', 'worker1', '--node', 'worker2', ...extra], {
+  const child = spawn(process.execPath, [resolve(repoRoot, 'bin/bgpcast.ts'), 'speaker', '--node', 'worker1', '--node', 'worker2', '--telemetry', '127.0.0.1:0', ...extra], {
     cwd: repoRoot,
     env: { ...process.env, BGPCAST_REDIS_URL: lab.redisUrl, BGPCAST_REDIS_PREFIX: lab.prefix, BGPCAST_SECRETS_DIR: secrets, BGPCAST_LOG_LEVEL: 'info' },
   });

@@ -19,7 +19,7 @@ it('up applies its config, reports ready, and exits 0 on SIGTERM', async () => {
     BGPCAST_REDIS_URL: inject('redisUrl'),
     BGPCAST_EVENTS_TOPIC: topic,
   };
-  const child = spawn(process.execPath, [resolve(repoRoot, 'bin/bgpcast.ts'), 'up', '--config', 'infra/examples/loopback'], {
+  const child = spawn(process.execPath, [resolve(repoRoot, 'bin/bgpcast.ts'), 'up', '--config', 'infra/examples/loopback', '--speakers-telemetry', '127.0.0.1:0', '--functions-telemetry', '127.0.0.1:0'], {
     cwd: repoRoot,
     env,
   });
