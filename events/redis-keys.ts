@@ -187,7 +187,7 @@ export interface PendingEntry {
 const PENDING_ENTRY_FIELDS = ['nodes', 'conditions', 'positions', 'at'] as const satisfies readonly (keyof PendingEntry)[];
 
 /** The fields of a DesiredDelta (events/desired-delta.ts), as published on <p>:{<node>}:desired:changed. */
-const DELTA_FIELDS = ['node', 'revision', 'previous', 'sessions', 'routes', 'truncated'] as const satisfies readonly (keyof DesiredDelta)[];
+const DELTA_FIELDS = ['node', 'revision', 'previous', 'sessions', 'routes', 'truncated', 'writtenAt'] as const satisfies readonly (keyof DesiredDelta)[];
 
 // Compile-time checks that the lists above name every field of their type.
 type NoneMissing<T extends never> = T;

@@ -20,7 +20,7 @@ import { nodeKeys, speakersKey, STATUS_FIELDS } from '../../events/redis-keys.ts
 import type { Check, CheckResult } from '../../events/telemetry.ts';
 import { counter, gauge, histogram, perScrape } from '../../events/telemetry.ts';
 import { readPending } from '../store/fold.ts';
-import type { StoreKeys } from '../store/keys.ts';
+import type { StoreKeys } from '../../events/redis-keys.ts';
 import type { BatchObserver, BatchReport } from './handler.ts';
 
 export interface FunctionsTelemetryOptions {

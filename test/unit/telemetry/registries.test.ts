@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { allSeries, Series, type Exporter } from '../../../events/metrics-catalogue.ts';
 import { createRegistry } from '../../../events/telemetry.ts';
 import { FunctionsTelemetry } from '../../../functions/runner/functions-telemetry.ts';
-import { storeKeys } from '../../../functions/store/keys.ts';
+import { storeKeys } from '../../../events/redis-keys.ts';
 import { SpeakerTelemetry } from '../../../speaker/worker/speaker-telemetry.ts';
 
 const served = (...by: Exporter[]) => allSeries.filter((s) => by.includes(s.exporter)).map((s) => s.name);
