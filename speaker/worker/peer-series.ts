@@ -8,7 +8,7 @@
 // whatever the session's state. The counts are those of the `peers` table (status-peers.ts): 0
 // unless the session is established.
 
-import { Afi, formatIPv4, formatIPv6, parseIP } from '../codec/ip.ts';
+import { formatIp, parseIp } from '../../events/ip.ts';
 import type { SessionStatus } from '../session/session-status.ts';
 import type { InstanceSnapshot } from './status-peers.ts';
 import { buildPeersDocument } from './status-peers.ts';
@@ -43,21 +43,9 @@ const DIRECTIONS = ['sent', 'received'] as const;
  * netip.AddrPort prints them. An address that does not parse is used as written.
  */
 export function neighborLabel(address: string, port: number): string {
-  let text = address;
-  let v6 = address.includes(':');
-  try {
-    const ip = parseIP(address);
-    v6 = ip.afi === Afi.IPv6;
-    text = v6 ? formatV6(ip.addr) : formatIPv4(ip.addr);
-  } catch {
-    // left as written
-  }
-  return v6 ? `[${text}]:${port}` : `${text}:${port}`;
-}
-
-function formatV6(b: Uint8Array): string {
-  const mapped = b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff;
-  return mapped ? `::ffff:${formatIPv4(b, 12)}` : formatIPv6(b);
+  const ip = parseIp(address);
+  if (ip === null) return `${address}:${port}`;
+  return ip.family === 6 ? `[${formatIp(ip)}]:${port}` : `${formatIp(ip)}:${port}`;
 }
 
 export function peerSeries(nodes: readonly NodeSnapshot[]): PeerSeries {
