@@ -14,6 +14,9 @@ import { ensureTopic } from '../../events/kafka/admin.ts';
 import { createKafka } from '../../events/kafka/client.ts';
 import { KafkaEventPublisher } from '../../events/kafka/publisher.ts';
 import { createLogger } from '../../events/log.ts';
+import type { Registry } from 'prom-client';
+import { createRegistry, startTelemetry, type Check, type TelemetryEndpoint } from '../../events/telemetry.ts';
+import { FunctionsTelemetry } from '../../functions/runner/functions-telemetry.ts';
 import { createFunctionsHandler } from '../../functions/runner/handler.ts';
 import { runFunctionsConsumer } from '../../functions/runner/kafka-runner.ts';
 import { storeKeys } from '../../events/redis-keys.ts';
@@ -21,6 +24,7 @@ import { createStoreRedis } from '../../functions/store/redis.ts';
 import { freePort } from '../../infra/local/procs.ts';
 import type { SpeakerWorker, SpeakerWorkerOptions } from '../../speaker/worker/speaker-worker.ts';
 import { startSpeakerWorker } from '../../speaker/worker/speaker-worker.ts';
+import { SpeakerTelemetry } from '../../speaker/worker/speaker-telemetry.ts';
 import { ensureSockopt } from '../../speaker/transport/sockopt.ts';
 import { loopbackBlock, startBird, type RunningBird } from '../support/routers/index.ts';
 import { testBackoff } from '../support/speaker.ts';
@@ -76,12 +80,20 @@ export interface Lab {
   readonly bird: RunningBird;
   readonly objects: KubeObject[];
   worker: SpeakerWorker | null;
+  /** With `telemetry`: the functions' and (once started) the speakers' /metrics, /healthz, /readyz. */
+  readonly endpoints: { functions: TelemetryEndpoint | null; speakers: TelemetryEndpoint | null };
   publish(objects: readonly KubeObject[], type?: 'added' | 'deleted'): Promise<void>;
   startWorker(extra?: Partial<SpeakerWorkerOptions>): Promise<SpeakerWorker>;
   close(): Promise<void>;
 }
 
-export async function startLab(opts: { brokers: string; redisUrl: string; workerOptions?: Partial<SpeakerWorkerOptions> }): Promise<Lab> {
+export async function startLab(opts: {
+  brokers: string;
+  redisUrl: string;
+  workerOptions?: Partial<SpeakerWorkerOptions>;
+  /** Serve the functions' and the speakers' telemetry on free ports, as `up` does. */
+  telemetry?: boolean;
+}): Promise<Lab> {
   ensureSockopt();
   const block = loopbackBlock();
   const addr: LabAddresses = { router: block.addr(5), worker1: block.addr(11), worker2: block.addr(12), controlPlane: block.addr(10) };
@@ -108,8 +120,18 @@ export async function startLab(opts: { brokers: string; redisUrl: string; worker
     })),
   });
   const redis = createStoreRedis({ url: opts.redisUrl, role: 'service', log: quiet('functions-redis') });
-  const handler = createFunctionsHandler({ redis, keys: storeKeys(prefix), log: quiet('functions') });
-  const functions: EventSubscription = await runFunctionsConsumer({
+  let functions: EventSubscription | null = null;
+  const functionsTelemetry = opts.telemetry
+    ? new FunctionsTelemetry({
+        registry: createRegistry({ component: 'functions' }),
+        redis,
+        keys: storeKeys(prefix),
+        kafka: { kafka, groupId: `g-${prefix}`, topic },
+        consuming: () => ({ ok: functions?.consuming() === true }),
+      })
+    : null;
+  const handler = createFunctionsHandler({ redis, keys: storeKeys(prefix), log: quiet('functions'), ...(functionsTelemetry ? { observer: functionsTelemetry } : {}) });
+  const subscription = await runFunctionsConsumer({
     kafka,
     topic,
     groupId: `g-${prefix}`,
@@ -117,6 +139,9 @@ export async function startLab(opts: { brokers: string; redisUrl: string; worker
     log: quiet('functions'),
     sweepEveryMs: 2_000,
   });
+  functions = subscription;
+  let speakerTelemetry: SpeakerTelemetry | null = null;
+  const serve = (t: { registry: Registry; ready: readonly Check[] }) => startTelemetry({ host: '127.0.0.1', port: 0, registry: t.registry, ready: t.ready });
   const publisher = new KafkaEventPublisher(kafka, topic);
   const lab: Lab = {
     addr,
@@ -128,10 +153,16 @@ export async function startLab(opts: { brokers: string; redisUrl: string; worker
     bird,
     objects: loopbackObjects(addr, port),
     worker: null,
+    endpoints: { functions: functionsTelemetry ? await serve(functionsTelemetry) : null, speakers: null },
     async publish(objects, type = 'added') {
       await publisher.publish(objects.map((o) => objectEnvelope(type, o, 'test:worker')));
     },
     async startWorker(extra = {}) {
+      // One endpoint for the lab; a restarted worker reports to it.
+      if (opts.telemetry && !speakerTelemetry) {
+        speakerTelemetry = new SpeakerTelemetry({ registry: createRegistry({ component: 'speaker' }, { processMetrics: false }), prefix });
+        lab.endpoints.speakers = await serve(speakerTelemetry);
+      }
       lab.worker = await startSpeakerWorker({
         redisUrl: opts.redisUrl,
         prefix,
@@ -141,14 +172,17 @@ export async function startLab(opts: { brokers: string; redisUrl: string; worker
         statusCheckMs: 200,
         heartbeatMs: 1_000,
         routesStatusMinIntervalMs: 200,
+        ...(speakerTelemetry ? { observer: speakerTelemetry } : {}),
         ...opts.workerOptions,
         ...extra,
       });
+      speakerTelemetry?.attach(lab.worker);
       return lab.worker;
     },
     async close() {
       await lab.worker?.stop().catch(() => undefined);
-      await functions.stop().catch(() => undefined);
+      await subscription.stop().catch(() => undefined);
+      await Promise.all([lab.endpoints.functions?.close(), lab.endpoints.speakers?.close()]);
       await publisher.close().catch(() => undefined);
       await redis.quit().catch(() => redis.disconnect());
       await bird.stop();
