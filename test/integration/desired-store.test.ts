@@ -141,7 +141,7 @@ describe('the node compare-and-set', () => {
     expect(Object.keys(await redis.hgetall(keys.desiredRoutes('n1'))).sort()).toEqual(all.map((c) => routeField(c, c.prefix)).sort());
     expect(await redis.hget(keys.desired('n1'), 'routeCount')).toBe('2');
     await waitFor('the delta', async () => watch.messages.length > 0);
-    expect(watch.messages.map(parseDelta)).toEqual([{ node: 'n1', revision: 2, previous: 1, sessions, routes: [], truncated: true }]);
+    expect(watch.messages.map(parseDelta)).toEqual([{ node: 'n1', revision: 2, previous: 1, sessions, routes: [], truncated: true, writtenAt: expect.any(Number) }]);
     await watch.stop();
   });
 });

@@ -156,6 +156,7 @@ describe('functions over the seed (Kafka runner in process)', () => {
       sessions: sessionsOf(after),
       routes: sortedChanges(withdrawn),
       truncated: false,
+      writtenAt: expect.any(Number),
     });
     await watch.stop();
   });
