@@ -43,7 +43,7 @@ const NO_PEERS: PeerSeries = { sessionState: [], advertisedRoutes: [], receivedR
 export class SpeakerTelemetry implements ApplyObserver {
   readonly #o: SpeakerTelemetryOptions;
   #worker: SpeakerWorker | null = null;
-  /** Nodes whose last apply failed, with the error count seen. */
+  /** Nodes whose last apply failed. */
   readonly #failing = new Set<string>();
   readonly #reconcileErrors;
   readonly #reconcileDuration;

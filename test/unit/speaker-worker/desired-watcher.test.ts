@@ -18,6 +18,7 @@ import { ManualClock } from '../../../speaker/session/clock.ts';
 import type { DesiredDocument, WatcherRedis, WatcherSubscriber } from '../../../speaker/worker/desired-watcher.ts';
 import { DesiredWatcher } from '../../../speaker/worker/desired-watcher.ts';
 import { route } from '../../support/speaker.ts';
+import { desiredPeer } from './fixtures.ts';
 
 const log = createLogger('test', 'silent');
 const HEAD = 'p:{n1}:desired';
@@ -71,22 +72,7 @@ const sessions = (peers: string[] = ['r1']): DesiredNodeState => ({
       localASN: 64000,
       routerID: '10.0.0.1',
       localPort: null,
-      peers: peers.map((name) => ({
-        name,
-        peerAddress: '10.0.0.2',
-        peerASN: 65000,
-        localAddress: null,
-        config: {
-          peerPort: 179,
-          holdTimeSeconds: 9,
-          keepAliveTimeSeconds: 3,
-          connectRetryTimeSeconds: 120,
-          ebgpMultihop: 1,
-          gracefulRestart: { enabled: false, restartTimeSeconds: 120 },
-          authSecretRef: null,
-        },
-        families: [{ afi: 'ipv4' as const, safi: 'unicast' as const, routes: [] }],
-      })),
+      peers: peers.map((name) => desiredPeer(name, '10.0.0.2')),
     },
   ],
 });

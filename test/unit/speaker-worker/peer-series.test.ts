@@ -3,29 +3,11 @@
 // message counters per direction and type, and flaps.
 
 import { describe, expect, it } from 'vitest';
-import type { DesiredInstance, DesiredPeer } from '../../../events/desired-state.ts';
+import type { DesiredInstance } from '../../../events/desired-state.ts';
 import type { SessionStatus } from '../../../speaker/session/session-status.ts';
 import { zeroCounts } from '../../../speaker/session/session-status.ts';
 import { neighborLabel, peerSeries, type NodeSnapshot } from '../../../speaker/worker/peer-series.ts';
-
-function peer(name: string, peerAddress: string, families: DesiredPeer['families'], peerPort = 179): DesiredPeer {
-  return {
-    name,
-    peerAddress,
-    peerASN: 65000,
-    localAddress: null,
-    config: {
-      peerPort,
-      holdTimeSeconds: 9,
-      keepAliveTimeSeconds: 3,
-      connectRetryTimeSeconds: 120,
-      ebgpMultihop: 1,
-      gracefulRestart: { enabled: false, restartTimeSeconds: 120 },
-      authSecretRef: null,
-    },
-    families,
-  };
-}
+import { desiredPeer, sessionStatus } from './fixtures.ts';
 
 const v4 = [{ afi: 'ipv4' as const, safi: 'unicast' as const, routes: [] }];
 const both = [...v4, { afi: 'ipv6' as const, safi: 'unicast' as const, routes: [] }];
@@ -35,35 +17,19 @@ const instance: DesiredInstance = {
   localASN: 64000,
   routerID: '10.0.0.1',
   localPort: null,
-  peers: [peer('tor', '10.0.0.254', both), peer('backup', '2001:DB8:0:0::1', v4, 1179)],
+  peers: [desiredPeer('tor', '10.0.0.254', { families: both }), desiredPeer('backup', '2001:DB8:0:0::1', { families: v4, peerPort: 1179 })],
 };
 
-function status(over: Partial<SessionStatus>): SessionStatus {
-  return {
+const status = (over: Partial<SessionStatus>): SessionStatus =>
+  sessionStatus({
     name: 'tor',
     peerAddress: '10.0.0.254',
-    peerPort: 179,
-    peerAsn: 65000,
-    localAsn: 64000,
-    state: 'Established',
-    uptimeMs: 1000,
-    establishedSince: '2025-06-01T11:00:00.000Z',
-    localAddress: '10.0.0.1',
-    localPort: 40000,
-    remotePort: 179,
-    peerRouterId: '10.0.0.254',
-    negotiated: null,
-    capabilities: { sent: [], received: [] },
     messages: { sent: { ...zeroCounts(), open: 1, update: 4, keepalive: 7 }, received: { ...zeroCounts(), open: 1, update: 2, keepalive: 6, notification: 1 } },
     octets: { sent: 1200, received: 300 },
     prefixes: { sent: { '1/1': 5, '2/1': 2 }, received: { '1/1': 3 } },
-    unsent: {},
-    lastError: null,
     establishedCount: 3,
-    gracefulShutdown: false,
     ...over,
-  } as SessionStatus;
-}
+  });
 
 const node = (sessions: Map<string, SessionStatus>): NodeSnapshot => ({ node: 'worker1', revision: 4, instances: [{ instance, sessions, passwordSet: new Set() }] });
 

@@ -14,6 +14,7 @@ import { ManualClock } from '../../../speaker/session/clock.ts';
 import { NodeWorker } from '../../../speaker/worker/node-worker.ts';
 import { StatusPublisher, type StatusMulti, type StatusPublisherOptions, type StatusRedis } from '../../../speaker/worker/status-publisher.ts';
 import { refusedConnect, route } from '../../support/speaker.ts';
+import { desiredPeer } from './fixtures.ts';
 
 const log = createLogger('test', 'silent');
 
@@ -51,24 +52,7 @@ const doc: DesiredNodeState = {
       localASN: 64000,
       routerID: '10.0.0.1',
       localPort: null,
-      peers: [
-        {
-          name: 'r1',
-          peerAddress: '127.0.0.1',
-          peerASN: 65000,
-          localAddress: null,
-          config: {
-            peerPort: 1,
-            holdTimeSeconds: 9,
-            keepAliveTimeSeconds: 3,
-            connectRetryTimeSeconds: 120,
-            ebgpMultihop: 1,
-            gracefulRestart: { enabled: false, restartTimeSeconds: 120 },
-            authSecretRef: null,
-          },
-          families: [{ afi: 'ipv4', safi: 'unicast', routes: [route('10.0.0.0/24')] }],
-        },
-      ],
+      peers: [desiredPeer('r1', '127.0.0.1', { peerPort: 1, families: [{ afi: 'ipv4', safi: 'unicast', routes: [route('10.0.0.0/24')] }] })],
     },
   ],
 };

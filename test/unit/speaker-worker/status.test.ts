@@ -7,6 +7,7 @@ import type { DesiredInstance } from '../../../events/desired-state.ts';
 import { judgeNode, type RawNodeStatus } from '../../../bin/views/node-status.ts';
 import type { SessionStatus } from '../../../speaker/session/session-status.ts';
 import { zeroCounts } from '../../../speaker/session/session-status.ts';
+import { sessionStatus } from './fixtures.ts';
 import { buildPeersDocument, statusSignature } from '../../../speaker/worker/status-peers.ts';
 import { buildRoutesDocument, RouteAges } from '../../../speaker/worker/status-routes.ts';
 import type { RouteAttributes } from '../../../speaker/codec/update-plan.ts';
@@ -38,41 +39,7 @@ const instance: DesiredInstance = {
   ],
 };
 
-function session(over: Partial<SessionStatus>): SessionStatus {
-  return {
-    name: 'r1',
-    peerAddress: '127.5.5.5',
-    peerPort: 179,
-    peerAsn: 65000,
-    localAsn: 64000,
-    state: 'Established',
-    uptimeMs: 1000,
-    establishedSince: '2025-06-01T11:00:00.000Z',
-    localAddress: '127.0.1.1',
-    localPort: 40000,
-    remotePort: 179,
-    peerRouterId: '127.5.5.5',
-    negotiated: {
-      holdTimeS: 9,
-      keepaliveS: 3,
-      fourOctetAs: true,
-      extendedMessages: false,
-      routeRefresh: true,
-      enhancedRouteRefresh: false,
-      peerGracefulRestart: null,
-      families: ['1/1'],
-    },
-    capabilities: { sent: [], received: [] },
-    messages: { sent: zeroCounts(), received: zeroCounts() },
-    octets: { sent: 0, received: 0 },
-    prefixes: { sent: { '1/1': 2 }, received: { '1/1': 1 } },
-    unsent: {},
-    lastError: null,
-    establishedCount: 1,
-    gracefulShutdown: false,
-    ...over,
-  } as SessionStatus;
-}
+const session = sessionStatus;
 
 const clocks = { wallMs: Date.parse('2025-06-01T12:00:00.000Z'), monoMs: 50_000 };
 
