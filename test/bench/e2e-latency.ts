@@ -33,6 +33,8 @@ import { ensureTopic } from '../../events/kafka/admin.ts';
 import { createKafka } from '../../events/kafka/client.ts';
 import { KafkaEventPublisher } from '../../events/kafka/publisher.ts';
 import { createLogger } from '../../events/log.ts';
+import { createRegistry } from '../../events/telemetry.ts';
+import { FunctionsTelemetry } from '../../functions/runner/functions-telemetry.ts';
 import { createFunctionsHandler } from '../../functions/runner/handler.ts';
 import { runFunctionsConsumer } from '../../functions/runner/kafka-runner.ts';
 import { storeKeys } from '../../events/redis-keys.ts';
@@ -119,7 +121,9 @@ async function main(): Promise<void> {
   try {
     await ensureTopic(kafka, topic, 6);
     sink = await startSink(`${block}.250`);
-    const handler = createFunctionsHandler({ redis, keys: storeKeys(prefix), log });
+    // With the functions' telemetry observing every batch, as `bgpcast functions` runs them.
+    const observer = new FunctionsTelemetry({ registry: createRegistry({ component: 'functions' }), redis, keys: storeKeys(prefix), consuming: () => ({ ok: true }) });
+    const handler = createFunctionsHandler({ redis, keys: storeKeys(prefix), log, observer });
     functions = await runFunctionsConsumer({ kafka, topic, groupId: `g-${prefix}`, handler, log, sweepEveryMs: 0 });
     speaker = spawn(
       process.execPath,
