@@ -17,8 +17,15 @@
 // - A peer's identity for session handling is peerSessionKey(): a change of name, address or AS
 //   replaces the session (PEER-4, cilium#33163); any other change is applied in place (timers
 //   excepted, PEER-4).
+// - Node facts are resolved by the speaker on the node, where they live (INST-4, ADV-7):
+//   a peer with `autoDiscovery` has peerAddress null and the speaker finds the address — the
+//   node's default gateway of a family, or the one link-local neighbour on an interface — and
+//   finds it again when the node's routes, links or neighbours change; a family's `interfaces`
+//   are Interface advertisements, whose routes are the addresses of that interface on the node,
+//   merged with the family's routes at equal prefixes (MERGE-1, MERGE-2).
 
 import { z } from 'zod';
+import { formatLargeSet, formatStandardSet, parseLargeCommunity, parseStandardCommunity, type LargeCommunity } from './communities.ts';
 
 export interface DesiredRoute {
   /** "addr/len", IPv6 in RFC 5952 form. */
@@ -32,12 +39,30 @@ export interface DesiredRoute {
   readonly origin: 'igp' | 'incomplete';
 }
 
+/** An Interface advertisement a family gets: the interface's addresses, with these attributes. */
+export interface DesiredInterfaceAdvertisement {
+  /** The interface's name on the node (`lo`, a dummy device). */
+  readonly interface: string;
+  /** Standard communities "a:b", numeric, sorted, unique. */
+  readonly communities: readonly string[];
+  /** Large communities "a:b:c", sorted, unique. */
+  readonly largeCommunities: readonly string[];
+  readonly localPreference: number | null;
+}
+
 export interface DesiredFamily {
   readonly afi: 'ipv4' | 'ipv6';
   readonly safi: 'unicast';
   /** Only prefixes of this family. */
   readonly routes: readonly DesiredRoute[];
+  /** Interface advertisements, sorted by interface then attributes; absent when there are none. */
+  readonly interfaces?: readonly DesiredInterfaceAdvertisement[];
 }
+
+/** How the speaker finds the address of a peer configured without one (INST-4). */
+export type DesiredAutoDiscovery =
+  | { readonly mode: 'DefaultGateway'; readonly addressFamily: 'ipv4' | 'ipv6' }
+  | { readonly mode: 'Unnumbered'; readonly interface: string };
 
 export interface DesiredPeerConfig {
   readonly peerPort: number;
@@ -51,7 +76,10 @@ export interface DesiredPeerConfig {
 
 export interface DesiredPeer {
   readonly name: string;
-  readonly peerAddress: string;
+  /** null only with autoDiscovery: the speaker resolves it on the node. */
+  readonly peerAddress: string | null;
+  /** Present only for a peer without peerAddress. */
+  readonly autoDiscovery?: DesiredAutoDiscovery;
   readonly peerASN: number;
   readonly localAddress: string | null;
   readonly config: DesiredPeerConfig;
@@ -91,12 +119,45 @@ export function sameRoute(a: DesiredRoute | null | undefined, b: DesiredRoute | 
   );
 }
 
-/** The identity of a session: changing any part of it replaces the session (PEER-4). */
+/**
+ * Two routes for one prefix as one (MERGE-1, MERGE-2): the union of their communities, sorted
+ * numerically and unique, the higher LOCAL_PREF, ORIGIN IGP unless both are INCOMPLETE. The speaker
+ * merges an Interface route with the document's route at the same prefix this way.
+ */
+export function mergeDesiredRoutes(a: DesiredRoute, b: DesiredRoute): DesiredRoute {
+  const lp = a.localPreference === null ? b.localPreference : b.localPreference === null ? a.localPreference : Math.max(a.localPreference, b.localPreference);
+  const standard = [...a.communities, ...b.communities].map(parseStandardCommunity).filter((v): v is number => v !== null);
+  const large = [...a.largeCommunities, ...b.largeCommunities].map(parseLargeCommunity).filter((v): v is LargeCommunity => v !== null);
+  return {
+    prefix: a.prefix,
+    communities: formatStandardSet(standard),
+    largeCommunities: formatLargeSet(large),
+    localPreference: lp,
+    origin: a.origin === 'incomplete' && b.origin === 'incomplete' ? 'incomplete' : 'igp',
+  };
+}
+
+/**
+ * The identity of a session: changing any part of it replaces the session (PEER-4). For an
+ * auto-discovered peer the address is the one the speaker resolved: a new gateway is a new session.
+ */
 export function peerSessionKey(instance: string, peer: Pick<DesiredPeer, 'name' | 'peerAddress' | 'peerASN'>): string {
-  return `${instance}/${peer.name}/${peer.peerAddress}/${peer.peerASN}`;
+  return `${instance}/${peer.name}/${peer.peerAddress ?? 'auto'}/${peer.peerASN}`;
 }
 
 const uint32 = z.number().int().min(0).max(4294967295);
+
+const interfaceSchema = z.object({
+  interface: z.string().min(1),
+  communities: z.array(z.string()),
+  largeCommunities: z.array(z.string()),
+  localPreference: uint32.nullable(),
+});
+
+const autoDiscoverySchema = z.discriminatedUnion('mode', [
+  z.object({ mode: z.literal('DefaultGateway'), addressFamily: z.enum(['ipv4', 'ipv6']) }),
+  z.object({ mode: z.literal('Unnumbered'), interface: z.string().min(1) }),
+]);
 
 const routeSchema = z.object({
   prefix: z.string(),
@@ -119,7 +180,8 @@ export const desiredNodeStateSchema = z.object({
       peers: z.array(
         z.object({
           name: z.string(),
-          peerAddress: z.string(),
+          peerAddress: z.string().nullable(),
+          autoDiscovery: autoDiscoverySchema.optional(),
           peerASN: uint32,
           localAddress: z.string().nullable(),
           config: z.object({
@@ -132,8 +194,15 @@ export const desiredNodeStateSchema = z.object({
             authSecretRef: z.object({ namespace: z.string(), name: z.string() }).nullable(),
           }),
           families: z.array(
-            z.object({ afi: z.enum(['ipv4', 'ipv6']), safi: z.literal('unicast'), routes: z.array(routeSchema) }),
+            z.object({
+              afi: z.enum(['ipv4', 'ipv6']),
+              safi: z.literal('unicast'),
+              routes: z.array(routeSchema),
+              interfaces: z.array(interfaceSchema).optional(),
+            }),
           ),
+        }).refine((p) => (p.peerAddress === null) === (p.autoDiscovery !== undefined), {
+          message: 'a peer has either peerAddress or autoDiscovery',
         }),
       ),
     }),

@@ -33,8 +33,10 @@ import { BgpListener } from './transport/listener.ts';
 import type { SpeakerWire } from './tap/session-wire.ts';
 import { SessionWire } from './tap/session-wire.ts';
 
-/** A peer as desired state gives it, plus what the worker resolves or tunes. */
-export interface SpeakerPeer extends DesiredPeer {
+/** A peer as desired state gives it, its address resolved, plus what the worker resolves or tunes. */
+export interface SpeakerPeer extends Omit<DesiredPeer, 'peerAddress'> {
+  /** An auto-discovered peer's address as the worker found it (`fe80::1%eth1` on an unnumbered link). */
+  readonly peerAddress: string;
   /** The TCP MD5 password read from config.authSecretRef (never stored in desired state). */
   readonly password?: string | null;
   readonly maxPrefixes?: number | null;

@@ -4,14 +4,16 @@
 //      instances.ts, after ownership.ts), each peer with its PeerConfig's settings
 //      (peer-settings.ts);
 //   2. per peer, the supported families its PeerConfig lists, each with the advertisement entries
-//      the family's selector picks (advertisement-selection.ts);
+//      the family's selector picks (advertisement-selection.ts); Interface entries go into the
+//      document as they are, for the speaker to resolve on the node (ADV-7);
 //   3. per family, every route candidate of those entries — the node's pod CIDRs
 //      (pod-cidr-routes.ts), its pod IP pool allocations (pod-ip-pool-routes.ts) and Service
 //      addresses (service-facts.ts, service-routes.ts) — merged per prefix (route-merge.ts).
 // The functions' runner reaches the same result incrementally (functions/incremental/, held to this
 // function by differential tests); this is the definition.
 
-import type { DesiredFamily, DesiredNodeState, DesiredPeer } from '../../events/desired-state.ts';
+import type { DesiredFamily, DesiredInterfaceAdvertisement, DesiredNodeState, DesiredPeer } from '../../events/desired-state.ts';
+import { formatLargeSet, formatStandardSet } from '../../events/communities.ts';
 import type { IpFamily } from '../../events/ip.ts';
 import type { AdvertisementEntry } from '../model/advertisement.ts';
 import type { WorldView } from '../model/world.ts';
@@ -48,12 +50,41 @@ export function peerFamilies(world: WorldView, peer: PlannedPeer): PeerFamilyPla
   return out;
 }
 
+const cmpText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * The Interface advertisements among a family's entries (ADV-7), each distinct one once, sorted;
+ * undefined when there are none, so documents without them keep their shape.
+ */
+export function interfaceAdvertisements(entries: readonly AdvertisementEntry[]): DesiredInterfaceAdvertisement[] | undefined {
+  const byText = new Map<string, DesiredInterfaceAdvertisement>();
+  for (const e of entries) {
+    if (e.interface === null) continue;
+    const a: DesiredInterfaceAdvertisement = {
+      interface: e.interface,
+      communities: formatStandardSet(e.attributes.communities),
+      largeCommunities: formatLargeSet(e.attributes.largeCommunities),
+      localPreference: e.attributes.localPreference,
+    };
+    byText.set(JSON.stringify(a), a);
+  }
+  if (byText.size === 0) return undefined;
+  return [...byText].sort(([a], [b]) => cmpText(a, b)).map(([, a]) => a);
+}
+
+/** A family of the document with `routes`, and its Interface advertisements when it has some. */
+export function desiredFamily(plan: PeerFamilyPlan, routes: DesiredFamily['routes']): DesiredFamily {
+  const interfaces = interfaceAdvertisements(plan.entries);
+  return interfaces === undefined ? { afi: plan.afi, safi: plan.safi, routes } : { afi: plan.afi, safi: plan.safi, routes, interfaces };
+}
+
 /** A peer of the document: its session settings, and `families` as given. */
 export function desiredPeer(world: WorldView, peer: PlannedPeer, families: DesiredFamily[]): DesiredPeer {
   const s = peer.settings;
   return {
     name: peer.name,
     peerAddress: peer.peerAddress,
+    ...(peer.autoDiscovery === null ? {} : { autoDiscovery: peer.autoDiscovery }),
     peerASN: peer.peerASN,
     localAddress: peer.localAddress,
     config: {
@@ -85,7 +116,7 @@ export function computeDesiredNode(world: WorldView, node: string): DesiredNodeS
       routerID: inst.routerID,
       localPort: inst.localPort,
       peers: inst.peers.map((peer) =>
-        desiredPeer(world, peer, peerFamilies(world, peer).map((f) => ({ afi: f.afi, safi: f.safi, routes: routes(f) }))),
+        desiredPeer(world, peer, peerFamilies(world, peer).map((f) => desiredFamily(f, routes(f)))),
       ),
     })),
   };

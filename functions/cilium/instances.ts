@@ -5,19 +5,23 @@
 // - an instance without a router ID: the override's, else the node's first IPv4 InternalIP
 //   (CiliumNode first, then Node), else on an IPv6-only node the last 32 bits of its first IPv6
 //   InternalIP; never 0.0.0.0 (RFC 6286) (INST-3);
-// - a peer whose PeerConfig is missing (INST-5), or without peerAddress (autoDiscovery is not
-//   resolved, INST-4).
+// - a peer whose PeerConfig is missing (INST-5), or with neither peerAddress nor autoDiscovery
+//   (INST-4). A peer with autoDiscovery and no address is kept: the speaker finds its address on
+//   the node.
 // Instances and peers come out sorted by name.
 
 import { formatIp, type IpAddress } from '../../events/ip.ts';
-import type { ClusterConfig } from '../model/cluster-config.ts';
+import type { DesiredAutoDiscovery } from '../../events/desired-state.ts';
+import type { AutoDiscovery, ClusterConfig } from '../model/cluster-config.ts';
 import type { WorldView } from '../model/world.ts';
 import { ownerOf } from './ownership.ts';
 import { DEFAULT_PEER_SETTINGS, peerSettings, type PeerSettings } from './peer-settings.ts';
 
 export interface PlannedPeer {
   readonly name: string;
-  readonly peerAddress: string;
+  /** null: found on the node by `autoDiscovery` (INST-4). */
+  readonly peerAddress: string | null;
+  readonly autoDiscovery: DesiredAutoDiscovery | null;
   readonly peerASN: number;
   readonly localAddress: string | null;
   readonly settings: PeerSettings;
@@ -37,6 +41,13 @@ export interface NodePlan {
   readonly instances: readonly PlannedInstance[];
   /** "<instance>: <problem>" lines for what was left out, in instance and peer order. */
   readonly problems: readonly string[];
+}
+
+/** The discovery the speaker runs for a peer without an address (INST-4); the CRD made it complete. */
+function discovery(ad: AutoDiscovery | null): DesiredAutoDiscovery | null {
+  if (ad?.mode === 'DefaultGateway' && ad.addressFamily !== null) return { mode: 'DefaultGateway', addressFamily: ad.addressFamily };
+  if (ad?.mode === 'Unnumbered' && ad.interface !== null) return { mode: 'Unnumbered', interface: ad.interface };
+  return null;
 }
 
 const firstOfFamily = (addresses: readonly IpAddress[] | undefined, family: 4 | 6) => addresses?.find((ip) => ip.family === family) ?? null;
@@ -82,13 +93,15 @@ export function planNode(world: WorldView, node: string): NodePlan {
         problems.push(`${inst.name}: peer ${peer.name}: ${missing}; peer skipped`);
         continue;
       }
-      if (peer.peerAddress === null) {
-        problems.push(`${inst.name}: peer ${peer.name}: no peerAddress (autoDiscovery is not resolved); peer skipped`);
+      // An explicit address wins over discovery (INST-4).
+      const autoDiscovery = peer.peerAddress === null ? discovery(peer.autoDiscovery) : null;
+      if (peer.peerAddress === null && autoDiscovery === null) {
+        problems.push(`${inst.name}: peer ${peer.name}: neither peerAddress nor autoDiscovery; peer skipped`);
         continue;
       }
       const localAddress = ov?.peers.find((p) => p.name === peer.name)?.localAddress ?? null;
       const settings = config === null ? DEFAULT_PEER_SETTINGS : peerSettings(config);
-      peers.push({ name: peer.name, peerAddress: peer.peerAddress, peerASN: peer.peerASN, localAddress, settings });
+      peers.push({ name: peer.name, peerAddress: peer.peerAddress, autoDiscovery, peerASN: peer.peerASN, localAddress, settings });
     }
     peers.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     instances.push({ name: inst.name, localASN, routerID, localPort: ov?.localPort ?? inst.localPort, peers });

@@ -4,7 +4,7 @@
 
 import type { RouteSlot } from '../../events/desired-delta.ts';
 import type { DesiredFamily, DesiredInstance, DesiredNodeState } from '../../events/desired-state.ts';
-import { desiredPeer, peerFamilies } from '../cilium/desired-node.ts';
+import { desiredFamily, desiredPeer, peerFamilies } from '../cilium/desired-node.ts';
 import { planNode } from '../cilium/instances.ts';
 import type { WorldView } from '../model/world.ts';
 import type { SlotContext, SlotContexts } from './slot-context.ts';
@@ -60,7 +60,7 @@ function buildPlan(world: WorldView, node: string, inputs: unknown[], contexts: 
       const families = peerFamilies(world, peer).map((f) => {
         const context = f.entries.length === 0 ? null : contexts.of(f.family, world.settings, f.entries);
         slots.push({ slot: { instance: inst.name, peer: peer.name, afi: f.afi }, context });
-        return { afi: f.afi, safi: f.safi, routes: NO_ROUTES };
+        return desiredFamily(f, NO_ROUTES);
       });
       return desiredPeer(world, peer, families);
     }),

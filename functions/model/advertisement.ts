@@ -1,7 +1,7 @@
 // CiliumBGPAdvertisement. Communities are parsed to numbers here, standard and well-known merged
 // and de-duplicated (docs/cilium-semantics.md ADV-3), so later stages only union sets.
-//   - advertisementType values this build does not know, and `Interface`, are kept and produce no
-//     routes (ADV-4).
+//   - advertisementType values this build does not know are kept and produce no routes (ADV-4);
+//     `Interface` needs `interface.name`, and its routes are the speaker's to find (ADV-7).
 //   - localPreference must fit LOCAL_PREF's 32 bits (RFC 4271 §4.3) (ADV-5).
 //   - `service` is required for type Service; `service` on other types and `selector` on PodCIDR
 //     are accepted and ignored (ADV-6).
@@ -45,6 +45,8 @@ export interface AdvertisementEntry {
   readonly service: ServiceOptions | null;
   /** For Service: Service labels; for CiliumPodIPPool: pool labels. null selects nothing. */
   readonly selector: LabelSelector | null;
+  /** For Interface: the interface's name on the node; null for other types. */
+  readonly interface: string | null;
   readonly attributes: RouteAttributes;
 }
 
@@ -111,12 +113,16 @@ const entrySchema = z
       })
       .nullish(),
     selector: labelSelectorSchema,
+    interface: z.object({ name: z.string().min(1) }).nullish(),
     attributes: attributesSchema,
   })
   .superRefine((e, ctx) => {
     const isService = e.advertisementType === ADVERTISEMENT_TYPES.Service;
     if (isService && !e.service) {
       ctx.addIssue({ code: 'custom', path: ['service'], message: 'required when advertisementType is Service' });
+    }
+    if (e.advertisementType === ADVERTISEMENT_TYPES.Interface && !e.interface) {
+      ctx.addIssue({ code: 'custom', path: ['interface'], message: 'required when advertisementType is Interface' });
     }
   })
   .transform(
@@ -130,6 +136,7 @@ const entrySchema = z
           }
         : null,
       selector: e.selector,
+      interface: e.advertisementType === ADVERTISEMENT_TYPES.Interface && e.interface ? e.interface.name : null,
       attributes: e.attributes,
     }),
   );

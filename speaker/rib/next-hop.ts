@@ -9,7 +9,8 @@
 //   - otherwise not sent.
 // IPv6 routes (always MP_REACH_NLRI AFI 2, RFC 4760 / RFC 2545 §3):
 //   - an IPv6 address of ours (override, else the session's local address), followed by the
-//     link-local address when one is known (configured; we do not discover it);
+//     link-local address when one is known (configured; we do not discover it). On an unnumbered
+//     session the local address is link-local itself and goes alone (RFC 8950 for IPv4 routes too);
 //   - over an IPv4 session with no IPv6 override: the IPv4-mapped address ::ffff:a.b.c.d
 //     (RFC 4798 §2 form, as BIRD's `extended next hop` on an ipv6 channel expects) when both
 //     sides offered extended next hop for IPv6 unicast with next hop AFI 1 (RFC 8950 §3
@@ -42,10 +43,15 @@ export type NextHopResult = { readonly hop: FamilyNextHop } | { readonly unsent:
 
 const isV6 = (a: string) => a.includes(':');
 
-/** Unwraps ::ffff:a.b.c.d, which Node reports for IPv4 on a dual-stack socket. */
+/**
+ * Unwraps ::ffff:a.b.c.d, which Node reports for IPv4 on a dual-stack socket, and drops the zone
+ * Node adds to a link-local address (`fe80::2%eth1`): a next hop on the wire has none (RFC 2545 §3).
+ */
 export function plainAddress(a: string): string {
-  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(a);
-  return m ? m[1]! : a;
+  const at = a.indexOf('%');
+  const bare = at < 0 ? a : a.slice(0, at);
+  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(bare);
+  return m ? m[1]! : bare;
 }
 
 export function nextHopFor(afi: number, input: NextHopInput): NextHopResult {

@@ -25,11 +25,16 @@ export interface PeerRegistration {
   readonly onConnection: (socket: net.Socket) => void;
 }
 
-/** The RFC 5952 text of an address, so that peers compare equal however they were written. */
+/**
+ * The RFC 5952 text of an address, so that peers compare equal however they were written; a
+ * link-local peer keeps its zone (`fe80::1%eth1`), as Node reports the remote end of its connection.
+ */
 export function canonicalAddress(address: string): string {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  const { afi, addr } = parseIP(mapped ? mapped[1]! : address);
-  return formatIP(afi, addr);
+  const at = address.indexOf('%');
+  const [bare, zone] = at < 0 ? [address, ''] : [address.slice(0, at), address.slice(at)];
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(bare);
+  const { afi, addr } = parseIP(mapped ? mapped[1]! : bare);
+  return formatIP(afi, addr) + zone;
 }
 
 interface Bound {

@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import type { DesiredInstance } from '../../events/desired-state.ts';
 import type { SpeakerPeer } from '../speaker.ts';
 import type { PasswordLookup } from './secrets.ts';
+import { EMPTY_RESOLUTION, peerKey, type NodeResolution } from '../node/resolve.ts';
 
 export function instanceFingerprint(i: Pick<DesiredInstance, 'localASN' | 'routerID' | 'localPort'>): string {
   return `${i.localASN}|${i.routerID}|${i.localPort ?? '-'}`;
@@ -43,12 +44,34 @@ export function planInstances(running: ReadonlyMap<string, string>, desired: rea
   return { remove, replace, update, create };
 }
 
-/** The instance's peers as the Speaker takes them, passwords resolved from their Secret refs. */
-export function speakerPeers(instance: DesiredInstance, passwords: PasswordLookup): SpeakerPeer[] {
-  return instance.peers.map((p) => {
+/**
+ * The instance's peers as the Speaker takes them: passwords resolved from their Secret refs, an
+ * auto-discovered peer with the address found on the node, and left out while it has none.
+ */
+export function speakerPeers(instance: DesiredInstance, passwords: PasswordLookup, resolution: NodeResolution = EMPTY_RESOLUTION): SpeakerPeer[] {
+  const out: SpeakerPeer[] = [];
+  for (const p of instance.peers) {
+    let peerAddress = p.peerAddress;
+    if (peerAddress === null) {
+      const found = resolution.peers.get(peerKey(instance.name, p.name));
+      if (found === undefined || !('address' in found)) continue;
+      peerAddress = found.address;
+    }
     const ref = p.config.authSecretRef;
-    return { ...p, password: ref ? passwords(ref) : null };
+    out.push({ ...p, peerAddress, password: ref ? passwords(ref) : null });
+  }
+  return out;
+}
+
+/** The instance as it runs on the node: auto-discovered peers with their address, those without one left out. */
+export function resolvedInstance(instance: DesiredInstance, resolution: NodeResolution): DesiredInstance {
+  if (instance.peers.every((p) => p.peerAddress !== null)) return instance;
+  const peers = instance.peers.flatMap((p) => {
+    if (p.peerAddress !== null) return [p];
+    const found = resolution.peers.get(peerKey(instance.name, p.name));
+    return found !== undefined && 'address' in found ? [{ ...p, peerAddress: found.address }] : [];
   });
+  return { ...instance, peers };
 }
 
 /** A digest of the passwords in force, by peer, to notice a changed Secret between revisions. */

@@ -15,15 +15,28 @@
 //
 // With a wire tap, each UPDATE is reported with the revision being applied when it went out (the
 // revision of the apply in progress, else the last one applied).
+//
+// Node facts (speaker/node/): an auto-discovered peer runs with the address found on the node and
+// waits, reported in errors(), while there is none; a family's Interface advertisements add the
+// interface's addresses as routes, merged with the document's route at an equal prefix. Sessions
+// always get the effective routes — the document's with the Interface routes merged in — and a
+// delta's route changes are merged the same way on their way to the sessions (a lookup per change,
+// only for slots that have Interface routes). refreshFacts() resolves again when the node's facts
+// change: a moved gateway replaces that session (a new address is a new peer, PEER-4), and only
+// the Interface routes that changed are announced or withdrawn.
 
 import type { DesiredDelta } from '../../events/desired-delta.ts';
+import { slotId } from '../../events/desired-delta.ts';
 import type { DesiredInstance, DesiredNodeState, DesiredRoute } from '../../events/desired-state.ts';
+import { sameRoute } from '../../events/desired-state.ts';
 import type { Logger } from '../../events/log.ts';
 import type { InstanceErrorReport } from '../../events/speaker-status.ts';
 import type { RoutesOf, SpeakerOptions, SpeakerPeer } from '../speaker.ts';
 import { Speaker } from '../speaker.ts';
-import { DesiredTable } from './desired-table.ts';
-import { instanceFingerprint, passwordDigest, planInstances, speakerPeers } from './instance-plan.ts';
+import { DesiredTable, type SlotChanges } from './desired-table.ts';
+import { instanceFingerprint, passwordDigest, planInstances, resolvedInstance, speakerPeers } from './instance-plan.ts';
+import type { NodeFactsSource } from '../node/node-facts.ts';
+import { effectiveRoute, EMPTY_RESOLUTION, needsFacts, resolveNode, type NodeResolution } from '../node/resolve.ts';
 import type { PasswordLookup } from './secrets.ts';
 import type { WireTaps } from '../tap/wire-taps.ts';
 
@@ -39,10 +52,15 @@ export interface NodeWorkerOptions {
   readonly speaker?: Partial<Pick<SpeakerOptions, 'backoff' | 'clock' | 'openHoldTimeS' | 'connect'>>;
   /** The wire tap every session of the node reports to. */
   readonly wire?: WireTaps;
+  /** The node's links, routes and neighbours (autoDiscovery, Interface); absent: none can be read. */
+  readonly facts?: NodeFactsSource;
 }
 
 export interface RunningInstance {
-  /** The instance as desired, its families' routes left empty: the routes are NodeWorker.routes(). */
+  /**
+   * The instance as desired, its families' routes left empty (the routes are NodeWorker.routes()),
+   * auto-discovered peers with the address found and without those that have none.
+   */
   readonly instance: DesiredInstance;
   readonly speaker: Speaker;
   /** Peers for which a password was found (the status says so; it never holds the password). */
@@ -59,6 +77,10 @@ interface Entry {
 
 const withPassword = (peers: readonly SpeakerPeer[]) => new Set(peers.filter((p) => p.password).map((p) => p.name));
 
+/** The peers with each family's routes given by `routesOf`. */
+const withRoutes = (peers: readonly SpeakerPeer[], routesOf: RoutesOf): SpeakerPeer[] =>
+  peers.map((p) => ({ ...p, families: p.families.map((f) => ({ ...f, routes: routesOf(p.name, f.afi) })) }));
+
 export class NodeWorker {
   readonly node: string;
   readonly #opts: NodeWorkerOptions;
@@ -66,6 +88,7 @@ export class NodeWorker {
   readonly #entries = new Map<string, Entry>();
   #errors: InstanceErrorReport[] = [];
   readonly #table = new DesiredTable();
+  #resolution: NodeResolution = EMPTY_RESOLUTION;
   #revision = 0;
   /** The revision an apply in progress is bringing in. */
   #applying: number | null = null;
@@ -95,9 +118,14 @@ export class NodeWorker {
     return this.#table.document();
   }
 
-  /** The desired routes of one slot, by prefix (a live view, for status). */
+  /** The routes of one slot as its sessions get them, by prefix (a live view unless Interface routes merge in). */
   routes(instance: string, peer: string, afi: 'ipv4' | 'ipv6'): ReadonlyMap<string, DesiredRoute> {
-    return this.#table.routes(instance, peer, afi);
+    const own = this.#table.routes(instance, peer, afi);
+    const extras = this.#resolution.extras.get(slotId({ instance, peer, afi }));
+    if (extras === undefined) return own;
+    const merged = new Map(own);
+    for (const [prefix, extra] of extras) merged.set(prefix, effectiveRoute(own.get(prefix), extra)!);
+    return merged;
   }
 
   /** True when an instance failed and the next resync should retry it. */
@@ -107,12 +135,19 @@ export class NodeWorker {
 
   instances(): RunningInstance[] {
     return [...this.#entries.values()]
-      .map((e) => ({ instance: e.instance, speaker: e.speaker, passwordSet: e.passwordSet }))
+      .map((e) => ({ instance: resolvedInstance(e.instance, this.#resolution), speaker: e.speaker, passwordSet: e.passwordSet }))
       .sort((a, b) => (a.instance.name < b.instance.name ? -1 : 1));
   }
 
+  /** Instances that could not run, and auto-discovered peers without an address. */
   errors(): readonly InstanceErrorReport[] {
-    return this.#errors;
+    const waiting: InstanceErrorReport[] = [];
+    for (const [key, found] of this.#resolution.peers) {
+      if (!('problem' in found)) continue;
+      const [instance = '', peer = ''] = key.split('\n');
+      waiting.push({ instance, error: `peer ${peer}: auto-discovery: ${found.problem}` });
+    }
+    return waiting.length === 0 ? this.#errors : [...this.#errors, ...waiting];
   }
 
   /** Reconciles the speakers with `desired` (revision `revision`); serialised with other calls. */
@@ -125,11 +160,33 @@ export class NodeWorker {
     return this.#serial(() => this.#whileApplying(delta.revision, () => this.#applyDelta(delta)));
   }
 
+  /**
+   * Resolves the node's facts again (they changed): sessions of auto-discovered peers whose address
+   * moved are replaced, Interface routes that changed are announced or withdrawn.
+   */
+  refreshFacts(): Promise<void> {
+    return this.#serial(async () => {
+      const next = this.#resolve();
+      if (next.text === this.#resolution.text) return;
+      const before = this.#resolution;
+      this.#resolution = next;
+      this.#log.info({ revision: this.#revision }, 'node facts changed: peers and Interface routes resolved again');
+      this.#pushExtras(before, next);
+      for (const e of this.#entries.values()) {
+        const peers = speakerPeers(e.instance, this.#opts.passwords, next);
+        e.passwords = passwordDigest(peers);
+        e.passwordSet = withPassword(peers);
+        await e.speaker.setPeers(peers, this.#routesOf(e.instance.name));
+      }
+      this.generation += 1;
+    });
+  }
+
   /** Re-reads the passwords of the current revision; peers whose password changed are replaced. */
   refreshSecrets(): Promise<void> {
     return this.#serial(async () => {
       for (const e of this.#entries.values()) {
-        const peers = speakerPeers(e.instance, this.#opts.passwords);
+        const peers = speakerPeers(e.instance, this.#opts.passwords, this.#resolution);
         const digest = passwordDigest(peers);
         if (digest === e.passwords) continue;
         this.#log.info({ instance: e.instance.name }, 'a peer password changed; reconciling');
@@ -184,8 +241,51 @@ export class NodeWorker {
     });
   }
 
+  #resolve(): NodeResolution {
+    const instances = this.#table.sessions?.instances ?? [];
+    if (!needsFacts(instances)) return EMPTY_RESOLUTION;
+    this.#opts.facts?.want();
+    return resolveNode(instances, this.#opts.facts?.current ?? null);
+  }
+
+  /** Sessions that stay move from the Interface routes of `before` to those of `after`. */
+  #pushExtras(before: NodeResolution, after: NodeResolution): void {
+    const slots = new Set([...before.extras.keys(), ...after.extras.keys()]);
+    for (const id of slots) {
+      const [instance = '', peer = '', afi] = JSON.parse(id) as [string, string, 'ipv4' | 'ipv6'];
+      const own = this.#table.routes(instance, peer, afi);
+      const old = before.extras.get(id);
+      const now = after.extras.get(id);
+      const upserts: DesiredRoute[] = [];
+      const withdrawn: string[] = [];
+      for (const prefix of new Set([...(old?.keys() ?? []), ...(now?.keys() ?? [])])) {
+        const was = effectiveRoute(own.get(prefix), old?.get(prefix));
+        const is = effectiveRoute(own.get(prefix), now?.get(prefix));
+        if (sameRoute(was, is)) continue;
+        if (is === undefined) withdrawn.push(prefix);
+        else upserts.push(is);
+      }
+      if (upserts.length > 0 || withdrawn.length > 0) this.#entries.get(instance)?.speaker.updateRoutes(peer, afi, upserts, withdrawn);
+    }
+  }
+
+  /** A slot's route changes with its Interface routes merged in: a withdrawal of a prefix the interface still has becomes its route. */
+  #withExtras(c: SlotChanges): SlotChanges {
+    const extras = this.#resolution.extras.get(slotId(c));
+    if (extras === undefined) return c;
+    const upserts = c.upserts.map((r) => effectiveRoute(r, extras.get(r.prefix))!);
+    const withdrawn: string[] = [];
+    for (const prefix of c.withdrawn) {
+      const extra = extras.get(prefix);
+      if (extra === undefined) withdrawn.push(prefix);
+      else upserts.push(extra);
+    }
+    return { ...c, upserts, withdrawn };
+  }
+
   async #apply(desired: DesiredNodeState, revision: number): Promise<void> {
     this.#table.load(desired, revision);
+    this.#resolution = this.#resolve();
     const plan = await this.#reconcile(desired.instances, revision, null);
     this.#log.info(
       { revision, instances: desired.instances.length, removed: plan.remove.length, replaced: plan.replace.length, created: plan.create.length },
@@ -196,7 +296,10 @@ export class NodeWorker {
   async #applyDelta(d: DesiredDelta): Promise<void> {
     const { slots, orphans } = this.#table.apply(d.sessions, d.routes, d.revision);
     const sessions = this.#table.sessions;
+    const before = this.#resolution;
     if (d.sessions && sessions) {
+      this.#resolution = this.#resolve();
+      if (this.#resolution.text !== before.text) this.#pushExtras(before, this.#resolution);
       const plan = await this.#reconcile(sessions.instances, d.revision, (name) => this.#routesOf(name));
       this.#log.info(
         { revision: d.revision, instances: sessions.instances.length, removed: plan.remove.length, replaced: plan.replace.length, created: plan.create.length },
@@ -204,7 +307,10 @@ export class NodeWorker {
       );
     }
     // Sessions just created already hold these routes: for them this is a no-op.
-    for (const c of slots) this.#entries.get(c.instance)?.speaker.updateRoutes(c.peer, c.afi, c.upserts, c.withdrawn);
+    for (const slot of slots) {
+      const c = this.#withExtras(slot);
+      this.#entries.get(c.instance)?.speaker.updateRoutes(c.peer, c.afi, c.upserts, c.withdrawn);
+    }
     if (orphans > 0) this.#log.warn({ revision: d.revision, orphans }, 'route changes naming no peer family of the desired state left out');
     this.#revision = d.revision;
     this.generation += 1;
@@ -212,8 +318,8 @@ export class NodeWorker {
   }
 
   /**
-   * Reconciles the instances with `instances`. Without `routesOf` the instances carry their routes
-   * and every session is given them; with it (deltas, secrets) sessions kept in place keep theirs.
+   * Reconciles the instances with `instances`. Without `routesOf` (a whole document) every session
+   * is given its effective routes; with it (deltas) sessions kept in place keep theirs.
    */
   async #reconcile(instances: readonly DesiredInstance[], revision: number, routesOf: ((instance: string) => RoutesOf) | null) {
     const first = this.#applies === 0;
@@ -235,14 +341,15 @@ export class NodeWorker {
     }
     for (const i of plan.update) {
       const e = this.#entries.get(i.name)!;
-      const peers = speakerPeers(i, this.#opts.passwords);
+      const peers = speakerPeers(i, this.#opts.passwords, this.#resolution);
       e.instance = this.#table.instance(i.name) ?? i;
       e.passwords = passwordDigest(peers);
       e.passwordSet = withPassword(peers);
-      await e.speaker.setPeers(peers, routesOf?.(i.name));
+      if (routesOf) await e.speaker.setPeers(peers, routesOf(i.name));
+      else await e.speaker.setPeers(withRoutes(peers, this.#routesOf(i.name)));
     }
     for (const i of [...plan.replace, ...plan.create]) {
-      const error = await this.#create(i, first, routesOf?.(i.name));
+      const error = await this.#create(i, first, this.#routesOf(i.name));
       if (error) errors.push({ instance: i.name, error });
     }
     this.#errors = errors;
@@ -251,11 +358,15 @@ export class NodeWorker {
     return plan;
   }
 
+  /** The effective routes of the instance's slots, for sessions that start. */
   #routesOf(instance: string): RoutesOf {
-    return (peer, afi) => this.#table.list(instance, peer, afi);
+    return (peer, afi) => {
+      const extras = this.#resolution.extras.get(slotId({ instance, peer, afi }));
+      return extras === undefined ? this.#table.list(instance, peer, afi) : [...this.routes(instance, peer, afi).values()];
+    };
   }
 
-  async #create(i: DesiredInstance, first: boolean, routesOf: RoutesOf | undefined): Promise<string | null> {
+  async #create(i: DesiredInstance, first: boolean, routesOf: RoutesOf): Promise<string | null> {
     const log = this.#log.child({ instance: i.name, localAsn: i.localASN });
     const speaker = new Speaker({
       localASN: i.localASN,
@@ -275,7 +386,7 @@ export class NodeWorker {
       await speaker.stop().catch(() => undefined);
       return error;
     }
-    const peers = speakerPeers(i, this.#opts.passwords);
+    const peers = speakerPeers(i, this.#opts.passwords, this.#resolution);
     // setPeers gives each new session its routes before starting it (initial table + End-of-RIB).
     await speaker.setPeers(peers, routesOf);
     this.#entries.set(i.name, {

@@ -25,6 +25,7 @@ import { directoryPasswords, secretsDirFromEnv } from './secrets.ts';
 import { StatusPublisher } from './status-publisher.ts';
 import { BmpClient } from '../bmp/client.ts';
 import { WireTaps } from '../tap/wire-taps.ts';
+import { IpNodeFacts, type NodeFactsSource } from '../node/node-facts.ts';
 
 export interface WorkerNode {
   readonly name: string;
@@ -53,6 +54,8 @@ export interface SpeakerWorkerOptions {
   readonly bmp?: readonly BmpStation[];
   /** Told of every desired revision applied (speaker-telemetry.ts). */
   readonly observer?: ApplyObserver;
+  /** The node's links, routes and neighbours (default: read with iproute2 once a node needs them). */
+  readonly facts?: NodeFactsSource;
 }
 
 /** What an apply of a desired revision to a node took, for metrics. */
@@ -96,6 +99,9 @@ export async function startSpeakerWorker(o: SpeakerWorkerOptions): Promise<Speak
   const info: SpeakerInfo = { host: hostname(), pid: process.pid, startedAt: new Date().toISOString() };
   const nodes = new Map<string, NodeWorker>();
   const publishers = new Map<string, StatusPublisher>();
+  // One process stands for nodes of one host: they share its facts.
+  const ownFacts = o.facts === undefined ? new IpNodeFacts({ log: o.log }) : null;
+  const facts = o.facts ?? ownFacts!;
   const wire = o.bmp?.length ? new WireTaps({ onError: (err) => o.log.error({ err: String(err) }, 'wire tap consumer failed') }) : null;
   const bmp = (o.bmp ?? []).map(
     (station) =>
@@ -117,6 +123,7 @@ export async function startSpeakerWorker(o: SpeakerWorkerOptions): Promise<Speak
         passwords,
         listenAddress: n.listenAddress ?? null,
         restarting,
+        facts,
         ...(o.speaker ? { speaker: o.speaker } : {}),
         ...(wire ? { wire } : {}),
       });
@@ -159,11 +166,15 @@ export async function startSpeakerWorker(o: SpeakerWorkerOptions): Promise<Speak
         await w.refreshSecrets();
       },
     });
+    facts.onChange(() => {
+      for (const [name, w] of nodes) void w.refreshFacts().then(() => publishers.get(name)!.soon(), (e: Error) => o.log.error({ node: name, err: e.message }, 'resolving node facts failed'));
+    });
     for (const p of publishers.values()) p.start();
     for (const c of bmp) c.start();
     await watcher.start();
-    return makeWorker(conn, nodes, publishers, watcher, { wire, bmp });
+    return makeWorker(conn, nodes, publishers, watcher, { wire, bmp, stopFacts: () => ownFacts?.stop() });
   } catch (e) {
+    ownFacts?.stop();
     await Promise.all(bmp.map((c) => c.stop()));
     await conn.close();
     throw e;
@@ -175,11 +186,12 @@ function makeWorker(
   nodes: Map<string, NodeWorker>,
   publishers: Map<string, StatusPublisher>,
   watcher: DesiredWatcher,
-  exports: { wire: WireTaps | null; bmp: readonly BmpClient[] },
+  exports: { wire: WireTaps | null; bmp: readonly BmpClient[]; stopFacts: () => void },
 ): SpeakerWorker {
   let ended: Promise<void> | null = null;
   const end = (how: 'stopped' | 'restarting' | 'drained', fn: (w: NodeWorker) => Promise<void>) =>
     (ended ??= (async () => {
+      exports.stopFacts();
       await watcher.close();
       // A last status with the sessions as they are, then the sessions end.
       await Promise.all([...publishers.values()].map((p) => p.tick(true)));

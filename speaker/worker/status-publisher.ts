@@ -215,7 +215,8 @@ function tables(w: NodeWorker): InstanceTables[] {
         if (rib) advertised.set(f, rib.table(f));
         if (session) received.set(f, session.adjRibIn.routes(f));
       }
-      return { name: p.name, peerAddress: p.peerAddress, advertised, received };
+      // Running instances are resolved (NodeWorker.instances): every peer has its address.
+      return { name: p.name, peerAddress: p.peerAddress ?? '', advertised, received };
     });
     return { instance, peers, routesOf: (peer, afi) => w.routes(instance.name, peer, afi).values() };
   });

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { peerSessionKey } from '../../../events/desired-state.ts';
 import { worldFromObjects } from '../../../functions/model/world.ts';
+import { planNode } from '../../../functions/cilium/instances.ts';
 import { ciliumNode, clusterConfig, node, override, peerConfig, simpleCluster } from './builders.ts';
 import { desiredState, onlyPeer } from './desired-helpers.ts';
 
@@ -176,11 +177,46 @@ describe('instances and peers', () => {
     expect(state.instances[0]?.peers).toEqual([]);
   });
 
-  it('a peer without peerAddress is skipped', () => {
+  it('a peer without peerAddress carries its autoDiscovery for the speaker to resolve (INST-4)', () => {
     const cluster = clusterConfig('c', {
-      bgpInstances: [{ name: 'i', localASN: 1, peers: [{ name: 'gw', autoDiscovery: { mode: 'DefaultGateway', defaultGateway: { addressFamily: 'ipv4' } } }] }],
+      bgpInstances: [
+        {
+          name: 'i',
+          localASN: 1,
+          peers: [
+            { name: 'gw', autoDiscovery: { mode: 'DefaultGateway', defaultGateway: { addressFamily: 'ipv6' } } },
+            { name: 'link', autoDiscovery: { mode: 'Unnumbered', unnumbered: { interface: 'eth1' } } },
+          ],
+        },
+      ],
     });
-    expect(desiredState(worldFromObjects([w1, cluster]), 'w1').instances[0]?.peers).toEqual([]);
+    const peers = desiredState(worldFromObjects([w1, cluster]), 'w1').instances[0]?.peers ?? [];
+    expect(peers.map((p) => [p.name, p.peerAddress, p.autoDiscovery])).toEqual([
+      ['gw', null, { mode: 'DefaultGateway', addressFamily: 'ipv6' }],
+      ['link', null, { mode: 'Unnumbered', interface: 'eth1' }],
+    ]);
+  });
+
+  it('an explicit peerAddress wins over autoDiscovery (INST-4)', () => {
+    const cluster = clusterConfig('c', {
+      bgpInstances: [
+        {
+          name: 'i',
+          localASN: 1,
+          peers: [{ name: 'gw', peerAddress: '192.0.2.9', autoDiscovery: { mode: 'DefaultGateway', defaultGateway: { addressFamily: 'ipv4' } } }],
+        },
+      ],
+    });
+    const peer = desiredState(worldFromObjects([w1, cluster]), 'w1').instances[0]?.peers[0];
+    expect(peer?.peerAddress).toBe('192.0.2.9');
+    expect(peer && 'autoDiscovery' in peer).toBe(false);
+  });
+
+  it('a peer with neither peerAddress nor autoDiscovery is skipped and reported (INST-4, COND-5)', () => {
+    const cluster = clusterConfig('c', { bgpInstances: [{ name: 'i', localASN: 1, peers: [{ name: 'nowhere' }] }] });
+    const world = worldFromObjects([w1, cluster]);
+    expect(desiredState(world, 'w1').instances[0]?.peers).toEqual([]);
+    expect(planNode(world, 'w1').problems).toEqual(['i: peer nowhere: neither peerAddress nor autoDiscovery; peer skipped']);
   });
 
   it('a peer without peerConfigRef gets every default, both families and no routes (INST-5, PEER-1)', () => {

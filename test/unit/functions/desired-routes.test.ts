@@ -15,7 +15,7 @@ import {
   service,
   simpleCluster,
 } from './builders.ts';
-import { desiredState, prefixesOf, route, routesOf } from './desired-helpers.ts';
+import { desiredState, onlyPeer, prefixesOf, route, routesOf } from './desired-helpers.ts';
 
 const podCIDR = (attributes: object = {}) => ({ advertisementType: 'PodCIDR', attributes });
 const dualNode = node('n', {}, { ips: ['172.16.1.1'], podCIDRs: ['10.1.0.0/24', 'fd00:1::/64'] });
@@ -70,9 +70,45 @@ describe('advertisement selection per peer and family (ADV-1)', () => {
     expect(prefixesOf(s, 'ipv6')).toEqual(['fd00:1::/64']);
   });
 
-  it('an advertisement type that is not computed here (Interface) yields no routes and no error', () => {
-    const s = state([dualNode, advertisingPeerConfig('peer-config'), advertisement('a', [{ advertisementType: 'Interface', interface: { name: 'lo' } }])]);
+  it('an advertisement type this build does not know yields no routes and no error (ADV-4)', () => {
+    const s = state([dualNode, advertisingPeerConfig('peer-config'), advertisement('a', [{ advertisementType: 'Tunnel' }])]);
     expect(routesOf(s)).toEqual([]);
+  });
+});
+
+describe('Interface (ADV-7)', () => {
+  const iface = (name: string, attributes: object = {}) => ({ advertisementType: 'Interface', interface: { name }, attributes });
+
+  it('yields no route here: the entry goes into both families for the speaker, attributes printed', () => {
+    const s = state([
+      dualNode,
+      advertisingPeerConfig('peer-config'),
+      advertisement('a', [iface('lo', { communities: { standard: ['65000:9', '1:1'], wellKnown: ['no-export'] }, localPreference: 150 })]),
+    ]);
+    expect(routesOf(s)).toEqual([]);
+    const want = [{ interface: 'lo', communities: ['1:1', '65000:9', '65535:65281'], largeCommunities: [], localPreference: 150 }];
+    expect(onlyPeer(s).families.map((f) => [f.afi, f.interfaces])).toEqual([
+      ['ipv4', want],
+      ['ipv6', want],
+    ]);
+  });
+
+  it('each distinct entry once, sorted, whatever the order and repeats of the advertisements', () => {
+    const a = advertisement('a', [iface('dummy0'), iface('lo', { localPreference: 5 })]);
+    const b = advertisement('b', [iface('dummy0'), iface('lo')]);
+    const interfaces = (objects: unknown[]) => onlyPeer(state([dualNode, advertisingPeerConfig('peer-config'), ...objects])).families[0]?.interfaces;
+    const want = [
+      { interface: 'dummy0', communities: [], largeCommunities: [], localPreference: null },
+      { interface: 'lo', communities: [], largeCommunities: [], localPreference: 5 },
+      { interface: 'lo', communities: [], largeCommunities: [], localPreference: null },
+    ];
+    expect(interfaces([a, b])).toEqual(want);
+    expect(interfaces([b, a])).toEqual(want);
+  });
+
+  it('a family without Interface entries has no interfaces field, so other documents keep their shape', () => {
+    const s = state([dualNode, advertisingPeerConfig('peer-config'), advertisement('a', [podCIDR()])]);
+    expect(onlyPeer(s).families.every((f) => !('interfaces' in f))).toBe(true);
   });
 });
 

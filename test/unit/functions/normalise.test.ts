@@ -205,8 +205,16 @@ describe('CiliumBGPAdvertisement', () => {
   });
 
   it('keeps an advertisement type it does not know (consumers must tolerate new values)', () => {
-    const rec = ok(advertisement('a', [{ advertisementType: 'Interface', interface: { name: 'lo' } }])) as { entries: { type: string }[] };
-    expect(rec.entries[0]!.type).toBe('Interface');
+    const rec = ok(advertisement('a', [{ advertisementType: 'Tunnel' }])) as { entries: { type: string }[] };
+    expect(rec.entries[0]!.type).toBe('Tunnel');
+  });
+
+  it('Interface: the interface name is kept; without one the entry is invalid (ADV-7)', () => {
+    const rec = ok(advertisement('a', [{ advertisementType: 'Interface', interface: { name: 'lo' } }])) as { entries: { interface: string | null }[] };
+    expect(rec.entries[0]!.interface).toBe('lo');
+    expect(issues(advertisement('a', [{ advertisementType: 'Interface' }]))).toContainEqual(
+      expect.objectContaining({ path: 'spec.advertisements[0].interface', message: 'required when advertisementType is Interface' }),
+    );
   });
 });
 
