@@ -5,9 +5,11 @@
 //   the main table whose device is operationally up and whose gateway is not link-local (fe80::/10,
 //   169.254.0.0/16), the one with the lowest metric; equal metrics: the first listed.
 // - The peer of an unnumbered link (autoDiscovery Unnumbered): the IPv6 link-local neighbours of the
-//   interface that are not FAILED or INCOMPLETE and not one of our own addresses; routers (learned
-//   from a router advertisement) when there are any; exactly one must remain, used with the
-//   interface as its zone (`fe80::1%eth1`).
+//   interface that are not FAILED or INCOMPLETE and not one of our own addresses, and the
+//   link-local gateways of routes through the interface (a router advertisement installs a default
+//   route via the router's link-local address, often before any neighbour entry exists); routers —
+//   those gateways and neighbours flagged as routers — when there are any; exactly one must
+//   remain, used with the interface as its zone (`fe80::1%eth1`).
 // - The routes of an Interface advertisement: nothing when the device is missing, administratively
 //   down, or operationally neither up nor unknown (loopback and dummy devices say unknown);
 //   otherwise every address of the family as a host route, after Cilium's filter — IPv6 global
@@ -75,9 +77,13 @@ export function unnumberedPeer(facts: NodeFacts, iface: string): Discovered {
     const ip = parseIp(n.address);
     return ip !== null && isLinkLocal(ip);
   });
-  const routers = candidates.filter((n) => n.router);
-  const chosen = routers.length > 0 ? routers : candidates;
-  const addresses = [...new Set(chosen.map((n) => formatIp(parseIp(n.address) as IpAddress)))];
+  const gateways = facts.routes.flatMap((r) => {
+    const gw = r.family === 6 && r.dev === iface && r.gateway !== null ? parseIp(r.gateway) : null;
+    return gw !== null && isLinkLocal(gw) && !own.has(formatIp(gw)) ? [formatIp(gw)] : [];
+  });
+  const routers = [...candidates.filter((n) => n.router).map((n) => n.address), ...gateways];
+  const chosen = routers.length > 0 ? routers : candidates.map((n) => n.address);
+  const addresses = [...new Set(chosen.map((a) => formatIp(parseIp(a) as IpAddress)))];
   if (addresses.length === 1) return { address: `${addresses[0]}%${iface}` };
   if (addresses.length === 0) return { problem: `no IPv6 link-local neighbour on ${iface} yet` };
   return { problem: `${addresses.length} link-local neighbours on ${iface} (${addresses.join(', ')}): unnumbered peering is point-to-point` };
