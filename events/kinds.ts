@@ -1,4 +1,5 @@
-// The Kubernetes kinds bgpcast consumes. Anything else in a file is warned about and skipped.
+// The kinds bgpcast consumes: Kubernetes kinds, and one of its own (RouterIDAllocation, which the
+// functions publish). Anything else in a file is warned about and skipped.
 // Cilium's BGP kinds are accepted in both cilium.io/v2 and cilium.io/v2alpha1; they are one object
 // whichever version names it, so the version is not part of an object's identity.
 
@@ -28,7 +29,12 @@ export const knownKinds: readonly KindInfo[] = [
   cilium('CiliumBGPNodeConfigOverride'),
   cilium('CiliumNode', ['v2']),
   cilium('CiliumPodIPPool', ['v2alpha1', 'v2']),
+  // bgpcast's own kind, which the functions publish (the ip-pool router IDs); never watched.
+  { kind: 'RouterIDAllocation', group: 'bgpcast.io', versions: ['v1'], namespaced: false },
 ];
+
+/** The kinds read from Kubernetes (every known kind but bgpcast's own). */
+export const kubernetesKinds: readonly KindInfo[] = knownKinds.filter((k) => k.group !== 'bgpcast.io');
 
 export function splitApiVersion(apiVersion: string): { group: string; version: string } {
   const slash = apiVersion.indexOf('/');

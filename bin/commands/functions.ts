@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { brokersFromEnv, createKafka } from '../../events/kafka/client.ts';
 import { ensureTopic } from '../../events/kafka/admin.ts';
+import { KafkaEventPublisher } from '../../events/kafka/publisher.ts';
 import { defaultEventPartitions, Topics } from '../../events/topics.ts';
 import { createLogger } from '../../events/log.ts';
 import { redisPrefixFromEnv, redisUrlFromEnv, storeKeys } from '../../events/redis-keys.ts';
@@ -75,12 +76,17 @@ async function runFunctions(opts: FunctionsOptions): Promise<void> {
     log.info({ url: endpoint.url }, 'serving /metrics, /healthz, /readyz');
     // Under Kafka a batch must end well inside the consumer's session timeout (10 s): recompute
     // for at most 3 s per batch and continue in a sweep. Over HTTP, answer once all is written.
+    // The functions publish too: the ip-pool router-ID allocations (docs/router-id-pool.md); the
+    // producer connects on its first record (over HTTP too: the events come from KafkaSource, but
+    // an allocation is published like any other event).
+    const allocations = new KafkaEventPublisher(kafka ?? createKafka({ brokers: brokersFromEnv(), clientId: 'bgpcast-functions' }, createLogger('kafka')), Topics.events);
     const handler = createFunctionsHandler({
       redis,
       keys,
       log,
       recomputeBudgetMs: port === undefined ? KAFKA_RECOMPUTE_BUDGET_MS : undefined,
       observer: telemetry,
+      publish: (envelopes) => allocations.publish(envelopes),
     });
     const stop = signalled();
     if (port !== undefined) {
@@ -109,6 +115,7 @@ async function runFunctions(opts: FunctionsOptions): Promise<void> {
       await subscription.stop();
     }
     await handler.idle();
+    await allocations.close().catch(() => undefined);
     log.info('stopped');
   } finally {
     await endpoint?.close();

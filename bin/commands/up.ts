@@ -158,7 +158,17 @@ async function up(config: string | undefined, demo: boolean, interrupted: Promis
       kafka: { kafka, groupId: DEFAULT_GROUP_ID, topic: Topics.events },
       consuming: consumingCheck(() => functions),
     });
-    const handler = createFunctionsHandler({ redis, keys: storeKeys(prefix), log, recomputeBudgetMs: KAFKA_RECOMPUTE_BUDGET_MS, observer: functionsTelemetry });
+    // The functions publish too: the ip-pool router-ID allocations (docs/router-id-pool.md).
+    const allocations = new KafkaEventPublisher(kafka, Topics.events);
+    cleanups.unshift(() => allocations.close());
+    const handler = createFunctionsHandler({
+      redis,
+      keys: storeKeys(prefix),
+      log,
+      recomputeBudgetMs: KAFKA_RECOMPUTE_BUDGET_MS,
+      observer: functionsTelemetry,
+      publish: (envelopes) => allocations.publish(envelopes),
+    });
     const subscription = await component('functions', '', () => runFunctionsConsumer({ kafka, topic: Topics.events, handler, log }));
     functions = subscription;
     cleanups.unshift(() => subscription.stop().then(() => handler.idle()));

@@ -3,7 +3,7 @@
 // server serves is watched. Kinds of a CRD (crd: true) may not be served at all (CiliumNode in a
 // cluster without Cilium) and are picked up when discovery shows them.
 
-import { knownKinds, type KindInfo } from '../kinds.ts';
+import { kubernetesKinds, type KindInfo } from '../kinds.ts';
 
 export interface WatchedKind extends KindInfo {
   readonly plural: string;
@@ -26,7 +26,7 @@ const plurals: Readonly<Record<string, string>> = {
   CiliumPodIPPool: 'ciliumpodippools',
 };
 
-export const watchedKinds: readonly WatchedKind[] = knownKinds.map((k) => ({
+export const watchedKinds: readonly WatchedKind[] = kubernetesKinds.map((k) => ({
   ...k,
   plural: plurals[k.kind]!,
   crd: k.group === 'cilium.io',

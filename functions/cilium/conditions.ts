@@ -7,6 +7,7 @@
 // - CiliumBGPNodeConfig (named after the node): cilium.io/BGPReconcileError while an instance or
 //   peer had to be left out, Cilium's "<instance>: <error>" lines (COND-5).
 // - Any object whose latest version failed validation: bgpcast.io/InvalidObject (COND-6).
+// - ClusterConfig, in the ip-pool router-ID mode: bgpcast.io/RouterIDPoolExhausted (COND-7).
 // Sorted by kind, namespace, name, type (COND-4).
 
 import { describeIssues, type InvalidObject } from '../model/validation.ts';
@@ -36,6 +37,7 @@ export const CONDITION_TYPES = {
   missingAuthSecret: 'cilium.io/MissingAuthSecret',
   bgpReconcileError: 'cilium.io/BGPReconcileError',
   invalidObject: 'bgpcast.io/InvalidObject',
+  routerIdPoolExhausted: 'bgpcast.io/RouterIDPoolExhausted',
 } as const;
 
 const status = (b: boolean): 'True' | 'False' => (b ? 'True' : 'False');
@@ -115,10 +117,35 @@ function invalidCondition(world: WorldView, inv: InvalidObject): Condition {
   };
 }
 
-function nodeConditions(world: WorldView, { owner }: Ownership): Condition[] {
+/** COND-7: in the ip-pool mode, each ClusterConfig says whether nodes it owns wait for a router ID the pool does not have. */
+function poolConditions(world: WorldView, exhaustedByConfig: ReadonlyMap<string, string[]>): Condition[] {
+  if (world.settings.routerIdAllocationMode !== 'ip-pool') return [];
+  return [...world.clusterConfigs.values()].map((config) => {
+    const keys = (exhaustedByConfig.get(config.meta.name) ?? []).sort();
+    const shown = keys.length > 20 ? [...keys.slice(0, 20), `and ${keys.length - 20} more`] : keys;
+    return {
+      kind: 'CiliumBGPClusterConfig',
+      name: config.meta.name,
+      type: CONDITION_TYPES.routerIdPoolExhausted,
+      status: status(keys.length > 0),
+      reason: 'RouterIDPoolExhausted',
+      message:
+        keys.length > 0
+          ? `No router ID left in the pool ${world.settings.routerIdAllocationPool.trim()} for ${keys.length} node instance(s): ${shown.join(', ')}`
+          : '',
+    };
+  });
+}
+
+function nodeConditions(world: WorldView, { owner }: Ownership, exhaustedByConfig: Map<string, string[]>): Condition[] {
   const out: Condition[] = [];
-  for (const node of owner.keys()) {
-    const { problems } = planNode(world, node);
+  for (const [node, config] of owner) {
+    const { problems, exhausted } = planNode(world, node);
+    if (exhausted.length > 0) {
+      const list = exhaustedByConfig.get(config.meta.name) ?? [];
+      list.push(...exhausted.map((i) => `${node}/${i}`));
+      exhaustedByConfig.set(config.meta.name, list);
+    }
     if (problems.length === 0) continue;
     out.push({
       kind: 'CiliumBGPNodeConfig',
@@ -136,11 +163,14 @@ const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 export function computeConditions(world: WorldView): Condition[] {
   const owners = ownership(world);
+  const exhausted = new Map<string, string[]>();
+  const nodes = nodeConditions(world, owners, exhausted);
   const out: Condition[] = [
     ...[...world.clusterConfigs.values()].flatMap((c) => clusterConfigConditions(world, owners, c)),
+    ...poolConditions(world, exhausted),
     ...[...world.peerConfigs.values()].map((c) => peerConfigCondition(world, c)),
     ...[...world.invalid.values()].map((inv) => invalidCondition(world, inv)),
-    ...nodeConditions(world, owners),
+    ...nodes,
   ];
   return out.sort(
     (a, b) =>

@@ -4,7 +4,9 @@
 // - an instance without a local ASN ("missing ASN in desired config", INST-2);
 // - an instance without a router ID: the override's, else the node's first IPv4 InternalIP
 //   (CiliumNode first, then Node), else on an IPv6-only node the last 32 bits of its first IPv6
-//   InternalIP; never 0.0.0.0 (RFC 6286) (INST-3);
+//   InternalIP; never 0.0.0.0 (RFC 6286) (INST-3); in the ip-pool mode the override's, else the
+//   one allocated from the pool (router-id-pool.ts, INST-7) — an instance whose ID is not
+//   allocated yet waits without a problem, one the pool has no address left for is reported;
 // - a peer whose PeerConfig is missing (INST-5), or with neither peerAddress nor autoDiscovery
 //   (INST-4). A peer with autoDiscovery and no address is kept: the speaker finds its address on
 //   the node.
@@ -15,6 +17,7 @@ import type { DesiredAutoDiscovery } from '../../events/desired-state.ts';
 import type { AutoDiscovery, ClusterConfig } from '../model/cluster-config.ts';
 import type { WorldView } from '../model/world.ts';
 import { ownerOf } from './ownership.ts';
+import { poolRouterId } from './router-id-pool.ts';
 import { DEFAULT_PEER_SETTINGS, peerSettings, type PeerSettings } from './peer-settings.ts';
 
 export interface PlannedPeer {
@@ -41,6 +44,8 @@ export interface NodePlan {
   readonly instances: readonly PlannedInstance[];
   /** "<instance>: <problem>" lines for what was left out, in instance and peer order. */
   readonly problems: readonly string[];
+  /** Instances left out because the ip-pool router-ID pool is used up (INST-7). */
+  readonly exhausted: readonly string[];
 }
 
 /** The discovery the speaker runs for a peer without an address (INST-4); the CRD made it complete. */
@@ -66,17 +71,30 @@ export function nodeRouterID(world: WorldView, node: string): string | null {
 
 export function planNode(world: WorldView, node: string): NodePlan {
   const owner = ownerOf(world, node);
-  if (owner === null) return { node, owner, instances: [], problems: [] };
+  if (owner === null) return { node, owner, instances: [], problems: [], exhausted: [] };
   const override = world.nodeConfigOverrides.get(node);
   const problems: string[] = [];
+  const exhausted: string[] = [];
   const instances: PlannedInstance[] = [];
   for (const inst of owner.instances) {
     const ov = override?.instances.find((o) => o.name === inst.name);
     const localASN = ov?.localASN ?? inst.localASN;
-    const routerID = ov?.routerID ?? nodeRouterID(world, node);
     if (localASN === null) {
       problems.push(`${inst.name}: missing ASN in desired config`);
       continue;
+    }
+    let routerID: string | null;
+    if (world.settings.routerIdAllocationMode === 'ip-pool') {
+      const r = poolRouterId(world, node, inst.name, ov?.routerID ?? null);
+      if ('waiting' in r) continue;
+      if ('problem' in r) {
+        problems.push(`${inst.name}: ${r.problem}`);
+        if (r.exhausted) exhausted.push(inst.name);
+        continue;
+      }
+      routerID = r.id;
+    } else {
+      routerID = ov?.routerID ?? nodeRouterID(world, node);
     }
     if (routerID === null) {
       problems.push(
@@ -107,5 +125,5 @@ export function planNode(world: WorldView, node: string): NodePlan {
     instances.push({ name: inst.name, localASN, routerID, localPort: ov?.localPort ?? inst.localPort, peers });
   }
   instances.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { node, owner, instances, problems };
+  return { node, owner, instances, problems, exhausted };
 }

@@ -31,6 +31,7 @@ function conditionInputs(world: WorldView): unknown[] {
     world.ciliumNodes,
     world.nodeConfigOverrides,
     world.secrets,
+    world.routerIdAllocations,
     world.invalid,
     ...[...kinds].sort().map((field) => world[field as keyof WorldView]),
   ];

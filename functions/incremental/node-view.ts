@@ -44,6 +44,7 @@ function planInputs(world: WorldView, node: string): unknown[] {
     world.nodeConfigOverrides.get(node),
     world.peerConfigs,
     world.advertisements,
+    world.routerIdAllocations,
   ];
 }
 

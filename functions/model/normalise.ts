@@ -10,6 +10,7 @@ import { nodeConfigOverrideSchema, type NodeConfigOverride } from './node-config
 import { ciliumNodeSchema, nodeSchema, type CiliumNode, type K8sNode } from './node.ts';
 import { peerConfigSchema, type PeerConfig } from './peer-config.ts';
 import { podIPPoolSchema, type PodIPPool } from './pod-ip-pool.ts';
+import { routerIdAllocationSchema, type RouterIdAllocation } from './router-id-allocation.ts';
 import { secretSchema, type SecretRef } from './secret.ts';
 import { endpointSliceSchema, serviceSchema, type EndpointSlice, type Service } from './service.ts';
 import { issuesFromZod, type InvalidObject } from './validation.ts';
@@ -24,7 +25,8 @@ export type WorldRecord =
   | PodIPPool
   | Service
   | EndpointSlice
-  | SecretRef;
+  | SecretRef
+  | RouterIdAllocation;
 
 export type RecordKind = WorldRecord['kind'];
 
@@ -54,6 +56,8 @@ export const KINDS: Readonly<Record<RecordKind, KindRow>> = {
   Service: { group: '', versions: ['v1'], namespaced: true, schema: serviceSchema },
   Secret: { group: '', versions: ['v1'], namespaced: true, schema: secretSchema },
   EndpointSlice: { group: 'discovery.k8s.io', versions: ['v1'], namespaced: true, schema: endpointSliceSchema },
+  // bgpcast's own: published by the functions (ip-pool router IDs), not read from Kubernetes.
+  RouterIDAllocation: { group: 'bgpcast.io', versions: ['v1'], namespaced: false, schema: routerIdAllocationSchema },
 };
 
 export function isRecordKind(kind: string): kind is RecordKind {

@@ -17,6 +17,7 @@ import type { NodeConfigOverride } from './node-config-override.ts';
 import type { CiliumNode, K8sNode } from './node.ts';
 import type { PeerConfig } from './peer-config.ts';
 import type { PodIPPool } from './pod-ip-pool.ts';
+import type { RouterIdAllocation } from './router-id-allocation.ts';
 import type { SecretRef } from './secret.ts';
 import type { EndpointSlice, Service } from './service.ts';
 import type { InvalidObject } from './validation.ts';
@@ -40,6 +41,10 @@ export interface Settings {
   readonly legacyOriginAttribute: boolean;
   /** Cilium's ipam mode; PodCIDR advertisements work only in kubernetes and cluster-pool. */
   readonly ipamMode: string;
+  /** bgp-router-id-allocation-mode: 'default' (INST-3) or 'ip-pool' (INST-7). */
+  readonly routerIdAllocationMode: 'default' | 'ip-pool';
+  /** bgp-router-id-allocation-ip-pool: the IPv4 prefix router IDs come from in ip-pool mode. */
+  readonly routerIdAllocationPool: string;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -47,6 +52,8 @@ export const DEFAULT_SETTINGS: Settings = {
   enableNoServiceEndpointsRoutable: true,
   legacyOriginAttribute: false,
   ipamMode: 'kubernetes',
+  routerIdAllocationMode: 'default',
+  routerIdAllocationPool: '',
 };
 
 export interface WorldView {
@@ -62,6 +69,8 @@ export interface WorldView {
   readonly services: ReadonlyMap<string, Service>;
   readonly endpointSlices: ReadonlyMap<string, EndpointSlice>;
   readonly secrets: ReadonlyMap<string, SecretRef>;
+  /** The ip-pool router IDs the functions allocated (one object, ROUTER_ID_ALLOCATION_NAME). */
+  readonly routerIdAllocations: ReadonlyMap<string, RouterIdAllocation>;
   /** Objects whose latest version failed validation, keyed by objectIdentity. */
   readonly invalid: ReadonlyMap<string, InvalidObject>;
 }
@@ -79,6 +88,7 @@ export const WORLD_FIELD: Readonly<Record<RecordKind, RecordMapField>> = {
   Service: 'services',
   EndpointSlice: 'endpointSlices',
   Secret: 'secrets',
+  RouterIDAllocation: 'routerIdAllocations',
 };
 
 export function emptyWorld(settings: Partial<Settings> = {}): WorldView {
@@ -94,6 +104,7 @@ export function emptyWorld(settings: Partial<Settings> = {}): WorldView {
     services: new Map(),
     endpointSlices: new Map(),
     secrets: new Map(),
+    routerIdAllocations: new Map(),
     invalid: new Map(),
   };
 }

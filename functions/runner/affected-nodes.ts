@@ -8,8 +8,8 @@
 //   CIDRs and pool allocations feed only its own state.
 // - CiliumBGPNodeConfigOverride: the node it is named after.
 // - CiliumBGPClusterConfig, CiliumBGPPeerConfig, CiliumBGPAdvertisement, CiliumPodIPPool,
-//   Service, EndpointSlice: all BGP nodes (a Service's VIP goes out from every node; an endpoint
-//   moving decides eTP/iTP=Local on every node).
+//   Service, EndpointSlice, RouterIDAllocation: all BGP nodes (a Service's VIP goes out from every
+//   node; an endpoint moving decides eTP/iTP=Local on every node; the router IDs are every node's).
 // - Secret: desired state holds only the reference to a Secret, never its existence or content,
 //   so no node's state depends on it; still, the BGP nodes with a peer whose PeerConfig names
 //   this Secret are listed, so a speaker can be told to reread a password.
@@ -49,6 +49,7 @@ export function affectedNodes(
     case 'CiliumPodIPPool':
     case 'Service':
     case 'EndpointSlice':
+    case 'RouterIDAllocation':
       nodes = bgp();
       break;
     case 'Secret':

@@ -25,6 +25,7 @@ import { recompute, type HandlerHooks, type Requirement } from './recompute.ts';
 import { ViewCache } from './view-write.ts';
 import { ConditionsDocuments } from './document.ts';
 import { DesiredCache } from '../incremental/desired-cache.ts';
+import { RouterIdAllocator, type Publish } from './router-id-allocator.ts';
 
 export type { HandlerHooks } from './recompute.ts';
 
@@ -46,6 +47,8 @@ export interface FunctionsHandlerOptions {
   readonly viewMaxAgeMs?: number;
   /** Told of every batch processed or failed, once per batch (functions-telemetry.ts). */
   readonly observer?: BatchObserver;
+  /** Publishes on the events topic: the ip-pool router-ID allocations (router-id-allocator.ts). */
+  readonly publish?: Publish;
 }
 
 export interface BatchObserver {
@@ -111,6 +114,7 @@ export function createFunctionsHandler(opts: FunctionsHandlerOptions): Functions
     views: new ViewCache(opts.viewMaxAgeMs),
     conditions: { head: null as Head | null, document: new ConditionsDocuments() },
   };
+  const allocator = new RouterIdAllocator({ redis, keys, log, ...(opts.publish ? { publish: opts.publish } : {}) });
 
   const processBatch = async (events: readonly ConsumedEvent[]): Promise<BatchReport> => {
     const t0 = performance.now();
@@ -146,6 +150,9 @@ export function createFunctionsHandler(opts: FunctionsHandlerOptions): Functions
         pending.set(id, entry);
       }
     }
+
+    // The ip-pool router IDs this world needs, published for the fold to decide (never a failure of the batch).
+    await allocator.propose(mirror.world).catch((e: Error) => log.warn({ err: e.message }, 'router-ID allocation not published; trying again with the next batch'));
 
     const pending = pendingAfterFold ?? (await readPending(redis, keys));
     const needs = new Map<string, Requirement>();

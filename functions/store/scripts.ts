@@ -3,6 +3,9 @@
 
 import type { Redis, Result } from 'ioredis';
 
+/** The object keys whose upserts the fold compare-and-sets on spec.previous. */
+export const CAS_KIND_PREFIX = 'RouterIDAllocation.bgpcast.io/';
+
 // Offsets are compared as decimal text (64-bit values do not fit a Lua number exactly).
 const LT = `
 local function lt(a, b)
@@ -31,9 +34,14 @@ end
  * last part, with the keys of every part (held in sync-parts until then); a part that does not
  * follow the one before (the same syncId, the next index) abandons that listing without a sweep.
  * The pending entry is written in the same step as the fold it belongs to.
+ * RouterIDAllocation objects are compare-and-set (functions/model/router-id-allocation.ts): an
+ * upsert is applied only when its spec.previous names the position of the version held ('' or null
+ * when none is held), so a version computed from a table that another version already replaced is
+ * dropped, in a replay as it was live: the decision depends on that key's own history only.
  * Returns {applied, swept}.
  */
 export const FOLD_SCRIPT = `${LT}
+local CAS_KIND = '${CAS_KIND_PREFIX}'
 local objects, opos, sources, positions, changes, markers, pending, parts =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local maxlen = ARGV[1]
@@ -107,7 +115,21 @@ for i = 4, #ARGV, 6 do
       applied = applied + 1
     end
   else
-    local p, o = string.match(redis.call('HGET', opos, key) or '', '^(%d+):(%d+)$')
+    local held = redis.call('HGET', opos, key)
+    local p, o = string.match(held or '', '^(%d+):(%d+)$')
+    if not (p == partition and not lt(o, offset)) and op == 'u' and string.sub(key, 1, #CAS_KIND) == CAS_KIND then
+      -- A version computed from another version than the one held changes nothing (but its
+      -- offset counts as folded).
+      local ok, obj = pcall(cjson.decode, payload)
+      local previous = ok and type(obj) == 'table' and type(obj.spec) == 'table' and obj.spec.previous
+      if type(previous) ~= 'string' then previous = '' end
+      local current = ''
+      if redis.call('HEXISTS', objects, key) == 1 then current = held or '' end
+      if previous ~= current then
+        bump(positions, partition, offset)
+        p, o = partition, offset
+      end
+    end
     if not (p == partition and not lt(o, offset)) then
       if op == 'u' then
         redis.call('HSET', objects, key, payload)

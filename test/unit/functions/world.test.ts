@@ -9,6 +9,8 @@ describe('world view', () => {
       enableNoServiceEndpointsRoutable: true,
       legacyOriginAttribute: false,
       ipamMode: 'kubernetes',
+      routerIdAllocationMode: 'default',
+      routerIdAllocationPool: '',
     });
     expect(emptyWorld({ ipamMode: 'multi-pool' }).settings.ipamMode).toBe('multi-pool');
   });
