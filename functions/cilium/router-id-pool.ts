@@ -1,12 +1,15 @@
 // Router IDs of the `ip-pool` mode (docs/cilium-semantics.md INST-7; why it is stable and equal in a
 // replay: docs/router-id-pool.md). Pure, two halves:
 //   - nextAllocations(): the allocator's rule — what the next RouterIDAllocation should hold, given
-//     the world and the allocations it holds. Every (node, instance) that runs keeps its ID while it
-//     runs; a new one takes the lowest free address of the pool, the whole prefix, network address
-//     included; keys are served in name order. An override's routerID wins: outside the pool it is
-//     used as it is and takes nothing from the pool, inside it is recorded for its node when no other
-//     node holds it (else that node's instance waits, reported, as Cilium refuses it). IDs of nodes
-//     gone return to the pool.
+//     the world and the allocations it holds. A (node, instance) keeps its ID for as long as its
+//     node exists; a new one takes the lowest free address of the pool, the whole prefix, network
+//     address included; keys are served in name order. An override's routerID wins: outside the
+//     pool it is used as it is and takes nothing from the pool, inside it is recorded for its node
+//     when no other node holds it (else that node's instance waits, reported, as Cilium refuses
+//     it). An ID returns to the pool only when its node is known to be deleted (`gone`: the store
+//     holds a tombstone of it), not when the node is merely absent from the world — a world still
+//     being rebuilt from the log lacks nodes that exist — nor when it is unselected or its instance
+//     renamed: it keeps the ID for when it comes back. IDs outside a changed pool are dropped.
 //   - poolRouterId(): what planNode uses — only what the allocation object holds, so that within
 //     one world no two nodes have one ID; a key the object does not hold yet waits (not reported;
 //     the allocator is on it) unless the pool is used up, which is reported.
@@ -85,21 +88,29 @@ export interface NextAllocations {
   readonly exhausted: readonly string[];
 }
 
+/** The nodes of the held allocation that the world does not hold: gone, or not folded (yet). */
+export function absentNodes(world: WorldView): string[] {
+  const nodes = new Set([...(heldAllocation(world)?.allocations.keys() ?? [])].map((k) => k.slice(0, k.indexOf('/'))));
+  return [...nodes].filter((n) => !world.nodes.has(n) && !world.ciliumNodes.has(n)).sort();
+}
+
 /** What the allocation object should hold next; null when the pool setting is not a prefix. */
-export function nextAllocations(world: WorldView): NextAllocations | null {
+export function nextAllocations(world: WorldView, gone: ReadonlySet<string>): NextAllocations | null {
   const pool = routerIdPool(world.settings.routerIdAllocationPool);
   if ('problem' in pool) return null;
   const held = heldAllocation(world)?.allocations ?? new Map<string, string>();
   const keys = poolKeys(world);
+  const needed = new Map(keys.map((k) => [k.key, k]));
   const out = new Map<string, string>();
   const taken = new Set<string>();
-  // 1. Keys keep what they hold (inside the current pool), unless an override says otherwise.
-  for (const k of keys) {
-    const id = held.get(k.key);
-    if (k.override === null && id !== undefined && inPool(pool, id) && !taken.has(id)) {
-      out.set(k.key, id);
-      taken.add(id);
-    }
+  // 1. Keys keep what they hold inside the pool, unless an override says otherwise; keys no
+  //    instance runs for keep it too while their node is not known to be gone.
+  for (const [key, id] of held) {
+    if (!inPool(pool, id) || taken.has(id)) continue;
+    const k = needed.get(key);
+    if (k === undefined ? gone.has(key.slice(0, key.indexOf('/'))) : k.override !== null) continue;
+    out.set(key, id);
+    taken.add(id);
   }
   // 2. Overrides inside the pool are recorded for their node when nobody else holds the address.
   for (const k of keys) {

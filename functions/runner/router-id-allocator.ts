@@ -11,7 +11,7 @@ import type { EventEnvelope } from '../../events/envelope.ts';
 import { objectEnvelope } from '../../events/envelope.ts';
 import type { Logger } from '../../events/log.ts';
 import type { StoreKeys } from '../../events/redis-keys.ts';
-import { heldAllocation, nextAllocations } from '../cilium/router-id-pool.ts';
+import { absentNodes, heldAllocation, nextAllocations } from '../cilium/router-id-pool.ts';
 import { ROUTER_ID_ALLOCATION_NAME } from '../model/router-id-allocation.ts';
 import type { WorldView } from '../model/world.ts';
 
@@ -41,10 +41,18 @@ export class RouterIdAllocator {
     this.#log = o.log;
   }
 
+  /** Of `nodes` (absent from the world), those the store holds a tombstone of: deleted, not merely unfolded. */
+  async #gone(nodes: readonly string[]): Promise<Set<string>> {
+    if (nodes.length === 0) return new Set();
+    const fields = nodes.flatMap((n) => [`Node/${n}`, `CiliumNode.cilium.io/${n}`]);
+    const positions = await this.#redis.hmget(this.#keys.objectPositions, ...fields);
+    return new Set(nodes.filter((_, i) => positions[2 * i] != null || positions[2 * i + 1] != null));
+  }
+
   /** Publishes the next allocation version when `world` (the mirror's, just synced) needs one. */
   async propose(world: WorldView): Promise<boolean> {
     if (world.settings.routerIdAllocationMode !== 'ip-pool') return false;
-    const next = nextAllocations(world);
+    const next = nextAllocations(world, await this.#gone(absentNodes(world)));
     if (next === null) return false;
     const held = heldAllocation(world);
     if (held !== null && held.pool === next.pool && sameMap(held.allocations, next.allocations)) return false;

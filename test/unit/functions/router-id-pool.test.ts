@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { computeConditions } from '../../../functions/cilium/conditions.ts';
 import { computeDesiredNode } from '../../../functions/cilium/desired-node.ts';
 import { planNode } from '../../../functions/cilium/instances.ts';
-import { nextAllocations } from '../../../functions/cilium/router-id-pool.ts';
+import { absentNodes, nextAllocations as next } from '../../../functions/cilium/router-id-pool.ts';
 import { worldFromObjects, type Settings, type WorldView } from '../../../functions/model/world.ts';
 import { applyObject, deleteObject } from '../../../functions/model/world.ts';
 import { clusterConfig, node, override } from './builders.ts';
@@ -24,6 +24,9 @@ const allocation = (allocations: Record<string, string>, pool = '10.0.0.0/29', p
   metadata: { name: 'router-ids' },
   spec: { pool, previous, allocations },
 });
+
+/** The allocator's rule over a whole world: every node it lacks was deleted (no world is partly folded here). */
+const nextAllocations = (world: WorldView) => next(world, new Set(absentNodes(world)));
 
 /** The world after the allocator's next version is folded (as the log would). */
 function settle(world: WorldView): WorldView {
@@ -70,6 +73,24 @@ describe('nextAllocations: the allocator (INST-7)', () => {
     // Once the holder is gone, the override gets its address.
     world = settle(deleteObject(world, { kind: 'Node', name: 'w1' }));
     expect(ids(world)).toEqual({ w2: '10.0.0.0' });
+  });
+
+  it('a node absent from the world but not known to be deleted (a world still being rebuilt) keeps its ID', () => {
+    const world = worldFromObjects([cluster(), node('w2'), allocation({ 'w1/a': '10.0.0.0' })], ipPool('10.0.0.0/29'));
+    expect(Object.fromEntries(next(world, new Set())!.allocations)).toEqual({ 'w1/a': '10.0.0.0', 'w2/a': '10.0.0.1' });
+    expect(Object.fromEntries(next(world, new Set(['w1']))!.allocations)).toEqual({ 'w2/a': '10.0.0.0' });
+  });
+
+  it('an unselected node keeps its ID, and has it again when selected again', () => {
+    const selective = (label: string) =>
+      clusterConfig('bgp', { nodeSelector: { matchLabels: { bgp: label } }, bgpInstances: [{ name: 'a', localASN: 64512, peers: [] }] });
+    let world = settle(worldFromObjects([selective('on'), node('w1', { bgp: 'on' }), node('w2', { bgp: 'on' })], ipPool('10.0.0.0/29')));
+    expect(ids(world)).toEqual({ w1: '10.0.0.0', w2: '10.0.0.1' });
+    world = settle(applyObject(world, node('w1', { bgp: 'off' })).world);
+    world = settle(applyObject(world, node('w3', { bgp: 'on' })).world);
+    expect(ids(world)).toEqual({ w1: '', w2: '10.0.0.1', w3: '10.0.0.2' });
+    world = settle(applyObject(world, node('w1', { bgp: 'on' })).world);
+    expect(ids(world)).toEqual({ w1: '10.0.0.0', w2: '10.0.0.1', w3: '10.0.0.2' });
   });
 
   it('a new pool keeps the IDs inside it and moves the others', () => {
