@@ -71,6 +71,23 @@ describe('the fold script', () => {
     expect(await redis.hgetall(keys.positions)).toEqual({ '1': '10', '2': '9' });
   });
 
+  it('compare-and-sets a RouterIDAllocation on spec.previous; a refused version still counts as folded', async () => {
+    const keys = freshKeys();
+    const redis = pool.client();
+    const version = (previous: string | null, id: string) =>
+      added({ apiVersion: 'bgpcast.io/v1', kind: 'RouterIDAllocation', metadata: { name: 'router-ids' }, spec: { pool: '10.0.0.0/24', previous, allocations: { 'w1/a': id } } }, 'bgpcast-functions');
+    const held = async () => (JSON.parse((await redis.hget(keys.objects, 'RouterIDAllocation.bgpcast.io/router-ids'))!) as { spec: { allocations: Record<string, string> } }).spec.allocations['w1/a'];
+    // A first version must name none; two computed from it: the first to arrive stands.
+    expect(await fold(keys, at(version('3:1', '10.0.0.9'), 3, 2))).toEqual({ applied: 0, swept: 0 });
+    expect(await fold(keys, at(version(null, '10.0.0.1'), 3, 4), at(version('3:4', '10.0.0.2'), 3, 5), at(version('3:4', '10.0.0.3'), 3, 6))).toEqual({ applied: 2, swept: 0 });
+    expect(await held()).toBe('10.0.0.2');
+    expect(await redis.hget(keys.objectPositions, 'RouterIDAllocation.bgpcast.io/router-ids')).toBe('3:5');
+    expect(await redis.hgetall(keys.positions)).toEqual({ '3': '6' });
+    // Delivered again, the refused one is refused again; the next one names the one held.
+    expect(await fold(keys, at(version('3:4', '10.0.0.3'), 3, 6), at(version('3:5', '10.0.0.4'), 3, 7))).toEqual({ applied: 1, swept: 0 });
+    expect(await held()).toBe('10.0.0.4');
+  });
+
   it('a sync marker deletes what its source did not list since the previous marker, in its partition only', async () => {
     const keys = freshKeys();
     const redis = pool.client();
