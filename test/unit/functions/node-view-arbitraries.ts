@@ -51,7 +51,23 @@ const twoPeers: Obj = {
     ],
   },
 };
-const clusterArb = fc.constantFrom(cluster, twoPeers);
+// Peers whose address the speaker finds on the node (INST-4).
+const discovered: Obj = {
+  ...cluster,
+  spec: {
+    bgpInstances: [
+      {
+        name: 'i1',
+        localASN: 64512,
+        peers: [
+          { name: 'gw', peerASN: 65000, autoDiscovery: { mode: 'DefaultGateway', defaultGateway: { addressFamily: 'ipv4' } }, peerConfigRef: { name: 'pc-a' } },
+          { name: 'link', peerASN: 65000, autoDiscovery: { mode: 'Unnumbered', unnumbered: { interface: 'eth1' } }, peerConfigRef: { name: 'pc-b' } },
+        ],
+      },
+    ],
+  },
+};
+const clusterArb = fc.constantFrom(cluster, twoPeers, discovered);
 
 const selects = (label: string) => ({ matchLabels: { advertise: label } });
 const peerConfigArb: fc.Arbitrary<Obj> = fc
@@ -104,6 +120,12 @@ const entryArb: fc.Arbitrary<Obj> = fc.oneof(
     arbitrary: fc
       .record({ team: fc.constantFrom('a', 'b'), attributes: attributesArb })
       .map(({ team, attributes }) => ({ advertisementType: 'CiliumPodIPPool', selector: { matchLabels: { team } }, attributes })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .record({ name: fc.constantFrom('lo', 'vip0'), attributes: attributesArb })
+      .map(({ name, attributes }) => ({ advertisementType: 'Interface', interface: { name }, attributes })),
   },
 );
 

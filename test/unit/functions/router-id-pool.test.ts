@@ -10,6 +10,7 @@ import { planNode } from '../../../functions/cilium/instances.ts';
 import { absentNodes, nextAllocations as next } from '../../../functions/cilium/router-id-pool.ts';
 import { worldFromObjects, type Settings, type WorldView } from '../../../functions/model/world.ts';
 import { applyObject, deleteObject } from '../../../functions/model/world.ts';
+import { DesiredCache } from '../../../functions/incremental/desired-cache.ts';
 import { clusterConfig, node, override } from './builders.ts';
 
 type Obj = Record<string, unknown>;
@@ -139,6 +140,23 @@ describe('what a node takes from the allocation object', () => {
     const world = worldFromObjects([cluster(), node('w1')], ipPool('2001:db8::/64'));
     expect(nextAllocations(world)).toBeNull();
     expect(planNode(world, 'w1').problems).toEqual(['a: bgp-router-id-allocation-ip-pool "2001:db8::/64" is not an IPv4 prefix']);
+  });
+});
+
+describe('the incremental road', () => {
+  it('a DesiredCache kept across worlds follows the allocation object as the definition does', () => {
+    const cache = new DesiredCache();
+    let world = worldFromObjects([cluster(), node('w1'), node('w2')], ipPool('10.0.0.0/29'));
+    const same = () => {
+      for (const n of ['w1', 'w2']) expect(cache.document(cache.view(world, n))).toEqual(computeDesiredNode(world, n));
+    };
+    same();
+    world = settle(world);
+    same();
+    world = settle(deleteObject(world, { kind: 'Node', name: 'w1' }));
+    world = settle(applyObject(world, override('w2', [{ name: 'a', routerID: '10.0.0.7' }])).world);
+    same();
+    expect(cache.conditions(world)).toEqual(computeConditions(world));
   });
 });
 
