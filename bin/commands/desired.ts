@@ -116,13 +116,17 @@ function describePeer(p: DesiredPeer): string[] {
   const c = p.config;
   const auth = c.authSecretRef ? `secret ${c.authSecretRef.namespace}/${c.authSecretRef.name}` : 'none';
   const gr = c.gracefulRestart.enabled ? `on (restart ${seconds(c.gracefulRestart.restartTimeSeconds)})` : 'off';
+  const ad = p.autoDiscovery;
+  const address =
+    p.peerAddress ?? (ad?.mode === 'DefaultGateway' ? `(the node's ${ad.addressFamily} default gateway)` : ad ? `(the link-local peer on ${ad.interface})` : '-');
   const lines = [
-    `  Peer ${p.name}: ${p.peerAddress} AS ${p.peerASN === 0 ? 'any' : p.peerASN}, local address ${p.localAddress ?? 'auto'}`,
+    `  Peer ${p.name}: ${address} AS ${p.peerASN === 0 ? 'any' : p.peerASN}, local address ${p.localAddress ?? 'auto'}`,
     `    port ${c.peerPort}, hold ${seconds(c.holdTimeSeconds)}, keepalive ${seconds(c.keepAliveTimeSeconds)}, ` +
       `connect retry ${seconds(c.connectRetryTimeSeconds)}, eBGP multihop ${c.ebgpMultihop}, graceful restart ${gr}, auth ${auth}`,
   ];
   for (const f of p.families) {
     lines.push(`    ${f.afi}/${f.safi}: ${f.routes.length} route${f.routes.length === 1 ? '' : 's'}`);
+    for (const i of f.interfaces ?? []) lines.push(`      and the addresses of ${i.interface} on the node (Interface)`);
     lines.push(...routeTable(f.routes).map((l) => `      ${l}`));
   }
   return lines;
