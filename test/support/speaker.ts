@@ -2,7 +2,7 @@
 // test-friendly timers (short back-off, quiet logs), bounded waits on its status, and a Connect
 // action that touches no network, for unit tests.
 import net from 'node:net';
-import type { DesiredRoute } from '../../events/desired-state.ts';
+import type { DesiredPeerConfig, DesiredRoute } from '../../events/desired-state.ts';
 import { defaultContext } from '../../speaker/codec/context.ts';
 import type { Negotiated } from '../../speaker/codec/negotiate.ts';
 import { createLogger } from '../../events/log.ts';
@@ -39,6 +39,20 @@ export function negotiatedContext(afis: readonly number[] = [1]): Negotiated {
 
 export function route(prefix: string, extra: Partial<DesiredRoute> = {}): DesiredRoute {
   return { prefix, communities: [], largeCommunities: [], localPreference: null, origin: 'igp', ...extra };
+}
+
+/** A desired peer's session settings: Cilium's defaults (PEER-1), with `over` on top. */
+export function peerConfig(over: Partial<DesiredPeerConfig> = {}): DesiredPeerConfig {
+  return {
+    peerPort: 179,
+    holdTimeSeconds: 90,
+    keepAliveTimeSeconds: 30,
+    connectRetryTimeSeconds: 120,
+    ebgpMultihop: 1,
+    gracefulRestart: { enabled: false, restartTimeSeconds: 120 },
+    authSecretRef: null,
+    ...over,
+  };
 }
 
 export interface PeerSpec {

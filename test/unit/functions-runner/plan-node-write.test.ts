@@ -9,7 +9,7 @@ import { assembleDocument, MAX_DELTA_ROUTES, routeField, routeValue, sessionsOf,
 import { comparePrefixText } from '../../../events/ip.ts';
 import type { DesiredNodeState, DesiredPeer, DesiredRoute } from '../../../events/desired-state.ts';
 import { diffRoutes, planNodeDocument, type WriteStamp } from '../../../functions/runner/document.ts';
-import { route } from '../../support/speaker.ts';
+import { peerConfig, route } from '../../support/speaker.ts';
 import { deltaMessage, type NodeHead, type NodeWrite, type StoredNode } from '../../../functions/store/desired-store.ts';
 
 const stamp: WriteStamp = { positions: '{"0":"7"}', writer: 'w1', updatedAt: '2024-01-01T00:00:00.000Z' };
@@ -20,15 +20,7 @@ const peer = (name: string, v4: DesiredRoute[], v6: DesiredRoute[] = []): Desire
   peerAddress: '10.0.0.1',
   peerASN: 65000,
   localAddress: null,
-  config: {
-    peerPort: 179,
-    holdTimeSeconds: 90,
-    keepAliveTimeSeconds: 30,
-    connectRetryTimeSeconds: 120,
-    ebgpMultihop: 1,
-    gracefulRestart: { enabled: false, restartTimeSeconds: 120 },
-    authSecretRef: null,
-  },
+  config: peerConfig(),
   families: [
     { afi: 'ipv4', safi: 'unicast', routes: v4 },
     { afi: 'ipv6', safi: 'unicast', routes: v6 },

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { DesiredInstance, DesiredPeer } from '../../../events/desired-state.ts';
 import { instanceFingerprint, passwordDigest, planInstances, speakerPeers } from '../../../speaker/worker/instance-plan.ts';
 import { directoryPasswords } from '../../../speaker/worker/secrets.ts';
+import { peerConfig } from '../../support/speaker.ts';
 
 function peer(name: string, secret: { namespace: string; name: string } | null = null): DesiredPeer {
   return {
@@ -14,15 +15,7 @@ function peer(name: string, secret: { namespace: string; name: string } | null =
     peerAddress: '127.5.5.5',
     peerASN: 65000,
     localAddress: null,
-    config: {
-      peerPort: 179,
-      holdTimeSeconds: 90,
-      keepAliveTimeSeconds: 30,
-      connectRetryTimeSeconds: 120,
-      ebgpMultihop: 1,
-      gracefulRestart: { enabled: false, restartTimeSeconds: 120 },
-      authSecretRef: secret,
-    },
+    config: peerConfig({ authSecretRef: secret }),
     families: [{ afi: 'ipv4', safi: 'unicast', routes: [] }],
   };
 }

@@ -12,7 +12,7 @@ import { createLogger } from '../../../events/log.ts';
 import { parseAddresses, parseLinks, parseRoutes, type NodeFacts } from '../../../speaker/node/ip-json.ts';
 import type { NodeFactsSource } from '../../../speaker/node/node-facts.ts';
 import { NodeWorker } from '../../../speaker/worker/node-worker.ts';
-import { refusedConnect, route } from '../../support/speaker.ts';
+import { peerConfig, refusedConnect, route } from '../../support/speaker.ts';
 
 const log = createLogger('test', 'silent');
 
@@ -38,15 +38,8 @@ const factsWith = (gateway: string, vips: string[]): NodeFacts => ({
   neighbours: [],
 });
 
-const config: DesiredPeer['config'] = {
-  peerPort: 1, // closed: connecting fails at once
-  holdTimeSeconds: 9,
-  keepAliveTimeSeconds: 3,
-  connectRetryTimeSeconds: 120,
-  ebgpMultihop: 1,
-  gracefulRestart: { enabled: false, restartTimeSeconds: 120 },
-  authSecretRef: null,
-};
+// Port 1 is closed: connecting fails at once.
+const config = peerConfig({ peerPort: 1, holdTimeSeconds: 9, keepAliveTimeSeconds: 3 });
 
 const vipAdv = { interface: 'vip0', communities: ['65000:7'], largeCommunities: [], localPreference: null };
 

@@ -8,6 +8,7 @@ import { advertisableInterfaceAddress, defaultGateway, interfaceHostRoutes, unnu
 import { parseAddresses, parseLinks, parseNeighbours, parseRoutes, type NodeFacts } from '../../../speaker/node/ip-json.ts';
 import { needsFacts, resolveNode } from '../../../speaker/node/resolve.ts';
 import { parseIp } from '../../../events/ip.ts';
+import { peerConfig } from '../../support/speaker.ts';
 
 // Captured from iproute2 6.1 (`ip -json …`) in a test namespace, trimmed.
 const LINKS = [
@@ -153,15 +154,7 @@ describe('Interface routes (ADV-7)', () => {
 });
 
 describe('resolving a node’s sessions', () => {
-  const config: DesiredPeer['config'] = {
-    peerPort: 179,
-    holdTimeSeconds: 90,
-    keepAliveTimeSeconds: 30,
-    connectRetryTimeSeconds: 120,
-    ebgpMultihop: 1,
-    gracefulRestart: { enabled: false, restartTimeSeconds: 120 },
-    authSecretRef: null,
-  };
+  const config = peerConfig();
   const peer = (name: string, over: Partial<DesiredPeer>): DesiredPeer => ({
     name,
     peerAddress: null,
