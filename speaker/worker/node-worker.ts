@@ -271,6 +271,7 @@ export class NodeWorker {
 
   /** A slot's route changes with its Interface routes merged in: a withdrawal of a prefix the interface still has becomes its route. */
   #withExtras(c: SlotChanges): SlotChanges {
+    if (this.#resolution.extras.size === 0) return c;
     const extras = this.#resolution.extras.get(slotId(c));
     if (extras === undefined) return c;
     const upserts = c.upserts.map((r) => effectiveRoute(r, extras.get(r.prefix))!);
