@@ -4,6 +4,7 @@
 import type { DesiredPeer } from '../../../events/desired-state.ts';
 import type { SessionStatus } from '../../../speaker/session/session-status.ts';
 import { zeroCounts } from '../../../speaker/session/session-status.ts';
+import { peerConfig } from '../../support/speaker.ts';
 
 /** A desired peer: eBGP to AS 65000 on port 179, ipv4/unicast without routes, unless told. */
 export function desiredPeer(name: string, peerAddress: string, over: { peerPort?: number; families?: DesiredPeer['families'] } = {}): DesiredPeer {
@@ -12,15 +13,7 @@ export function desiredPeer(name: string, peerAddress: string, over: { peerPort?
     peerAddress,
     peerASN: 65000,
     localAddress: null,
-    config: {
-      peerPort: over.peerPort ?? 179,
-      holdTimeSeconds: 9,
-      keepAliveTimeSeconds: 3,
-      connectRetryTimeSeconds: 120,
-      ebgpMultihop: 1,
-      gracefulRestart: { enabled: false, restartTimeSeconds: 120 },
-      authSecretRef: null,
-    },
+    config: peerConfig({ peerPort: over.peerPort ?? 179, holdTimeSeconds: 9, keepAliveTimeSeconds: 3 }),
     families: over.families ?? [{ afi: 'ipv4', safi: 'unicast', routes: [] }],
   };
 }

@@ -12,7 +12,8 @@ import { createLogger } from '../../../events/log.ts';
 import { parseAddresses, parseLinks, parseRoutes, type NodeFacts } from '../../../speaker/node/ip-json.ts';
 import type { NodeFactsSource } from '../../../speaker/node/node-facts.ts';
 import { NodeWorker } from '../../../speaker/worker/node-worker.ts';
-import { peerConfig, refusedConnect, route } from '../../support/speaker.ts';
+import { refusedConnect, route } from '../../support/speaker.ts';
+import { desiredPeer } from './fixtures.ts';
 
 const log = createLogger('test', 'silent');
 
@@ -38,14 +39,17 @@ const factsWith = (gateway: string, vips: string[]): NodeFacts => ({
   neighbours: [],
 });
 
-// Port 1 is closed: connecting fails at once.
-const config = peerConfig({ peerPort: 1, holdTimeSeconds: 9, keepAliveTimeSeconds: 3 });
 
 const vipAdv = { interface: 'vip0', communities: ['65000:7'], largeCommunities: [], localPreference: null };
 
 function document(routes: DesiredRoute[], interfaces = true): DesiredNodeState {
   const family: DesiredFamily = { afi: 'ipv4', safi: 'unicast', routes, ...(interfaces ? { interfaces: [vipAdv] } : {}) };
-  const gw: DesiredPeer = { name: 'gw', peerAddress: null, autoDiscovery: { mode: 'DefaultGateway', addressFamily: 'ipv4' }, peerASN: 65000, localAddress: null, config, families: [family] };
+  // Port 1 is closed: connecting fails at once.
+  const gw: DesiredPeer = {
+    ...desiredPeer('gw', '', { peerPort: 1, families: [family] }),
+    peerAddress: null,
+    autoDiscovery: { mode: 'DefaultGateway', addressFamily: 'ipv4' },
+  };
   return { node: 'n1', instances: [{ name: 'i', localASN: 64512, routerID: '10.0.0.1', localPort: null, peers: [gw] }] };
 }
 
