@@ -53,6 +53,7 @@ function clusterConfigConditions(world: WorldView, { selected, conflicts }: Owne
     .filter((ref) => !world.peerConfigs.has(ref))
     .sort();
   const owners = conflicts.get(name) ?? [];
+  const matching = (selected.get(name) ?? []).length;
   return [
     {
       ...base,
@@ -71,9 +72,9 @@ function clusterConfigConditions(world: WorldView, { selected, conflicts }: Owne
     {
       ...base,
       type: CONDITION_TYPES.noMatchingNode,
-      status: status((selected.get(name) ?? []).length === 0),
+      status: status(matching === 0),
       reason: 'NoMatchingNode',
-      message: 'No node matches spec.nodeSelector',
+      message: matching === 0 ? 'No node matches spec.nodeSelector' : `${matching} ${matching === 1 ? 'node matches' : 'nodes match'} spec.nodeSelector`,
     },
   ];
 }
