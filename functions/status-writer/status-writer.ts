@@ -98,8 +98,9 @@ export class StatusWriter {
   constructor(o: StatusWriterOptions) {
     this.o = o;
     this.log = o.log;
-    this.blocking = o.redis.duplicate({ connectionName: 'bgpcast-status-writer-xread', maxRetriesPerRequest: null });
-    this.subscriber = o.redis.duplicate({ connectionName: 'bgpcast-status-writer-sub', maxRetriesPerRequest: null });
+    // No ready check on these two: its INFO would be refused once SUBSCRIBE was queued first.
+    this.blocking = o.redis.duplicate({ connectionName: 'bgpcast-status-writer-xread', maxRetriesPerRequest: null, enableReadyCheck: false });
+    this.subscriber = o.redis.duplicate({ connectionName: 'bgpcast-status-writer-sub', maxRetriesPerRequest: null, enableReadyCheck: false });
     this.inputs = new RedisInputs({ redis: o.redis, blocking: this.blocking, subscriber: this.subscriber }, o.prefix, o.log);
     this.live = new LiveObjectCache((kind, names) => {
       for (const name of names) {
