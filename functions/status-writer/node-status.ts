@@ -22,6 +22,8 @@ export interface SpeakerReport {
   readonly updatedAt: string | null;
   readonly heartbeatMs: number | null;
   readonly stoppedAt: string | null;
+  /** When it was read (epoch ms): its heartbeat is judged as of then, so a status computed from it does not age. */
+  readonly readAtMs: number;
 }
 
 /** Cilium's spelling of the session states. */
@@ -57,11 +59,11 @@ export interface InstanceStatus {
   readonly peers?: readonly PeerStatus[];
 }
 
-/** Whether the report describes the speaker as it is now. */
-export function isCurrent(report: SpeakerReport, nowMs: number): boolean {
+/** Whether the report described a running speaker when it was read. */
+export function isCurrent(report: SpeakerReport): boolean {
   if (report.stoppedAt !== null || report.updatedAt === null) return false;
   const heartbeat = report.heartbeatMs || 5_000;
-  return nowMs - Date.parse(report.updatedAt) <= STALE_AFTER_HEARTBEATS * heartbeat;
+  return report.readAtMs - Date.parse(report.updatedAt) <= STALE_AFTER_HEARTBEATS * heartbeat;
 }
 
 function peerStatus(configured: { name: string; peerAddress: string; peerASN: number }, running: PeerReport | undefined, current: boolean): PeerStatus {
@@ -84,10 +86,10 @@ function peerStatus(configured: { name: string; peerAddress: string; peerASN: nu
 }
 
 /** status.bgpInstances: the spec's instances the speaker runs (none without a report). */
-export function instanceStatuses(spec: NodeConfigSpec, report: SpeakerReport | null, nowMs: number): InstanceStatus[] {
+export function instanceStatuses(spec: NodeConfigSpec, report: SpeakerReport | null): InstanceStatus[] {
   const doc = report?.peers;
   if (!report || !doc) return [];
-  const current = isCurrent(report, nowMs);
+  const current = isCurrent(report);
   const failed = new Set(doc.errors.map((e) => e.instance));
   const reported = new Set(doc.peers.map((p) => p.instance));
   const out: InstanceStatus[] = [];

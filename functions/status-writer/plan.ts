@@ -124,7 +124,7 @@ function configStatusWrites(inputs: StatusWriterInputs, kind: WrittenKind, objec
 
 function nodeStatusBody(inputs: StatusWriterInputs, node: string, spec: NodeConfigSpec, live: LiveObject): Record<string, unknown> {
   const report = inputs.reports.get(node) ?? null;
-  const bgpInstances = instanceStatuses(spec, report, inputs.now.getTime());
+  const bgpInstances = instanceStatuses(spec, report);
   const fromFunctions = inputs.conditions?.find((c) => c.kind === KINDS.nodeConfig && c.name === node && c.type === CONDITION_TYPES.bgpReconcileError);
   const condition = reconcileErrorCondition(fromFunctions?.message ?? null, report);
   const conditions = resolveConditions([condition], ownConditions(live), inputs.now, live.metadata.generation);

@@ -67,13 +67,20 @@ export class RedisInputs {
       pipeline.hmget(nodeKeys(this.prefix, node).status, STATUS_FIELDS.peers, STATUS_FIELDS.updatedAt, STATUS_FIELDS.heartbeatMs, STATUS_FIELDS.stoppedAt);
     }
     const replies = (await pipeline.exec()) ?? [];
+    const readAtMs = Date.now();
     const out = new Map<string, SpeakerReport>();
     list.forEach((node, i) => {
       const [error, value] = replies[i] ?? [new Error('no reply'), null];
       if (error) throw error;
       const [peers, updatedAt, heartbeatMs, stoppedAt] = value as (string | null)[];
       if (updatedAt == null && peers == null) return;
-      out.set(node, { peers: this.parsePeers(node, peers ?? null), updatedAt: updatedAt ?? null, heartbeatMs: heartbeatMs ? Number(heartbeatMs) : null, stoppedAt: stoppedAt ?? null });
+      out.set(node, {
+        peers: this.parsePeers(node, peers ?? null),
+        updatedAt: updatedAt ?? null,
+        heartbeatMs: heartbeatMs ? Number(heartbeatMs) : null,
+        stoppedAt: stoppedAt ?? null,
+        readAtMs,
+      });
     });
     return out;
   }

@@ -16,7 +16,7 @@
 import { HttpMethod } from '@kubernetes/client-node';
 import type { Logger } from '../../events/log.ts';
 import { KubeApiError, KubeUnreachableError, type KubeApi } from '../../events/kube/api.ts';
-import { DEFAULT_RECONNECT, reconnectDelayMs } from '../../events/kube/backoff.ts';
+import { DEFAULT_RECONNECT, reconnectDelayMs, sleep } from '../../events/kube/backoff.ts';
 import { isRedisUnavailable } from '../store/redis.ts';
 import { KINDS, STATUS_WRITER_MANAGER, type LiveObject, type WrittenKind } from './live.ts';
 import { discoverVersion, LiveObjectCache, objectPath } from './live-objects.ts';
@@ -46,6 +46,11 @@ export interface StatusWriterOptions {
   readonly resyncMs?: number;
   /** Default 5 s, Cilium's cadence. */
   readonly nodeStatusIntervalMs?: number;
+  /**
+   * How often every node's report is read again, default 5 s (a speaker's heartbeat): a speaker
+   * that stopped without a word is seen as such within this plus three of its heartbeats.
+   */
+  readonly reportCheckMs?: number;
   /** How long a round waits for more notifications before it starts (default 50 ms). */
   readonly settleMs?: number;
   readonly metrics?: StatusWriterMetrics;
@@ -66,12 +71,14 @@ interface Pending {
   world: boolean;
   conditions: boolean;
   reports: Set<string>;
+  /** Every node's report. */
+  allReports: boolean;
   /** Keys of objects that changed under us: compared with the API server's version. */
   verify: Set<string>;
   resync: boolean;
 }
 
-const none = (): Pending => ({ world: false, conditions: false, reports: new Set(), verify: new Set(), resync: false });
+const none = (): Pending => ({ world: false, conditions: false, reports: new Set(), allReports: false, verify: new Set(), resync: false });
 
 export class StatusWriter {
   private readonly o: StatusWriterOptions;
@@ -138,7 +145,12 @@ export class StatusWriter {
       status: (node) => this.ask((p) => p.reports.add(node)),
       resubscribed: () => this.ask((p) => (p.resync = true)),
     });
-    this.tasks.push(this.live.run(this.o.api, version, this.log, signal), this.worldLoop(), this.resyncLoop());
+    this.tasks.push(
+      this.live.run(this.o.api, version, this.log, signal),
+      this.worldLoop(),
+      this.every(this.o.resyncMs ?? 30_000, (p) => (p.resync = true)),
+      this.every(this.o.reportCheckMs ?? 5_000, (p) => (p.allReports = true)),
+    );
     this.log.info({ version: `cilium.io/${version}`, statusReport: this.statusReport }, 'status writer started');
   }
 
@@ -195,15 +207,12 @@ export class StatusWriter {
     }
   }
 
-  private async resyncLoop(): Promise<void> {
+  /** Asks for a round marked by `mark` every `ms` until stopped. */
+  private async every(ms: number, mark: (p: Pending) => void): Promise<void> {
     const signal = this.stopping.signal;
-    const every = this.o.resyncMs ?? 30_000;
     while (!signal.aborted) {
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, every);
-        signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-      });
-      if (!signal.aborted) this.ask((p) => (p.resync = true), 0);
+      await sleep(ms, signal);
+      if (!signal.aborted) this.ask(mark, 0);
     }
   }
 
@@ -234,10 +243,11 @@ export class StatusWriter {
   private async readInputs(p: Pending): Promise<void> {
     if (p.world || p.resync) await this.inputs.mirror.sync();
     if (p.conditions || p.resync || this.conditions === null) this.conditions = await this.inputs.readConditions();
-    const nodes = p.resync ? this.nodesOfInterest() : p.reports;
+    const all = p.resync || p.allReports;
+    const nodes = all ? this.nodesOfInterest() : p.reports;
     if (nodes.size > 0) {
       const read = await this.inputs.readReports(nodes);
-      if (p.resync) this.reports = read;
+      if (all) this.reports = read;
       else for (const node of nodes) read.has(node) ? this.reports.set(node, read.get(node)!) : this.reports.delete(node);
     }
   }

@@ -63,12 +63,13 @@ const report = (peers: PeerReport[], errors: PeersDocument['errors'] = [], over:
   updatedAt: new Date(NOW - 2_000).toISOString(),
   heartbeatMs: 5_000,
   stoppedAt: null,
+  readAtMs: NOW,
   ...over,
 });
 
 describe('status.bgpInstances', () => {
   it('an established peer: Cilium\'s state, established time in UTC whole seconds, applied timers, route counts per family', () => {
-    const [i1] = instanceStatuses(spec, report([established, peer({ name: 'tor-b', peerAddress: '10.0.0.2', peerASN: 0, state: 'opensent' })]), NOW);
+    const [i1] = instanceStatuses(spec, report([established, peer({ name: 'tor-b', peerAddress: '10.0.0.2', peerASN: 0, state: 'opensent' })]));
     expect(i1!.peers![0]).toEqual({
       name: 'tor-a',
       peerAddress: '10.0.0.1',
@@ -88,38 +89,38 @@ describe('status.bgpInstances', () => {
 
   it('every session state in Cilium\'s spelling', () => {
     const states = ['idle', 'connect', 'active', 'opensent', 'openconfirm', 'established'] as const;
-    const got = states.map((state) => instanceStatuses(spec, report([peer({ state, establishedSince: state === 'established' ? new Date(NOW).toISOString() : null })]), NOW)[0]!.peers![0]!.peeringState);
+    const got = states.map((state) => instanceStatuses(spec, report([peer({ state, establishedSince: state === 'established' ? new Date(NOW).toISOString() : null })]))[0]!.peers![0]!.peeringState);
     expect(got).toEqual(['idle', 'connect', 'active', 'open_sent', 'open_confirm', 'established']);
   });
 
   it('peerASN 0 configured: the AS the session learned', () => {
     const learned = peer({ name: 'tor-b', peerAddress: '10.0.0.2', peerASN: 0, remoteASN: 65009, state: 'established', establishedSince: new Date(NOW).toISOString() });
-    expect(instanceStatuses(spec, report([learned]), NOW)[0]!.peers![1]).toMatchObject({ peerASN: 65009 });
+    expect(instanceStatuses(spec, report([learned]))[0]!.peers![1]).toMatchObject({ peerASN: 65009 });
   });
 
   it('peers without an address are left out; configured peers the speaker does not run carry name, address and AS only', () => {
-    const [i1, i2] = instanceStatuses(spec, report([established]), NOW);
+    const [i1, i2] = instanceStatuses(spec, report([established]));
     expect(i1!.peers!.map((p) => p.name)).toEqual(['tor-a', 'tor-b', 'not-running']);
     expect(i1!.peers![2]).toEqual({ name: 'not-running', peerAddress: '10.0.0.3', peerASN: 65003 });
     expect(i2).toEqual({ name: 'i2', localASN: 64513 });
   });
 
   it('an instance the speaker could not run is not listed', () => {
-    const statuses = instanceStatuses(spec, report([established], [{ instance: 'i2', error: 'listen 127.0.0.1:1790: address in use' }]), NOW);
+    const statuses = instanceStatuses(spec, report([established], [{ instance: 'i2', error: 'listen 127.0.0.1:1790: address in use' }]));
     expect(statuses.map((s) => s.name)).toEqual(['i1']);
   });
 
-  it('a stale or stopped speaker: peeringState unknown, nothing from the session', () => {
+  it('a speaker stale or stopped when its report was read: peeringState unknown, nothing from the session', () => {
     const stale = report([established], [], { updatedAt: new Date(NOW - 16_000).toISOString() });
-    expect(instanceStatuses(spec, stale, NOW)[0]!.peers![0]).toEqual({ name: 'tor-a', peerAddress: '10.0.0.1', peerASN: 65000, peeringState: 'unknown' });
+    expect(instanceStatuses(spec, stale)[0]!.peers![0]).toEqual({ name: 'tor-a', peerAddress: '10.0.0.1', peerASN: 65000, peeringState: 'unknown' });
     const stopped = report([established], [], { stoppedAt: new Date(NOW).toISOString() });
-    expect(instanceStatuses(spec, stopped, NOW)[0]!.peers![0]!.peeringState).toBe('unknown');
+    expect(instanceStatuses(spec, stopped)[0]!.peers![0]!.peeringState).toBe('unknown');
     const fresh = report([established], [], { updatedAt: new Date(NOW - 14_000).toISOString() });
-    expect(instanceStatuses(spec, fresh, NOW)[0]!.peers![0]!.peeringState).toBe('established');
+    expect(instanceStatuses(spec, fresh)[0]!.peers![0]!.peeringState).toBe('established');
   });
 
   it('no report: no instances', () => {
-    expect(instanceStatuses(spec, null, NOW)).toEqual([]);
+    expect(instanceStatuses(spec, null)).toEqual([]);
   });
 });
 
