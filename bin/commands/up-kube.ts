@@ -58,6 +58,7 @@ export class LocalKube {
   readonly api: KubeApi;
   private readonly kube: RunningKube;
   private watch: WatchService | null = null;
+  private publisher: KafkaEventPublisher | null = null;
   private statusWriter: StatusWriterService | null = null;
   private checkpoint: CheckpointStore | null = null;
 
@@ -90,9 +91,10 @@ export class LocalKube {
   /** The watcher (API server → the events topic) and the status writer, in this process. */
   async startControllers(o: { kafka: Kafka; topic: string; redis: Redis; prefix: string; say: Say }): Promise<void> {
     this.checkpoint = new CheckpointStore(o.redis, watchCheckpointKey(o.prefix, UP_KUBE_SOURCE));
+    this.publisher = new KafkaEventPublisher(o.kafka, o.topic);
     this.watch = await startWatchService({
       api: this.api,
-      publisher: new KafkaEventPublisher(o.kafka, o.topic),
+      publisher: this.publisher,
       checkpoint: this.checkpoint,
       source: UP_KUBE_SOURCE,
       secretsNamespace: 'kube-system',
@@ -152,12 +154,14 @@ export class LocalKube {
     return `export KUBECONFIG=${this.kube.kubeconfigPath}\n# kubectl: ${kubeBinaries().kubectl}\n`;
   }
 
-  /** The status writer, then the watcher. */
+  /** The status writer, then the watcher and its producer. */
   async stopControllers(): Promise<void> {
     await this.statusWriter?.stop();
     await this.watch?.stop();
+    await this.publisher?.close();
     this.statusWriter = null;
     this.watch = null;
+    this.publisher = null;
   }
 
   /** The API server and etcd (their temp dir, with the kubeconfig, goes with them). */
