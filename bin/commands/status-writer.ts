@@ -9,7 +9,7 @@ import { createLogger } from '../../events/log.ts';
 import { redactRedisUrl, redisPrefixFromEnv, redisUrlFromEnv } from '../../events/redis-keys.ts';
 import { createRegistry, startTelemetry, type Check, type CheckResult } from '../../events/telemetry.ts';
 import { KubeApi } from '../../events/kube/api.ts';
-import { createRedis } from '../../functions/store/redis.ts';
+import { createRedisClient } from '../../events/redis-client.ts';
 import { startStatusWriterService, type StatusWriterService } from '../../functions/status-writer/service.ts';
 import type { StatusWriterMetrics } from '../../functions/status-writer/status-writer.ts';
 import type { Registry } from 'prom-client';
@@ -97,7 +97,7 @@ async function runStatusWriter(opts: StatusWriterFlags): Promise<void> {
   }
   const log = createLogger('status-writer');
   const url = redisUrlFromEnv();
-  const redis = createRedis({ url, mode: 'runner', log, name: 'bgpcast-status-writer' });
+  const redis = createRedisClient({ url, role: 'service', log, name: 'bgpcast-status-writer' });
   const registry = createRegistry({ component: 'status-writer' });
   try {
     await redis.ping().catch((e: Error) => {
@@ -106,6 +106,7 @@ async function runStatusWriter(opts: StatusWriterFlags): Promise<void> {
     const service = await startStatusWriterService({
       api,
       redis,
+      redisUrl: url,
       prefix: redisPrefixFromEnv(),
       log,
       statusReport,

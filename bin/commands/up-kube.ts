@@ -89,7 +89,7 @@ export class LocalKube {
   }
 
   /** The watcher (API server → the events topic) and the status writer, in this process. */
-  async startControllers(o: { kafka: Kafka; topic: string; redis: Redis; prefix: string; say: Say }): Promise<void> {
+  async startControllers(o: { kafka: Kafka; topic: string; redis: Redis; redisUrl: string; prefix: string; say: Say }): Promise<void> {
     this.checkpoint = new CheckpointStore(o.redis, watchCheckpointKey(o.prefix, UP_KUBE_SOURCE));
     this.publisher = new KafkaEventPublisher(o.kafka, o.topic);
     this.watch = await startWatchService({
@@ -102,7 +102,7 @@ export class LocalKube {
       discoveryIntervalMs: 2_000,
     });
     o.say(`watching the API server, publishing to ${o.topic} (source ${UP_KUBE_SOURCE})`);
-    this.statusWriter = await startStatusWriterService({ api: this.api, redis: o.redis, prefix: o.prefix, log: createLogger('status-writer') });
+    this.statusWriter = await startStatusWriterService({ api: this.api, redis: o.redis, redisUrl: o.redisUrl, prefix: o.prefix, log: createLogger('status-writer') });
     o.say('status writer running: CiliumBGPNodeConfigs and conditions go to the API server');
   }
 

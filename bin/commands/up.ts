@@ -206,7 +206,7 @@ async function up(config: string | undefined, demo: boolean, interrupted: Promis
     }
     if (kube) {
       const k = kube;
-      await component('watcher and status writer', '', () => k.startControllers({ kafka, topic: Topics.events, redis, prefix, say }));
+      await component('watcher and status writer', '', () => k.startControllers({ kafka, topic: Topics.events, redis, redisUrl: stack.redisUrl, prefix, say }));
       cleanups.unshift(() => k.stopControllers());
     }
 

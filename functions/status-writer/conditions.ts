@@ -1,8 +1,6 @@
-// Kubernetes condition semantics over the conditions the functions compute: each condition carries
-// the generation it was computed from (observedGeneration), and its lastTransitionTime moves only
-// when its status flips — an unchanged condition rewritten keeps the time it already has, so the
-// object does not change. A condition once reported stays when its problem clears, False, as
-// Cilium writes BGPReconcileError False with an empty message: a client waiting for False sees it.
+// Kubernetes condition semantics over the conditions the functions compute (docs/cilium-semantics.md
+// COND-7): observedGeneration, lastTransitionTime moving only on a flip, and a condition once
+// written kept, False, when its problem clears.
 
 import { CONDITION_TYPES, type Condition } from './rules.ts';
 import type { KubeCondition } from './live.ts';

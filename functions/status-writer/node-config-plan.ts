@@ -1,17 +1,7 @@
-// Which NodeConfigs to write and which to delete, as Cilium's operator decides (cluster.go), from
-// the functions' ownership and the NodeConfigs and ClusterConfigs the API server holds:
-// - a node some ClusterConfig owns gets a NodeConfig named after it, owned by that ClusterConfig's
-//   UID (controller: true), created or its spec replaced when it differs;
-// - a NodeConfig that exists but is not owned (by UID) by that ClusterConfig is a conflict and is
-//   left alone: the first to claim a node keeps it;
-// - a NodeConfig owned by a ClusterConfig that no longer selects its node, or whose ClusterConfig
-//   is gone, is deleted — explicitly, rather than left to garbage collection through the owner
-//   reference, which needs a kube-controller-manager (none runs locally) and is not immediate.
-// A NodeConfig being deleted (finalizers) is neither written nor deleted again.
-// Where the API server and the world disagree (the watcher has not delivered a change yet), the
-// plan waits: a ClusterConfig the world knows but the API server does not is not written for, and
-// a NodeConfig of a ClusterConfig the world does not know (yet) is not deleted for not being
-// selected.
+// Which NodeConfigs to write, delete or leave alone (docs/cilium-semantics.md NCFG-1 to NCFG-3).
+// Where the API server and the world disagree (the watcher has not delivered a change yet) it
+// waits: no owner reference to a ClusterConfig the API server does not hold, no delete for one the
+// world does not know; a NodeConfig being deleted (finalizers) is neither written nor deleted again.
 
 import { clusterConfigOwners, KINDS, type LiveObject, type OwnerReference } from './live.ts';
 import type { DesiredNodeConfig, NodeConfigSpec } from './node-config-spec.ts';

@@ -1,15 +1,8 @@
-// The spec of a node's CiliumBGPNodeConfig as Cilium's operator writes it (operator/pkg/bgpv2,
-// cluster.go): per instance of the owning ClusterConfig its name, localASN and localPort, with the
-// node's CiliumBGPNodeConfigOverride instance of the same name supplying routerID, and localASN /
-// localPort when set; per peer its name, peerAddress, peerASN, peerConfigRef and autoDiscovery,
-// with the override peer of the same name supplying localAddress. What exists only in the
-// override is ignored; order is the ClusterConfig's.
-//
-// This is the operator's view, not the agent's: a peer whose PeerConfig is missing stays (the
-// agent deals with it), and routerID is only the override's (the agent falls back to the node's
-// address). functions/desired/instances.ts applies the agent's checks on top of the same merge.
+// The spec of a node's CiliumBGPNodeConfig as Cilium's operator writes it: the owner's instances
+// merged with the node's override, nothing of the agent's (docs/cilium-semantics.md NCFG-1;
+// functions/cilium/instances.ts applies the agent's checks on top of the same merge).
 
-import { ownership, type AutoDiscovery, type ClusterConfig, type NodeConfigOverride, type WorldView } from './rules.ts';
+import { ownership, type AutoDiscovery, type ClusterConfig, type NodeConfigOverride, type Ownership, type WorldView } from './rules.ts';
 
 export interface NodeConfigPeerSpec {
   readonly name: string;
@@ -80,9 +73,9 @@ export function nodeConfigSpec(config: ClusterConfig, override: NodeConfigOverri
 }
 
 /** Every node some ClusterConfig owns (the functions' first-owner rule), with its spec. */
-export function desiredNodeConfigs(world: WorldView): Map<string, DesiredNodeConfig> {
+export function desiredNodeConfigs(world: WorldView, own: Ownership = ownership(world)): Map<string, DesiredNodeConfig> {
   const out = new Map<string, DesiredNodeConfig>();
-  for (const [node, owner] of ownership(world).owner) {
+  for (const [node, owner] of own.owner) {
     out.set(node, { node, owner: owner.meta.name, spec: nodeConfigSpec(owner, world.nodeConfigOverrides.get(node)) });
   }
   return out;

@@ -1,15 +1,6 @@
-// A CiliumBGPNodeConfig's status from its node's speaker report, as Cilium's agent writes it
-// (pkg/bgpv1/manager/reconcilerv2/crd_status.go): per instance the speaker runs, name and localASN;
-// per configured peer with an address, name, peerAddress and peerASN (the configured one, or the
-// AS the session learned when 0 was configured), and from the running session peeringState,
-// establishedTime (RFC 3339 UTC, only while established), the applied hold and keepalive times and
-// the route counts per family. The cilium.io/BGPReconcileError condition lists "<instance>: <error>"
-// lines: what the functions had to leave out of the node's desired state and the instances the
-// speaker could not run; False with an empty message when there is none.
-//
-// Where Cilium is silent: a report whose speaker stopped or went stale (no heartbeat for three
-// intervals) says peeringState "unknown" — the session's state is not known — instead of
-// repeating the last state seen; a node without any report has no bgpInstances.
+// A CiliumBGPNodeConfig's status from its node's speaker report, and its
+// cilium.io/BGPReconcileError condition (docs/cilium-semantics.md STAT-1, COND-5; Cilium's
+// pkg/bgpv1/manager/reconcilerv2/crd_status.go). A node without a report has no bgpInstances.
 
 import { STALE_AFTER_HEARTBEATS, type PeerReport, type PeersDocument } from '../../events/speaker-status.ts';
 import { kubeTime, type ComputedCondition } from './conditions.ts';

@@ -133,9 +133,10 @@ function nodeStatusBody(inputs: StatusWriterInputs, node: string, spec: NodeConf
 
 export function planStatusWrites(inputs: StatusWriterInputs): StatusPlan {
   const { live, apiVersion } = inputs;
+  const own = ownership(inputs.world);
   const actions = planNodeConfigs({
-    desired: desiredNodeConfigs(inputs.world),
-    selected: ownership(inputs.world).selected,
+    desired: desiredNodeConfigs(inputs.world, own),
+    selected: own.selected,
     liveClusterConfigs: live.clusterConfigs,
     liveNodeConfigs: live.nodeConfigs,
     apiVersion,

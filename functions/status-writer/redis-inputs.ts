@@ -7,10 +7,9 @@
 
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../events/log.ts';
-import { nodeKeys, nodeOfStatusChannel, statusChangedPattern, STATUS_FIELDS } from '../../events/redis-keys.ts';
+import { nodeKeys, nodeOfStatusChannel, statusChangedPattern, storeKeys, STATUS_FIELDS, type StoreKeys } from '../../events/redis-keys.ts';
 import { peersDocumentSchema, type PeersDocument } from '../../events/speaker-status.ts';
 import { readConditions } from '../store/desired-store.ts';
-import { storeKeys, type StoreKeys } from '../store/keys.ts';
 import { WorldMirror } from '../store/world-mirror.ts';
 import type { SpeakerReport } from './node-status.ts';
 import type { Condition } from './rules.ts';
@@ -105,15 +104,13 @@ export class RedisInputs {
       const node = nodeOfStatusChannel(this.prefix, channel);
       if (node !== null) on.status(node);
     });
-    // ioredis subscribes again after a reconnect; what was announced meanwhile is lost.
-    let first = true;
-    sub.on('ready', () => {
-      if (!first) on.resubscribed();
-      first = false;
-    });
+    // Subscribing before the connection is ready would queue SUBSCRIBE ahead of ioredis's ready
+    // check, whose INFO the server then refuses.
+    if (sub.status !== 'ready') await new Promise((resolve) => sub.once('ready', resolve));
     await sub.subscribe(this.keys.conditionsChanged);
     await sub.psubscribe(statusChangedPattern(this.prefix));
-    first = false;
+    // ioredis subscribes again after a reconnect; what was announced meanwhile is lost.
+    sub.on('ready', () => on.resubscribed());
   }
 
   /**

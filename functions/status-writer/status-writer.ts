@@ -6,8 +6,9 @@
 // - No write when nothing changed: each write's digest is remembered per object; a later round
 //   writes only a different one, and a resync or a change under us compares with what this writer
 //   owns of the object now (managedFields) instead.
-// - A NodeConfig's status is written at most every `nodeStatusIntervalMs` (Cilium: 5 s); a change
-//   inside the interval is written when it ends.
+// - A NodeConfig's status is written at most every `nodeStatusIntervalMs` (Cilium: 5 s, STAT-2 in
+//   docs/cilium-semantics.md); a change inside the interval is written when it ends. With
+//   statusReport false what was written is cleared and no more is written (STAT-3).
 // - Every write is server-side apply under the field manager bgpcast-status-writer (forced: the
 //   fields are this writer's), status through the status subresource; deletes carry the UID as a
 //   precondition. An API server that does not answer ends the round; the next one (back-off
@@ -17,7 +18,7 @@ import { HttpMethod } from '@kubernetes/client-node';
 import type { Logger } from '../../events/log.ts';
 import { KubeApiError, KubeUnreachableError, type KubeApi } from '../../events/kube/api.ts';
 import { DEFAULT_RECONNECT, reconnectDelayMs, sleep } from '../../events/kube/backoff.ts';
-import { isRedisUnavailable } from '../store/redis.ts';
+import { createRedisClient, isRedisUnavailable } from '../../events/redis-client.ts';
 import { KINDS, STATUS_WRITER_MANAGER, type LiveObject, type WrittenKind } from './live.ts';
 import { discoverVersion, LiveObjectCache, objectPath } from './live-objects.ts';
 import type { SpeakerReport } from './node-status.ts';
@@ -36,8 +37,10 @@ export interface StatusWriterMetrics {
 
 export interface StatusWriterOptions {
   readonly api: KubeApi;
-  /** Commands; the writer opens its own blocking and subscriber connections from it (duplicate()). */
+  /** Commands. */
   readonly redis: Redis;
+  /** Where the writer opens its own two connections: a blocking XREAD, and SUBSCRIBE. */
+  readonly redisUrl: string;
   readonly prefix: string;
   readonly log: Logger;
   /** Cilium's enable-bgp-control-plane-status-report; false clears what was written. Default true. */
@@ -105,9 +108,8 @@ export class StatusWriter {
   constructor(o: StatusWriterOptions) {
     this.o = o;
     this.log = o.log;
-    // No ready check on these two: its INFO would be refused once SUBSCRIBE was queued first.
-    this.blocking = o.redis.duplicate({ connectionName: 'bgpcast-status-writer-xread', maxRetriesPerRequest: null, enableReadyCheck: false });
-    this.subscriber = o.redis.duplicate({ connectionName: 'bgpcast-status-writer-sub', maxRetriesPerRequest: null, enableReadyCheck: false });
+    this.blocking = createRedisClient({ url: o.redisUrl, role: 'subscriber', name: 'bgpcast-status-writer-xread', log: o.log });
+    this.subscriber = createRedisClient({ url: o.redisUrl, role: 'subscriber', name: 'bgpcast-status-writer-sub', log: o.log });
     this.inputs = new RedisInputs({ redis: o.redis, blocking: this.blocking, subscriber: this.subscriber }, o.prefix, o.log);
     this.live = new LiveObjectCache((kind, names) => {
       for (const name of names) {

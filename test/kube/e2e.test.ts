@@ -12,7 +12,7 @@ import { applyObjects } from '../../events/kube/apply.ts';
 import { CheckpointStore } from '../../events/kube/checkpoint-store.ts';
 import { startWatchService, type WatchService } from '../../events/kube/watch-service.ts';
 import { watchCheckpointKey } from '../../events/redis-keys.ts';
-import { createRedis } from '../../functions/store/redis.ts';
+import { createRedisClient } from '../../events/redis-client.ts';
 import { startStatusWriterService, type StatusWriterService } from '../../functions/status-writer/service.ts';
 import { startKube, type RunningKube } from '../../infra/local/kube.ts';
 import { installCrds } from '../../infra/local/kube-crds.ts';
@@ -25,7 +25,7 @@ let api: KubeApi;
 let lab: Lab;
 let watch: WatchService;
 let statusWriter: StatusWriterService;
-const redis = createRedis({ url: inject('redisUrl'), mode: 'runner' });
+const redis = createRedisClient({ url: inject('redisUrl'), role: 'service' });
 
 beforeAll(async () => {
   kube = await startKube({ log: () => undefined });
@@ -41,7 +41,7 @@ beforeAll(async () => {
     log: quiet('watch'),
     discoveryIntervalMs: 500,
   });
-  statusWriter = await startStatusWriterService({ api, redis, prefix: lab.prefix, log: quiet('status-writer') });
+  statusWriter = await startStatusWriterService({ api, redis, redisUrl: inject('redisUrl'), prefix: lab.prefix, log: quiet('status-writer') });
   const sourced: SourcedObject[] = lab.objects.map((manifest, i) => ({ file: 'loopback', line: i, manifest, object: manifest }) as unknown as SourcedObject);
   const refused = (await applyObjects(api, sourced, false)).filter((o) => o.error !== null);
   expect(refused.map((o) => o.error?.message)).toEqual([]);

@@ -3,13 +3,13 @@
 // (uid, generation, creationTimestamp included), a speaker's report written as a speaker writes
 // it, and an in-process status writer whose API writes are counted.
 import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
 import { HttpMethod } from '@kubernetes/client-node';
 import type { Redis } from 'ioredis';
-import { nodeKeys, speakersKey, STATUS_FIELDS } from '../../events/redis-keys.ts';
+import { nodeKeys, speakersKey, storeKeys, STATUS_FIELDS } from '../../events/redis-keys.ts';
 import type { PeerReport, PeersDocument } from '../../events/speaker-status.ts';
 import type { KubeApi } from '../../events/kube/api.ts';
 import { createFunctionsHandler } from '../../functions/runner/handler.ts';
-import { storeKeys } from '../../functions/store/keys.ts';
 import { StatusWriter, type StatusWriterMetrics, type StatusWriterOptions } from '../../functions/status-writer/status-writer.ts';
 import { captureLog, sequencer } from '../integration/functions-support.ts';
 import { create } from './watch-support.ts';
@@ -60,7 +60,7 @@ export function countingMetrics(): StatusWriterMetrics & CountedWrites {
 export function startWriter(api: KubeApi, redis: Redis, prefix: string, extra: Partial<StatusWriterOptions> = {}) {
   const { log, lines } = captureLog('debug');
   const metrics = countingMetrics();
-  const writer = new StatusWriter({ api, redis, prefix, log, metrics, resyncMs: 60_000, ...extra });
+  const writer = new StatusWriter({ api, redis, redisUrl: inject('redisUrl'), prefix, log, metrics, resyncMs: 60_000, ...extra });
   writer.start();
   return { writer, metrics, lines, stop: () => writer.stop() };
 }

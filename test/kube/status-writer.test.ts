@@ -278,7 +278,7 @@ describe('the status writer against a real API server', () => {
     const lease = { namespace: 'default', name: unique('status-writer'), config: { leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 300 } };
     const replica = (identity: string) => {
       const metrics = countingMetrics();
-      const service = startStatusWriterService({ api, redis, prefix: world.prefix, log: captureLog('warn').log, metrics, leaderElection: { ...lease, config: { ...lease.config, identity } } });
+      const service = startStatusWriterService({ api, redis, redisUrl: inject('redisUrl'), prefix: world.prefix, log: captureLog('warn').log, metrics, leaderElection: { ...lease, config: { ...lease.config, identity } } });
       return { identity, metrics, service };
     };
     const a = replica('a');

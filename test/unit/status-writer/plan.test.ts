@@ -1,7 +1,7 @@
 // Condition semantics and change detection: what the status writer would write, from the world,
 // the functions' conditions, the speakers' reports and the objects as the API server holds them.
 import { describe, expect, it } from 'vitest';
-import { computeConditions } from '../../../functions/conditions/compute-conditions.ts';
+import { computeConditions } from '../../../functions/cilium/conditions.ts';
 import { worldFromObjects, type WorldView } from '../../../functions/model/world.ts';
 import { clearedCondition, kubeTime, resolveConditions } from '../../../functions/status-writer/conditions.ts';
 import { STATUS_WRITER_MANAGER, type KubeCondition, type LiveObject } from '../../../functions/status-writer/live.ts';
