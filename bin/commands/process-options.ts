@@ -5,6 +5,8 @@ import type { EventSubscription } from '../../events/bus.ts';
 import { configureLogs, LOG_LEVELS, type LogSettings } from '../../events/log.ts';
 import type { CheckResult, TelemetryEndpoint, TelemetryOptions } from '../../events/telemetry.ts';
 import { startTelemetry } from '../../events/telemetry.ts';
+import type { Redis } from 'ioredis';
+import { redactRedisUrl } from '../../events/redis-keys.ts';
 import { CliError, ExitCode } from '../cli-error.ts';
 
 /** "host:port" or "[v6]:port"; port 0 picks a free one. */
@@ -58,4 +60,11 @@ export function consumingCheck(subscription: () => EventSubscription | null): ()
     if (!s) return { ok: false, detail: 'not subscribed yet' };
     return s.consuming() ? { ok: true } : { ok: false, detail: 'not in the consumer group (joining or rebalancing)' };
   };
+}
+
+/** Fails with exit status 4 and the fix when Redis does not answer. */
+export async function requireRedis(redis: Redis, url: string): Promise<void> {
+  await redis.ping().catch((e: Error) => {
+    throw new CliError(`Redis at ${redactRedisUrl(url)} is not reachable (${e.message}); set BGPCAST_REDIS_URL.`, ExitCode.Unavailable);
+  });
 }

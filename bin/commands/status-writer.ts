@@ -2,20 +2,19 @@
 // CiliumBGPNodeConfig per node with its status from the node's speaker, and the conditions of the
 // ClusterConfigs and PeerConfigs (functions/status-writer/). Serves /metrics, /healthz, /readyz.
 
-import { Counter, Gauge } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Command } from 'commander';
 import type { Redis } from 'ioredis';
 import { createLogger } from '../../events/log.ts';
-import { redactRedisUrl, redisPrefixFromEnv, redisUrlFromEnv } from '../../events/redis-keys.ts';
+import { redisPrefixFromEnv, redisUrlFromEnv } from '../../events/redis-keys.ts';
 import { createRegistry, startTelemetry, type Check, type CheckResult } from '../../events/telemetry.ts';
-import { KubeApi } from '../../events/kube/api.ts';
+import type { KubeApi } from '../../events/kube/api.ts';
 import { createRedisClient } from '../../events/redis-client.ts';
 import { startStatusWriterService, type StatusWriterService } from '../../functions/status-writer/service.ts';
 import type { StatusWriterMetrics } from '../../functions/status-writer/status-writer.ts';
-import type { Registry } from 'prom-client';
 import { CliError, ExitCode } from '../cli-error.ts';
-import { addLeaseOptions, leaseOptions, seconds, type LeaseFlags } from './lease-options.ts';
-import { parseListen, signalled } from './process-options.ts';
+import { addLeaseOptions, kubeApiFromFlags, leaseOptions, seconds, type LeaseFlags } from './kube-options.ts';
+import { parseListen, requireRedis, signalled } from './process-options.ts';
 
 export const STATUS_WRITER_TELEMETRY = '127.0.0.1:9965';
 
@@ -89,20 +88,13 @@ async function runStatusWriter(opts: StatusWriterFlags): Promise<void> {
   const statusReport = parseBool('--status-report', opts.statusReport);
   const resyncMs = seconds('--resync', opts.resync);
   const listen = parseListen('--telemetry', opts.telemetry);
-  let api: KubeApi;
-  try {
-    api = KubeApi.fromTarget({ kubeconfig: opts.kubeconfig, context: opts.context });
-  } catch (e) {
-    throw new CliError(`kubeconfig: ${(e as Error).message}`, ExitCode.Usage);
-  }
+  const api = kubeApiFromFlags(opts);
   const log = createLogger('status-writer');
   const url = redisUrlFromEnv();
   const redis = createRedisClient({ url, role: 'service', log, name: 'bgpcast-status-writer' });
   const registry = createRegistry({ component: 'status-writer' });
   try {
-    await redis.ping().catch((e: Error) => {
-      throw new CliError(`Redis at ${redactRedisUrl(url)} is not reachable (${e.message}); set BGPCAST_REDIS_URL.`, ExitCode.Unavailable);
-    });
+    await requireRedis(redis, url);
     const service = await startStatusWriterService({
       api,
       redis,

@@ -8,18 +8,16 @@ import { ensureTopic } from '../../events/kafka/admin.ts';
 import { KafkaEventPublisher } from '../../events/kafka/publisher.ts';
 import { defaultEventPartitions, Topics } from '../../events/topics.ts';
 import { createLogger } from '../../events/log.ts';
-import { redactRedisUrl, redisPrefixFromEnv, redisUrlFromEnv, watchCheckpointKey } from '../../events/redis-keys.ts';
+import { redisPrefixFromEnv, redisUrlFromEnv, watchCheckpointKey } from '../../events/redis-keys.ts';
 import { Series } from '../../events/metrics-catalogue.ts';
 import { kafkaReachable, redisReachable } from '../../events/probes.ts';
 import { counter, createRegistry, gauge, startTelemetry } from '../../events/telemetry.ts';
-import { KubeApi } from '../../events/kube/api.ts';
 import { CheckpointStore } from '../../events/kube/checkpoint-store.ts';
 import { startWatchService } from '../../events/kube/watch-service.ts';
 import { createRedisClient } from '../../events/redis-client.ts';
 import { unreachable } from '../kafka-session.ts';
-import { CliError, ExitCode } from '../cli-error.ts';
-import { addLeaseOptions, leaseOptions, seconds, type LeaseFlags } from './lease-options.ts';
-import { parseListen, signalled, withLogOptions } from './process-options.ts';
+import { addLeaseOptions, kubeApiFromFlags, leaseOptions, seconds, type LeaseFlags } from './kube-options.ts';
+import { parseListen, requireRedis, signalled, withLogOptions } from './process-options.ts';
 
 interface WatchOptions extends LeaseFlags {
   kubeconfig?: string;
@@ -48,12 +46,7 @@ async function runWatch(opts: WatchOptions): Promise<void> {
   const lease = leaseOptions(opts);
   const listen = parseListen('--telemetry', opts.telemetry);
   const discoveryIntervalMs = seconds('--discovery-interval', opts.discoveryInterval);
-  let api: KubeApi;
-  try {
-    api = KubeApi.fromTarget({ kubeconfig: opts.kubeconfig, context: opts.context });
-  } catch (e) {
-    throw new CliError(`kubeconfig: ${(e as Error).message}`, ExitCode.Usage);
-  }
+  const api = kubeApiFromFlags(opts);
   const source = opts.source ?? `kube:${api.context || 'in-cluster'}`;
   const log = createLogger('watch');
 
@@ -71,9 +64,7 @@ async function runWatch(opts: WatchOptions): Promise<void> {
     this.set((await kafkaReachable(kafka)).ok ? 1 : 0);
   });
   try {
-    await redis.ping().catch((e: Error) => {
-      throw new CliError(`Redis at ${redactRedisUrl(url)} is not reachable (${e.message}); set BGPCAST_REDIS_URL.`, ExitCode.Unavailable);
-    });
+    await requireRedis(redis, url);
     await ensureTopic(kafka, Topics.events, defaultEventPartitions).catch((e: unknown) => {
       throw unreachable(e);
     });

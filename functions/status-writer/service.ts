@@ -3,7 +3,6 @@
 // a new leader starts from what the API server and Redis hold and writes only what differs.
 
 import type { Redis } from 'ioredis';
-import type { Logger } from '../../events/log.ts';
 import type { KubeApi } from '../../events/kube/api.ts';
 import { runLeaderTerms, type LeaseOptions } from '../../events/kube/leader-terms.ts';
 import { StatusWriter, type StatusWriterOptions, type StatusWriterState } from './status-writer.ts';

@@ -90,25 +90,7 @@ export const worldNode = (name: string, labels: Record<string, string>, ip: stri
   status: { addresses: [{ type: 'InternalIP', address: ip }] },
 });
 
-export function peerReport(over: Partial<PeerReport> & Pick<PeerReport, 'instance' | 'name' | 'peerAddress'>): PeerReport {
-  return {
-    localASN: 64512,
-    routerID: '10.0.0.1',
-    peerPort: 179,
-    peerASN: 65000,
-    remoteASN: null,
-    localAddress: null,
-    state: 'active',
-    establishedSince: null,
-    establishedCount: 0,
-    configured: { holdTimeSeconds: 90, keepAliveTimeSeconds: 30, connectRetryTimeSeconds: 120, ebgpMultihop: 1, gracefulRestart: { enabled: false, restartTimeSeconds: 120 }, authSecretRef: null, passwordSet: false },
-    negotiated: null,
-    families: [{ afi: 'ipv4', safi: 'unicast', received: 0, advertised: 0 }],
-    lastError: null,
-    gracefulShutdown: false,
-    ...over,
-  };
-}
+export { peerReport } from '../support/speaker-report.ts';
 
 /** Writes a node's report as the speaker does (status hash, heartbeat), and announces it. */
 export async function writeReport(redis: Redis, prefix: string, node: string, peers: PeerReport[], errors: PeersDocument['errors'] = []): Promise<void> {

@@ -4,25 +4,15 @@
 // count and the ClusterConfig's conditions; unlabelling worker2 withdraws its routes at BIRD and
 // removes its NodeConfig; a LoadBalancer IP patched into a Service's status reaches BIRD. SIGTERM
 // stops everything it started.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { connect } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { expect, inject, it } from 'vitest';
 import { birdCommand } from '../support/routers/bird-control.ts';
 import { parseRoutes } from '../support/routers/bird-parse.ts';
-import { repoRoot } from '../support/cli.ts';
+import { listening, startUp } from '../support/up-process.ts';
 import { until } from './watch-support.ts';
-
-function listening(host: string, port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const s = connect({ host, port });
-    s.setTimeout(500, () => (s.destroy(), done(false)));
-    s.once('connect', () => (s.destroy(), done(true)));
-    s.once('error', () => done(false));
-  });
-}
 
 it('up --demo --kube: sessions established, NodeConfigs and conditions through kubectl, label and status changes reach BIRD, then a clean stop', { timeout: 240_000 }, async () => {
   expect(await listening('127.5.5.5', 179), 'something already listens on 127.5.5.5:179 (a running demo?)').toBe(false);
@@ -35,23 +25,11 @@ it('up --demo --kube: sessions established, NodeConfigs and conditions through k
     BGPCAST_REDIS_PREFIX: `demo-kube-${id}`,
     BGPCAST_LOG_LEVEL: 'warn',
   };
-  const child = spawn(process.execPath, [resolve(repoRoot, 'bin/bgpcast.ts'), 'up', '--demo', '--kube'], { cwd: repoRoot, env });
-  let stdout = '';
-  let stderr = '';
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const up = await startUp(['--demo', '--kube'], env, (out, err) => err.includes('ready; Ctrl-C') && out.includes('export KUBECONFIG='), 150_000);
+  const { child, exited } = up;
   try {
-    await new Promise<void>((ready, fail) => {
-      const timer = setTimeout(() => fail(new Error(`not ready within 150 s:\n${stderr}\n${stdout}`)), 150_000);
-      const check = () => {
-        if (stderr.includes('ready; Ctrl-C') && stdout.includes('export KUBECONFIG=')) {
-          clearTimeout(timer);
-          ready();
-        }
-      };
-      child.stdout.on('data', (d: Buffer) => ((stdout += d.toString()), check()));
-      child.stderr.on('data', (d: Buffer) => ((stderr += d.toString()), check()));
-      void exited.then((code) => (clearTimeout(timer), fail(new Error(`up exited early (${code}):\n${stderr}`))));
-    });
+    const stdout = up.stdout();
+    const stderr = up.stderr();
     expect(stderr).toMatch(/Kubernetes API ready at https:\/\/127\.0\.0\.1:\d+/);
     expect(stderr).toContain('applied 10 objects from');
     expect(stderr).toContain('through the API server');
@@ -99,7 +77,7 @@ it('up --demo --kube: sessions established, NodeConfigs and conditions through k
 
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(stderr).toContain('stopped');
+    expect(up.stderr()).toContain('stopped');
     expect(existsSync(kubeconfig)).toBe(false);
     expect(await listening('127.5.5.5', 179)).toBe(false);
     const server = /Kubernetes API ready at https:\/\/127\.0\.0\.1:(\d+)/.exec(stderr)!;

@@ -2,6 +2,7 @@
 // cilium.io/BGPReconcileError condition.
 import { describe, expect, it } from 'vitest';
 import type { PeerReport, PeersDocument } from '../../../events/speaker-status.ts';
+import { peerReport } from '../../support/speaker-report.ts';
 import { instanceStatuses, reconcileErrorCondition, type SpeakerReport } from '../../../functions/status-writer/node-status.ts';
 import type { NodeConfigSpec } from '../../../functions/status-writer/node-config-spec.ts';
 
@@ -23,29 +24,7 @@ const spec: NodeConfigSpec = {
   ],
 };
 
-const peer = (over: Partial<PeerReport>): PeerReport => ({
-  instance: 'i1',
-  localASN: 64512,
-  routerID: '1.1.1.1',
-  name: 'tor-a',
-  peerAddress: '10.0.0.1',
-  peerPort: 179,
-  peerASN: 65000,
-  remoteASN: null,
-  localAddress: null,
-  state: 'active',
-  establishedSince: null,
-  establishedCount: 0,
-  configured: { holdTimeSeconds: 90, keepAliveTimeSeconds: 30, connectRetryTimeSeconds: 120, ebgpMultihop: 1, gracefulRestart: { enabled: false, restartTimeSeconds: 120 }, authSecretRef: null, passwordSet: false },
-  negotiated: null,
-  families: [
-    { afi: 'ipv4', safi: 'unicast', received: 0, advertised: 0 },
-    { afi: 'ipv6', safi: 'unicast', received: 0, advertised: 0 },
-  ],
-  lastError: null,
-  gracefulShutdown: false,
-  ...over,
-});
+const peer = peerReport;
 
 const established = peer({
   state: 'established',

@@ -1,7 +1,8 @@
-// The leader-election flags of the long-lived commands that run as replicas (`watch`,
-// `status-writer`), as client-go's leader election names and defaults them.
+// The flags of the commands that talk to a cluster (`watch`, `status-writer`): which cluster, and
+// leader election among replicas as client-go's names and defaults it.
 
 import type { Command } from 'commander';
+import { KubeApi } from '../../events/kube/api.ts';
 import { defaultIdentity } from '../../events/kube/leader-election.ts';
 import type { LeaseOptions } from '../../events/kube/leader-terms.ts';
 import { DEFAULT_ELECTION } from '../../events/kube/lease-machine.ts';
@@ -44,4 +45,13 @@ export function leaseOptions(flags: LeaseFlags): LeaseOptions | undefined {
   };
   if (config.renewDeadlineMs >= config.leaseDurationMs) throw new CliError('--renew-deadline must be shorter than --lease-duration', ExitCode.Usage);
   return flags.leaderElect ? { namespace: flags.leaseNamespace, name: flags.leaseName, config } : undefined;
+}
+
+/** The cluster of --kubeconfig / --context (default: $KUBECONFIG, ~/.kube/config, in-cluster). */
+export function kubeApiFromFlags(flags: { kubeconfig?: string; context?: string }): KubeApi {
+  try {
+    return KubeApi.fromTarget({ kubeconfig: flags.kubeconfig, context: flags.context });
+  } catch (e) {
+    throw new CliError(`kubeconfig: ${(e as Error).message}`, ExitCode.Usage);
+  }
 }
