@@ -25,7 +25,7 @@ import type { SpeakerReport } from './node-status.ts';
 import { needsWrite, planStatusWrites, type Write } from './plan.ts';
 import type { Redis } from 'ioredis';
 import { RedisInputs } from './redis-inputs.ts';
-import type { Condition } from './rules.ts';
+import { ownership, type Condition } from './rules.ts';
 
 export type WriteOutcome = 'ok' | 'not_found' | 'conflict' | 'refused' | 'unreachable';
 
@@ -193,6 +193,8 @@ export class StatusWriter {
 
   private async worldLoop(): Promise<void> {
     const signal = this.stopping.signal;
+    // Rounds wait for the first listing of the objects it writes; until then there is no cursor to follow.
+    while (!signal.aborted && !this.live.synced) await sleep(100, signal);
     while (!signal.aborted) {
       try {
         if (await this.inputs.worldChangedAfter(this.inputs.mirror.cursor, 10_000)) {
@@ -254,10 +256,9 @@ export class StatusWriter {
     }
   }
 
-  /** Nodes whose report may matter: the world's and the API server's NodeConfigs. */
+  /** Nodes whose report may matter: those a ClusterConfig owns, and the API server's NodeConfigs. */
   private nodesOfInterest(): Set<string> {
-    const world = this.inputs.mirror.world;
-    return new Set([...world.nodes.keys(), ...world.ciliumNodes.keys(), ...this.live.nodeConfigs.keys()]);
+    return new Set([...ownership(this.inputs.mirror.world).owner.keys(), ...this.live.nodeConfigs.keys()]);
   }
 
   /** Makes every write that changes something; returns when a deferred node status is due, or null. */
