@@ -53,7 +53,7 @@ function clusterConfigConditions(world: WorldView, { selected, conflicts }: Owne
     .filter((ref) => !world.peerConfigs.has(ref))
     .sort();
   const owners = conflicts.get(name) ?? [];
-  const matching = (selected.get(name) ?? []).length;
+  const noneMatches = (selected.get(name) ?? []).length === 0;
   return [
     {
       ...base,
@@ -72,9 +72,10 @@ function clusterConfigConditions(world: WorldView, { selected, conflicts }: Owne
     {
       ...base,
       type: CONDITION_TYPES.noMatchingNode,
-      status: status(matching === 0),
+      status: status(noneMatches),
       reason: 'NoMatchingNode',
-      message: matching === 0 ? 'No node matches spec.nodeSelector' : `${matching} ${matching === 1 ? 'node matches' : 'nodes match'} spec.nodeSelector`,
+      // False: not Cilium's text, which still says that no node matches (COND-1).
+      message: noneMatches ? 'No node matches spec.nodeSelector' : 'At least one node matches spec.nodeSelector',
     },
   ];
 }

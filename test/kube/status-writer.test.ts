@@ -148,7 +148,7 @@ describe('the status writer against a real API server', () => {
     expect(first!.status!.conditions!.map((c) => [c.type, c.status, c.reason, c.message, c.observedGeneration])).toEqual([
       ['cilium.io/ConflictingClusterConfig', 'False', 'ConflictingClusterConfigs', '', 1],
       ['cilium.io/MissingPeerConfigs', 'False', 'MissingPeerConfigs', '', 1],
-      ['cilium.io/NoMatchingNode', 'False', 'NoMatchingNode', '2 nodes match spec.nodeSelector', 1],
+      ['cilium.io/NoMatchingNode', 'False', 'NoMatchingNode', 'At least one node matches spec.nodeSelector', 1],
     ]);
     const ltt = (o: KubeObjectLike | null, type: string) => conditionOf(o, `cilium.io/${type}`)?.lastTransitionTime;
 

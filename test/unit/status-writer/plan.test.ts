@@ -20,7 +20,7 @@ describe('condition transitions', () => {
   it('lastTransitionTime stays while the status stays, whatever else changes; moves when it flips', () => {
     const same = resolveConditions([{ type: 'cilium.io/NoMatchingNode', status: 'True', reason: 'NoMatchingNode', message: 'No node matches spec.nodeSelector' }], was.slice(0, 1), T1, 2);
     expect(same).toEqual([{ ...was[0], observedGeneration: 2 }]);
-    const flipped = resolveConditions([{ type: 'cilium.io/NoMatchingNode', status: 'False', reason: 'NoMatchingNode', message: '2 nodes match spec.nodeSelector' }], was.slice(0, 1), T1, 2);
+    const flipped = resolveConditions([{ type: 'cilium.io/NoMatchingNode', status: 'False', reason: 'NoMatchingNode', message: 'At least one node matches spec.nodeSelector' }], was.slice(0, 1), T1, 2);
     expect(flipped[0]).toMatchObject({ status: 'False', lastTransitionTime: '2025-03-01T12:05:00Z', observedGeneration: 2 });
   });
 
@@ -96,7 +96,7 @@ describe('planStatusWrites', () => {
         conditions: [
           { type: 'cilium.io/ConflictingClusterConfig', status: 'False', observedGeneration: 4, lastTransitionTime: '2025-03-01T12:00:00Z', reason: 'ConflictingClusterConfigs', message: '' },
           { type: 'cilium.io/MissingPeerConfigs', status: 'False', observedGeneration: 4, lastTransitionTime: '2025-03-01T12:00:00Z', reason: 'MissingPeerConfigs', message: '' },
-          { type: 'cilium.io/NoMatchingNode', status: 'False', observedGeneration: 4, lastTransitionTime: '2025-03-01T12:00:00Z', reason: 'NoMatchingNode', message: '1 node matches spec.nodeSelector' },
+          { type: 'cilium.io/NoMatchingNode', status: 'False', observedGeneration: 4, lastTransitionTime: '2025-03-01T12:00:00Z', reason: 'NoMatchingNode', message: 'At least one node matches spec.nodeSelector' },
         ],
       },
     });
