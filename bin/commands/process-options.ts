@@ -6,6 +6,7 @@ import { configureLogs, LOG_LEVELS, type LogSettings } from '../../events/log.ts
 import type { CheckResult, TelemetryEndpoint, TelemetryOptions } from '../../events/telemetry.ts';
 import { startTelemetry } from '../../events/telemetry.ts';
 import type { Redis } from 'ioredis';
+import type { Logger } from '../../events/log.ts';
 import { redactRedisUrl } from '../../events/redis-keys.ts';
 import { CliError, ExitCode } from '../cli-error.ts';
 
@@ -15,6 +16,13 @@ export function parseListen(flag: string, text: string): { host: string; port: n
   const port = Number(m?.[3]);
   if (!m || port > 65535) throw new CliError(`${flag}: expected host:port, got ${text}`, ExitCode.Usage);
   return { host: (m[1] ?? m[2])!, port };
+}
+
+/** Waits for SIGINT or SIGTERM, says so, then runs `stops` in order. */
+export async function runUntilSignalled(log: Logger, ...stops: (() => Promise<void>)[]): Promise<void> {
+  const signal = await signalled();
+  log.info({ signal }, 'stopping');
+  for (const stop of stops) await stop();
 }
 
 /** Resolves with the first SIGINT / SIGTERM. */

@@ -14,7 +14,7 @@ import { startStatusWriterService, type StatusWriterService } from '../../functi
 import type { StatusWriterMetrics } from '../../functions/status-writer/status-writer.ts';
 import { CliError, ExitCode } from '../cli-error.ts';
 import { addLeaseOptions, kubeApiFromFlags, leaseOptions, seconds, type LeaseFlags } from './kube-options.ts';
-import { parseListen, requireRedis, signalled } from './process-options.ts';
+import { parseListen, requireRedis, runUntilSignalled } from './process-options.ts';
 
 export const STATUS_WRITER_TELEMETRY = '127.0.0.1:9965';
 
@@ -109,10 +109,7 @@ async function runStatusWriter(opts: StatusWriterFlags): Promise<void> {
     log.info({ server: api.server, leaderElect: lease !== undefined, statusReport }, 'status writer running');
     const telemetry = await startTelemetry({ ...listen, registry, ready: statusWriterChecks(service, redis, api) });
     log.info({ url: telemetry.url }, 'telemetry');
-    const signal = await signalled();
-    log.info({ signal }, 'stopping');
-    await service.stop();
-    await telemetry.close();
+    await runUntilSignalled(log, () => service.stop(), () => telemetry.close());
   } finally {
     await redis.quit().catch(() => redis.disconnect());
   }

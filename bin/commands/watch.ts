@@ -17,7 +17,7 @@ import { startWatchService } from '../../events/kube/watch-service.ts';
 import { createRedisClient } from '../../events/redis-client.ts';
 import { unreachable } from '../kafka-session.ts';
 import { addLeaseOptions, kubeApiFromFlags, leaseOptions, seconds, type LeaseFlags } from './kube-options.ts';
-import { parseListen, requireRedis, signalled, withLogOptions } from './process-options.ts';
+import { parseListen, requireRedis, runUntilSignalled, withLogOptions } from './process-options.ts';
 
 interface WatchOptions extends LeaseFlags {
   kubeconfig?: string;
@@ -97,10 +97,7 @@ async function runWatch(opts: WatchOptions): Promise<void> {
       ],
     });
     log.info({ url: telemetry.url }, 'telemetry');
-    const signal = await signalled();
-    log.info({ signal }, 'stopping');
-    await service.stop();
-    await telemetry.close();
+    await runUntilSignalled(log, () => service.stop(), () => telemetry.close());
   } finally {
     await publisher.close().catch(() => undefined);
     await redis.quit().catch(() => redis.disconnect());

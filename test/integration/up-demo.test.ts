@@ -5,9 +5,8 @@
 // series for both, the functions' on 9963 theirs, both healthy and ready; on SIGTERM it exits 0
 // with its BIRD gone.
 
-import { randomUUID } from 'node:crypto';
 import { expect, inject, it } from 'vitest';
-import { listening, startUp } from '../support/up-process.ts';
+import { listening, startUp, upEnv } from '../support/up-process.ts';
 
 function alive(pid: number): boolean {
   try {
@@ -20,15 +19,8 @@ function alive(pid: number): boolean {
 
 it('up --demo shows both sessions established and the routes advertised, then stops cleanly', { timeout: 120_000 }, async () => {
   expect(await listening('127.5.5.5', 179), 'something already listens on 127.5.5.5:179 (a running demo?)').toBe(false);
-  const id = randomUUID().slice(0, 8);
-  const env = {
-    ...process.env,
-    BGPCAST_KAFKA_BROKERS: inject('kafkaBrokers'),
-    BGPCAST_REDIS_URL: inject('redisUrl'),
-    BGPCAST_EVENTS_TOPIC: `test.demo.${id}`,
-    BGPCAST_REDIS_PREFIX: `demo-${id}`,
-    BGPCAST_LOG_LEVEL: 'warn',
-  };
+  const env = upEnv(inject('kafkaBrokers'), inject('redisUrl'), 'demo');
+
   const up = await startUp(['--demo'], env, (out, err) => err.includes('ready; Ctrl-C') && out.includes('$ bgpcast routes advertised'), 90_000);
   const { child, exited } = up;
   try {

@@ -5,26 +5,18 @@
 // removes its NodeConfig; a LoadBalancer IP patched into a Service's status reaches BIRD. SIGTERM
 // stops everything it started.
 import { spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { expect, inject, it } from 'vitest';
 import { birdCommand } from '../support/routers/bird-control.ts';
 import { parseRoutes } from '../support/routers/bird-parse.ts';
-import { listening, startUp } from '../support/up-process.ts';
+import { listening, startUp, upEnv } from '../support/up-process.ts';
 import { until } from './watch-support.ts';
 
 it('up --demo --kube: sessions established, NodeConfigs and conditions through kubectl, label and status changes reach BIRD, then a clean stop', { timeout: 240_000 }, async () => {
   expect(await listening('127.5.5.5', 179), 'something already listens on 127.5.5.5:179 (a running demo?)').toBe(false);
-  const id = randomUUID().slice(0, 8);
-  const env = {
-    ...process.env,
-    BGPCAST_KAFKA_BROKERS: inject('kafkaBrokers'),
-    BGPCAST_REDIS_URL: inject('redisUrl'),
-    BGPCAST_EVENTS_TOPIC: `test.demo-kube.${id}`,
-    BGPCAST_REDIS_PREFIX: `demo-kube-${id}`,
-    BGPCAST_LOG_LEVEL: 'warn',
-  };
+  const env = upEnv(inject('kafkaBrokers'), inject('redisUrl'), 'demo-kube');
+
   const up = await startUp(['--demo', '--kube'], env, (out, err) => err.includes('ready; Ctrl-C') && out.includes('export KUBECONFIG='), 150_000);
   const { child, exited } = up;
   try {

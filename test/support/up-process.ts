@@ -2,6 +2,7 @@
 // Kafka and Redis (through the variables a user would set), its output kept, and a wait until it
 // says it is ready (or it exits first, or the time is up — the error carries what it printed).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { repoRoot } from './cli.ts';
@@ -13,6 +14,19 @@ export function listening(host: string, port: number): Promise<boolean> {
     s.once('connect', () => (s.destroy(), done(true)));
     s.once('error', () => done(false));
   });
+}
+
+/** The environment a user would set to run `up` on the test run's Kafka and Redis, on a topic and prefix of its own. */
+export function upEnv(kafkaBrokers: string, redisUrl: string, stem: string): NodeJS.ProcessEnv {
+  const id = `${stem}-${randomUUID().slice(0, 8)}`;
+  return {
+    ...process.env,
+    BGPCAST_KAFKA_BROKERS: kafkaBrokers,
+    BGPCAST_REDIS_URL: redisUrl,
+    BGPCAST_EVENTS_TOPIC: `test.${id}`,
+    BGPCAST_REDIS_PREFIX: id,
+    BGPCAST_LOG_LEVEL: 'warn',
+  };
 }
 
 export interface UpProcess {
