@@ -13,6 +13,7 @@ import { registerSpeaker } from './commands/speaker.ts';
 import { registerPeers } from './commands/peers.ts';
 import { registerRoutes } from './commands/routes.ts';
 import { registerWatch } from './commands/watch.ts';
+import { registerStatusWriter } from './commands/status-writer.ts';
 import { CliError, ExitCode } from './cli-error.ts';
 
 const program = new Command('bgpcast')
@@ -32,6 +33,7 @@ registerFunctions(program);
 registerDesired(program);
 registerConditions(program);
 registerWatch(program);
+registerStatusWriter(program);
 
 try {
   await program.parseAsync(process.argv);

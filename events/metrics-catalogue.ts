@@ -17,7 +17,7 @@
 export type SeriesType = 'counter' | 'gauge' | 'histogram';
 
 /** Which process serves it: `up` serves the speakers' and the functions' endpoints together. */
-export type Exporter = 'speaker' | 'functions' | 'watch' | 'functions, watch' | 'every process';
+export type Exporter = 'speaker' | 'functions' | 'watch' | 'status-writer' | 'functions, watch' | 'every process';
 
 export interface SeriesDef {
   readonly name: string;
@@ -198,6 +198,29 @@ export const Series = {
     labels: ['kind'],
     exporter: 'watch',
     help: 'Object changes and listed objects not published because nothing bgpcast reads changed, by kind',
+  },
+
+  // --- the status writer ------------------------------------------------------------------------
+  statusWriterWrites: {
+    name: 'bgpcast_status_writer_api_writes_total',
+    type: 'counter',
+    labels: ['kind', 'op', 'outcome'],
+    exporter: 'status-writer',
+    help: 'API writes of the status writer, by kind, operation (apply, apply-status, delete) and outcome (ok, not_found, conflict, refused, unreachable)',
+  },
+  statusWriterRounds: {
+    name: 'bgpcast_status_writer_rounds_total',
+    type: 'counter',
+    labels: ['trigger'],
+    exporter: 'status-writer',
+    help: 'Rounds of the status writer, by trigger (event: a notification or a watched change; resync: periodic)',
+  },
+  statusWriterConflicts: {
+    name: 'bgpcast_status_writer_nodeconfig_conflicts',
+    type: 'gauge',
+    labels: [],
+    exporter: 'status-writer',
+    help: 'NodeConfigs held by another ClusterConfig than the one that owns their node, left alone',
   },
 
   // --- every process ----------------------------------------------------------------------------

@@ -40,11 +40,30 @@ export interface NodeKeys {
   readonly desiredRoutes: string;
   readonly desiredChanged: string;
   readonly status: string;
+  /** Announces each rewrite of the speaker's peers report (the revision applied), or 'stopped'. */
+  readonly statusChanged: string;
 }
 
 export function nodeKeys(prefix: string, node: string): NodeKeys {
   const base = `${prefix}:{${node}}`;
-  return { desired: `${base}:desired`, desiredRoutes: `${base}:desired:routes`, desiredChanged: `${base}:desired:changed`, status: `${base}:status` };
+  return {
+    desired: `${base}:desired`,
+    desiredRoutes: `${base}:desired:routes`,
+    desiredChanged: `${base}:desired:changed`,
+    status: `${base}:status`,
+    statusChanged: `${base}:status:changed`,
+  };
+}
+
+/** The PSUBSCRIBE pattern of every node's status:changed channel, and the node a channel names. */
+export function statusChangedPattern(prefix: string): string {
+  return `${prefix.replace(/[*?[\]\\]/g, '\\$&')}:{*}:status:changed`;
+}
+
+export function nodeOfStatusChannel(prefix: string, channel: string): string | null {
+  const head = `${prefix}:{`;
+  const tail = '}:status:changed';
+  return channel.startsWith(head) && channel.endsWith(tail) ? channel.slice(head.length, -tail.length) : null;
 }
 
 export function desiredNodesKey(prefix: string): string {
@@ -215,6 +234,7 @@ export const REDIS_KEYS: readonly KeyContract[] = [
   { key: node.desiredRoutes, type: 'hash', writer: 'functions' },
   { key: node.desiredChanged, type: 'pub/sub', writer: 'functions', entry: DELTA_FIELDS },
   { key: node.status, type: 'hash', writer: 'speaker', fields: Object.values(STATUS_FIELDS) },
+  { key: node.statusChanged, type: 'pub/sub', writer: 'speaker' },
   { key: world.objects, type: 'hash', writer: 'functions' },
   { key: world.objectPositions, type: 'hash', writer: 'functions' },
   { key: world.objectSources, type: 'hash', writer: 'functions' },

@@ -5,6 +5,9 @@
 
 import { z } from 'zod';
 
+/** A report whose heartbeat is older than this many of its promised intervals is stale. */
+export const STALE_AFTER_HEARTBEATS = 3;
+
 /** Session states as Cilium prints them (lower case, models.BgpPeer SessionState). */
 export type PeerSessionState = 'idle' | 'connect' | 'active' | 'opensent' | 'openconfirm' | 'established';
 

@@ -47,6 +47,11 @@ async function throughApi(prepared: PreparedManifests, action: 'apply' | 'delete
   } catch (e) {
     throw new CliError(`kubeconfig: ${(e as Error).message}`, ExitCode.Usage);
   }
+  await writeThroughApi(api, prepared, action);
+}
+
+/** A dry run of every object, then the apply (or the deletes); refusals as one CliError naming each. */
+export async function writeThroughApi(api: KubeApi, prepared: PreparedManifests, action: 'apply' | 'delete'): Promise<void> {
   const refused = (outcomes: ObjectOutcome[]) => outcomes.filter((o) => o.error !== null);
   try {
     if (action === 'apply') {

@@ -5,6 +5,9 @@ import type { EventSubscription } from '../../events/bus.ts';
 import { configureLogs, LOG_LEVELS, type LogSettings } from '../../events/log.ts';
 import type { CheckResult, TelemetryEndpoint, TelemetryOptions } from '../../events/telemetry.ts';
 import { startTelemetry } from '../../events/telemetry.ts';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../../events/log.ts';
+import { redactRedisUrl } from '../../events/redis-keys.ts';
 import { CliError, ExitCode } from '../cli-error.ts';
 
 /** "host:port" or "[v6]:port"; port 0 picks a free one. */
@@ -13,6 +16,13 @@ export function parseListen(flag: string, text: string): { host: string; port: n
   const port = Number(m?.[3]);
   if (!m || port > 65535) throw new CliError(`${flag}: expected host:port, got ${text}`, ExitCode.Usage);
   return { host: (m[1] ?? m[2])!, port };
+}
+
+/** Waits for SIGINT or SIGTERM, says so, then runs `stops` in order. */
+export async function runUntilSignalled(log: Logger, ...stops: (() => Promise<void>)[]): Promise<void> {
+  const signal = await signalled();
+  log.info({ signal }, 'stopping');
+  for (const stop of stops) await stop();
 }
 
 /** Resolves with the first SIGINT / SIGTERM. */
@@ -58,4 +68,11 @@ export function consumingCheck(subscription: () => EventSubscription | null): ()
     if (!s) return { ok: false, detail: 'not subscribed yet' };
     return s.consuming() ? { ok: true } : { ok: false, detail: 'not in the consumer group (joining or rebalancing)' };
   };
+}
+
+/** Fails with exit status 4 and the fix when Redis does not answer. */
+export async function requireRedis(redis: Redis, url: string): Promise<void> {
+  await redis.ping().catch((e: Error) => {
+    throw new CliError(`Redis at ${redactRedisUrl(url)} is not reachable (${e.message}); set BGPCAST_REDIS_URL.`, ExitCode.Unavailable);
+  });
 }

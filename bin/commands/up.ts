@@ -9,6 +9,9 @@
 // the built-in loopback example; waits until both sessions are established and prints
 // `bgpcast peers` and `bgpcast routes advertised`.
 //
+// --kube: also a local etcd + kube-apiserver with the CRDs, the watcher and the status writer; the
+// objects are written through the API server instead of published (bin/commands/up-kube.ts).
+//
 // What is missing on the machine is fetched first (infra/local/prerequisites.ts). Every step is
 // shown with the elapsed time; an error names the component and the fix.
 //
@@ -44,6 +47,7 @@ import { SpeakerTelemetry } from '../../speaker/worker/speaker-telemetry.ts';
 import { CliError, ExitCode } from '../cli-error.ts';
 import { printApplied, readFiles } from './apply.ts';
 import { DEMO_ROUTER, printTables, waitApplied, waitEstablished } from './up-demo.ts';
+import { LocalKube } from './up-kube.ts';
 import { localNodes } from './up-nodes.ts';
 import { parseBmpStation } from './speaker.ts';
 import { consumingCheck, parseListen, serveTelemetry, withLogOptions } from './process-options.ts';
@@ -62,6 +66,7 @@ interface UpCliOptions {
   bmp?: string[];
   speakersTelemetry: string;
   functionsTelemetry: string;
+  kube?: boolean;
 }
 
 export function registerUp(program: Command): void {
@@ -72,13 +77,14 @@ export function registerUp(program: Command): void {
     .option('--demo', 'also start a BIRD router on 127.5.5.5 and show the sessions and routes once established')
     .option('--bmp <host:port>', "export the speakers' sessions to this BMP station (repeatable; see `bgpcast speaker --bmp`)", (v: string, all: string[] = []) => [...all, v])
     .option('--speakers-telemetry <host:port>', "the speakers' /metrics, /healthz, /readyz (port 0: any free port)", '127.0.0.1:9962')
-    .option('--functions-telemetry <host:port>', "the functions' /metrics, /healthz, /readyz (port 0: any free port)", '127.0.0.1:9963');
+    .option('--functions-telemetry <host:port>', "the functions' /metrics, /healthz, /readyz (port 0: any free port)", '127.0.0.1:9963')
+    .option('--kube', 'also a local Kubernetes API (etcd + kube-apiserver, the CRDs), the watcher and the status writer; objects go through the API server');
   withLogOptions(cmd).action(async (opts: UpCliOptions) => {
     const endpoints: UpEndpoints = {
       speakers: parseListen('--speakers-telemetry', opts.speakersTelemetry),
       functions: parseListen('--functions-telemetry', opts.functionsTelemetry),
     };
-    await runUp(opts.config ?? (opts.demo ? BUILTIN_EXAMPLE : undefined), opts.demo === true, (opts.bmp ?? []).map(parseBmpStation), endpoints);
+    await runUp(opts.config ?? (opts.demo ? BUILTIN_EXAMPLE : undefined), opts.demo === true, (opts.bmp ?? []).map(parseBmpStation), endpoints, opts.kube === true);
   });
 }
 
@@ -92,18 +98,18 @@ async function component<T>(name: string, fix: string, step: () => Promise<T>): 
   }
 }
 
-async function runUp(config: string | undefined, demo: boolean, bmp: readonly BmpStation[], endpoints: UpEndpoints): Promise<void> {
+async function runUp(config: string | undefined, demo: boolean, bmp: readonly BmpStation[], endpoints: UpEndpoints, kube: boolean): Promise<void> {
   const signals = signalled();
   // Ctrl-C reaches `up` alone; it stops what it started in order (infra/local/procs.ts).
   useOwnProcessGroups();
   try {
-    await up(config, demo, signals.received, bmp, endpoints);
+    await up(config, demo, signals.received, bmp, endpoints, kube);
   } finally {
     signals.dispose();
   }
 }
 
-async function up(config: string | undefined, demo: boolean, interrupted: Promise<string>, bmp: readonly BmpStation[], endpoints: UpEndpoints): Promise<void> {
+async function up(config: string | undefined, demo: boolean, interrupted: Promise<string>, bmp: readonly BmpStation[], endpoints: UpEndpoints, withKube: boolean): Promise<void> {
   const t0 = performance.now();
   const say = (m: string) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1)}s] ${m}\n`);
   // Validate the configuration before starting anything: a typo should not cost a broker start.
@@ -134,6 +140,13 @@ async function up(config: string | undefined, demo: boolean, interrupted: Promis
     const kafka = createKafka({ brokers: stack.kafkaBrokers, clientId: 'bgpcast-up' }, createLogger('kafka'));
     await component('Kafka', '', () => ensureTopic(kafka, Topics.events, defaultEventPartitions));
     say(`topic ${Topics.events} ready`);
+
+    let kube: LocalKube | null = null;
+    if (withKube) {
+      kube = await component('Kubernetes API', 'See infra/kube/README.md.', () => LocalKube.start(say));
+      const k = kube;
+      cleanups.unshift(() => k.stop());
+    }
 
     let router: RunningDemoRouter | null = null;
     if (demo) {
@@ -201,8 +214,17 @@ async function up(config: string | undefined, demo: boolean, interrupted: Promis
     } else if (prepared) {
       say('no applied node has an address of this machine: no speaker started here');
     }
+    if (kube) {
+      const k = kube;
+      await component('watcher and status writer', '', () => k.startControllers({ kafka, topic: Topics.events, redis, redisUrl: stack.redisUrl, prefix, say }));
+      cleanups.unshift(() => k.stopControllers());
+    }
 
-    if (prepared) {
+    if (prepared && kube) {
+      await kube.apply(prepared);
+      printApplied(prepared, 'apply', 'text');
+      say(`applied ${prepared.objects.length} objects from ${config} through the API server`);
+    } else if (prepared) {
       const publisher = new KafkaEventPublisher(kafka, Topics.events);
       await component('Kafka', '', () => publisher.publish(prepared.events).finally(() => publisher.close()));
       printApplied(prepared, 'apply', 'text');
@@ -215,6 +237,9 @@ async function up(config: string | undefined, demo: boolean, interrupted: Promis
       const ok = await waitEstablished(worker, expected, 60_000, say, interrupted);
       if (ok) {
         say('all BGP sessions established');
+        if (kube && !(await kube.waitPublished(prepared!, 30_000, interrupted)) && !(await isDone(interrupted))) {
+          say('the watcher has not published every applied object within 30 s');
+        }
         const applied = await waitApplied({
           kafka, topic: Topics.events, groupId: DEFAULT_GROUP_ID, redis, keys: storeKeys(prefix), worker, timeoutMs: 30_000, cancelled: interrupted,
         });
@@ -226,7 +251,8 @@ async function up(config: string | undefined, demo: boolean, interrupted: Promis
         say(`not every session came up within 60 s; see \`npx bgpcast peers\` and BIRD's log ${router?.logFile ?? ''}`);
       }
     }
-    say('ready; Ctrl-C stops what was started here (speakers stop for graceful restart). Try: npx bgpcast peers');
+    if (kube) process.stdout.write(`\n${kube.access()}`);
+    say(`ready; Ctrl-C stops what was started here (speakers stop for graceful restart). Try: npx bgpcast peers${kube ? ', kubectl get ciliumbgpnodeconfigs' : ''}`);
     const signal = await interrupted;
     say(`${signal}: stopping…`);
   } finally {

@@ -8,32 +8,22 @@ import { ensureTopic } from '../../events/kafka/admin.ts';
 import { KafkaEventPublisher } from '../../events/kafka/publisher.ts';
 import { defaultEventPartitions, Topics } from '../../events/topics.ts';
 import { createLogger } from '../../events/log.ts';
-import { redactRedisUrl, redisPrefixFromEnv, redisUrlFromEnv, watchCheckpointKey } from '../../events/redis-keys.ts';
+import { redisPrefixFromEnv, redisUrlFromEnv, watchCheckpointKey } from '../../events/redis-keys.ts';
 import { Series } from '../../events/metrics-catalogue.ts';
 import { kafkaReachable, redisReachable } from '../../events/probes.ts';
 import { counter, createRegistry, gauge, startTelemetry } from '../../events/telemetry.ts';
-import { KubeApi } from '../../events/kube/api.ts';
 import { CheckpointStore } from '../../events/kube/checkpoint-store.ts';
-import { defaultIdentity } from '../../events/kube/leader-election.ts';
-import { DEFAULT_ELECTION } from '../../events/kube/lease-machine.ts';
 import { startWatchService } from '../../events/kube/watch-service.ts';
 import { createRedisClient } from '../../events/redis-client.ts';
 import { unreachable } from '../kafka-session.ts';
-import { CliError, ExitCode } from '../cli-error.ts';
-import { parseListen, signalled, withLogOptions } from './process-options.ts';
+import { addLeaseOptions, kubeApiFromFlags, leaseOptions, seconds, type LeaseFlags } from './kube-options.ts';
+import { parseListen, requireRedis, runUntilSignalled, withLogOptions } from './process-options.ts';
 
-interface WatchOptions {
+interface WatchOptions extends LeaseFlags {
   kubeconfig?: string;
   context?: string;
   source?: string;
   secretsNamespace: string;
-  leaderElect?: boolean;
-  leaseName: string;
-  leaseNamespace: string;
-  leaseDuration: string;
-  renewDeadline: string;
-  retryPeriod: string;
-  identity?: string;
   telemetry: string;
   discoveryInterval: string;
 }
@@ -45,41 +35,18 @@ export function registerWatch(program: Command): void {
     .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, ~/.kube/config, or in-cluster)')
     .option('--context <name>', 'kubeconfig context')
     .option('--source <name>', 'the source named in every envelope; stable across restarts and replicas (default kube:<context>)')
-    .option('--secrets-namespace <ns>', 'the BGP secrets namespace: the only one Secrets are read from', process.env['BGPCAST_BGP_SECRETS_NAMESPACE'] ?? 'kube-system')
-    .option('--leader-elect', 'publish only while holding a coordination.k8s.io Lease')
-    .option('--lease-name <name>', 'the Lease', 'bgpcast-watch')
-    .option('--lease-namespace <ns>', 'the Lease namespace', process.env['POD_NAMESPACE'] ?? 'kube-system')
-    .option('--lease-duration <s>', 'seconds a standby waits before taking a Lease nobody renews', String(DEFAULT_ELECTION.leaseDurationMs / 1000))
-    .option('--renew-deadline <s>', 'seconds a leader keeps publishing without a renewal', String(DEFAULT_ELECTION.renewDeadlineMs / 1000))
-    .option('--retry-period <s>', 'seconds between attempts to take or renew the Lease', String(DEFAULT_ELECTION.retryPeriodMs / 1000))
-    .option('--identity <id>', 'this replica in the Lease (default hostname_random)')
+    .option('--secrets-namespace <ns>', 'the BGP secrets namespace: the only one Secrets are read from', process.env['BGPCAST_BGP_SECRETS_NAMESPACE'] ?? 'kube-system');
+  addLeaseOptions(cmd, 'publish', 'bgpcast-watch')
     .option('--telemetry <host:port>', '/metrics, /healthz, /readyz (port 0: any free port)', '127.0.0.1:9964')
     .option('--discovery-interval <s>', 'seconds between looks for kinds not served yet (a CRD installed later)', '10');
   withLogOptions(cmd).action((opts: WatchOptions) => runWatch(opts));
 }
 
-function seconds(flag: string, text: string): number {
-  const v = Number(text);
-  if (!Number.isFinite(v) || v <= 0) throw new CliError(`${flag}: not a positive number of seconds: ${text}`, ExitCode.Usage);
-  return Math.round(v * 1000);
-}
-
 async function runWatch(opts: WatchOptions): Promise<void> {
-  const election = {
-    identity: opts.identity ?? defaultIdentity(),
-    leaseDurationMs: seconds('--lease-duration', opts.leaseDuration),
-    renewDeadlineMs: seconds('--renew-deadline', opts.renewDeadline),
-    retryPeriodMs: seconds('--retry-period', opts.retryPeriod),
-  };
-  if (election.renewDeadlineMs >= election.leaseDurationMs) throw new CliError('--renew-deadline must be shorter than --lease-duration', ExitCode.Usage);
+  const lease = leaseOptions(opts);
   const listen = parseListen('--telemetry', opts.telemetry);
   const discoveryIntervalMs = seconds('--discovery-interval', opts.discoveryInterval);
-  let api: KubeApi;
-  try {
-    api = KubeApi.fromTarget({ kubeconfig: opts.kubeconfig, context: opts.context });
-  } catch (e) {
-    throw new CliError(`kubeconfig: ${(e as Error).message}`, ExitCode.Usage);
-  }
+  const api = kubeApiFromFlags(opts);
   const source = opts.source ?? `kube:${api.context || 'in-cluster'}`;
   const log = createLogger('watch');
 
@@ -97,9 +64,7 @@ async function runWatch(opts: WatchOptions): Promise<void> {
     this.set((await kafkaReachable(kafka)).ok ? 1 : 0);
   });
   try {
-    await redis.ping().catch((e: Error) => {
-      throw new CliError(`Redis at ${redactRedisUrl(url)} is not reachable (${e.message}); set BGPCAST_REDIS_URL.`, ExitCode.Unavailable);
-    });
+    await requireRedis(redis, url);
     await ensureTopic(kafka, Topics.events, defaultEventPartitions).catch((e: unknown) => {
       throw unreachable(e);
     });
@@ -112,7 +77,7 @@ async function runWatch(opts: WatchOptions): Promise<void> {
       log,
       discoveryIntervalMs,
       metrics: { published: (kind, n) => published.inc({ kind }, n), filtered: (kind, n) => filtered.inc({ kind }, n) },
-      leaderElection: opts.leaderElect ? { namespace: opts.leaseNamespace, name: opts.leaseName, config: election } : undefined,
+      leaderElection: lease,
     });
     log.info({ server: api.server, source, leaderElect: Boolean(opts.leaderElect), secretsNamespace: opts.secretsNamespace }, 'watch started');
     const telemetry = await startTelemetry({
@@ -132,10 +97,7 @@ async function runWatch(opts: WatchOptions): Promise<void> {
       ],
     });
     log.info({ url: telemetry.url }, 'telemetry');
-    const signal = await signalled();
-    log.info({ signal }, 'stopping');
-    await service.stop();
-    await telemetry.close();
+    await runUntilSignalled(log, () => service.stop(), () => telemetry.close());
   } finally {
     await publisher.close().catch(() => undefined);
     await redis.quit().catch(() => redis.disconnect());

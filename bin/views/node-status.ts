@@ -9,6 +9,7 @@
 
 import type { Redis } from 'ioredis';
 import { DESIRED_FIELDS, desiredNodesKey, nodeKeys, speakersKey, STATUS_FIELDS } from '../../events/redis-keys.ts';
+import { STALE_AFTER_HEARTBEATS } from '../../events/speaker-status.ts';
 
 export interface RawNodeStatus {
   readonly node: string;
@@ -26,8 +27,6 @@ export type NodeVerdict<T> =
   | { readonly node: string; readonly ok: true; readonly document: T }
   | { readonly node: string; readonly ok: false; readonly problem: string }
   | { readonly node: string; readonly ok: 'skip' };
-
-export const STALE_AFTER_HEARTBEATS = 3;
 
 /** Pure: what to make of one node's raw status at `nowMs`. */
 export function judgeNode<T>(raw: RawNodeStatus, nowMs: number, parse: (text: string) => T, explicit: boolean): NodeVerdict<T> {

@@ -19,6 +19,8 @@ export interface LeaderElectionOptions {
   readonly log: Logger;
   readonly onStartedLeading: () => void;
   readonly onStoppedLeading: () => void;
+  /** Each time the Lease was read (this process then knows whether it leads or stands by). */
+  readonly onObserved?: () => void;
 }
 
 /** hostname_random: unique per process, readable in `kubectl get lease -o yaml`. */
@@ -87,6 +89,7 @@ export class LeaderElector {
     const timeoutMs = Math.max(1_000, Math.floor(cfg.renewDeadlineMs / 2));
     const now = Date.now();
     const lease = await this.read(timeoutMs);
+    this.opts.onObserved?.();
     const { state, attempt } = decide(this.state, lease, cfg, now);
     if (attempt.kind === 'held') {
       if (this.state.leading || this.state.observed?.holderIdentity !== attempt.holder) this.opts.log.info({ holder: attempt.holder }, 'leader election: held by another');

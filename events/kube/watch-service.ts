@@ -2,13 +2,11 @@
 // leadership (it loads the checkpoint and lists everything again: a new leader relists), stopped
 // when the term ends. A standby does nothing but campaign.
 
-import type { Logger } from '../log.ts';
-import { LeaderElector } from './leader-election.ts';
-import type { ElectionConfig } from './lease-machine.ts';
+import { runLeaderTerms, type LeaseOptions } from './leader-terms.ts';
 import { KubeWatcher, type WatcherOptions, type WatcherStatus } from './watcher.ts';
 
 export interface WatchServiceOptions extends Omit<WatcherOptions, 'mayPublish'> {
-  readonly leaderElection?: { readonly namespace: string; readonly name: string; readonly config: ElectionConfig };
+  readonly leaderElection?: LeaseOptions;
 }
 
 export interface WatchService {
@@ -18,45 +16,18 @@ export interface WatchService {
 }
 
 export async function startWatchService(opts: WatchServiceOptions): Promise<WatchService> {
-  const log: Logger = opts.log;
-  if (!opts.leaderElection) {
-    const watcher = new KubeWatcher(opts);
-    await watcher.start();
-    return { status: () => watcher.status(), stop: () => watcher.stop() };
-  }
-
-  let watcher: KubeWatcher | null = null;
-  // Terms start and end in order, each after the previous one's start or stop settled.
-  let lifecycle: Promise<void> = Promise.resolve();
-  const elector: LeaderElector = new LeaderElector({
+  const terms = await runLeaderTerms({
     api: opts.api,
-    ...opts.leaderElection,
-    log,
-    onStartedLeading: () => {
-      lifecycle = lifecycle.then(async () => {
-        if (!elector.leading) return;
-        const w = new KubeWatcher({ ...opts, mayPublish: elector.mayPublish });
-        watcher = w;
-        await w.start().catch((e: Error) => {
-          log.error({ err: e.message }, 'the watcher could not start (checkpoint unreadable?); stepping down is left to the lease');
-        });
-      });
-    },
-    onStoppedLeading: () => {
-      lifecycle = lifecycle.then(async () => {
-        const w = watcher;
-        watcher = null;
-        await w?.stop();
-      });
+    lease: opts.leaderElection,
+    log: opts.log,
+    start: async (mayPublish) => {
+      const watcher = new KubeWatcher({ ...opts, mayPublish });
+      const started = watcher.start();
+      // A leader whose watcher cannot start (checkpoint unreadable?) stays not ready; the Lease decides.
+      if (opts.leaderElection) await started.catch((e: Error) => opts.log.error({ err: e.message }, 'the watcher could not start'));
+      else await started;
+      return watcher;
     },
   });
-  elector.start();
-  return {
-    status: () => (watcher ? watcher.status() : 'standby'),
-    async stop() {
-      await elector.stop();
-      await lifecycle;
-      await watcher?.stop();
-    },
-  };
+  return { status: () => terms.current()?.status() ?? 'standby', stop: () => terms.stop() };
 }

@@ -4,6 +4,7 @@
 // cluster without Cilium) and are picked up when discovery shows them.
 
 import { kubernetesKinds, type KindInfo } from '../kinds.ts';
+import type { KubeApi } from './api.ts';
 
 export interface WatchedKind extends KindInfo {
   readonly plural: string;
@@ -46,4 +47,29 @@ export function collectionPath(kind: WatchedKind, version: string, namespace?: s
 /** Secrets are read from the BGP secrets namespace only; every other kind cluster-wide. */
 export function watchNamespace(kind: WatchedKind, secretsNamespace: string): string | undefined {
   return kind.kind === 'Secret' ? secretsNamespace : undefined;
+}
+
+/** Discovery answers per group version (null: the group version is not served), shared by one pass. */
+export type DiscoveryCache = Map<string, Promise<Set<string> | null>>;
+
+/** The first preferred version the server serves the kind under; undefined when none. */
+export async function servedVersion(api: KubeApi, kind: WatchedKind, cache: DiscoveryCache = new Map()): Promise<string | undefined> {
+  if (!kind.crd) return kind.preferred[0];
+  for (const version of kind.preferred) {
+    const gv = apiVersionOf(kind.group, version);
+    if (!cache.has(gv)) {
+      cache.set(
+        gv,
+        api
+          .get<{ resources?: { name: string }[] }>(`/apis/${gv}`, { timeoutMs: 10_000 })
+          .then((r) => new Set((r.resources ?? []).map((x) => x.name)))
+          .catch((e: { code?: number }) => {
+            if (e.code === 404) return null;
+            throw e;
+          }),
+      );
+    }
+    if ((await cache.get(gv))?.has(kind.plural)) return version;
+  }
+  return undefined;
 }

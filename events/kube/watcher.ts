@@ -17,7 +17,7 @@ import { projectionDigest } from './digest.ts';
 import { projectObject } from './projection.ts';
 import { PublishQueue } from './publish-queue.ts';
 import { runReflector, type ChangeType } from './reflector.ts';
-import { apiVersionOf, watchedKinds, watchNamespace, type WatchedKind } from './watched-kinds.ts';
+import { apiVersionOf, servedVersion, watchedKinds, watchNamespace, type WatchedKind } from './watched-kinds.ts';
 
 export interface WatcherMetrics {
   published(kind: string, count: number): void;
@@ -114,7 +114,7 @@ export class KubeWatcher {
       const cache = new Map<string, Promise<Set<string> | null>>();
       for (const state of this.kinds.values()) {
         if (state.running) continue;
-        const version = await this.servedVersion(state.kind, cache).catch((e: Error) => {
+        const version = await servedVersion(this.opts.api, state.kind, cache).catch((e: Error) => {
           this.log.debug({ kind: state.kind.kind, err: e.message }, 'discovery failed');
           return undefined;
         });
@@ -126,28 +126,6 @@ export class KubeWatcher {
       this.discovered = true;
       await sleep(this.opts.discoveryIntervalMs ?? 10_000, signal);
     }
-  }
-
-  /** The first preferred version the server serves the kind under; undefined when none. */
-  private async servedVersion(kind: WatchedKind, cache: Map<string, Promise<Set<string> | null>>): Promise<string | undefined> {
-    if (!kind.crd) return kind.preferred[0];
-    for (const version of kind.preferred) {
-      const gv = apiVersionOf(kind.group, version);
-      if (!cache.has(gv)) {
-        cache.set(
-          gv,
-          this.opts.api
-            .get<{ resources?: { name: string }[] }>(`/apis/${gv}`, { timeoutMs: 10_000 })
-            .then((r) => new Set((r.resources ?? []).map((x) => x.name)))
-            .catch((e: { code?: number }) => {
-              if (e.code === 404) return null;
-              throw e;
-            }),
-        );
-      }
-      if ((await cache.get(gv))?.has(kind.plural)) return version;
-    }
-    return undefined;
   }
 
   private async reflect(state: KindState, version: string): Promise<void> {

@@ -55,6 +55,7 @@ function clusterConfigConditions(world: WorldView, { selected, conflicts }: Owne
     .filter((ref) => !world.peerConfigs.has(ref))
     .sort();
   const owners = conflicts.get(name) ?? [];
+  const noneMatches = (selected.get(name) ?? []).length === 0;
   return [
     {
       ...base,
@@ -73,9 +74,10 @@ function clusterConfigConditions(world: WorldView, { selected, conflicts }: Owne
     {
       ...base,
       type: CONDITION_TYPES.noMatchingNode,
-      status: status((selected.get(name) ?? []).length === 0),
+      status: status(noneMatches),
       reason: 'NoMatchingNode',
-      message: 'No node matches spec.nodeSelector',
+      // False: not Cilium's text, which still says that no node matches (COND-1).
+      message: noneMatches ? 'No node matches spec.nodeSelector' : 'At least one node matches spec.nodeSelector',
     },
   ];
 }

@@ -3,6 +3,9 @@
 // first sync, and whenever the stream no longer holds the entry after the cursor (trimmed by
 // MAXLEN, or the store was wiped).
 //
+// A reader that needs only some kinds (the status writer: the BGP kinds and the nodes) names them,
+// and objects of other kinds are neither fetched nor parsed: their changes cost a stream read.
+//
 // What a sync guarantees: every fold that completed before the sync started is in the mirror.
 // Values may be newer than the stream cursor (an object folded again between XRANGE and HMGET);
 // that object shows up in the next window as well, so nothing is missed. `positions` is read
@@ -53,13 +56,15 @@ export class WorldMirror {
   private readonly keys: StoreKeys;
   private readonly settings: Partial<Settings>;
   private readonly log: Logger | undefined;
+  private readonly kinds: ReadonlySet<string> | null;
   private state: { world: WorldView; cursor: string; positions: Positions; loaded: boolean };
 
-  constructor(redis: Redis, keys: StoreKeys, opts: { settings?: Partial<Settings>; log?: Logger } = {}) {
+  constructor(redis: Redis, keys: StoreKeys, opts: { settings?: Partial<Settings>; log?: Logger; kinds?: Iterable<string> } = {}) {
     this.redis = redis;
     this.keys = keys;
     this.settings = opts.settings ?? {};
     this.log = opts.log;
+    this.kinds = opts.kinds === undefined ? null : new Set(opts.kinds);
     this.state = { world: emptyWorld(this.settings), cursor: NO_ENTRY, positions: {}, loaded: false };
   }
 
@@ -69,6 +74,17 @@ export class WorldMirror {
 
   get positions(): Positions {
     return this.state.positions;
+  }
+
+  /** The last change-stream entry the mirror reflects ('0-0' before any). */
+  get cursor(): string {
+    return this.state.cursor;
+  }
+
+  private wanted(key: string): boolean {
+    if (this.kinds === null) return true;
+    const ref = refFromKey(key);
+    return ref !== null && this.kinds.has(ref.kind);
   }
 
   /** Brings the mirror up to date; on error the mirror is left as it was. */
@@ -99,7 +115,7 @@ export class WorldMirror {
       this.state = { ...this.state, positions: positions as Positions };
       return { start, end: start, refs: [], reloaded: false, positions: this.state.positions };
     }
-    const keys = [...new Set(entries.map(([, fields]) => fields[1]).filter((k): k is string => typeof k === 'string'))];
+    const keys = [...new Set(entries.map(([, fields]) => fields[1]).filter((k): k is string => typeof k === 'string' && this.wanted(k)))];
     const changes = await this.fetch(keys);
     const end = applyChanges(start, changes);
     this.state = { world: end, cursor: entries[entries.length - 1]![0], positions: positions as Positions, loaded: true };
@@ -129,7 +145,7 @@ export class WorldMirror {
     let cursor = '0';
     do {
       const [next, flat] = await this.redis.hscan(this.keys.objects, cursor, 'COUNT', PAGE);
-      for (let i = 1; i < flat.length; i += 2) raws.push(JSON.parse(flat[i]!) as unknown);
+      for (let i = 1; i < flat.length; i += 2) if (this.wanted(flat[i - 1]!)) raws.push(JSON.parse(flat[i]!) as unknown);
       cursor = next;
     } while (cursor !== '0');
     const end = worldFromObjects(raws, this.settings);

@@ -12,6 +12,8 @@
 // - While Redis is away nothing is queued: the next tick after it is back writes the current state.
 // Time comes from a TimerClock (session/clock.ts): intervals on its monotonic scale, timestamps
 // from its wall clock, so tests run a heartbeat or a settle window without waiting for it.
+// - Each rewrite of the peers report, and a deliberate stop, is announced on
+//   <p>:{<node>}:status:changed (the status writer's hint).
 
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
@@ -35,6 +37,7 @@ export interface StatusMulti {
   hdel(key: string, ...fields: string[]): StatusMulti;
   expire(key: string, seconds: number): StatusMulti;
   zadd(key: string, score: number, member: string): StatusMulti;
+  publish(channel: string, message: string): StatusMulti;
   exec(): Promise<unknown>;
 }
 
@@ -42,7 +45,6 @@ export interface StatusMulti {
 export interface StatusRedis {
   readonly status: Redis['status'];
   multi(): StatusMulti;
-  hset(key: string, ...fieldsAndValues: string[]): Promise<unknown>;
 }
 
 export interface StatusPublisherOptions {
@@ -148,7 +150,10 @@ export class StatusPublisher {
     this.#stopSettling = null;
     if (this.#o.redis.status !== 'ready') return;
     await this.#o.redis
+      .multi()
       .hset(this.#keys.status, STATUS_FIELDS.stoppedAt, new Date(this.#clock.wallNow()).toISOString(), STATUS_FIELDS.stoppedHow, how)
+      .publish(this.#keys.statusChanged, 'stopped')
+      .exec()
       .catch(() => undefined);
   }
 
@@ -183,6 +188,8 @@ export class StatusPublisher {
     m.hdel(key, STATUS_FIELDS.stoppedAt, STATUS_FIELDS.stoppedHow);
     m.expire(key, STATUS_TTL_S);
     m.zadd(speakersKey(this.#o.prefix), wallNow, w.node);
+    // After the hash is written: the status writer reads it when told.
+    if (changed) m.publish(this.#keys.statusChanged, String(w.revision));
     await m.exec();
     this.#signature = signature;
     this.#generation = w.generation;

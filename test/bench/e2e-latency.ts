@@ -44,6 +44,7 @@ import { startSink, type Sink } from './support/bgp-sink.ts';
 import { startListener, type Notice } from './support/desired-listener.ts';
 import { cpuMeter } from './support/cpu-time.ts';
 import { bgpConfig, lbPrefix, node, nodeName, nodeRouterId, service, slice } from './support/e2e-cluster.ts';
+import { after, fmt, now, pct, publishAll, until as untilWithin } from './support/latency.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -62,48 +63,11 @@ const BURST = Math.min(Number(args.burst), Math.floor(S / 2) - WARMUP - SAMPLES)
 const BUDGET_MS = 270_000;
 const t0run = performance.now();
 const left = () => BUDGET_MS - (performance.now() - t0run);
-const now = () => performance.timeOrigin + performance.now();
-const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+/** Polls until `probe` holds, within `timeoutMs` and the run's budget. */
+const until = (probe: () => boolean | Promise<boolean>, timeoutMs: number) => untilWithin(probe, Math.min(timeoutMs, left()));
 const say = (line = '') => process.stdout.write(`${line}\n`);
 const repoRoot = resolve(import.meta.dirname, '../..');
 const log = createLogger('bench', 'warn');
-
-function pct(samples: readonly number[]): string {
-  if (samples.length === 0) return 'no samples';
-  const s = [...samples].sort((a, b) => a - b);
-  const p = (q: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
-  return `p50 ${fmt(p(0.5), 1)} ms  p95 ${fmt(p(0.95), 1)} ms  p99 ${fmt(p(0.99), 1)} ms  (n=${fmt(s.length)})`;
-}
-
-async function until(probe: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = performance.now() + Math.min(timeoutMs, Math.max(0, left()));
-  for (;;) {
-    if (await probe()) return true;
-    if (performance.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-async function publishAll(publisher: KafkaEventPublisher, objects: Record<string, unknown>[]): Promise<void> {
-  for (let i = 0; i < objects.length; i += 500) {
-    await publisher.publish(objects.slice(i, i + 500).map((o) => objectEnvelope('modified', o as KubeObject, 'bench') as EventEnvelope));
-  }
-}
-
-/**
- * The entries of `list` (appended in time order) stamped at or after `t`: a binary search, so the
- * polling loops below cost little next to what they measure.
- */
-function after<T extends { t: number }>(list: readonly T[], t: number): T[] {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (list[mid]!.t < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return list.slice(lo);
-}
 
 async function main(): Promise<void> {
   say(`== end-to-end latency: ${fmt(N)} nodes × ${fmt(S)} Services (${fmt(S / 2)} eTP=Cluster), one speaker process, one receiving peer`);

@@ -26,19 +26,13 @@ import { objectEnvelope, type KubeObject } from '../../events/envelope.ts';
 import { KubeApi } from '../../events/kube/api.ts';
 import { projectObject } from '../../events/kube/projection.ts';
 import { node, service, slice } from './support/bench-cluster.ts';
+import { pooled } from './support/kube-objects.ts';
 
 const NODES = Number(process.env['BENCH_NODES'] ?? 1_000);
 const SERVICES = Number(process.env['BENCH_SERVICES'] ?? 10_000);
 const NAMESPACES = 20;
 const log = createLogger('bench', 'warn');
 const repo = resolve(import.meta.dirname, '../..');
-
-async function pooled<T>(items: readonly T[], width: number, act: (t: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) await act(items[next++]!);
-  }));
-}
 
 const collection = (o: Record<string, unknown>): string => {
   const ns = (o['metadata'] as { namespace?: string }).namespace;

@@ -5,21 +5,8 @@
 // series for both, the functions' on 9963 theirs, both healthy and ready; on SIGTERM it exits 0
 // with its BIRD gone.
 
-import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { connect } from 'node:net';
-import { resolve } from 'node:path';
 import { expect, inject, it } from 'vitest';
-import { repoRoot } from '../support/cli.ts';
-
-function listening(host: string, port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const s = connect({ host, port });
-    s.setTimeout(500, () => (s.destroy(), done(false)));
-    s.once('connect', () => (s.destroy(), done(true)));
-    s.once('error', () => done(false));
-  });
-}
+import { listening, startUp, upEnv } from '../support/up-process.ts';
 
 function alive(pid: number): boolean {
   try {
@@ -32,32 +19,13 @@ function alive(pid: number): boolean {
 
 it('up --demo shows both sessions established and the routes advertised, then stops cleanly', { timeout: 120_000 }, async () => {
   expect(await listening('127.5.5.5', 179), 'something already listens on 127.5.5.5:179 (a running demo?)').toBe(false);
-  const id = randomUUID().slice(0, 8);
-  const env = {
-    ...process.env,
-    BGPCAST_KAFKA_BROKERS: inject('kafkaBrokers'),
-    BGPCAST_REDIS_URL: inject('redisUrl'),
-    BGPCAST_EVENTS_TOPIC: `test.demo.${id}`,
-    BGPCAST_REDIS_PREFIX: `demo-${id}`,
-    BGPCAST_LOG_LEVEL: 'warn',
-  };
-  const child = spawn(process.execPath, [resolve(repoRoot, 'bin/bgpcast.ts'), 'up', '--demo'], { cwd: repoRoot, env });
-  let stdout = '';
-  let stderr = '';
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const env = upEnv(inject('kafkaBrokers'), inject('redisUrl'), 'demo');
+
+  const up = await startUp(['--demo'], env, (out, err) => err.includes('ready; Ctrl-C') && out.includes('$ bgpcast routes advertised'), 90_000);
+  const { child, exited } = up;
   try {
-    await new Promise<void>((ready, fail) => {
-      const timer = setTimeout(() => fail(new Error(`no tables within 90 s:\n${stderr}\n${stdout}`)), 90_000);
-      const check = () => {
-        if (stderr.includes('ready; Ctrl-C') && stdout.includes('$ bgpcast routes advertised')) {
-          clearTimeout(timer);
-          ready();
-        }
-      };
-      child.stdout.on('data', (d: Buffer) => ((stdout += d.toString()), check()));
-      child.stderr.on('data', (d: Buffer) => ((stderr += d.toString()), check()));
-      void exited.then((code) => (clearTimeout(timer), fail(new Error(`up exited early (${code}):\n${stderr}`))));
-    });
+    const stdout = up.stdout();
+    const stderr = up.stderr();
     const birdPid = Number(/BIRD running, pid (\d+)/.exec(stderr)?.[1]);
     expect(birdPid).toBeGreaterThan(0);
     expect(alive(birdPid)).toBe(true);
@@ -92,7 +60,7 @@ it('up --demo shows both sessions established and the routes advertised, then st
 
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(stderr).toContain('stopped');
+    expect(up.stderr()).toContain('stopped');
     expect(alive(birdPid)).toBe(false);
     expect(await listening('127.5.5.5', 179)).toBe(false);
   } finally {

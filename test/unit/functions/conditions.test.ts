@@ -42,6 +42,14 @@ describe('ClusterConfig conditions (COND-1)', () => {
     expect(cc(conds, 'miss', 'NoMatchingNode')?.status).toBe('True');
   });
 
+  it('COND-1 NoMatchingNode False says that a node matches, never that none does, and not how many (a node joining changes nothing)', () => {
+    const w2 = node('w2', { bgp: 'true' }, { ips: ['172.16.1.2'] });
+    const one = computeConditions(worldFromObjects([w1, simpleCluster('c', { nodeSelector: { matchLabels: { bgp: 'true' } } })]));
+    expect(cc(one, 'c', 'NoMatchingNode')).toMatchObject({ status: 'False', reason: 'NoMatchingNode', message: 'At least one node matches spec.nodeSelector' });
+    const two = computeConditions(worldFromObjects([w1, w2, simpleCluster('c', { nodeSelector: { matchLabels: { bgp: 'true' } } })]));
+    expect(cc(two, 'c', 'NoMatchingNode')).toEqual(cc(one, 'c', 'NoMatchingNode'));
+  });
+
   it('MissingPeerConfigs: the missing names, sorted and de-duplicated, in Go list form', () => {
     const cluster = clusterConfig('c', {
       bgpInstances: [

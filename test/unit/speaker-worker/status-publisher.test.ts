@@ -4,6 +4,7 @@
 // routes part takes the desired routes from the worker's table, not from the sessions part.
 // Applied changes ask for a write with soon(): one write per settle window, however many came.
 // Time is a ManualClock: the intervals pass when the test moves it, not on the wall clock.
+// Each peers rewrite is announced on the node's status:changed channel.
 
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DesiredDelta } from '../../../events/desired-delta.ts';
@@ -22,7 +23,10 @@ const log = createLogger('test', 'silent');
 class FakeRedis implements StatusRedis {
   readonly status = 'ready';
   readonly writes: Record<string, string>[] = [];
+  /** Channels published to, per MULTI (after the writes of the same MULTI). */
+  readonly published: string[][] = [];
   multi(): StatusMulti {
+    const channels: string[] = [];
     const fields: Record<string, string> = {};
     const chain: StatusMulti = {
       hset: (_key, ...kv) => {
@@ -32,15 +36,17 @@ class FakeRedis implements StatusRedis {
       hdel: () => chain,
       expire: () => chain,
       zadd: () => chain,
+      publish: (channel) => {
+        channels.push(channel);
+        return chain;
+      },
       exec: async () => {
         this.writes.push(fields);
+        this.published.push(channels);
         return [];
       },
     };
     return chain;
-  }
-  async hset(): Promise<number> {
-    return 0;
   }
 }
 
@@ -96,6 +102,9 @@ describe('StatusPublisher', () => {
     expect(peersWrites).toHaveLength(41);
     expect(JSON.parse(peersWrites.at(-1)!['revision']!)).toBe(41);
     expect(routesWrites()).toHaveLength(1);
+    // Every rewrite of the peers report is announced, after it in the same MULTI.
+    expect(redis.published.filter((c) => c.length > 0)).toHaveLength(41);
+    expect(redis.published.every((c, i) => ('peers' in redis.writes[i]! ? c.join() === 'p:{n1}:status:changed' : c.length === 0))).toBe(true);
 
     clock.advance(299);
     await publisher.tick(); // the interval is not over yet
@@ -147,12 +156,16 @@ describe('StatusPublisher', () => {
     await publisher.idle();
     expect(redis.writes).toHaveLength(1);
     await publisher.stop('stopped');
+    // The stop is recorded and announced.
+    expect(redis.writes).toHaveLength(2);
+    expect(redis.writes[1]).toMatchObject({ stoppedHow: 'stopped' });
+    expect(redis.published[1]).toEqual(['p:{n1}:status:changed']);
     expect(clock.pending).toBe(0);
     await worker.applyDelta(delta(2));
     publisher.soon();
     clock.advance(120_000);
     await publisher.idle();
-    expect(redis.writes).toHaveLength(1);
+    expect(redis.writes).toHaveLength(2);
   });
 
   it('the periodic check writes a change seen by no soon(), and the heartbeat rewrites updatedAt on time', async () => {

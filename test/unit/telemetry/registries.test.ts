@@ -10,6 +10,7 @@ import { createRegistry } from '../../../events/telemetry.ts';
 import { FunctionsTelemetry } from '../../../functions/runner/functions-telemetry.ts';
 import { storeKeys } from '../../../events/redis-keys.ts';
 import { SpeakerTelemetry } from '../../../speaker/worker/speaker-telemetry.ts';
+import { statusWriterTelemetry } from '../../../functions/status-writer/status-writer-telemetry.ts';
 
 const served = (...by: Exporter[]) => allSeries.filter((s) => by.includes(s.exporter)).map((s) => s.name);
 const names = (r: Registry) => r.getMetricsAsArray().map((m) => m.name);
@@ -34,6 +35,13 @@ describe('registries', () => {
     expect(names(kafka.registry).sort()).toEqual([...served('functions'), Series.redisUp.name, Series.kafkaUp.name].sort());
     const http = new FunctionsTelemetry({ ...base, registry: createRegistry({}, { processMetrics: false }) });
     expect(names(http.registry)).not.toContain(Series.kafkaUp.name);
+  });
+
+  it('the status writer serves its series and Redis reachability; with Redis away it says so', async () => {
+    const registry = createRegistry({ component: 'status-writer' }, { processMetrics: false });
+    statusWriterTelemetry(registry, awayRedis);
+    expect(names(registry).sort()).toEqual([...served('status-writer'), Series.redisUp.name].sort());
+    expect(await registry.metrics()).toContain('bgpcast_redis_up{component="status-writer"} 0');
   });
 
   it("every registry has the process metrics the catalogue names, unless told it is a process's second", () => {

@@ -1,0 +1,76 @@
+// `bgpcast status-writer`: what bgpcast decided and did, written where Cilium users look — a
+// CiliumBGPNodeConfig per node with its status from the node's speaker, and the conditions of the
+// ClusterConfigs and PeerConfigs (functions/status-writer/). Serves /metrics, /healthz, /readyz.
+
+import type { Command } from 'commander';
+import { createLogger } from '../../events/log.ts';
+import { redisPrefixFromEnv, redisUrlFromEnv } from '../../events/redis-keys.ts';
+import { createRegistry } from '../../events/telemetry.ts';
+import { createRedisClient } from '../../events/redis-client.ts';
+import { startStatusWriterService } from '../../functions/status-writer/service.ts';
+import { statusWriterTelemetry } from '../../functions/status-writer/status-writer-telemetry.ts';
+import { CliError, ExitCode } from '../cli-error.ts';
+import { addLeaseOptions, kubeApiFromFlags, leaseOptions, seconds, type LeaseFlags } from './kube-options.ts';
+import { parseListen, requireRedis, runUntilSignalled, serveTelemetry, withLogOptions } from './process-options.ts';
+
+export const STATUS_WRITER_TELEMETRY = '127.0.0.1:9965';
+
+interface StatusWriterFlags extends LeaseFlags {
+  kubeconfig?: string;
+  context?: string;
+  statusReport: string;
+  resync: string;
+  telemetry: string;
+}
+
+export function registerStatusWriter(program: Command): void {
+  const command = program
+    .command('status-writer')
+    .description('write CiliumBGPNodeConfigs, their status and the BGP objects\' conditions to the Kubernetes API')
+    .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, ~/.kube/config, or in-cluster)')
+    .option('--context <name>', 'kubeconfig context')
+    .option('--status-report <bool>', 'write status and conditions (Cilium\'s enable-bgp-control-plane-status-report); false clears what was written', 'true');
+  addLeaseOptions(command, 'write', 'bgpcast-status-writer')
+    .option('--resync <s>', 'seconds between full resyncs (every input read again, compared with the API server)', '30')
+    .option('--telemetry <host:port>', '/metrics, /healthz, /readyz (port 0: any free port)', STATUS_WRITER_TELEMETRY);
+  withLogOptions(command).action((opts: StatusWriterFlags) => runStatusWriter(opts));
+}
+
+export function parseBool(flag: string, text: string): boolean {
+  if (/^(true|1|yes)$/i.test(text)) return true;
+  if (/^(false|0|no)$/i.test(text)) return false;
+  throw new CliError(`${flag}: expected true or false, got ${text}`, ExitCode.Usage);
+}
+
+async function runStatusWriter(opts: StatusWriterFlags): Promise<void> {
+  const lease = leaseOptions(opts);
+  const statusReport = parseBool('--status-report', opts.statusReport);
+  const resyncMs = seconds('--resync', opts.resync);
+  const listen = parseListen('--telemetry', opts.telemetry);
+  const api = kubeApiFromFlags(opts);
+  const log = createLogger('status-writer');
+  const url = redisUrlFromEnv();
+  const redis = createRedisClient({ url, role: 'service', log, name: 'bgpcast-status-writer' });
+  const registry = createRegistry({ component: 'status-writer' });
+  try {
+    await requireRedis(redis, url);
+    const telemetry = statusWriterTelemetry(registry, redis);
+    const service = await startStatusWriterService({
+      api,
+      redis,
+      redisUrl: url,
+      prefix: redisPrefixFromEnv(),
+      log,
+      statusReport,
+      resyncMs,
+      metrics: telemetry.metrics,
+      leaderElection: lease,
+    });
+    log.info({ server: api.server, leaderElect: lease !== undefined, statusReport }, 'status writer running');
+    const endpoint = await serveTelemetry('--telemetry', listen, { registry, ready: telemetry.ready(service, api) });
+    log.info({ url: endpoint.url }, 'telemetry');
+    await runUntilSignalled(log, () => service.stop(), () => endpoint.close());
+  } finally {
+    await redis.quit().catch(() => redis.disconnect());
+  }
+}

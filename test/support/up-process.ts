@@ -1,0 +1,64 @@
+// `bgpcast up` as a user runs it, for the tests of the real binary: spawned with the test run's
+// Kafka and Redis (through the variables a user would set), its output kept, and a wait until it
+// says it is ready (or it exits first, or the time is up — the error carries what it printed).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
+import { resolve } from 'node:path';
+import { repoRoot } from './cli.ts';
+
+export function listening(host: string, port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const s = connect({ host, port });
+    s.setTimeout(500, () => (s.destroy(), done(false)));
+    s.once('connect', () => (s.destroy(), done(true)));
+    s.once('error', () => done(false));
+  });
+}
+
+/** The environment a user would set to run `up` on the test run's Kafka and Redis, on a topic and prefix of its own. */
+export function upEnv(kafkaBrokers: string, redisUrl: string, stem: string): NodeJS.ProcessEnv {
+  const id = `${stem}-${randomUUID().slice(0, 8)}`;
+  return {
+    ...process.env,
+    BGPCAST_KAFKA_BROKERS: kafkaBrokers,
+    BGPCAST_REDIS_URL: redisUrl,
+    BGPCAST_EVENTS_TOPIC: `test.${id}`,
+    BGPCAST_REDIS_PREFIX: id,
+    BGPCAST_LOG_LEVEL: 'warn',
+  };
+}
+
+export interface UpProcess {
+  readonly child: ChildProcess;
+  readonly exited: Promise<number | null>;
+  stdout(): string;
+  stderr(): string;
+}
+
+/** Spawns `bgpcast up ARGS` and resolves once `ready(stdout, stderr)` holds. */
+export async function startUp(args: string[], env: NodeJS.ProcessEnv, ready: (stdout: string, stderr: string) => boolean, timeoutMs: number): Promise<UpProcess> {
+  const child = spawn(process.execPath, [resolve(repoRoot, 'bin/bgpcast.ts'), 'up', ...args], { cwd: repoRoot, env });
+  let stdout = '';
+  let stderr = '';
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const up: UpProcess = { child, exited, stdout: () => stdout, stderr: () => stderr };
+  try {
+    await new Promise<void>((done, fail) => {
+      const timer = setTimeout(() => fail(new Error(`not ready within ${timeoutMs / 1000} s:\n${stderr}\n${stdout}`)), timeoutMs);
+      const check = () => {
+        if (ready(stdout, stderr)) {
+          clearTimeout(timer);
+          done();
+        }
+      };
+      child.stdout.on('data', (d: Buffer) => ((stdout += d.toString()), check()));
+      child.stderr.on('data', (d: Buffer) => ((stderr += d.toString()), check()));
+      void exited.then((code) => (clearTimeout(timer), fail(new Error(`up exited early (${code}):\n${stderr}`))));
+    });
+  } catch (e) {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    throw e;
+  }
+  return up;
+}
