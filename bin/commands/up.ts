@@ -47,6 +47,8 @@ import { DEMO_ROUTER, printTables, waitApplied, waitEstablished } from './up-dem
 import { localNodes } from './up-nodes.ts';
 import { parseBmpStation } from './speaker.ts';
 import { consumingCheck, parseListen, serveTelemetry, withLogOptions } from './process-options.ts';
+import { addSettingOptions, settingsFromOptions } from './settings-options.ts';
+import { settingsReadBy, type Settings } from '../../functions/settings.ts';
 
 const BUILTIN_EXAMPLE = resolve(import.meta.dirname, '../../infra/examples/loopback');
 
@@ -62,7 +64,10 @@ interface UpCliOptions {
   bmp?: string[];
   speakersTelemetry: string;
   functionsTelemetry: string;
+  [setting: string]: unknown;
 }
+
+const SETTINGS_READ = settingsReadBy('functions');
 
 export function registerUp(program: Command): void {
   const cmd = program
@@ -73,12 +78,13 @@ export function registerUp(program: Command): void {
     .option('--bmp <host:port>', "export the speakers' sessions to this BMP station (repeatable; see `bgpcast speaker --bmp`)", (v: string, all: string[] = []) => [...all, v])
     .option('--speakers-telemetry <host:port>', "the speakers' /metrics, /healthz, /readyz (port 0: any free port)", '127.0.0.1:9962')
     .option('--functions-telemetry <host:port>', "the functions' /metrics, /healthz, /readyz (port 0: any free port)", '127.0.0.1:9963');
-  withLogOptions(cmd).action(async (opts: UpCliOptions) => {
+  withLogOptions(addSettingOptions(cmd, SETTINGS_READ)).action(async (opts: UpCliOptions) => {
     const endpoints: UpEndpoints = {
       speakers: parseListen('--speakers-telemetry', opts.speakersTelemetry),
       functions: parseListen('--functions-telemetry', opts.functionsTelemetry),
     };
-    await runUp(opts.config ?? (opts.demo ? BUILTIN_EXAMPLE : undefined), opts.demo === true, (opts.bmp ?? []).map(parseBmpStation), endpoints);
+    const settings = settingsFromOptions(opts, SETTINGS_READ);
+    await runUp(opts.config ?? (opts.demo ? BUILTIN_EXAMPLE : undefined), opts.demo === true, (opts.bmp ?? []).map(parseBmpStation), endpoints, settings);
   });
 }
 
@@ -92,18 +98,25 @@ async function component<T>(name: string, fix: string, step: () => Promise<T>): 
   }
 }
 
-async function runUp(config: string | undefined, demo: boolean, bmp: readonly BmpStation[], endpoints: UpEndpoints): Promise<void> {
+async function runUp(config: string | undefined, demo: boolean, bmp: readonly BmpStation[], endpoints: UpEndpoints, settings: Settings): Promise<void> {
   const signals = signalled();
   // Ctrl-C reaches `up` alone; it stops what it started in order (infra/local/procs.ts).
   useOwnProcessGroups();
   try {
-    await up(config, demo, signals.received, bmp, endpoints);
+    await up(config, demo, signals.received, bmp, endpoints, settings);
   } finally {
     signals.dispose();
   }
 }
 
-async function up(config: string | undefined, demo: boolean, interrupted: Promise<string>, bmp: readonly BmpStation[], endpoints: UpEndpoints): Promise<void> {
+async function up(
+  config: string | undefined,
+  demo: boolean,
+  interrupted: Promise<string>,
+  bmp: readonly BmpStation[],
+  endpoints: UpEndpoints,
+  settings: Settings,
+): Promise<void> {
   const t0 = performance.now();
   const say = (m: string) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1)}s] ${m}\n`);
   // Validate the configuration before starting anything: a typo should not cost a broker start.
@@ -158,7 +171,7 @@ async function up(config: string | undefined, demo: boolean, interrupted: Promis
       kafka: { kafka, groupId: DEFAULT_GROUP_ID, topic: Topics.events },
       consuming: consumingCheck(() => functions),
     });
-    const handler = createFunctionsHandler({ redis, keys: storeKeys(prefix), log, recomputeBudgetMs: KAFKA_RECOMPUTE_BUDGET_MS, observer: functionsTelemetry });
+    const handler = createFunctionsHandler({ redis, keys: storeKeys(prefix), log, settings, recomputeBudgetMs: KAFKA_RECOMPUTE_BUDGET_MS, observer: functionsTelemetry });
     const subscription = await component('functions', '', () => runFunctionsConsumer({ kafka, topic: Topics.events, handler, log }));
     functions = subscription;
     cleanups.unshift(() => subscription.stop().then(() => handler.idle()));

@@ -21,12 +21,15 @@ import { createRedisClient } from '../../events/redis-client.ts';
 import { unreachable } from '../kafka-session.ts';
 import { CliError, ExitCode } from '../cli-error.ts';
 import { parseListen, signalled, withLogOptions } from './process-options.ts';
+import { addSettingOptions, settingsFromOptions } from './settings-options.ts';
 
 interface WatchOptions {
   kubeconfig?: string;
   context?: string;
   source?: string;
-  secretsNamespace: string;
+  /** The older spelling of --bgp-secrets-namespace. */
+  secretsNamespace?: string;
+  bgpSecretsNamespace?: string;
   leaderElect?: boolean;
   leaseName: string;
   leaseNamespace: string;
@@ -45,7 +48,7 @@ export function registerWatch(program: Command): void {
     .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, ~/.kube/config, or in-cluster)')
     .option('--context <name>', 'kubeconfig context')
     .option('--source <name>', 'the source named in every envelope; stable across restarts and replicas (default kube:<context>)')
-    .option('--secrets-namespace <ns>', 'the BGP secrets namespace: the only one Secrets are read from', process.env['BGPCAST_BGP_SECRETS_NAMESPACE'] ?? 'kube-system')
+    .option('--secrets-namespace <ns>', 'the same as --bgp-secrets-namespace')
     .option('--leader-elect', 'publish only while holding a coordination.k8s.io Lease')
     .option('--lease-name <name>', 'the Lease', 'bgpcast-watch')
     .option('--lease-namespace <ns>', 'the Lease namespace', process.env['POD_NAMESPACE'] ?? 'kube-system')
@@ -55,7 +58,7 @@ export function registerWatch(program: Command): void {
     .option('--identity <id>', 'this replica in the Lease (default hostname_random)')
     .option('--telemetry <host:port>', '/metrics, /healthz, /readyz (port 0: any free port)', '127.0.0.1:9964')
     .option('--discovery-interval <s>', 'seconds between looks for kinds not served yet (a CRD installed later)', '10');
-  withLogOptions(cmd).action((opts: WatchOptions) => runWatch(opts));
+  withLogOptions(addSettingOptions(cmd, ['bgpSecretsNamespace'])).action((opts: WatchOptions) => runWatch(opts));
 }
 
 function seconds(flag: string, text: string): number {
@@ -65,6 +68,10 @@ function seconds(flag: string, text: string): number {
 }
 
 async function runWatch(opts: WatchOptions): Promise<void> {
+  const { bgpSecretsNamespace: secretsNamespace } = settingsFromOptions(
+    { bgpSecretsNamespace: opts.bgpSecretsNamespace ?? opts.secretsNamespace },
+    ['bgpSecretsNamespace'],
+  );
   const election = {
     identity: opts.identity ?? defaultIdentity(),
     leaseDurationMs: seconds('--lease-duration', opts.leaseDuration),
@@ -108,13 +115,13 @@ async function runWatch(opts: WatchOptions): Promise<void> {
       publisher,
       checkpoint: new CheckpointStore(redis, watchCheckpointKey(redisPrefixFromEnv(), source)),
       source,
-      secretsNamespace: opts.secretsNamespace,
+      secretsNamespace,
       log,
       discoveryIntervalMs,
       metrics: { published: (kind, n) => published.inc({ kind }, n), filtered: (kind, n) => filtered.inc({ kind }, n) },
       leaderElection: opts.leaderElect ? { namespace: opts.leaseNamespace, name: opts.leaseName, config: election } : undefined,
     });
-    log.info({ server: api.server, source, leaderElect: Boolean(opts.leaderElect), secretsNamespace: opts.secretsNamespace }, 'watch started');
+    log.info({ server: api.server, source, leaderElect: Boolean(opts.leaderElect), secretsNamespace }, 'watch started');
     const telemetry = await startTelemetry({
       ...listen,
       registry,

@@ -4,7 +4,8 @@
 // - an instance without a local ASN ("missing ASN in desired config", INST-2);
 // - an instance without a router ID: the override's, else the node's first IPv4 InternalIP
 //   (CiliumNode first, then Node), else on an IPv6-only node the last 32 bits of its first IPv6
-//   InternalIP; never 0.0.0.0 (RFC 6286) (INST-3);
+//   InternalIP; never 0.0.0.0 (RFC 6286) (INST-3); in the ip-pool router-ID mode, the override's
+//   or one allocated from the pool (INST-7);
 // - a peer whose PeerConfig is missing (INST-5), or without peerAddress (autoDiscovery is not
 //   resolved, INST-4).
 // Instances and peers come out sorted by name.
@@ -53,6 +54,19 @@ export function nodeRouterID(world: WorldView, node: string): string | null {
   return tail === 0n ? null : formatIp({ family: 4, value: tail });
 }
 
+/** The router ID of an instance the override gives none (INST-3, INST-7). */
+function modeRouterID(world: WorldView, node: string): string | null {
+  return world.settings.routerIdAllocationMode === 'ip-pool' ? null : nodeRouterID(world, node);
+}
+
+function noRouterID(world: WorldView, node: string): string {
+  const fix = `set routerID in the CiliumBGPNodeConfigOverride "${node}"`;
+  if (world.settings.routerIdAllocationMode === 'ip-pool') {
+    return `no router ID: none was allocated from the ip-pool ${world.settings.routerIdAllocationPool ?? ''}; ${fix}`;
+  }
+  return `no router ID: the node has no IPv4 InternalIP; ${fix}`;
+}
+
 export function planNode(world: WorldView, node: string): NodePlan {
   const owner = ownerOf(world, node);
   if (owner === null) return { node, owner, instances: [], problems: [] };
@@ -62,16 +76,13 @@ export function planNode(world: WorldView, node: string): NodePlan {
   for (const inst of owner.instances) {
     const ov = override?.instances.find((o) => o.name === inst.name);
     const localASN = ov?.localASN ?? inst.localASN;
-    const routerID = ov?.routerID ?? nodeRouterID(world, node);
+    const routerID = ov?.routerID ?? modeRouterID(world, node);
     if (localASN === null) {
       problems.push(`${inst.name}: missing ASN in desired config`);
       continue;
     }
     if (routerID === null) {
-      problems.push(
-        `${inst.name}: no router ID: the node has no IPv4 InternalIP; ` +
-          `set routerID in the CiliumBGPNodeConfigOverride "${node}"`,
-      );
+      problems.push(`${inst.name}: ${noRouterID(world, node)}`);
       continue;
     }
     const peers: PlannedPeer[] = [];

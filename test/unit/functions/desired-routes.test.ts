@@ -2,7 +2,8 @@
 // PodCIDR (POD-1, POD-2), CiliumPodIPPool (POOL-1, POOL-2), attributes and merging (ADV-3, MERGE-1,
 // MERGE-2).
 import { describe, expect, it } from 'vitest';
-import { worldFromObjects, type Settings } from '../../../functions/model/world.ts';
+import { worldFromObjects } from '../../../functions/model/world.ts';
+import type { IpamMode, Settings } from '../../../functions/settings.ts';
 import {
   advertisement,
   advertisingPeerConfig,
@@ -89,7 +90,7 @@ describe('PodCIDR (POD-1, POD-2)', () => {
     expect(prefixesOf(state(objects(dualNode)))).toEqual(['10.1.0.0/24']);
   });
 
-  it.each([
+  it.each<[IpamMode, string[]]>([
     ['kubernetes', ['10.1.0.0/24']],
     ['cluster-pool', ['10.1.0.0/24']],
     ['multi-pool', []],
