@@ -1,6 +1,7 @@
 // Routes at a real BIRD 2: eBGP and iBGP, IPv4 and IPv6, with the attributes RFC 4271 §5.1 asks
 // for — AS path, next hop, communities, large communities, LOCAL_PREF toward iBGP only — a
 // 4-octet local AS, and changes that go out as incremental UPDATEs without a session reset.
+import { DEFAULT_NEXT_HOP } from '../../events/desired-state.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningBird } from '../support/routers/bird.ts';
 import { startBird } from '../support/routers/bird.ts';
@@ -46,7 +47,7 @@ describe('eBGP toward BIRD', () => {
         localAddress: ours,
         ipv4: [route('10.10.0.0/24', attrs), route('10.10.1.1/32', { origin: 'incomplete' })],
         ipv6: [route('2001:db8:10::/64', attrs)],
-        extra: { nextHop: { mappedIpv6: true } },
+        config: { nextHop: { ...DEFAULT_NEXT_HOP, ipv6: 'mapped' } },
       }),
     ]);
     await bird.waitEstablished('speaker', 15_000);
@@ -76,9 +77,10 @@ describe('eBGP toward BIRD', () => {
     expect(s.negotiated?.families).toEqual(['1/1', '2/1']);
   });
 
-  it('IPv6 routes over an IPv4 session are not sent without extended next hop, and the status says why', async () => {
+  it('next-hop-ipv6 self: IPv6 routes over an IPv4 session are not sent without extended next hop, and the status says why', async () => {
     const { bird, speaker, ours, theirs } = await pair({ birdAs: 65000, ourAs: 65001 });
-    await speaker.setPeers([peer({ ...target(theirs), peerASN: 65000, localAddress: ours, ipv4: [route('10.11.0.0/24')], ipv6: [route('2001:db8:11::/64')] })]);
+    const self = { nextHop: { ...DEFAULT_NEXT_HOP, ipv6: 'self' as const } };
+    await speaker.setPeers([peer({ ...target(theirs), peerASN: 65000, localAddress: ours, ipv4: [route('10.11.0.0/24')], ipv6: [route('2001:db8:11::/64')], config: self })]);
     await bird.waitFor(async (b) => (await b.routeCount('master4', 'speaker')) === 1, { timeoutMs: 15_000, what: 'IPv4 route' });
     const s = speaker.status()[0]!;
     expect(s.unsent['2/1']).toMatch(/no IPv6 next hop/);

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { assembleDocument, MAX_DELTA_ROUTES, routeField, routeValue, sessionsOf, type DesiredDelta } from '../../../events/desired-delta.ts';
 import { comparePrefixText } from '../../../events/ip.ts';
 import type { DesiredNodeState, DesiredPeer, DesiredRoute } from '../../../events/desired-state.ts';
+import { DEFAULT_NEXT_HOP } from '../../../events/desired-state.ts';
 import { diffRoutes, planNodeDocument, type WriteStamp } from '../../../functions/runner/document.ts';
 import { route } from '../../support/speaker.ts';
 import { deltaMessage, type NodeHead, type NodeWrite, type StoredNode } from '../../../functions/store/desired-store.ts';
@@ -28,6 +29,9 @@ const peer = (name: string, v4: DesiredRoute[], v6: DesiredRoute[] = []): Desire
     ebgpMultihop: 1,
     gracefulRestart: { enabled: false, restartTimeSeconds: 120 },
     authSecretRef: null,
+    gtsm: false,
+    maxPrefixes: null,
+    nextHop: DEFAULT_NEXT_HOP,
   },
   families: [
     { afi: 'ipv4', safi: 'unicast', routes: v4 },

@@ -1,7 +1,7 @@
 // Desired peers and session snapshots as the speaker worker's tests build them: sensible defaults,
 // each test names only what it is about.
 
-import type { DesiredPeer } from '../../../events/desired-state.ts';
+import { DEFAULT_NEXT_HOP, type DesiredPeer } from '../../../events/desired-state.ts';
 import type { SessionStatus } from '../../../speaker/session/session-status.ts';
 import { zeroCounts } from '../../../speaker/session/session-status.ts';
 
@@ -20,6 +20,9 @@ export function desiredPeer(name: string, peerAddress: string, over: { peerPort?
       ebgpMultihop: 1,
       gracefulRestart: { enabled: false, restartTimeSeconds: 120 },
       authSecretRef: null,
+      gtsm: false,
+      maxPrefixes: null,
+      nextHop: DEFAULT_NEXT_HOP,
     },
     families: over.families ?? [{ afi: 'ipv4', safi: 'unicast', routes: [] }],
   };
@@ -55,6 +58,7 @@ export function sessionStatus(over: Partial<SessionStatus>): SessionStatus {
     octets: { sent: 0, received: 0 },
     prefixes: { sent: { '1/1': 2 }, received: { '1/1': 1 } },
     unsent: {},
+    nextHops: { '1/1': '127.0.1.1' },
     lastError: null,
     establishedCount: 1,
     gracefulShutdown: false,

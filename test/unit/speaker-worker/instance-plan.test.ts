@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DesiredInstance, DesiredPeer } from '../../../events/desired-state.ts';
+import { DEFAULT_NEXT_HOP } from '../../../events/desired-state.ts';
 import { instanceFingerprint, passwordDigest, planInstances, speakerPeers } from '../../../speaker/worker/instance-plan.ts';
 import { directoryPasswords } from '../../../speaker/worker/secrets.ts';
 
@@ -22,6 +23,9 @@ function peer(name: string, secret: { namespace: string; name: string } | null =
       ebgpMultihop: 1,
       gracefulRestart: { enabled: false, restartTimeSeconds: 120 },
       authSecretRef: secret,
+      gtsm: false,
+      maxPrefixes: null,
+      nextHop: DEFAULT_NEXT_HOP,
     },
     families: [{ afi: 'ipv4', safi: 'unicast', routes: [] }],
   };
