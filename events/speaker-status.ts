@@ -152,7 +152,8 @@ export const peersDocumentSchema = z.looseObject({
       remoteASN: z.number().nullable(),
       state: z.string(),
       establishedSince: z.string().nullable(),
-      families: z.array(family.extend({ received: z.number(), advertised: z.number() })),
+      // Loose, like the rest: `unsent` and `nextHop` travel with the counts.
+      families: z.array(z.looseObject({ ...family.shape, received: z.number(), advertised: z.number() })),
     }),
   ),
   errors: z.array(z.object({ instance: z.string(), error: z.string() })),
