@@ -7,6 +7,9 @@ import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { addSettingOptions, settingsFromOptions } from '../../../bin/commands/settings-options.ts';
 import { CliError } from '../../../bin/cli-error.ts';
+import { registerFunctions } from '../../../bin/commands/functions.ts';
+import { registerUp } from '../../../bin/commands/up.ts';
+import { registerWatch } from '../../../bin/commands/watch.ts';
 import { computeConditions } from '../../../functions/cilium/conditions.ts';
 import { planNode } from '../../../functions/cilium/instances.ts';
 import { worldFromObjects } from '../../../functions/model/world.ts';
@@ -125,6 +128,18 @@ describe('the settings as command-line options', () => {
       const extra = key === 'routerIdAllocationMode' ? ['--bgp-router-id-allocation-ip-pool', '10.255.0.0/24'] : [];
       expect(parse([SETTING[key].flag, text, ...extra])[key]).toEqual(value);
     }
+  });
+
+  it('`functions` and `up` take every setting the functions read, `watch` the secrets namespace', () => {
+    const program = new Command();
+    registerFunctions(program);
+    registerUp(program);
+    registerWatch(program);
+    const flags = (name: string) => program.commands.find((c) => c.name() === name)!.options.map((o) => o.long);
+    const functionsFlags = settingsReadBy('functions').map((k) => SETTING[k].flag);
+    expect(flags('functions')).toEqual(expect.arrayContaining(functionsFlags));
+    expect(flags('up')).toEqual(expect.arrayContaining(functionsFlags));
+    expect(flags('watch')).toEqual(expect.arrayContaining(['--bgp-secrets-namespace', '--secrets-namespace']));
   });
 
   it('variables are read when no flag is given, and a bad value is a usage error', () => {
