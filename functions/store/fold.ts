@@ -126,7 +126,8 @@ export function foldArgs(events: readonly FoldEvent[]): string[] {
 function foldPayload(e: FoldEvent): string {
   switch (e.op) {
     case 'u':
-      if (e.firstSeen !== undefined) return JSON.stringify([JSON.stringify(e.firstSeen), ...stampHalves(e.object as Record<string, unknown>)]);
+      // JSON text holds no raw newline: it separates the time (a JSON string) and the two halves.
+      if (e.firstSeen !== undefined) return [JSON.stringify(e.firstSeen), ...stampHalves(e.object as Record<string, unknown>)].join('\n');
       return JSON.stringify(e.object);
     case 's':
       return e.syncId ?? '';

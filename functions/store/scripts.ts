@@ -22,9 +22,9 @@ end
  * ARGV: maxlen, pending id ('' = none), pending JSON, then per event six values:
  *   op ('u' upsert, 'n' upsert of an object without creationTimestamp, 'd' delete, 's' sync marker,
  *   'k' sync marker with keys), key (object key; for 's' and 'k' the kind "Kind[.group]"),
- *   partition, offset, source, payload (object JSON for 'u'; for 'n' the JSON array [the time as a
- *   JSON string, head, tail] of fold.ts stampHalves; syncId for 's', JSON {syncId, keys, part,
- *   parts} for 'k').
+ *   partition, offset, source, payload (object JSON for 'u'; for 'n' the time as a JSON string,
+ *   head and tail of fold.ts stampHalves, joined by newlines; syncId for 's', JSON {syncId, keys,
+ *   part, parts} for 'k').
  * 'n' stores head .. time .. tail, where the time is the stored object's creationTimestamp when
  * the object is live (a re-apply keeps its first-seen time), else the given one (first seen).
  * An event at or below the stored position of its object (same partition) changes nothing: a
@@ -114,15 +114,16 @@ for i = 4, #ARGV, 6 do
     local p, o = string.match(redis.call('HGET', opos, key) or '', '^(%d+):(%d+)$')
     if not (p == partition and not lt(o, offset)) then
       if op == 'n' then
-        local m = cjson.decode(payload)
-        local stamp = m[1]
+        local a = string.find(payload, '\\n', 1, true)
+        local b = string.find(payload, '\\n', a + 1, true)
+        local stamp = string.sub(payload, 1, a - 1)
         local stored = redis.call('HGET', objects, key)
         if stored then
           local ok, o = pcall(cjson.decode, stored)
           local t = ok and type(o) == 'table' and type(o.metadata) == 'table' and o.metadata.creationTimestamp
           if type(t) == 'string' and t ~= '' then stamp = cjson.encode(t) end
         end
-        payload = m[2] .. stamp .. m[3]
+        payload = string.sub(payload, a + 1, b - 1) .. stamp .. string.sub(payload, b + 1)
         op = 'u'
       end
       if op == 'u' then

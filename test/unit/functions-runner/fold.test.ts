@@ -21,7 +21,7 @@ describe('foldEvent', () => {
     expect(e).toMatchObject({ op: 'u', firstSeen: when.toISOString() });
     const [op, , , , , payload] = foldArgs([e]);
     expect(op).toBe('n');
-    const [time, head, tail] = JSON.parse(payload!) as [string, string, string];
+    const [time, head, tail] = payload!.split('\n') as [string, string, string];
     expect(JSON.parse(head + time + tail)).toEqual({ ...node('w1'), metadata: { ...(node('w1')['metadata'] as object), creationTimestamp: when.toISOString() } });
     const stamped = { ...node('w1'), metadata: { name: 'w1', creationTimestamp: '2025-01-01T00:00:00Z' } };
     expect(foldEvent(at(objectEnvelope('added', stamped as never, 's')))).not.toHaveProperty('firstSeen');
