@@ -192,17 +192,37 @@ describe('functions over the seed (Kafka runner in process)', () => {
   });
 });
 
+/** The environment of the commands for a fresh topic and keyspace, with `extra` variables. */
+async function commandEnv(partitions: number, extra: Record<string, string> = {}) {
+  const topic = await freshTopic(kafka, partitions);
+  const keys = freshKeys();
+  const env = {
+    BGPCAST_KAFKA_BROKERS: brokers,
+    BGPCAST_REDIS_URL: redisUrl,
+    BGPCAST_REDIS_PREFIX: keys.prefix,
+    BGPCAST_EVENTS_TOPIC: topic,
+    BGPCAST_LOG_LEVEL: 'info',
+    ...extra,
+  };
+  return { topic, env };
+}
+
+/** `bgpcast functions` in a consumer group of its own; its stderr collected. */
+function spawnFunctions(env: Record<string, string>, args: string[] = []) {
+  const group = `cli-${randomUUID()}`;
+  const child = spawn(process.execPath, [cliEntry(), 'functions', '--group', group, '--telemetry', '127.0.0.1:0', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, group, exited, stderr: () => stderr };
+}
+
 describe('bgpcast functions, desired and conditions (the commands)', () => {
   it('(a, e) the seed end to end; a poison record is logged with its offset and skipped, later records apply; SIGTERM exits 0', async () => {
-    const topic = await freshTopic(kafka, 6);
-    const keys = freshKeys();
-    const env = {
-      BGPCAST_KAFKA_BROKERS: brokers,
-      BGPCAST_REDIS_URL: redisUrl,
-      BGPCAST_REDIS_PREFIX: keys.prefix,
-      BGPCAST_EVENTS_TOPIC: topic,
-      BGPCAST_LOG_LEVEL: 'info',
-    };
+    const { topic, env } = await commandEnv(6);
     const publisher = new KafkaEventPublisher(kafka, topic);
     await publisher.publish(await seedEvents());
     // A raw value that is no envelope, then a valid event with the same key (same partition, later offset).
@@ -218,13 +238,7 @@ describe('bgpcast functions, desired and conditions (the commands)', () => {
     await publisher.publish([late]);
     await publisher.close();
 
-    const child = spawn(process.execPath, [cliEntry(), 'functions', '--group', `cli-${randomUUID()}`, '--telemetry', '127.0.0.1:0'], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const { child, exited, stderr } = spawnFunctions(env);
     try {
       let last = '';
       const shown = await waitFor(
@@ -237,12 +251,12 @@ describe('bgpcast functions, desired and conditions (the commands)', () => {
         },
         45_000,
       ).catch((e: Error) => {
-        throw new Error(`${e.message}\nlast desired output: ${last}\nfunctions stderr:\n${stderr.slice(-4000)}`);
+        throw new Error(`${e.message}\nlast desired output: ${last}\nfunctions stderr:\n${stderr().slice(-4000)}`);
       });
       expect(shown.revision).toBeGreaterThanOrEqual(1);
       expect(Object.keys(shown)).toEqual(['node', 'revision', 'instances']);
 
-      const poison = stderr
+      const poison = stderr()
         .split('\n')
         .filter((l) => l.startsWith('{'))
         .map((l) => JSON.parse(l) as Record<string, unknown>)
@@ -267,24 +281,17 @@ describe('bgpcast functions, desired and conditions (the commands)', () => {
       child.kill('SIGTERM');
     }
     expect(await exited).toBe(0);
-    expect(stderr).toMatch(/"msg":"stopped"/);
+    expect(stderr()).toMatch(/"msg":"stopped"/);
   });
 
   it('the settings reach the computation: flags and variables of `bgpcast functions`; a bad one is a usage error', async () => {
-    const topic = await freshTopic(kafka, 3);
-    const keys = freshKeys();
-    const env = {
-      BGPCAST_KAFKA_BROKERS: brokers,
-      BGPCAST_REDIS_URL: redisUrl,
-      BGPCAST_REDIS_PREFIX: keys.prefix,
-      BGPCAST_EVENTS_TOPIC: topic,
-      BGPCAST_LOG_LEVEL: 'info',
+    const { topic, env } = await commandEnv(3, {
       // As variables: the secrets namespace and routable-without-endpoints.
       BGPCAST_BGP_SECRETS_NAMESPACE: 'bgp-secrets',
       BGPCAST_ENABLE_NO_SERVICE_ENDPOINTS_ROUTABLE: 'false',
       // Overridden by its flag below.
       BGPCAST_IPAM: 'kubernetes',
-    };
+    });
     const lb = (name: string, ip: string) => ({
       apiVersion: 'v1',
       kind: 'Service',
@@ -335,29 +342,21 @@ describe('bgpcast functions, desired and conditions (the commands)', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--ipam: expected one of kubernetes, cluster-pool/);
 
-    const flags = ['--ipam', 'multi-pool', '--enable-bgp-legacy-origin-attribute', 'true'];
-    const group = `cli-${randomUUID()}`;
-    const child = spawn(process.execPath, [cliEntry(), 'functions', '--group', group, ...flags], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const { child, group, exited, stderr } = spawnFunctions(env, ['--ipam', 'multi-pool', '--enable-bgp-legacy-origin-attribute', 'true']);
     try {
       const doc = await waitFor('every event folded and n1 written', async () => {
         if (!(await caughtUp(kafka, group, topic))) return null;
         const r = await bgpcast(['desired', 'n1', '-o', 'json'], env);
         return r.code === 0 ? (JSON.parse(r.stdout) as DesiredNodeState) : null;
       }, 45_000).catch((e: Error) => {
-        throw new Error(`${e.message}\nfunctions stderr:\n${stderr.slice(-4000)}`);
+        throw new Error(`${e.message}\nfunctions stderr:\n${stderr().slice(-4000)}`);
       });
       const peer = doc.instances[0]!.peers[0]!;
       // ipam multi-pool (flag, over the variable): no PodCIDR route; no endpoints → not routable
       // (variable); legacy origin (flag): INCOMPLETE; the secret reference in the namespace set.
       expect(peer.families[0]!.routes).toEqual([{ prefix: '198.51.100.1/32', communities: [], largeCommunities: [], localPreference: null, origin: 'incomplete' }]);
       expect(peer.config.authSecretRef).toEqual({ namespace: 'bgp-secrets', name: 'md5' });
-      expect(stderr).toMatch(/"ipamMode":"multi-pool"/);
+      expect(stderr()).toMatch(/"ipamMode":"multi-pool"/);
     } finally {
       child.kill('SIGTERM');
     }
