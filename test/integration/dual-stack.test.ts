@@ -11,10 +11,6 @@
 
 import { randomUUID } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { KubeObject } from '../../events/envelope.ts';
 import { readDesiredDocument } from '../../events/desired-read.ts';
@@ -26,7 +22,7 @@ import { startSpeakerWorker, type SpeakerWorker } from '../../speaker/worker/spe
 import { runCli } from '../support/cli.ts';
 import { loopbackBlock, startBird, waitFor, type RunningBird } from '../support/routers/index.ts';
 import { startGobgp, type RunningGobgp } from '../support/routers/gobgp.ts';
-import { createTopology, spawnInNetns, type NetnsTopology } from '../support/routers/netns.ts';
+import { createTopology, spawnInNetns, unixSocketRelay, type NetnsTopology } from '../support/routers/netns.ts';
 import { testBackoff } from '../support/speaker.ts';
 import { cliEntry, redisPool, sequencer } from './functions-support.ts';
 import { quiet } from './pipeline-support.ts';
@@ -190,29 +186,6 @@ describe('dual stack over an IPv4 session, BIRD as the receiver', () => {
   });
 });
 
-/** A unix socket that forwards to the test Redis: how a process inside a namespace reaches it. */
-async function redisRelay(): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'bgpcast-relay-'));
-  const path = join(dir, 'redis.sock');
-  const { port, hostname } = new URL(redisUrl);
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(port), hostname);
-    client.pipe(upstream).pipe(client);
-    const close = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('error', close).on('close', close);
-    upstream.on('error', close).on('close', close);
-  });
-  await new Promise<void>((resolve) => server.listen(path, resolve));
-  cleanups.push(async () => {
-    await new Promise((resolve) => server.close(resolve));
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return path;
-}
-
 function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
@@ -245,7 +218,10 @@ describe('dual stack over an IPv4 session, GoBGP as the receiver (network namesp
     const desired = await readDesiredDocument(pool.client(), fn.prefix, 'worker1');
     expect(desired?.document.instances[0]?.peers[0]?.config.nextHop).toEqual({ ipv4: 'auto', ipv6: 'auto', nodeIPv4: '192.0.2.2', nodeIPv6: null });
 
-    const socket = await redisRelay();
+    const { port: redisPort, hostname } = new URL(redisUrl);
+    const relay = await unixSocketRelay(hostname, Number(redisPort));
+    cleanups.push(() => relay.close());
+    const socket = relay.path;
     let stderr = '';
     const speaker = spawnInNetns(topo.ns('speaker'), [process.execPath, cliEntry(), 'speaker', '--node', 'worker1'], {
       env: { ...process.env, BGPCAST_REDIS_URL: socket, BGPCAST_REDIS_PREFIX: fn.prefix, BGPCAST_LOG_LEVEL: 'warn' },
