@@ -223,7 +223,7 @@ describe('dual stack over an IPv4 session, GoBGP as the receiver (network namesp
     cleanups.push(() => relay.close());
     const socket = relay.path;
     let stderr = '';
-    const speaker = spawnInNetns(topo.ns('speaker'), [process.execPath, cliEntry(), 'speaker', '--node', 'worker1'], {
+    const speaker = spawnInNetns(topo.ns('speaker'), [process.execPath, cliEntry(), 'speaker', '--node', 'worker1', '--telemetry', '127.0.0.1:0'], {
       env: { ...process.env, BGPCAST_REDIS_URL: socket, BGPCAST_REDIS_PREFIX: fn.prefix, BGPCAST_LOG_LEVEL: 'warn' },
     });
     speaker.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
