@@ -23,6 +23,9 @@
 //   finds it again when the node's routes, links or neighbours change; a family's `interfaces`
 //   are Interface advertisements, whose routes are the addresses of that interface on the node,
 //   merged with the family's routes at equal prefixes (MERGE-1, MERGE-2).
+// - config.gtsm, config.maxPrefixes and config.nextHop come from the PeerConfig's bgpcast.io/
+//   annotations (PEER-8 to PEER-10); nextHop also carries the node's own addresses. A change of
+//   any of them resets the session.
 
 import { z } from 'zod';
 import { formatLargeSet, formatStandardSet, parseLargeCommunity, parseStandardCommunity, type LargeCommunity } from './communities.ts';
@@ -63,6 +66,22 @@ export interface DesiredFamily {
 export type DesiredAutoDiscovery =
   | { readonly mode: 'DefaultGateway'; readonly addressFamily: 'ipv4' | 'ipv6' }
   | { readonly mode: 'Unnumbered'; readonly interface: string };
+/** How IPv4 routes get their next hop (docs/cilium-semantics.md NH-1). */
+export const NEXT_HOP_IPV4_MODES = ['auto', 'self', 'node'] as const;
+/** How IPv6 routes get their next hop (NH-2). */
+export const NEXT_HOP_IPV6_MODES = ['auto', 'self', 'node', 'mapped'] as const;
+export type NextHopIPv4Mode = (typeof NEXT_HOP_IPV4_MODES)[number];
+export type NextHopIPv6Mode = (typeof NEXT_HOP_IPV6_MODES)[number];
+
+export interface DesiredNextHop {
+  readonly ipv4: NextHopIPv4Mode;
+  readonly ipv6: NextHopIPv6Mode;
+  /** The node's first IPv4 / IPv6 InternalIP (its CiliumNode's, else its Node's), null without one. */
+  readonly nodeIPv4: string | null;
+  readonly nodeIPv6: string | null;
+}
+
+export const DEFAULT_NEXT_HOP: DesiredNextHop = { ipv4: 'auto', ipv6: 'auto', nodeIPv4: null, nodeIPv6: null };
 
 export interface DesiredPeerConfig {
   readonly peerPort: number;
@@ -72,6 +91,11 @@ export interface DesiredPeerConfig {
   readonly ebgpMultihop: number;
   readonly gracefulRestart: { readonly enabled: boolean; readonly restartTimeSeconds: number };
   readonly authSecretRef: { readonly namespace: string; readonly name: string } | null;
+  /** RFC 5082 GTSM: TTL 255 sent, a minimum TTL required on arrival (PEER-8). */
+  readonly gtsm: boolean;
+  /** Routes accepted from the peer before the session ends with Cease 6/1 (RFC 4486); null: no limit (PEER-9). */
+  readonly maxPrefixes: number | null;
+  readonly nextHop: DesiredNextHop;
 }
 
 export interface DesiredPeer {
@@ -192,6 +216,17 @@ export const desiredNodeStateSchema = z.object({
             ebgpMultihop: z.number().int().min(1).max(255),
             gracefulRestart: z.object({ enabled: z.boolean(), restartTimeSeconds: z.number().int().min(0).max(4095) }),
             authSecretRef: z.object({ namespace: z.string(), name: z.string() }).nullable(),
+            // Absent from documents written before these fields existed: the defaults.
+            gtsm: z.boolean().default(false),
+            maxPrefixes: uint32.min(1).nullable().default(null),
+            nextHop: z
+              .object({
+                ipv4: z.enum(NEXT_HOP_IPV4_MODES),
+                ipv6: z.enum(NEXT_HOP_IPV6_MODES),
+                nodeIPv4: z.string().nullable(),
+                nodeIPv6: z.string().nullable(),
+              })
+              .default(DEFAULT_NEXT_HOP),
           }),
           families: z.array(
             z.object({

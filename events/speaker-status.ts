@@ -20,6 +20,8 @@ export interface FamilyCounts {
   readonly advertised: number;
   /** Why a configured family is not sent (not negotiated, no usable next hop), when it is not. */
   readonly unsent?: string;
+  /** The next hop its routes carry, while established and sent (several MP_REACH next hops: ", "). */
+  readonly nextHop?: string;
 }
 
 export interface PeerErrorReport {
@@ -55,6 +57,10 @@ export interface PeerReport {
     /** The Secret named for TCP MD5, and whether a password was found for it (never the password). */
     readonly authSecretRef: { readonly namespace: string; readonly name: string } | null;
     readonly passwordSet: boolean;
+    /** From the PeerConfig's bgpcast.io/ annotations (absent in reports of older speakers). */
+    readonly gtsm?: boolean;
+    readonly maxPrefixes?: number | null;
+    readonly nextHop?: { readonly ipv4: string; readonly ipv6: string };
   };
   readonly negotiated: {
     readonly holdTimeSeconds: number;
@@ -149,7 +155,8 @@ export const peersDocumentSchema = z.looseObject({
       remoteASN: z.number().nullable(),
       state: z.string(),
       establishedSince: z.string().nullable(),
-      families: z.array(family.extend({ received: z.number(), advertised: z.number() })),
+      // Loose, like the rest: `unsent` and `nextHop` travel with the counts.
+      families: z.array(z.looseObject({ ...family.shape, received: z.number(), advertised: z.number() })),
     }),
   ),
   errors: z.array(z.object({ instance: z.string(), error: z.string() })),

@@ -10,7 +10,8 @@
 //
 // setPeers() reconciles: a new peer gets a session, a peer gone is stopped (Cease / Peer
 // De-configured), a peer whose session-defining settings changed (address, AS, local address,
-// port, timers, password, multihop, graceful restart, families; docs/cilium-semantics.md PEER-4)
+// port, timers, password, multihop, graceful restart, families, GTSM, the maximum-prefix limit,
+// the next hops; docs/cilium-semantics.md PEER-4, PEER-8 to PEER-10)
 // is replaced, and otherwise only its routes change — an incremental UPDATE, no reset.
 // A caller that keeps routes up to date itself (the worker applying deltas) passes `routesOf`:
 // sessions kept in place then keep their routes, and only new or replaced sessions are given
@@ -23,7 +24,6 @@ import type { FamilyKey } from './codec/context.ts';
 import type { DesiredFamily, DesiredPeer, DesiredRoute } from '../events/desired-state.ts';
 import type { Logger } from '../events/log.ts';
 import { createLogger } from '../events/log.ts';
-import type { NextHopConfig } from './rib/next-hop.ts';
 import type { BackoffPolicy } from './session/backoff.ts';
 import type { Clock } from './session/clock.ts';
 import { Session, type SessionOptions } from './session/session.ts';
@@ -39,10 +39,9 @@ export interface SpeakerPeer extends Omit<DesiredPeer, 'peerAddress'> {
   readonly peerAddress: string;
   /** The TCP MD5 password read from config.authSecretRef (never stored in desired state). */
   readonly password?: string | null;
-  readonly maxPrefixes?: number | null;
-  readonly gtsm?: boolean;
   readonly passive?: boolean;
-  readonly nextHop?: NextHopConfig;
+  /** A link-local address sent after the global IPv6 next hop (RFC 2545 §3). */
+  readonly ipv6LinkLocal?: string | null;
 }
 
 export interface SpeakerOptions {
@@ -210,14 +209,14 @@ export class Speaker {
       keepaliveS: c.keepAliveTimeSeconds,
       connectRetryS: c.connectRetryTimeSeconds,
       ebgpMultihop: c.ebgpMultihop,
-      gtsm: p.gtsm ?? false,
+      gtsm: c.gtsm,
       md5Key: p.password ?? null,
       families: p.families.map((f) => ({ afi: afiOf[f.afi], safi: 1 })),
       gracefulRestart: { enabled: c.gracefulRestart.enabled, restartTimeS: c.gracefulRestart.restartTimeSeconds },
       restarting,
       passive: p.passive ?? false,
-      maxPrefixes: p.maxPrefixes ?? null,
-      ...(p.nextHop ? { nextHop: p.nextHop } : {}),
+      maxPrefixes: c.maxPrefixes,
+      nextHop: { ...c.nextHop, ...(p.ipv6LinkLocal ? { ipv6LinkLocal: p.ipv6LinkLocal } : {}) },
       ...(this.options.backoff ? { backoff: this.options.backoff } : {}),
       ...(this.options.openHoldTimeS ? { openHoldTimeS: this.options.openHoldTimeS } : {}),
     };

@@ -123,6 +123,8 @@ function describePeer(p: DesiredPeer): string[] {
     `  Peer ${p.name}: ${address} AS ${p.peerASN === 0 ? 'any' : p.peerASN}, local address ${p.localAddress ?? 'auto'}`,
     `    port ${c.peerPort}, hold ${seconds(c.holdTimeSeconds)}, keepalive ${seconds(c.keepAliveTimeSeconds)}, ` +
       `connect retry ${seconds(c.connectRetryTimeSeconds)}, eBGP multihop ${c.ebgpMultihop}, graceful restart ${gr}, auth ${auth}`,
+    `    GTSM ${c.gtsm ? 'on' : 'off'}, max prefixes ${c.maxPrefixes ?? 'none'}, next hop ipv4 ${c.nextHop.ipv4}, ipv6 ${c.nextHop.ipv6} ` +
+      `(node ${c.nextHop.nodeIPv4 ?? '-'}, ${c.nextHop.nodeIPv6 ?? '-'})`,
   ];
   for (const f of p.families) {
     lines.push(`    ${f.afi}/${f.safi}: ${f.routes.length} route${f.routes.length === 1 ? '' : 's'}`);

@@ -21,13 +21,18 @@ import { createRegistry, type TelemetryEndpoint } from '../../events/telemetry.t
 import { FunctionsTelemetry } from '../../functions/runner/functions-telemetry.ts';
 import { CliError, ExitCode } from '../cli-error.ts';
 import { consumingCheck, parseListen, serveTelemetry, signalled, withLogOptions } from './process-options.ts';
+import { addSettingOptions, settingsFromOptions } from './settings-options.ts';
+import { settingsReadBy } from '../../functions/settings.ts';
 
 interface FunctionsOptions {
   group: string;
   http?: string;
   host: string;
   telemetry: string;
+  [setting: string]: unknown;
 }
+
+const SETTINGS_READ = settingsReadBy('functions');
 
 export function registerFunctions(program: Command): void {
   const cmd = program
@@ -37,7 +42,7 @@ export function registerFunctions(program: Command): void {
     .option('--http <port>', 'serve CloudEvents over HTTP on this port instead of consuming Kafka (0: any free port)')
     .option('--host <address>', 'address the HTTP entry point listens on', '127.0.0.1')
     .option('--telemetry <host:port>', '/metrics, /healthz, /readyz (port 0: any free port)', '127.0.0.1:9963');
-  withLogOptions(cmd).action((opts: FunctionsOptions) => runFunctions(opts));
+  withLogOptions(addSettingOptions(cmd, SETTINGS_READ)).action((opts: FunctionsOptions) => runFunctions(opts));
 }
 
 function parsePort(text: string): number {
@@ -49,6 +54,7 @@ function parsePort(text: string): number {
 async function runFunctions(opts: FunctionsOptions): Promise<void> {
   const port = opts.http === undefined ? undefined : parsePort(opts.http);
   const listen = parseListen('--telemetry', opts.telemetry);
+  const settings = settingsFromOptions(opts, SETTINGS_READ);
   const log = createLogger('functions');
   const url = redisUrlFromEnv();
   const redis = createStoreRedis({ url, role: 'service', log, name: 'bgpcast-functions' });
@@ -84,10 +90,12 @@ async function runFunctions(opts: FunctionsOptions): Promise<void> {
       redis,
       keys,
       log,
+      settings,
       recomputeBudgetMs: port === undefined ? KAFKA_RECOMPUTE_BUDGET_MS : undefined,
       observer: telemetry,
       publish: (envelopes) => allocations.publish(envelopes),
     });
+    log.info({ settings }, 'settings');
     const stop = signalled();
     if (port !== undefined) {
       const entry = await startHttpEntry({ handler, log, host: opts.host, port });

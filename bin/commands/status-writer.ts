@@ -9,16 +9,19 @@ import { createRegistry } from '../../events/telemetry.ts';
 import { createRedisClient } from '../../events/redis-client.ts';
 import { startStatusWriterService } from '../../functions/status-writer/service.ts';
 import { statusWriterTelemetry } from '../../functions/status-writer/status-writer-telemetry.ts';
-import { CliError, ExitCode } from '../cli-error.ts';
+import { settingsReadBy } from '../../functions/settings.ts';
 import { addLeaseOptions, kubeApiFromFlags, leaseOptions, seconds, type LeaseFlags } from './kube-options.ts';
 import { parseListen, requireRedis, runUntilSignalled, serveTelemetry, withLogOptions } from './process-options.ts';
+import { addSettingOptions, settingsFromOptions } from './settings-options.ts';
 
 export const STATUS_WRITER_TELEMETRY = '127.0.0.1:9965';
+
+const SETTINGS_READ = settingsReadBy('status-writer');
 
 interface StatusWriterFlags extends LeaseFlags {
   kubeconfig?: string;
   context?: string;
-  statusReport: string;
+  [setting: string]: unknown;
   resync: string;
   telemetry: string;
 }
@@ -28,23 +31,16 @@ export function registerStatusWriter(program: Command): void {
     .command('status-writer')
     .description('write CiliumBGPNodeConfigs, their status and the BGP objects\' conditions to the Kubernetes API')
     .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, ~/.kube/config, or in-cluster)')
-    .option('--context <name>', 'kubeconfig context')
-    .option('--status-report <bool>', 'write status and conditions (Cilium\'s enable-bgp-control-plane-status-report); false clears what was written', 'true');
-  addLeaseOptions(command, 'write', 'bgpcast-status-writer')
+    .option('--context <name>', 'kubeconfig context');
+  addLeaseOptions(addSettingOptions(command, SETTINGS_READ), 'write', 'bgpcast-status-writer')
     .option('--resync <s>', 'seconds between full resyncs (every input read again, compared with the API server)', '30')
     .option('--telemetry <host:port>', '/metrics, /healthz, /readyz (port 0: any free port)', STATUS_WRITER_TELEMETRY);
   withLogOptions(command).action((opts: StatusWriterFlags) => runStatusWriter(opts));
 }
 
-export function parseBool(flag: string, text: string): boolean {
-  if (/^(true|1|yes)$/i.test(text)) return true;
-  if (/^(false|0|no)$/i.test(text)) return false;
-  throw new CliError(`${flag}: expected true or false, got ${text}`, ExitCode.Usage);
-}
-
 async function runStatusWriter(opts: StatusWriterFlags): Promise<void> {
   const lease = leaseOptions(opts);
-  const statusReport = parseBool('--status-report', opts.statusReport);
+  const { statusReport } = settingsFromOptions(opts, SETTINGS_READ);
   const resyncMs = seconds('--resync', opts.resync);
   const listen = parseListen('--telemetry', opts.telemetry);
   const api = kubeApiFromFlags(opts);

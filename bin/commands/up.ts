@@ -51,6 +51,8 @@ import { LocalKube } from './up-kube.ts';
 import { localNodes } from './up-nodes.ts';
 import { parseBmpStation } from './speaker.ts';
 import { consumingCheck, parseListen, serveTelemetry, withLogOptions } from './process-options.ts';
+import { addSettingOptions, settingsFromOptions } from './settings-options.ts';
+import { settingsReadBy, type Settings } from '../../functions/settings.ts';
 
 const BUILTIN_EXAMPLE = resolve(import.meta.dirname, '../../infra/examples/loopback');
 
@@ -67,7 +69,10 @@ interface UpCliOptions {
   speakersTelemetry: string;
   functionsTelemetry: string;
   kube?: boolean;
+  [setting: string]: unknown;
 }
+
+const SETTINGS_READ = settingsReadBy('functions');
 
 export function registerUp(program: Command): void {
   const cmd = program
@@ -79,12 +84,13 @@ export function registerUp(program: Command): void {
     .option('--speakers-telemetry <host:port>', "the speakers' /metrics, /healthz, /readyz (port 0: any free port)", '127.0.0.1:9962')
     .option('--functions-telemetry <host:port>', "the functions' /metrics, /healthz, /readyz (port 0: any free port)", '127.0.0.1:9963')
     .option('--kube', 'also a local Kubernetes API (etcd + kube-apiserver, the CRDs), the watcher and the status writer; objects go through the API server');
-  withLogOptions(cmd).action(async (opts: UpCliOptions) => {
+  withLogOptions(addSettingOptions(cmd, SETTINGS_READ)).action(async (opts: UpCliOptions) => {
     const endpoints: UpEndpoints = {
       speakers: parseListen('--speakers-telemetry', opts.speakersTelemetry),
       functions: parseListen('--functions-telemetry', opts.functionsTelemetry),
     };
-    await runUp(opts.config ?? (opts.demo ? BUILTIN_EXAMPLE : undefined), opts.demo === true, (opts.bmp ?? []).map(parseBmpStation), endpoints, opts.kube === true);
+    const settings = settingsFromOptions(opts, SETTINGS_READ);
+    await runUp(opts.config ?? (opts.demo ? BUILTIN_EXAMPLE : undefined), opts.demo === true, (opts.bmp ?? []).map(parseBmpStation), endpoints, settings, opts.kube === true);
   });
 }
 
@@ -98,18 +104,26 @@ async function component<T>(name: string, fix: string, step: () => Promise<T>): 
   }
 }
 
-async function runUp(config: string | undefined, demo: boolean, bmp: readonly BmpStation[], endpoints: UpEndpoints, kube: boolean): Promise<void> {
+async function runUp(config: string | undefined, demo: boolean, bmp: readonly BmpStation[], endpoints: UpEndpoints, settings: Settings, kube: boolean): Promise<void> {
   const signals = signalled();
   // Ctrl-C reaches `up` alone; it stops what it started in order (infra/local/procs.ts).
   useOwnProcessGroups();
   try {
-    await up(config, demo, signals.received, bmp, endpoints, kube);
+    await up(config, demo, signals.received, bmp, endpoints, settings, kube);
   } finally {
     signals.dispose();
   }
 }
 
-async function up(config: string | undefined, demo: boolean, interrupted: Promise<string>, bmp: readonly BmpStation[], endpoints: UpEndpoints, withKube: boolean): Promise<void> {
+async function up(
+  config: string | undefined,
+  demo: boolean,
+  interrupted: Promise<string>,
+  bmp: readonly BmpStation[],
+  endpoints: UpEndpoints,
+  settings: Settings,
+  withKube: boolean,
+): Promise<void> {
   const t0 = performance.now();
   const say = (m: string) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1)}s] ${m}\n`);
   // Validate the configuration before starting anything: a typo should not cost a broker start.
@@ -178,6 +192,7 @@ async function up(config: string | undefined, demo: boolean, interrupted: Promis
       redis,
       keys: storeKeys(prefix),
       log,
+      settings,
       recomputeBudgetMs: KAFKA_RECOMPUTE_BUDGET_MS,
       observer: functionsTelemetry,
       publish: (envelopes) => allocations.publish(envelopes),

@@ -18,12 +18,15 @@ import { createRedisClient } from '../../events/redis-client.ts';
 import { unreachable } from '../kafka-session.ts';
 import { addLeaseOptions, kubeApiFromFlags, leaseOptions, seconds, type LeaseFlags } from './kube-options.ts';
 import { parseListen, requireRedis, runUntilSignalled, withLogOptions } from './process-options.ts';
+import { addSettingOptions, settingsFromOptions } from './settings-options.ts';
 
 interface WatchOptions extends LeaseFlags {
   kubeconfig?: string;
   context?: string;
   source?: string;
-  secretsNamespace: string;
+  /** The older spelling of --bgp-secrets-namespace. */
+  secretsNamespace?: string;
+  bgpSecretsNamespace?: string;
   telemetry: string;
   discoveryInterval: string;
 }
@@ -35,15 +38,19 @@ export function registerWatch(program: Command): void {
     .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, ~/.kube/config, or in-cluster)')
     .option('--context <name>', 'kubeconfig context')
     .option('--source <name>', 'the source named in every envelope; stable across restarts and replicas (default kube:<context>)')
-    .option('--secrets-namespace <ns>', 'the BGP secrets namespace: the only one Secrets are read from', process.env['BGPCAST_BGP_SECRETS_NAMESPACE'] ?? 'kube-system');
+    .option('--secrets-namespace <ns>', 'the same as --bgp-secrets-namespace');
   addLeaseOptions(cmd, 'publish', 'bgpcast-watch')
     .option('--telemetry <host:port>', '/metrics, /healthz, /readyz (port 0: any free port)', '127.0.0.1:9964')
     .option('--discovery-interval <s>', 'seconds between looks for kinds not served yet (a CRD installed later)', '10');
-  withLogOptions(cmd).action((opts: WatchOptions) => runWatch(opts));
+  withLogOptions(addSettingOptions(cmd, ['bgpSecretsNamespace'])).action((opts: WatchOptions) => runWatch(opts));
 }
 
 async function runWatch(opts: WatchOptions): Promise<void> {
   const lease = leaseOptions(opts);
+  const { bgpSecretsNamespace: secretsNamespace } = settingsFromOptions(
+    { bgpSecretsNamespace: opts.bgpSecretsNamespace ?? opts.secretsNamespace },
+    ['bgpSecretsNamespace'],
+  );
   const listen = parseListen('--telemetry', opts.telemetry);
   const discoveryIntervalMs = seconds('--discovery-interval', opts.discoveryInterval);
   const api = kubeApiFromFlags(opts);
@@ -73,13 +80,13 @@ async function runWatch(opts: WatchOptions): Promise<void> {
       publisher,
       checkpoint: new CheckpointStore(redis, watchCheckpointKey(redisPrefixFromEnv(), source)),
       source,
-      secretsNamespace: opts.secretsNamespace,
+      secretsNamespace,
       log,
       discoveryIntervalMs,
       metrics: { published: (kind, n) => published.inc({ kind }, n), filtered: (kind, n) => filtered.inc({ kind }, n) },
       leaderElection: lease,
     });
-    log.info({ server: api.server, source, leaderElect: Boolean(opts.leaderElect), secretsNamespace: opts.secretsNamespace }, 'watch started');
+    log.info({ server: api.server, source, leaderElect: Boolean(opts.leaderElect), secretsNamespace }, 'watch started');
     const telemetry = await startTelemetry({
       ...listen,
       registry,

@@ -11,7 +11,8 @@
 //
 // JSON maps node → array of peers in the shape of Cilium's BgpPeer model (kebab-case keys), plus
 // the fields bgpcast adds (name, instance, router-id, local-address, remote-asn, last-error,
-// established-count, unsent families).
+// established-count, per family the next hop and why it is not sent). `-o wide` adds the columns
+// Next Hop and Not Sent to the table.
 
 import type { PeerReport, PeersDocument } from '../../events/speaker-status.ts';
 import { goDuration, renderTable } from './go-format.ts';
@@ -29,8 +30,10 @@ function uptimeMs(p: PeerReport, nowMs: number): number {
   return p.state === 'established' && p.establishedSince ? Math.max(0, nowMs - Date.parse(p.establishedSince)) : 0;
 }
 
-export function peersTable(docs: ReadonlyMap<string, PeersDocument>, nowMs: number): string {
-  const rows: string[][] = [['Node', 'Local AS', 'Peer AS', 'Peer Address', 'Session State', 'Uptime', 'Family', 'Received', 'Advertised']];
+/** `wide` adds, per family, the next hop its routes carry and why it is not sent when it is not. */
+export function peersTable(docs: ReadonlyMap<string, PeersDocument>, nowMs: number, wide = false): string {
+  const head = ['Node', 'Local AS', 'Peer AS', 'Peer Address', 'Session State', 'Uptime', 'Family', 'Received', 'Advertised'];
+  const rows: string[][] = [wide ? [...head, 'Next Hop', 'Not Sent'] : head];
   for (const node of [...docs.keys()].sort()) {
     sortPeers(docs.get(node)!.peers).forEach((p, i) => {
       const session = [String(p.localASN), String(peerAs(p)), p.peerAddress, p.state, goDuration(uptimeMs(p, nowMs))];
@@ -38,11 +41,25 @@ export function peersTable(docs: ReadonlyMap<string, PeersDocument>, nowMs: numb
       families.forEach((f, j) => {
         const first = i === 0 && j === 0 ? node : '';
         const fam = f ? [`${f.afi}/${f.safi}`, String(f.received), String(f.advertised)] : ['', '', ''];
-        rows.push([first, ...(j === 0 ? session : ['', '', '', '', '']), ...fam]);
+        const more = wide ? [f?.nextHop ?? '', f?.unsent ?? ''] : [];
+        rows.push([first, ...(j === 0 ? session : ['', '', '', '', '']), ...fam, ...more]);
       });
     });
   }
   return renderTable(rows);
+}
+
+/** One line per family configured but not sent while its session is up, for stderr under the table. */
+export function unsentNotes(docs: ReadonlyMap<string, PeersDocument>): string[] {
+  const out: string[] = [];
+  for (const node of [...docs.keys()].sort()) {
+    for (const p of sortPeers(docs.get(node)!.peers)) {
+      for (const f of p.families) {
+        if (p.state === 'established' && f.unsent) out.push(`${node}: ${f.afi}/${f.safi} to ${p.peerAddress} is not sent: ${f.unsent}`);
+      }
+    }
+  }
+  return out;
 }
 
 export function peersJson(docs: ReadonlyMap<string, PeersDocument>, nowMs: number): Record<string, unknown[]> {
@@ -69,6 +86,7 @@ export function peersJson(docs: ReadonlyMap<string, PeersDocument>, nowMs: numbe
         received: f.received,
         advertised: f.advertised,
         ...(f.unsent ? { unsent: f.unsent } : {}),
+        ...(f.nextHop ? { 'next-hop': f.nextHop } : {}),
       })),
       name: p.name,
       instance: p.instance,

@@ -10,8 +10,13 @@
 import type { KubeObject } from '../envelope.ts';
 import { sanitizeObject } from '../sanitize.ts';
 
-/** true: keep the value; an object: keep those fields of it; [shape]: each element of a list. */
-export type Shape = true | { readonly [field: string]: Shape } | readonly [Shape];
+/**
+ * true: keep the value; an object: keep those fields of it; [shape]: each element of a list; a
+ * function: what it keeps of the value.
+ */
+export type Shape = true | ((value: unknown) => unknown) | { readonly [field: string]: Shape } | readonly [Shape];
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const metadata: Shape = {
   name: true,
@@ -26,6 +31,12 @@ const metadata: Shape = {
 // No rule reads it of the other kinds, and an EndpointSlice bumps it with every endpoint change
 // (an address moving included), so keeping it would publish exactly the noise this filters.
 const withSpec: Shape = { metadata: { ...metadata, generation: true }, spec: true };
+
+/** Of a map, the keys that start with `prefix` (anything that is not a map, as it is). */
+const keysStartingWith =
+  (prefix: string) =>
+  (value: unknown): unknown =>
+    isPlainObject(value) ? Object.fromEntries(Object.entries(value).filter(([k]) => k.startsWith(prefix))) : value;
 
 /** Kinds whose generation no rule reads (the projection drops it). */
 export const GENERATION_UNREAD: ReadonlySet<string> = new Set(['Node', 'CiliumNode', 'Service', 'EndpointSlice', 'Secret']);
@@ -59,15 +70,15 @@ export const projectionShapes: Readonly<Record<string, Shape>> = {
   Secret: { metadata, type: true, dataKeys: true },
   CiliumPodIPPool: withSpec,
   CiliumBGPClusterConfig: withSpec,
-  CiliumBGPPeerConfig: withSpec,
+  // Its bgpcast.io/ annotations switch on speaker features (functions/model/peer-annotations.ts).
+  CiliumBGPPeerConfig: { ...withSpec, metadata: { ...metadata, generation: true, annotations: keysStartingWith('bgpcast.io/') } },
   CiliumBGPAdvertisement: withSpec,
   CiliumBGPNodeConfigOverride: withSpec,
 };
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 export function project(value: unknown, shape: Shape): unknown {
   if (shape === true) return value;
+  if (typeof shape === 'function') return shape(value);
   if (Array.isArray(shape)) return Array.isArray(value) ? value.map((v) => project(v, shape[0] as Shape)) : value;
   if (!isPlainObject(value)) return value;
   const out: Record<string, unknown> = {};

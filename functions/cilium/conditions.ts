@@ -6,12 +6,14 @@
 //   Secret was looked for and found (COND-2).
 // - CiliumBGPNodeConfig (named after the node): cilium.io/BGPReconcileError while an instance or
 //   peer had to be left out, Cilium's "<instance>: <error>" lines (COND-5).
-// - Any object whose latest version failed validation: bgpcast.io/InvalidObject (COND-6).
+// - Any object whose latest version failed validation: bgpcast.io/InvalidObject (COND-6); so does a
+//   PeerConfig with a bgpcast.io/ annotation ignored for a bad value (PEER-8 to PEER-10), unless
+//   its latest version is invalid, which that condition then reports.
 // - ClusterConfig, in the ip-pool router-ID mode: bgpcast.io/RouterIDPoolExhausted (COND-7).
 // Sorted by kind, namespace, name, type (COND-4).
 
 import { describeIssues, type InvalidObject } from '../model/validation.ts';
-import { isRecordKind, mapKey } from '../model/normalise.ts';
+import { isRecordKind, mapKey, objectIdentity } from '../model/normalise.ts';
 import { WORLD_FIELD } from '../model/world.ts';
 import type { ClusterConfig } from '../model/cluster-config.ts';
 import type { PeerConfig } from '../model/peer-config.ts';
@@ -119,6 +121,18 @@ function invalidCondition(world: WorldView, inv: InvalidObject): Condition {
   };
 }
 
+/** bgpcast.io/ annotations ignored on a PeerConfig that is otherwise in effect. */
+function ignoredAnnotationsCondition(config: PeerConfig): Condition {
+  return {
+    kind: 'CiliumBGPPeerConfig',
+    name: config.meta.name,
+    type: CONDITION_TYPES.invalidObject,
+    status: 'True',
+    reason: 'ValidationFailed',
+    message: `${describeIssues(config.ignored)}; ${config.ignored.length === 1 ? 'this annotation is' : 'these annotations are'} ignored, the rest of the object is in effect`,
+  };
+}
+
 /** COND-7: in the ip-pool mode, each ClusterConfig says whether nodes it owns wait for a router ID the pool does not have. */
 function poolConditions(world: WorldView, exhaustedByConfig: ReadonlyMap<string, string[]>): Condition[] {
   if (world.settings.routerIdAllocationMode !== 'ip-pool') return [];
@@ -133,7 +147,7 @@ function poolConditions(world: WorldView, exhaustedByConfig: ReadonlyMap<string,
       reason: 'RouterIDPoolExhausted',
       message:
         keys.length > 0
-          ? `No router ID left in the pool ${world.settings.routerIdAllocationPool.trim()} for ${keys.length} node instance(s): ${shown.join(', ')}`
+          ? `No router ID left in the pool ${world.settings.routerIdAllocationPool ?? ''} for ${keys.length} node instance(s): ${shown.join(', ')}`
           : '',
     };
   });
@@ -172,6 +186,9 @@ export function computeConditions(world: WorldView): Condition[] {
     ...poolConditions(world, exhausted),
     ...[...world.peerConfigs.values()].map((c) => peerConfigCondition(world, c)),
     ...[...world.invalid.values()].map((inv) => invalidCondition(world, inv)),
+    ...[...world.peerConfigs.values()]
+      .filter((c) => c.ignored.length > 0 && !world.invalid.has(objectIdentity('CiliumBGPPeerConfig', null, c.meta.name)))
+      .map(ignoredAnnotationsCondition),
     ...nodes,
   ];
   return out.sort(

@@ -96,6 +96,9 @@ export function desiredPeer(world: WorldView, peer: PlannedPeer, families: Desir
       gracefulRestart: { enabled: s.gracefulRestart.enabled, restartTimeSeconds: s.gracefulRestart.restartTimeSeconds },
       // PEER-3: only the reference, into the secrets namespace; never the password.
       authSecretRef: s.authSecretRef === null ? null : { namespace: world.settings.bgpSecretsNamespace, name: s.authSecretRef },
+      gtsm: s.gtsm,
+      maxPrefixes: s.maxPrefixes,
+      nextHop: { ipv4: s.nextHop.ipv4, ipv6: s.nextHop.ipv6, nodeIPv4: peer.node.ipv4, nodeIPv6: peer.node.ipv6 },
     },
     families,
   };

@@ -20,6 +20,12 @@ import { ownerOf } from './ownership.ts';
 import { poolRouterId } from './router-id-pool.ts';
 import { DEFAULT_PEER_SETTINGS, peerSettings, type PeerSettings } from './peer-settings.ts';
 
+export interface NodeAddresses {
+  /** The node's first IPv4 / IPv6 InternalIP (its CiliumNode's, else its Node's), or null. */
+  readonly ipv4: string | null;
+  readonly ipv6: string | null;
+}
+
 export interface PlannedPeer {
   readonly name: string;
   /** null: found on the node by `autoDiscovery` (INST-4). */
@@ -28,6 +34,8 @@ export interface PlannedPeer {
   readonly peerASN: number;
   readonly localAddress: string | null;
   readonly settings: PeerSettings;
+  /** Where the node's routes may point (the next-hop choices of NH-1, NH-2). */
+  readonly node: NodeAddresses;
 }
 
 export interface PlannedInstance {
@@ -57,16 +65,27 @@ function discovery(ad: AutoDiscovery | null): DesiredAutoDiscovery | null {
 
 const firstOfFamily = (addresses: readonly IpAddress[] | undefined, family: 4 | 6) => addresses?.find((ip) => ip.family === family) ?? null;
 
+function nodeInternalIP(world: WorldView, node: string, family: 4 | 6): IpAddress | null {
+  return firstOfFamily(world.ciliumNodes.get(node)?.internalIPs, family) ?? firstOfFamily(world.nodes.get(node)?.internalIPs, family);
+}
+
+export function nodeAddresses(world: WorldView, node: string): NodeAddresses {
+  const text = (ip: IpAddress | null) => (ip === null ? null : formatIp(ip));
+  return { ipv4: text(nodeInternalIP(world, node, 4)), ipv6: text(nodeInternalIP(world, node, 6)) };
+}
+
 /** The node's own router ID (INST-3 without an override), or null when it has none. */
 export function nodeRouterID(world: WorldView, node: string): string | null {
-  const cilium = world.ciliumNodes.get(node)?.internalIPs;
-  const k8s = world.nodes.get(node)?.internalIPs;
-  const v4 = firstOfFamily(cilium, 4) ?? firstOfFamily(k8s, 4);
+  const v4 = nodeInternalIP(world, node, 4);
   if (v4 !== null) return formatIp(v4);
-  const v6 = firstOfFamily(cilium, 6) ?? firstOfFamily(k8s, 6);
+  const v6 = nodeInternalIP(world, node, 6);
   if (v6 === null) return null;
   const tail = v6.value & 0xffffffffn;
   return tail === 0n ? null : formatIp({ family: 4, value: tail });
+}
+
+function noRouterID(node: string): string {
+  return `no router ID: the node has no IPv4 InternalIP; set routerID in the CiliumBGPNodeConfigOverride "${node}"`;
 }
 
 export function planNode(world: WorldView, node: string): NodePlan {
@@ -76,6 +95,7 @@ export function planNode(world: WorldView, node: string): NodePlan {
   const problems: string[] = [];
   const exhausted: string[] = [];
   const instances: PlannedInstance[] = [];
+  const addresses = nodeAddresses(world, node);
   for (const inst of owner.instances) {
     const ov = override?.instances.find((o) => o.name === inst.name);
     const localASN = ov?.localASN ?? inst.localASN;
@@ -97,10 +117,7 @@ export function planNode(world: WorldView, node: string): NodePlan {
       routerID = ov?.routerID ?? nodeRouterID(world, node);
     }
     if (routerID === null) {
-      problems.push(
-        `${inst.name}: no router ID: the node has no IPv4 InternalIP; ` +
-          `set routerID in the CiliumBGPNodeConfigOverride "${node}"`,
-      );
+      problems.push(`${inst.name}: ${noRouterID(node)}`);
       continue;
     }
     const peers: PlannedPeer[] = [];
@@ -119,7 +136,7 @@ export function planNode(world: WorldView, node: string): NodePlan {
       }
       const localAddress = ov?.peers.find((p) => p.name === peer.name)?.localAddress ?? null;
       const settings = config === null ? DEFAULT_PEER_SETTINGS : peerSettings(config);
-      peers.push({ name: peer.name, peerAddress: peer.peerAddress, autoDiscovery, peerASN: peer.peerASN, localAddress, settings });
+      peers.push({ name: peer.name, peerAddress: peer.peerAddress, autoDiscovery, peerASN: peer.peerASN, localAddress, settings, node: addresses });
     }
     peers.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     instances.push({ name: inst.name, localASN, routerID, localPort: ov?.localPort ?? inst.localPort, peers });

@@ -1,7 +1,8 @@
 // A peer's settings: its CiliumBGPPeerConfig with the agent's defaults filled in, where 0 counts as
-// unset (docs/cilium-semantics.md PEER-1); a peer without a PeerConfig reference gets every
-// default (INST-5).
+// unset (docs/cilium-semantics.md PEER-1), and with what its bgpcast.io/ annotations switch on
+// (PEER-8 to PEER-10); a peer without a PeerConfig reference gets every default (INST-5).
 
+import type { NextHopIPv4Mode, NextHopIPv6Mode } from '../../events/desired-state.ts';
 import type { PeerConfig, PeerFamily } from '../model/peer-config.ts';
 
 export interface PeerSettings {
@@ -13,6 +14,9 @@ export interface PeerSettings {
   readonly gracefulRestart: { readonly enabled: boolean; readonly restartTimeSeconds: number };
   readonly authSecretRef: string | null;
   readonly families: readonly PeerFamily[];
+  readonly gtsm: boolean;
+  readonly maxPrefixes: number | null;
+  readonly nextHop: { readonly ipv4: NextHopIPv4Mode; readonly ipv6: NextHopIPv6Mode };
 }
 
 export const PEER_DEFAULTS = {
@@ -39,6 +43,9 @@ export const DEFAULT_PEER_SETTINGS: PeerSettings = {
   gracefulRestart: { enabled: false, restartTimeSeconds: PEER_DEFAULTS.restartTimeSeconds },
   authSecretRef: null,
   families: DEFAULT_FAMILIES,
+  gtsm: false,
+  maxPrefixes: null,
+  nextHop: { ipv4: 'auto', ipv6: 'auto' },
 };
 
 const orDefault = (value: number | null, fallback: number): number => value || fallback;
@@ -56,5 +63,11 @@ export function peerSettings(config: PeerConfig): PeerSettings {
     },
     authSecretRef: config.authSecretRef,
     families: config.families.length > 0 ? config.families : DEFAULT_FAMILIES,
+    gtsm: config.extensions.gtsm ?? DEFAULT_PEER_SETTINGS.gtsm,
+    maxPrefixes: config.extensions.maxPrefixes ?? DEFAULT_PEER_SETTINGS.maxPrefixes,
+    nextHop: {
+      ipv4: config.extensions.nextHopIPv4 ?? DEFAULT_PEER_SETTINGS.nextHop.ipv4,
+      ipv6: config.extensions.nextHopIPv6 ?? DEFAULT_PEER_SETTINGS.nextHop.ipv6,
+    },
   };
 }

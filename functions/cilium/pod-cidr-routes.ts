@@ -1,7 +1,9 @@
 // PodCIDR advertisements (docs/cilium-semantics.md POD-1, POD-2): only in the ipam modes kubernetes
-// and cluster-pool; the node's pod CIDRs from its CiliumNode when it has one (even while that list
-// is empty), else from its Node; each CIDR to the family of its address (ADV-2), with the
-// attributes of every PodCIDR entry selected for the family (their selectors are ignored).
+// and cluster-pool; the node's pod CIDRs from its CiliumNode when it has one, else from its Node —
+// and in kubernetes mode also while the CiliumNode lists none yet (it mirrors the Node's, so an
+// empty list is a mirror not filled, not a withdrawal); each CIDR to the family of its address
+// (ADV-2), with the attributes of every PodCIDR entry selected for the family (their selectors
+// are ignored).
 
 import { ADVERTISEMENT_TYPES } from '../model/advertisement.ts';
 import { formatPrefix, parsePrefix } from '../../events/ip.ts';
@@ -11,7 +13,9 @@ import type { RouteCandidate, RouteContext } from './candidates.ts';
 const PODCIDR_IPAM_MODES = new Set(['kubernetes', 'cluster-pool']);
 
 export function nodePodCIDRs(world: WorldView, node: string): readonly string[] {
-  return world.ciliumNodes.get(node)?.podCIDRs ?? world.nodes.get(node)?.podCIDRs ?? [];
+  const cilium = world.ciliumNodes.get(node)?.podCIDRs;
+  if (cilium !== undefined && (cilium.length > 0 || world.settings.ipamMode !== 'kubernetes')) return cilium;
+  return world.nodes.get(node)?.podCIDRs ?? cilium ?? [];
 }
 
 export function podCIDRRoutes({ world, node, family, entries }: RouteContext): RouteCandidate[] {

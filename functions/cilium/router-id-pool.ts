@@ -26,7 +26,8 @@ export interface RouterIdPool {
 }
 
 /** The pool of the setting, or why it is not one. */
-export function routerIdPool(text: string): RouterIdPool | { readonly problem: string } {
+export function routerIdPool(text: string | null): RouterIdPool | { readonly problem: string } {
+  if (text === null) return { problem: 'bgp-router-id-allocation-ip-pool is not set' };
   const prefix = parsePrefix(text.trim());
   if (prefix === null || prefix.family !== 4 || text.includes('%')) {
     return { problem: `bgp-router-id-allocation-ip-pool "${text}" is not an IPv4 prefix` };

@@ -17,7 +17,7 @@
 import { ADVERTISEMENT_TYPES, type AdvertisementEntry, type ServiceAddressType } from '../model/advertisement.ts';
 import { NIL_SELECTS, selectorMatches } from '../model/label-selector.ts';
 import { familyBits, formatPrefix, maskTo, type IpFamily } from '../../events/ip.ts';
-import type { Settings } from '../model/world.ts';
+import type { Settings } from '../settings.ts';
 import type { RouteCandidate, RouteContext } from './candidates.ts';
 import type { ServiceFacts } from './service-facts.ts';
 

@@ -21,16 +21,24 @@ const metadataSchema = z.object({
   generation: z.number().int().nullish(),
 });
 
+const clusterMeta = (m: z.infer<typeof metadataSchema>): ObjectMeta => ({
+  name: m.name,
+  namespace: null,
+  labels: m.labels ?? {},
+  creationTimestamp: m.creationTimestamp ?? null,
+  generation: m.generation ?? null,
+});
+
 /** metadata of a cluster-scoped kind: any namespace given is ignored. */
-export const clusterMetaSchema = metadataSchema.transform(
-  (m): ObjectMeta => ({
-    name: m.name,
-    namespace: null,
-    labels: m.labels ?? {},
-    creationTimestamp: m.creationTimestamp ?? null,
-    generation: m.generation ?? null,
-  }),
-);
+export const clusterMetaSchema = metadataSchema.transform(clusterMeta);
+
+/**
+ * The same, with `annotations` as written beside it, for a kind that reads some of its annotations
+ * (never a reason for the object to be invalid: the kind decides what a bad one means).
+ */
+export const clusterMetaWithAnnotationsSchema = metadataSchema
+  .extend({ annotations: z.unknown().optional() })
+  .transform((m) => ({ meta: clusterMeta(m), annotations: m.annotations }));
 
 /** metadata of a namespaced kind: a missing namespace is "default", as kubectl assumes. */
 export const namespacedMetaSchema = metadataSchema.transform(

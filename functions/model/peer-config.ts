@@ -3,7 +3,9 @@
 
 import { z } from 'zod';
 import { labelSelectorSchema, type LabelSelector } from './label-selector.ts';
-import { clusterMetaSchema, int, type ObjectMeta } from './meta.ts';
+import { clusterMetaWithAnnotationsSchema, int, type ObjectMeta } from './meta.ts';
+import { peerExtensions, type PeerExtensions } from './peer-annotations.ts';
+import type { ValidationIssue } from './validation.ts';
 
 export const AFIS = { ipv4: 1, ipv6: 2, l2vpn: 25, ls: 16388, opaque: 16397 } as const;
 export const SAFIS = {
@@ -47,6 +49,10 @@ export interface PeerConfig {
   readonly authSecretRef: string | null;
   /** As written; may be empty. */
   readonly families: readonly PeerFamily[];
+  /** What its bgpcast.io/ annotations switch on (peer-annotations.ts). */
+  readonly extensions: PeerExtensions;
+  /** bgpcast.io/ annotations ignored for a bad value: the object stays valid, a condition says so. */
+  readonly ignored: readonly ValidationIssue[];
 }
 
 /** 0 is accepted (it means "unset"), anything else must be in range. */
@@ -54,7 +60,7 @@ const optional = (min: number, max: number) => z.union([z.literal(0), int(min, m
 
 export const peerConfigSchema = z
   .object({
-    metadata: clusterMetaSchema,
+    metadata: clusterMetaWithAnnotationsSchema,
     spec: z
       .object({
         transport: z.object({ peerPort: optional(1, 65535) }).nullish(),
@@ -85,7 +91,8 @@ export const peerConfigSchema = z
   .transform(
     ({ metadata, spec }): PeerConfig => ({
       kind: 'CiliumBGPPeerConfig',
-      meta: metadata,
+      meta: metadata.meta,
+      ...peerExtensions(metadata.annotations),
       peerPort: spec?.transport?.peerPort ?? null,
       connectRetryTimeSeconds: spec?.timers?.connectRetryTimeSeconds ?? null,
       holdTimeSeconds: spec?.timers?.holdTimeSeconds ?? null,

@@ -1,5 +1,5 @@
-// The world view: every record bgpcast knows, by kind and identity, plus the agent/operator
-// settings. Desired state and conditions are pure functions of it.
+// The world view: every record bgpcast knows, by kind and identity, plus the settings
+// (functions/settings.ts). Desired state and conditions are pure functions of it.
 //
 // Folding rule for invalid objects (docs/cilium-semantics.md OBJ-5): as the API server rejects an
 // invalid create or update, an invalid version keeps the previous valid record in place and is
@@ -21,6 +21,7 @@ import type { RouterIdAllocation } from './router-id-allocation.ts';
 import type { SecretRef } from './secret.ts';
 import type { EndpointSlice, Service } from './service.ts';
 import type { InvalidObject } from './validation.ts';
+import { DEFAULT_SETTINGS, type Settings } from '../settings.ts';
 import {
   isRecordKind,
   KINDS,
@@ -31,30 +32,6 @@ import {
   type RecordKind,
   type WorldRecord,
 } from './normalise.ts';
-
-export interface Settings {
-  /** bgp-secrets-namespace: the only namespace authSecretRef Secrets are looked up in. */
-  readonly bgpSecretsNamespace: string;
-  /** enable-no-service-endpoints-routable: advertise VIPs of Services without ready endpoints. */
-  readonly enableNoServiceEndpointsRoutable: boolean;
-  /** enable-bgp-legacy-origin-attribute: LoadBalancerIP routes with ORIGIN=INCOMPLETE. */
-  readonly legacyOriginAttribute: boolean;
-  /** Cilium's ipam mode; PodCIDR advertisements work only in kubernetes and cluster-pool. */
-  readonly ipamMode: string;
-  /** bgp-router-id-allocation-mode: 'default' (INST-3) or 'ip-pool' (INST-7). */
-  readonly routerIdAllocationMode: 'default' | 'ip-pool';
-  /** bgp-router-id-allocation-ip-pool: the IPv4 prefix router IDs come from in ip-pool mode. */
-  readonly routerIdAllocationPool: string;
-}
-
-export const DEFAULT_SETTINGS: Settings = {
-  bgpSecretsNamespace: 'kube-system',
-  enableNoServiceEndpointsRoutable: true,
-  legacyOriginAttribute: false,
-  ipamMode: 'kubernetes',
-  routerIdAllocationMode: 'default',
-  routerIdAllocationPool: '',
-};
 
 export interface WorldView {
   readonly settings: Settings;

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { BatchHandler, ConsumedEvent, PoisonRecord } from '../../events/bus.ts';
 import type { Logger } from '../../events/log.ts';
-import type { Settings } from '../model/world.ts';
+import type { Settings } from '../settings.ts';
 import { applyChanges } from '../store/apply-changes.ts';
 import { CONDITIONS_TARGET, targetId, type Head, type Target } from '../store/desired-store.ts';
 import { addPending, clearPending, DEFAULT_CHANGES_MAXLEN, foldChanges, foldEvent, foldIntoWorld, foldPositions, readPending } from '../store/fold.ts';

@@ -1,6 +1,9 @@
 // Stage 1 in Redis: events folded into the world (scripts.ts FOLD_SCRIPT), together with the
 // pending entry that records which desired documents the fold may have made stale, and the
-// positions a recomputation must reflect to settle it.
+// positions a recomputation must reflect to settle it. An object without a creationTimestamp
+// (applied from a file) is given one as the API server would: when first seen — the envelope's
+// observedAt at the fold that finds it absent — and keeps it across re-applies
+// (docs/cilium-semantics.md OBJ-6).
 
 import type { Redis } from 'ioredis';
 import type { ConsumedEvent } from '../../events/bus.ts';
@@ -25,6 +28,8 @@ export interface FoldEvent {
   readonly source: string;
   /** Sanitized object (upsert), null (delete) or the syncId (marker). */
   readonly object: unknown;
+  /** An upsert of an object without metadata.creationTimestamp: the envelope's observedAt. */
+  readonly firstSeen?: string;
   readonly syncId?: string;
   /** A marker's listing in this partition, and which part of it this record is. */
   readonly listed?: { readonly keys: readonly string[]; readonly part: number; readonly parts: number };
@@ -43,7 +48,30 @@ export function foldEvent(e: ConsumedEvent): FoldEvent | null {
   }
   const key = objectKey(env);
   if (env.type === EventType.Deleted) return { ...position, op: 'd', key, object: null };
-  return { ...position, op: 'u', key, object: sanitizeObject(env.object) };
+  const object = sanitizeObject(env.object);
+  return { ...position, op: 'u', key, object, ...(lacksCreationTimestamp(object) ? { firstSeen: env.observedAt } : {}) };
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function lacksCreationTimestamp(object: unknown): boolean {
+  if (!isObject(object) || !isObject(object['metadata'])) return false;
+  const t = object['metadata']['creationTimestamp'];
+  return t === undefined || t === null || t === '';
+}
+
+/**
+ * The object's JSON around the place its creationTimestamp goes: the script puts the JSON string of
+ * the time between the two halves. `metadata` comes first and `creationTimestamp` first in it.
+ */
+export function stampHalves(object: Record<string, unknown>): [head: string, tail: string] {
+  const { metadata, ...rest } = object;
+  const { creationTimestamp: _, ...meta } = metadata as Record<string, unknown>;
+  const more = (o: object) => {
+    const text = JSON.stringify(o);
+    return text === '{}' ? '}' : `,${text.slice(1)}`;
+  };
+  return ['{"metadata":{"creationTimestamp":', more(meta) + more(rest)];
 }
 
 /** How the fold looks to the in-memory world: the changed objects, and whether a marker was seen. */
@@ -86,7 +114,7 @@ export function decodePending(text: string): PendingEntry | null {
 
 export function foldArgs(events: readonly FoldEvent[]): string[] {
   return events.flatMap((e) => [
-    e.op,
+    e.op === 'u' && e.firstSeen !== undefined ? 'n' : e.op,
     e.key,
     e.partition,
     e.offset,
@@ -98,6 +126,8 @@ export function foldArgs(events: readonly FoldEvent[]): string[] {
 function foldPayload(e: FoldEvent): string {
   switch (e.op) {
     case 'u':
+      // JSON text holds no raw newline: it separates the time (a JSON string) and the two halves.
+      if (e.firstSeen !== undefined) return [JSON.stringify(e.firstSeen), ...stampHalves(e.object as Record<string, unknown>)].join('\n');
       return JSON.stringify(e.object);
     case 's':
       return e.syncId ?? '';

@@ -23,9 +23,13 @@ end
  * KEYS: objects, object-positions, object-sources, positions, changes, sync-markers, pending,
  *   sync-parts.
  * ARGV: maxlen, pending id ('' = none), pending JSON, then per event six values:
- *   op ('u' upsert, 'd' delete, 's' sync marker, 'k' sync marker with keys), key (object key; for
- *   's' and 'k' the kind "Kind[.group]"), partition, offset, source, payload (object JSON for 'u',
- *   syncId for 's', JSON {syncId, keys, part, parts} for 'k').
+ *   op ('u' upsert, 'n' upsert of an object without creationTimestamp, 'd' delete, 's' sync marker,
+ *   'k' sync marker with keys), key (object key; for 's' and 'k' the kind "Kind[.group]"),
+ *   partition, offset, source, payload (object JSON for 'u'; for 'n' the time as a JSON string,
+ *   head and tail of fold.ts stampHalves, joined by newlines; syncId for 's', JSON {syncId, keys,
+ *   part, parts} for 'k').
+ * 'n' stores head .. time .. tail, where the time is the stored object's creationTimestamp when
+ * the object is live (a re-apply keeps its first-seen time), else the given one (first seen).
  * An event at or below the stored position of its object (same partition) changes nothing: a
  * redelivery or a replay into the same store is a no-op. A delete keeps the position as a
  * tombstone, so an older add delivered again cannot resurrect the object. A sync marker deletes
@@ -131,6 +135,19 @@ for i = 4, #ARGV, 6 do
       end
     end
     if not (p == partition and not lt(o, offset)) then
+      if op == 'n' then
+        local a = string.find(payload, '\\n', 1, true)
+        local b = string.find(payload, '\\n', a + 1, true)
+        local stamp = string.sub(payload, 1, a - 1)
+        local stored = redis.call('HGET', objects, key)
+        if stored then
+          local ok, o = pcall(cjson.decode, stored)
+          local t = ok and type(o) == 'table' and type(o.metadata) == 'table' and o.metadata.creationTimestamp
+          if type(t) == 'string' and t ~= '' then stamp = cjson.encode(t) end
+        end
+        payload = string.sub(payload, a + 1, b - 1) .. stamp .. string.sub(payload, b + 1)
+        op = 'u'
+      end
       if op == 'u' then
         redis.call('HSET', objects, key, payload)
         redis.call('HSET', sources, key, source)

@@ -13,7 +13,8 @@
 
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { Logger } from '../../events/log.ts';
-import { emptyWorld, worldFromObjects, type ObjectRef, type Settings, type WorldView } from '../model/world.ts';
+import { emptyWorld, worldFromObjects, type ObjectRef, type WorldView } from '../model/world.ts';
+import type { Settings } from '../settings.ts';
 import { applyChanges, type WorldChange } from './apply-changes.ts';
 import type { StoreKeys } from '../../events/redis-keys.ts';
 import { refFromKey } from './object-ref.ts';

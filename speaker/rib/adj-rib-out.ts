@@ -25,7 +25,7 @@ import type { FamilyKey } from '../codec/context.ts';
 import type { Nlri } from '../codec/types.ts';
 import type { Announcement, RouteAttributes, RouteChanges } from '../codec/update-plan.ts';
 import type { DesiredRoute } from '../../events/desired-state.ts';
-import type { NextHopResult } from './next-hop.ts';
+import { nextHopText, type NextHopResult } from './next-hop.ts';
 import type { FamilyNextHop, OutboundFacts } from './route-attributes.ts';
 import { AttributeFactory } from './route-attributes.ts';
 
@@ -63,6 +63,12 @@ export class AdjRibOut {
     const nh = this.#options.nextHops.get(family);
     if (!nh) return 'family not negotiated';
     return 'unsent' in nh ? nh.unsent : null;
+  }
+
+  /** The next hop the family's routes carry on this session (next-hop.ts nextHopText), or null when not sent. */
+  nextHop(family: FamilyKey): string | null {
+    const nh = this.#options.nextHops.get(family);
+    return nh && 'hop' in nh ? nextHopText(nh.hop) : null;
   }
 
   /** Routes advertised in the family. */

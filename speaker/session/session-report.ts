@@ -18,10 +18,13 @@ export function sessionStatus(session: Session, conn: Connection, now: number): 
   const rib = session.adjRibOut;
   const sent: Record<FamilyKey, number> = {};
   const unsent: Record<FamilyKey, string> = {};
+  const nextHops: Record<FamilyKey, string> = {};
   for (const f of rib?.families() ?? []) {
     sent[f] = rib!.count(f);
     const why = rib!.unsent(f);
     if (why) unsent[f] = why;
+    const hop = rib!.nextHop(f);
+    if (hop) nextHops[f] = hop;
   }
   const gr = ctx?.gracefulRestart ?? null;
   const established = state.name === 'Established' && state.establishedAt !== null;
@@ -56,6 +59,7 @@ export function sessionStatus(session: Session, conn: Connection, now: number): 
     octets: { ...session.octets },
     prefixes: { sent, received: session.adjRibIn.counts() },
     unsent,
+    nextHops,
     lastError: state.lastError,
     establishedCount: session.establishedCount,
     gracefulShutdown: session.gracefulShutdown,

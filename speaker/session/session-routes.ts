@@ -168,6 +168,7 @@ export function senderFor(
   peer: OpenMessage,
   localAddress: string,
   tap: SentUpdates | null = null,
+  interfaceIPv6: string | null = null,
 ): RouteSender {
   const ours = conn.sentOpen?.capabilities.flatMap((x) => (x.name === 'extended-next-hop' ? x.entries : [])) ?? [];
   const theirs = peer.capabilities.flatMap((x) => (x.name === 'extended-next-hop' ? x.entries : []));
@@ -175,7 +176,7 @@ export function senderFor(
   const nextHops = new Map<FamilyKey, NextHopResult>();
   for (const f of ctx.families) {
     if (f.safi !== 1 || (f.afi !== 1 && f.afi !== 2)) continue;
-    nextHops.set(familyKey(f.afi, f.safi), nextHopFor(f.afi, { localAddress, config: c.nextHop, extendedNextHop: enh }));
+    nextHops.set(familyKey(f.afi, f.safi), nextHopFor(f.afi, { localAddress, config: c.nextHop, extendedNextHop: enh, interfaceIPv6 }));
   }
   const internal = peer.asn === c.localAsn;
   const rib = new AdjRibOut({ localAsn: c.localAsn, internal, twoOctetPeer: !ctx.fourOctetAs, nextHops });

@@ -50,6 +50,8 @@ export interface SessionStatus {
   readonly prefixes: { readonly sent: Record<FamilyKey, number>; readonly received: Record<FamilyKey, number> };
   /** Families negotiated but not sent, with the reason (e.g. no usable next hop). */
   readonly unsent: Record<FamilyKey, string>;
+  /** Families sent, with the next hop their routes carry (speaker/rib/next-hop.ts). */
+  readonly nextHops: Record<FamilyKey, string>;
   readonly lastError: LastError | null;
   readonly establishedCount: number;
   readonly gracefulShutdown: boolean;

@@ -18,6 +18,7 @@
 // up with both OPENs and the TCP endpoints, every UPDATE written, down with the cause.
 
 import type net from 'node:net';
+import { networkInterfaces } from 'node:os';
 import type { FamilyKey } from '../codec/context.ts';
 import { familyKey } from '../codec/context.ts';
 import { CeaseSubcode } from '../codec/errors.ts';
@@ -32,6 +33,7 @@ import { RouteChecker } from '../rib/route-check.ts';
 import type { AdjRibOut } from '../rib/adj-rib-out.ts';
 import { connectTcp, type ConnectOptions } from '../transport/connect.ts';
 import type { BgpListener } from '../transport/listener.ts';
+import { interfaceIPv6, type Interfaces } from '../transport/interface-address.ts';
 import { ttlSettings } from '../transport/socket-policy.ts';
 import type { Clock } from './clock.ts';
 import { monotonicClock } from './clock.ts';
@@ -63,6 +65,8 @@ export interface SessionOptions {
   readonly wire?: SessionWire | null;
   /** The Connect action (default: a TCP connection, transport/connect.ts); tests pass one without a network. */
   readonly connect?: (opts: ConnectOptions) => net.Socket;
+  /** The host's interfaces, for an IPv6 next hop on an IPv4 session (default os.networkInterfaces). */
+  readonly interfaces?: () => Interfaces;
 }
 
 export class Session {
@@ -73,6 +77,7 @@ export class Session {
   readonly #fsmConfig: Partial<FsmConfig>;
   readonly #host: ConnectionHost;
   readonly #connect: (opts: ConnectOptions) => net.Socket;
+  readonly #interfaces: () => Interfaces;
   #main: Connection;
   #secondary: Connection | null = null;
   /** Per family, the desired routes as checked (the checker holds them, by prefix). */
@@ -99,6 +104,7 @@ export class Session {
     this.#wire = options.wire ?? null;
     this.#clock = options.clock ?? monotonicClock;
     this.#connect = options.connect ?? connectTcp;
+    this.#interfaces = options.interfaces ?? networkInterfaces;
     this.#restarting = config.restarting === true;
     this.#ribIn = new AdjRibIn(config.maxPrefixes ?? null);
     this.#fsmConfig = {
@@ -335,7 +341,9 @@ export class Session {
     this.establishedWall = new Date();
     this.establishedCount += 1;
     this.#ribIn.clear();
-    const sender = senderFor(conn, this.config, ctx, peer, socket.localAddress ?? this.config.localAddress ?? '0.0.0.0', this.#wire);
+    const local = plainAddress(socket.localAddress ?? this.config.localAddress ?? '0.0.0.0');
+    const v6 = local.includes(':') ? null : interfaceIPv6(local, this.#interfaces());
+    const sender = senderFor(conn, this.config, ctx, peer, local, this.#wire, v6);
     this.#sender = sender;
     this.#tapUp(conn, socket, () => sender.table());
     const desired = new Map<FamilyKey, readonly DesiredRoute[]>();

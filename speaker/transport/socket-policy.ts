@@ -6,8 +6,9 @@
 // - eBGP multihop N (N > 1): N.
 // - GTSM (RFC 5082 §3): send 255 and drop what arrives below a minimum. A directly connected
 //   peer's packets arrive with 255; each router between us takes one off. The minimum defaults
-//   to 254 (a peer directly connected or one router away), configurable down to 1; Linux checks
-//   it on arrival (IP_MINTTL / IPV6_MINHOPCOUNT), before TCP sees the segment.
+//   to 254 (a peer directly connected or one router away); an eBGP peer configured N hops away
+//   (multihop N > 2) lowers it to 256 − N; configurable down to 1. Linux checks it on arrival
+//   (IP_MINTTL / IPV6_MINHOPCOUNT), before TCP sees the segment.
 // GTSM replaces multihop: the peer must then send 255 too.
 
 export interface TtlSettings {
@@ -24,7 +25,7 @@ export interface TtlInput {
   readonly ebgpMultihop: number;
   /** RFC 5082 Generalized TTL Security Mechanism. */
   readonly gtsm?: boolean;
-  /** GTSM: the lowest TTL accepted (default 254). */
+  /** GTSM: the lowest TTL accepted (default 254, or 256 − ebgpMultihop toward a farther eBGP peer). */
   readonly gtsmMinTtl?: number;
 }
 
@@ -32,7 +33,10 @@ export const MaxTtl = 255;
 export const GtsmMinTtl = 254;
 
 export function ttlSettings(input: TtlInput): TtlSettings {
-  if (input.gtsm === true) return { ttl: MaxTtl, minTtl: clamp(input.gtsmMinTtl ?? GtsmMinTtl) };
+  if (input.gtsm === true) {
+    const hops = input.internal ? 1 : input.ebgpMultihop;
+    return { ttl: MaxTtl, minTtl: clamp(input.gtsmMinTtl ?? Math.min(GtsmMinTtl, MaxTtl + 1 - hops)) };
+  }
   if (input.internal) return { ttl: MaxTtl, minTtl: 0 };
   const hops = input.ebgpMultihop;
   return { ttl: clamp(hops), minTtl: 0 };

@@ -51,12 +51,14 @@ function peerReport(i: DesiredInstance, p: DesiredPeer, s: SessionStatus | null,
   const families: FamilyCounts[] = p.families.map((f) => {
     const key = desiredFamilyKey(f);
     const unsent = s?.unsent[key] ?? (established && s?.negotiated && !s.negotiated.families.includes(key) ? 'family not negotiated' : undefined);
+    const nextHop = established ? s.nextHops[key] : undefined;
     return {
       afi: f.afi,
       safi: f.safi,
       received: established ? (s.prefixes.received[key] ?? 0) : 0,
       advertised: established ? (s.prefixes.sent[key] ?? 0) : 0,
       ...(unsent ? { unsent } : {}),
+      ...(nextHop ? { nextHop } : {}),
     };
   });
   const c = p.config;
@@ -83,6 +85,9 @@ function peerReport(i: DesiredInstance, p: DesiredPeer, s: SessionStatus | null,
       gracefulRestart: { ...c.gracefulRestart },
       authSecretRef: c.authSecretRef ? { ...c.authSecretRef } : null,
       passwordSet,
+      gtsm: c.gtsm,
+      maxPrefixes: c.maxPrefixes,
+      nextHop: { ipv4: c.nextHop.ipv4, ipv6: c.nextHop.ipv6 },
     },
     negotiated: n
       ? {

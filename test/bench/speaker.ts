@@ -10,6 +10,7 @@
 // - UPDATEs and octets sent for the table (the wire optimum is ~4096-octet UPDATEs);
 // - the process's RSS with the table toward 4 peers (one BIRD, 4 protocols), against its RSS
 //   before the speaker was created.
+import { DEFAULT_NEXT_HOP } from '../../events/desired-state.ts';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../../events/log.ts';
@@ -41,7 +42,8 @@ export function benchPeer(name: string, birdAddr: string, birdPort: number, ours
     keepalive: 30,
     ipv4: withRoutes ? p.ipv4.map((x) => route(x)) : [],
     ipv6: withRoutes ? p.ipv6.map((x) => route(x)) : [],
-    extra: { passive: true, nextHop: { mappedIpv6: true } },
+    extra: { passive: true },
+    config: { nextHop: { ...DEFAULT_NEXT_HOP, ipv6: 'mapped' } },
   });
 }
 

@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import type { Redis } from 'ioredis';
 import type { DesiredRouteChange } from '../../events/desired-delta.ts';
 import type { DesiredNodeState } from '../../events/desired-state.ts';
+import { DEFAULT_NEXT_HOP } from '../../events/desired-state.ts';
 import { createLogger } from '../../events/log.ts';
 import { createRedisClient } from '../../events/redis-client.ts';
 import { freePort } from '../../infra/local/procs.ts';
@@ -55,6 +56,9 @@ function sessions(router: string, node: string, port: number): DesiredNodeState 
               ebgpMultihop: 1,
               gracefulRestart: { enabled: false, restartTimeSeconds: 120 },
               authSecretRef: null,
+              gtsm: false,
+              maxPrefixes: null,
+              nextHop: DEFAULT_NEXT_HOP,
             },
             families: [{ afi: 'ipv4', safi: 'unicast', routes: [] }],
           },

@@ -3,6 +3,7 @@
 // after a change; each way a session ends gets its Peer Down reason (RFC 7854 §4.9); a station
 // restarted mid-run is reconnected and resynchronised while BGP goes on untouched.
 
+import { DEFAULT_NEXT_HOP } from '../../events/desired-state.ts';
 import { randomUUID } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { hostname } from 'node:os';
@@ -97,7 +98,7 @@ describe('bgpcast speaker --bmp: pmbmpd logs what BIRD received', () => {
   });
 
   function desired(addr: { router: string; node: string }, port: number): DesiredNodeState {
-    const config = { peerPort: port, holdTimeSeconds: 9, keepAliveTimeSeconds: 3, connectRetryTimeSeconds: 2, ebgpMultihop: 1, gracefulRestart: { enabled: true, restartTimeSeconds: 60 }, authSecretRef: null };
+    const config = { peerPort: port, holdTimeSeconds: 9, keepAliveTimeSeconds: 3, connectRetryTimeSeconds: 2, ebgpMultihop: 1, gracefulRestart: { enabled: true, restartTimeSeconds: 60 }, authSecretRef: null, gtsm: false, maxPrefixes: null, nextHop: DEFAULT_NEXT_HOP };
     const peers = [{ name: 'router', peerAddress: addr.router, peerASN: 65000, localAddress: addr.node, config, families: [{ afi: 'ipv4' as const, safi: 'unicast' as const, routes: [] }] }];
     return { node: NODE, instances: [{ name: 'default', localASN: 64000, routerID: addr.node, localPort: null, peers }] };
   }

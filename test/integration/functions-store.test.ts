@@ -8,6 +8,7 @@ import { worldFromObjects } from '../../functions/model/world.ts';
 import { createFunctionsHandler } from '../../functions/runner/handler.ts';
 import { foldEvent, foldIntoWorld } from '../../functions/store/fold.ts';
 import { WorldMirror } from '../../functions/store/world-mirror.ts';
+import { ownerOf } from '../../functions/cilium/ownership.ts';
 import { advertisement, advertisingPeerConfig, node, simpleCluster } from '../unit/functions/builders.ts';
 import { captureLog, effectiveDoc, freshKeys, redisPool } from './functions-support.ts';
 
@@ -152,6 +153,51 @@ describe('the fold script', () => {
     // Part 1 of a listing whose part 0 never arrived: no sweep from an incomplete listing.
     expect(await fold(keys, at(keyed('s2', ['Node/a'], 1, 2), 0, 13))).toEqual({ applied: 1, swept: 0 });
     expect(await redis.hlen(keys.objects)).toBe(3);
+  });
+
+  it('an object without creationTimestamp gets the time it was first seen, kept across re-applies; a replay gives the same', async () => {
+    const keys = freshKeys();
+    const redis = pool.client();
+    const t = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
+    const fileAdd = (o: Record<string, unknown>, s: number) => objectEnvelope('added', o as KubeObject, 'file:/c.yaml', t(s));
+    const selectAll = (name: string) => simpleCluster(name, { nodeSelector: {} });
+    const log = [
+      at(fileAdd(selectAll('zulu'), 10), 1, 0),
+      at(fileAdd(selectAll('alpha'), 20), 2, 0),
+      // zulu applied again (edited): it keeps the time it was first seen.
+      at(fileAdd(simpleCluster('zulu', { nodeSelector: {}, localASN: 64999 }), 30), 1, 1),
+      // A node with its own creationTimestamp (from the API server) keeps it.
+      at(fileAdd({ ...node('w1'), metadata: { name: 'w1', creationTimestamp: '2025-05-05T05:05:05Z' } }, 40), 0, 0),
+    ];
+    await fold(keys, ...log);
+    const created = async (k: typeof keys, key: string) =>
+      (JSON.parse((await redis.hget(k.objects, key))!) as { metadata: { creationTimestamp: string } }).metadata.creationTimestamp;
+    expect(await created(keys, 'CiliumBGPClusterConfig.cilium.io/zulu')).toBe(t(10).toISOString());
+    expect(await created(keys, 'CiliumBGPClusterConfig.cilium.io/alpha')).toBe(t(20).toISOString());
+    expect(await created(keys, 'Node/w1')).toBe('2025-05-05T05:05:05Z');
+    expect(JSON.parse((await redis.hget(keys.objects, 'CiliumBGPClusterConfig.cilium.io/zulu'))!)).toMatchObject({
+      apiVersion: 'cilium.io/v2',
+      kind: 'CiliumBGPClusterConfig',
+      metadata: { name: 'zulu' },
+      spec: { bgpInstances: [{ localASN: 64999 }] },
+    });
+
+    // First owner wins by the order of creation, not by name: zulu was there first.
+    const mirror = new WorldMirror(pool.client(), keys);
+    await mirror.sync();
+    expect(ownerOf(mirror.world, 'w1')?.meta.name).toBe('zulu');
+
+    // The same log folded again into a fresh keyspace: the same objects, byte for byte.
+    const replay = freshKeys();
+    await fold(replay, ...log);
+    expect(await redis.hgetall(replay.objects)).toEqual(await redis.hgetall(keys.objects));
+
+    // Deleted and created again: a new object, first seen now — alpha is the older one then.
+    await fold(keys, at(objectEnvelope('deleted', selectAll('zulu') as KubeObject, 'file:/c.yaml', t(50)), 1, 2));
+    await fold(keys, at(fileAdd(selectAll('zulu'), 60), 1, 3));
+    expect(await created(keys, 'CiliumBGPClusterConfig.cilium.io/zulu')).toBe(t(60).toISOString());
+    await mirror.sync();
+    expect(ownerOf(mirror.world, 'w1')?.meta.name).toBe('alpha');
   });
 
   it('through the handler, a node swept by a marker loses its desired state', async () => {

@@ -192,17 +192,37 @@ describe('functions over the seed (Kafka runner in process)', () => {
   });
 });
 
+/** The environment of the commands for a fresh topic and keyspace, with `extra` variables. */
+async function commandEnv(partitions: number, extra: Record<string, string> = {}) {
+  const topic = await freshTopic(kafka, partitions);
+  const keys = freshKeys();
+  const env = {
+    BGPCAST_KAFKA_BROKERS: brokers,
+    BGPCAST_REDIS_URL: redisUrl,
+    BGPCAST_REDIS_PREFIX: keys.prefix,
+    BGPCAST_EVENTS_TOPIC: topic,
+    BGPCAST_LOG_LEVEL: 'info',
+    ...extra,
+  };
+  return { topic, env };
+}
+
+/** `bgpcast functions` in a consumer group of its own; its stderr collected. */
+function spawnFunctions(env: Record<string, string>, args: string[] = []) {
+  const group = `cli-${randomUUID()}`;
+  const child = spawn(process.execPath, [cliEntry(), 'functions', '--group', group, '--telemetry', '127.0.0.1:0', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, group, exited, stderr: () => stderr };
+}
+
 describe('bgpcast functions, desired and conditions (the commands)', () => {
   it('(a, e) the seed end to end; a poison record is logged with its offset and skipped, later records apply; SIGTERM exits 0', async () => {
-    const topic = await freshTopic(kafka, 6);
-    const keys = freshKeys();
-    const env = {
-      BGPCAST_KAFKA_BROKERS: brokers,
-      BGPCAST_REDIS_URL: redisUrl,
-      BGPCAST_REDIS_PREFIX: keys.prefix,
-      BGPCAST_EVENTS_TOPIC: topic,
-      BGPCAST_LOG_LEVEL: 'info',
-    };
+    const { topic, env } = await commandEnv(6);
     const publisher = new KafkaEventPublisher(kafka, topic);
     await publisher.publish(await seedEvents());
     // A raw value that is no envelope, then a valid event with the same key (same partition, later offset).
@@ -218,13 +238,7 @@ describe('bgpcast functions, desired and conditions (the commands)', () => {
     await publisher.publish([late]);
     await publisher.close();
 
-    const child = spawn(process.execPath, [cliEntry(), 'functions', '--group', `cli-${randomUUID()}`, '--telemetry', '127.0.0.1:0'], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const { child, exited, stderr } = spawnFunctions(env);
     try {
       let last = '';
       const shown = await waitFor(
@@ -237,12 +251,12 @@ describe('bgpcast functions, desired and conditions (the commands)', () => {
         },
         45_000,
       ).catch((e: Error) => {
-        throw new Error(`${e.message}\nlast desired output: ${last}\nfunctions stderr:\n${stderr.slice(-4000)}`);
+        throw new Error(`${e.message}\nlast desired output: ${last}\nfunctions stderr:\n${stderr().slice(-4000)}`);
       });
       expect(shown.revision).toBeGreaterThanOrEqual(1);
       expect(Object.keys(shown)).toEqual(['node', 'revision', 'instances']);
 
-      const poison = stderr
+      const poison = stderr()
         .split('\n')
         .filter((l) => l.startsWith('{'))
         .map((l) => JSON.parse(l) as Record<string, unknown>)
@@ -267,7 +281,86 @@ describe('bgpcast functions, desired and conditions (the commands)', () => {
       child.kill('SIGTERM');
     }
     expect(await exited).toBe(0);
-    expect(stderr).toMatch(/"msg":"stopped"/);
+    expect(stderr()).toMatch(/"msg":"stopped"/);
+  });
+
+  it('the settings reach the computation: flags and variables of `bgpcast functions`; a bad one is a usage error', async () => {
+    const { topic, env } = await commandEnv(3, {
+      // As variables: the secrets namespace and routable-without-endpoints.
+      BGPCAST_BGP_SECRETS_NAMESPACE: 'bgp-secrets',
+      BGPCAST_ENABLE_NO_SERVICE_ENDPOINTS_ROUTABLE: 'false',
+      // Overridden by its flag below.
+      BGPCAST_IPAM: 'kubernetes',
+    });
+    const lb = (name: string, ip: string) => ({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name, namespace: 'default' },
+      spec: { type: 'LoadBalancer' },
+      status: { loadBalancer: { ingress: [{ ip }] } },
+    });
+    const objects = [
+      { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' }, spec: { podCIDRs: ['10.1.0.0/24'] }, status: { addresses: [{ type: 'InternalIP', address: '172.16.0.1' }] } },
+      {
+        apiVersion: 'cilium.io/v2',
+        kind: 'CiliumBGPClusterConfig',
+        metadata: { name: 'c' },
+        spec: { bgpInstances: [{ name: 'i', localASN: 64000, peers: [{ name: 'p', peerASN: 65000, peerAddress: '5.5.5.5', peerConfigRef: { name: 'pc' } }] }] },
+      },
+      {
+        apiVersion: 'cilium.io/v2',
+        kind: 'CiliumBGPPeerConfig',
+        metadata: { name: 'pc' },
+        spec: { authSecretRef: 'md5', families: [{ afi: 'ipv4', safi: 'unicast', advertisements: { matchLabels: { a: 'b' } } }] },
+      },
+      {
+        apiVersion: 'cilium.io/v2',
+        kind: 'CiliumBGPAdvertisement',
+        metadata: { name: 'a', labels: { a: 'b' } },
+        spec: {
+          advertisements: [
+            { advertisementType: 'PodCIDR' },
+            { advertisementType: 'Service', service: { addresses: ['LoadBalancerIP'] }, selector: { matchExpressions: [{ key: 'x', operator: 'DoesNotExist' }] } },
+          ],
+        },
+      },
+      lb('served', '198.51.100.1'),
+      lb('idle', '198.51.100.2'),
+      {
+        apiVersion: 'discovery.k8s.io/v1',
+        kind: 'EndpointSlice',
+        metadata: { name: 'served-1', namespace: 'default', labels: { 'kubernetes.io/service-name': 'served' } },
+        addressType: 'IPv4',
+        endpoints: [{ addresses: ['10.1.0.5'], nodeName: 'n1', conditions: { ready: true } }],
+      },
+    ];
+    const publisher = new KafkaEventPublisher(kafka, topic);
+    await publisher.publish(objects.map((o) => objectEnvelope('added', o as KubeObject, 'test')));
+    await publisher.close();
+
+    const bad = await bgpcast(['functions', '--ipam', 'static'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--ipam: expected one of kubernetes, cluster-pool/);
+
+    const { child, group, exited, stderr } = spawnFunctions(env, ['--ipam', 'multi-pool', '--enable-bgp-legacy-origin-attribute', 'true']);
+    try {
+      const doc = await waitFor('every event folded and n1 written', async () => {
+        if (!(await caughtUp(kafka, group, topic))) return null;
+        const r = await bgpcast(['desired', 'n1', '-o', 'json'], env);
+        return r.code === 0 ? (JSON.parse(r.stdout) as DesiredNodeState) : null;
+      }, 45_000).catch((e: Error) => {
+        throw new Error(`${e.message}\nfunctions stderr:\n${stderr().slice(-4000)}`);
+      });
+      const peer = doc.instances[0]!.peers[0]!;
+      // ipam multi-pool (flag, over the variable): no PodCIDR route; no endpoints → not routable
+      // (variable); legacy origin (flag): INCOMPLETE; the secret reference in the namespace set.
+      expect(peer.families[0]!.routes).toEqual([{ prefix: '198.51.100.1/32', communities: [], largeCommunities: [], localPreference: null, origin: 'incomplete' }]);
+      expect(peer.config.authSecretRef).toEqual({ namespace: 'bgp-secrets', name: 'md5' });
+      expect(stderr()).toMatch(/"ipamMode":"multi-pool"/);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
   });
 
   it('a Redis that does not answer is a clear error with exit code 4', async () => {

@@ -17,7 +17,7 @@ import { objectEnvelope, type EventEnvelope, type KubeObject } from '../../event
 import { KafkaEventPublisher } from '../../events/kafka/publisher.ts';
 import { readEvents } from '../../events/kafka/reader.ts';
 import type { StoreKeys } from '../../events/redis-keys.ts';
-import type { Settings } from '../../functions/model/world.ts';
+import type { Settings } from '../../functions/settings.ts';
 import { createFunctionsHandler } from '../../functions/runner/handler.ts';
 import { runFunctionsConsumer } from '../../functions/runner/kafka-runner.ts';
 import { readConditions } from '../../functions/store/desired-store.ts';

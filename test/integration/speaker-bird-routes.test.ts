@@ -1,7 +1,10 @@
 // Routes at a real BIRD 2: eBGP and iBGP, IPv4 and IPv6, with the attributes RFC 4271 §5.1 asks
 // for — AS path, next hop, communities, large communities, LOCAL_PREF toward iBGP only — a
-// 4-octet local AS, and changes that go out as incremental UPDATEs without a session reset.
+// 4-octet local AS, changes that go out as incremental UPDATEs without a session reset, and the
+// next hop of a family whose address family is not the session's (NH-1, NH-2).
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_NEXT_HOP } from '../../events/desired-state.ts';
+import type { BirdChannelOptions } from '../support/routers/bird-config.ts';
 import type { RunningBird } from '../support/routers/bird.ts';
 import { startBird } from '../support/routers/bird.ts';
 import { loopbackBlock } from '../support/routers/common.ts';
@@ -13,7 +16,7 @@ afterEach(async () => {
   for (const r of running.splice(0).reverse()) await r.stop().catch(() => {});
 });
 
-async function pair(opts: { birdAs: number; ourAs: number; ipv6Session?: boolean }): Promise<{ bird: RunningBird; speaker: Speaker; ours: string; theirs: string }> {
+async function pair(opts: { birdAs: number; ourAs: number; ipv6Session?: boolean; ipv4?: BirdChannelOptions }): Promise<{ bird: RunningBird; speaker: Speaker; ours: string; theirs: string }> {
   const blk = loopbackBlock();
   const theirs = opts.ipv6Session ? '::1' : blk.addr(1);
   const ours = opts.ipv6Session ? '::1' : blk.addr(2);
@@ -22,7 +25,7 @@ async function pair(opts: { birdAs: number; ourAs: number; ipv6Session?: boolean
     routerId: '10.255.0.1',
     address: theirs,
     port,
-    protocols: [{ name: 'speaker', localAs: opts.birdAs, neighborAddress: ours, neighborPort: 1, neighborAs: opts.ourAs, passive: true, holdTime: 9 }],
+    protocols: [{ name: 'speaker', localAs: opts.birdAs, neighborAddress: ours, neighborPort: 1, neighborAs: opts.ourAs, passive: true, holdTime: 9, ...(opts.ipv4 ? { ipv4: opts.ipv4 } : {}) }],
   });
   running.push(bird);
   const speaker = await startSpeaker({ localASN: opts.ourAs });
@@ -46,7 +49,7 @@ describe('eBGP toward BIRD', () => {
         localAddress: ours,
         ipv4: [route('10.10.0.0/24', attrs), route('10.10.1.1/32', { origin: 'incomplete' })],
         ipv6: [route('2001:db8:10::/64', attrs)],
-        extra: { nextHop: { mappedIpv6: true } },
+        config: { nextHop: { ...DEFAULT_NEXT_HOP, ipv6: 'mapped' } },
       }),
     ]);
     await bird.waitEstablished('speaker', 15_000);
@@ -76,9 +79,10 @@ describe('eBGP toward BIRD', () => {
     expect(s.negotiated?.families).toEqual(['1/1', '2/1']);
   });
 
-  it('IPv6 routes over an IPv4 session are not sent without extended next hop, and the status says why', async () => {
+  it('next-hop-ipv6 self: IPv6 routes over an IPv4 session are not sent without extended next hop, and the status says why', async () => {
     const { bird, speaker, ours, theirs } = await pair({ birdAs: 65000, ourAs: 65001 });
-    await speaker.setPeers([peer({ ...target(theirs), peerASN: 65000, localAddress: ours, ipv4: [route('10.11.0.0/24')], ipv6: [route('2001:db8:11::/64')] })]);
+    const self = { nextHop: { ...DEFAULT_NEXT_HOP, ipv6: 'self' as const } };
+    await speaker.setPeers([peer({ ...target(theirs), peerASN: 65000, localAddress: ours, ipv4: [route('10.11.0.0/24')], ipv6: [route('2001:db8:11::/64')], config: self })]);
     await bird.waitFor(async (b) => (await b.routeCount('master4', 'speaker')) === 1, { timeoutMs: 15_000, what: 'IPv4 route' });
     const s = speaker.status()[0]!;
     expect(s.unsent['2/1']).toMatch(/no IPv6 next hop/);
@@ -168,5 +172,33 @@ describe('IPv6 session', () => {
     expect(routes[0]!.nextHop).toBe('::1');
     expect(routes[0]!.asPath).toEqual([65001]);
     expect(routes[0]!.communities).toEqual(['65001:6']);
+  });
+
+  it('IPv4 routes over an IPv6 session: RFC 8950 with a router that offers extended next hop', async () => {
+    const { bird, speaker, theirs } = await pair({ birdAs: 65000, ourAs: 65001, ipv6Session: true, ipv4: { extendedNextHop: true } });
+    await speaker.setPeers([peer({ ...target(theirs), peerASN: 65000, localAddress: '::1', ipv4: [route('10.61.0.0/24')] })]);
+    const routes = await bird.waitFor(async (b) => {
+      const r = await b.routes('master4', 'speaker');
+      return r.length === 1 ? r : false;
+    }, { timeoutMs: 15_000, what: 'IPv4 route at BIRD' });
+    expect(routes[0]!.prefix).toBe('10.61.0.0/24');
+    expect(routes[0]!.nextHop).toBe('::1');
+    expect(speaker.status()[0]!.nextHops['1/1']).toBe('::1');
+  });
+
+  it('IPv4 routes over an IPv6 session without extended next hop: the node\'s IPv4 address, else not sent and the status says why', async () => {
+    const { bird, speaker, theirs } = await pair({ birdAs: 65000, ourAs: 65001, ipv6Session: true });
+    const withNode = { nextHop: { ...DEFAULT_NEXT_HOP, nodeIPv4: '192.0.2.7' } };
+    await speaker.setPeers([peer({ ...target(theirs), peerASN: 65000, localAddress: '::1', ipv4: [route('10.62.0.0/24')], config: withNode })]);
+    const routes = await bird.waitFor(async (b) => {
+      const r = await b.routes('master4', 'speaker');
+      return r.length === 1 ? r : false;
+    }, { timeoutMs: 15_000, what: 'IPv4 route at BIRD' });
+    expect(routes[0]!.nextHop).toBe('192.0.2.7');
+
+    await speaker.setPeers([peer({ ...target(theirs), peerASN: 65000, localAddress: '::1', ipv4: [route('10.62.0.0/24')] })]);
+    const s = await waitSession(speaker, 'router', (x) => established(x) && x.unsent['1/1'] !== undefined, 15_000);
+    expect(s.unsent['1/1']).toMatch(/RFC 8950 extended next hop not negotiated, and the node has no IPv4 address/);
+    await bird.waitFor(async (b) => (await b.routeCount('master4', 'speaker')) === 0, { timeoutMs: 10_000, what: 'no IPv4 route at BIRD' });
   });
 });

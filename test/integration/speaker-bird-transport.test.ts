@@ -79,7 +79,7 @@ describe('TTL', () => {
   });
 
   it('GTSM sends 255: accepted by a GTSM router', async () => {
-    const { bird, speaker } = await setup({ ttlSecurity: true, multihop: 1 }, { extra: { gtsm: true } });
+    const { bird, speaker } = await setup({ ttlSecurity: true, multihop: 1 }, { config: { gtsm: true } });
     await waitSession(speaker, 'router', established, 15_000);
     await bird.waitEstablished('speaker', 10_000);
   });

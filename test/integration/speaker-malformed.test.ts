@@ -30,7 +30,7 @@ async function connected(opts: { maxPrefixes?: number } = {}): Promise<{ raw: Ra
       localAddress: blk.addr(2),
       ipv4: [route('10.90.0.0/24')],
       holdTime: 90,
-      extra: { maxPrefixes: opts.maxPrefixes ?? null },
+      config: { maxPrefixes: opts.maxPrefixes ?? null },
     }),
   ]);
   const raw = await listener.accept(10_000);

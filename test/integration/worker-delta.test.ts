@@ -13,6 +13,7 @@ import { createRedisClient } from '../../events/redis-client.ts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { DesiredRouteChange } from '../../events/desired-delta.ts';
 import type { DesiredNodeState, DesiredRoute } from '../../events/desired-state.ts';
+import { DEFAULT_NEXT_HOP } from '../../events/desired-state.ts';
 import { freePort } from '../../infra/local/procs.ts';
 import type { SpeakerWorker } from '../../speaker/worker/speaker-worker.ts';
 import { startSpeakerWorker } from '../../speaker/worker/speaker-worker.ts';
@@ -55,6 +56,9 @@ function desired(routes: DesiredRoute[], opts: { ipv6?: boolean } = {}): Desired
               ebgpMultihop: 1,
               gracefulRestart: { enabled: true, restartTimeSeconds: 60 },
               authSecretRef: null,
+              gtsm: false,
+              maxPrefixes: null,
+              nextHop: DEFAULT_NEXT_HOP,
             },
             families: [
               { afi: 'ipv4', safi: 'unicast', routes },

@@ -2,7 +2,7 @@
 // test-friendly timers (short back-off, quiet logs), bounded waits on its status, and a Connect
 // action that touches no network, for unit tests.
 import net from 'node:net';
-import type { DesiredPeerConfig, DesiredRoute } from '../../events/desired-state.ts';
+import { DEFAULT_NEXT_HOP, type DesiredPeerConfig, type DesiredRoute } from '../../events/desired-state.ts';
 import { defaultContext } from '../../speaker/codec/context.ts';
 import type { Negotiated } from '../../speaker/codec/negotiate.ts';
 import { createLogger } from '../../events/log.ts';
@@ -51,6 +51,9 @@ export function peerConfig(over: Partial<DesiredPeerConfig> = {}): DesiredPeerCo
     ebgpMultihop: 1,
     gracefulRestart: { enabled: false, restartTimeSeconds: 120 },
     authSecretRef: null,
+    gtsm: false,
+    maxPrefixes: null,
+    nextHop: DEFAULT_NEXT_HOP,
     ...over,
   };
 }
@@ -68,6 +71,8 @@ export interface PeerSpec {
   multihop?: number;
   gracefulRestart?: { enabled: boolean; restartTimeSeconds: number };
   password?: string | null;
+  /** Other settings of desired state: gtsm, maxPrefixes, nextHop. */
+  config?: Partial<DesiredPeerConfig>;
   extra?: Partial<SpeakerPeer>;
 }
 
@@ -88,6 +93,10 @@ export function peer(s: PeerSpec): SpeakerPeer {
       ebgpMultihop: s.multihop ?? 1,
       gracefulRestart: s.gracefulRestart ?? { enabled: false, restartTimeSeconds: 120 },
       authSecretRef: null,
+      gtsm: false,
+      maxPrefixes: null,
+      nextHop: DEFAULT_NEXT_HOP,
+      ...s.config,
     },
     families,
     password: s.password ?? null,

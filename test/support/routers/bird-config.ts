@@ -126,9 +126,11 @@ function channel(family: 'ipv4' | 'ipv6', c: BirdChannelOptions, hasStatics: boo
     `  ${family} {`,
     `    import ${imp};`,
     `    ${exportClause}`,
-    // The IGP tables resolve next hops of a multihop/iBGP session (see the header).
-    `    igp table ${IgpTable.ipv4};`,
   ];
+  // The IGP tables resolve next hops of a multihop/iBGP session (see the header); an ipv6 channel
+  // resolves IPv4 (mapped) next hops only with extended next hop, and BIRD refuses the ipv4 table
+  // there without it.
+  if (family === 'ipv4' || c.extendedNextHop) lines.push(`    igp table ${IgpTable.ipv4};`);
   if (family === 'ipv6') lines.push(`    igp table ${IgpTable.ipv6};`);
   if (c.extendedNextHop) lines.push('    extended next hop on;');
   if (c.nextHopAddress) lines.push(`    next hop address ${c.nextHopAddress};`);

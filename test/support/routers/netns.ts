@@ -14,9 +14,15 @@
 // (`ip netns exec` execs, so child.pid is the script's pid). The filesystem is shared: a child in
 // a namespace and the test talk over stdio, files or unix sockets (BIRD's and GoBGP's control
 // sockets work from the host the same way). runInNetns() is the bounded run-to-completion form.
+// unixSocketRelay() lets a child reach a TCP service on the host's loopback (Redis, say) through
+// a unix socket: ioredis takes the socket's path as its URL.
 import { spawn } from 'node:child_process';
 import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { RunResult } from './common.ts';
 import { run, runOk } from './common.ts';
 
@@ -156,4 +162,28 @@ export function spawnInNetns(ns: string, argv: readonly string[], opts: { stdio?
 /** Runs a Node script (TypeScript runs as is under Node 22) inside `ns` to completion, bounded. */
 export function runNodeInNetns(ns: string, script: string, args: readonly string[] = [], timeoutMs = 15_000): Promise<RunResult> {
   return run('ip', ['netns', 'exec', ns, process.execPath, script, ...args], timeoutMs);
+}
+
+/** A unix socket forwarding each connection to `host:port`; close() stops it and removes the socket. */
+export async function unixSocketRelay(host: string, port: number): Promise<{ path: string; close(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'bgpcast-relay-'));
+  const path = join(dir, 'relay.sock');
+  const server = net.createServer((client) => {
+    const upstream = net.connect(port, host);
+    client.pipe(upstream).pipe(client);
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', close).on('close', close);
+    upstream.on('error', close).on('close', close);
+  });
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  return {
+    path,
+    close: async () => {
+      await new Promise((resolve) => server.close(resolve));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { goDuration, renderTable } from '../../../bin/views/go-format.ts';
-import { peersJson, peersTable } from '../../../bin/views/peers-view.ts';
+import { peersJson, peersTable, unsentNotes } from '../../../bin/views/peers-view.ts';
 import { NOW, peer, peersDocs } from './status-fixtures.ts';
 
 describe('goDuration (Go Duration.Round(time.Second).String())', () => {
@@ -52,6 +52,52 @@ describe('peers table', () => {
 
   it('prints only the header when no node has peers', () => {
     expect(peersTable(new Map(), NOW)).toBe('Node   Local AS   Peer AS   Peer Address   Session State   Uptime   Family   Received   Advertised\n');
+  });
+});
+
+describe('peers table, wide: the next hop of each family and why one is not sent', () => {
+  const dual = () =>
+    new Map([
+      [
+        'worker1',
+        {
+          node: 'worker1',
+          revision: 3,
+          errors: [],
+          peers: [
+            peer({
+              families: [
+                { afi: 'ipv4', safi: 'unicast', received: 0, advertised: 5, nextHop: '127.0.1.1' },
+                { afi: 'ipv6', safi: 'unicast', received: 0, advertised: 0, unsent: 'no IPv6 next hop on an IPv4 session: extended next hop not negotiated (next-hop-ipv6: self)' },
+              ],
+            }),
+          ],
+        },
+      ],
+    ] as const);
+
+  it('adds Next Hop and Not Sent to the table', () => {
+    const lines = peersTable(new Map(dual()), NOW, true).split('\n');
+    expect(lines[0]).toMatch(/Advertised\s+Next Hop\s+Not Sent$/);
+    expect(lines[1]).toMatch(/ipv4\/unicast\s+0\s+5\s+127\.0\.1\.1$/);
+    expect(lines[2]).toMatch(/ipv6\/unicast\s+0\s+0\s+no IPv6 next hop on an IPv4 session: extended next hop not negotiated \(next-hop-ipv6: self\)$/);
+  });
+
+  it('the summary table keeps Cilium\'s columns; an unsent family of an established session is a note', () => {
+    expect(peersTable(new Map(dual()), NOW).split('\n')[0]).toMatch(/Advertised$/);
+    expect(unsentNotes(new Map(dual()))).toEqual([
+      'worker1: ipv6/unicast to 127.5.5.5 is not sent: no IPv6 next hop on an IPv4 session: extended next hop not negotiated (next-hop-ipv6: self)',
+    ]);
+    expect(unsentNotes(peersDocs())).toEqual([]);
+  });
+
+  it('JSON carries next-hop and unsent per family', () => {
+    expect(peersJson(new Map(dual()), NOW)['worker1']![0]).toMatchObject({
+      families: [
+        { afi: 'ipv4', 'next-hop': '127.0.1.1' },
+        { afi: 'ipv6', unsent: expect.stringContaining('extended next hop') },
+      ],
+    });
   });
 });
 

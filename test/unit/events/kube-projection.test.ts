@@ -143,6 +143,20 @@ for (const [kind, base] of bgpSpecs) {
     .map(([metadata, spec, apiVersion, st]) => ({ apiVersion, kind, metadata, spec, ...(st ? { status: st } : {}) }));
 }
 
+// A PeerConfig's bgpcast.io/ annotations are read (functions/model/peer-annotations.ts): good and
+// bad values, unknown bgpcast.io/ keys, and annotations of others beside them.
+const annotations = fc.dictionary(
+  fc.constantFrom('bgpcast.io/gtsm', 'bgpcast.io/max-prefixes', 'bgpcast.io/next-hop-ipv4', 'bgpcast.io/next-hop-ipv6', 'bgpcast.io/typo', 'kubectl.kubernetes.io/last-applied-configuration', 'example.com/x'),
+  fc.oneof(fc.constantFrom('true', 'false', '1000', '0', 'auto', 'self', 'node', 'mapped', 'x'), fc.constantFrom<unknown>(5, true, null)),
+  { maxKeys: 4 },
+);
+arbitraries['CiliumBGPPeerConfig'] = fc
+  .tuple(arbitraries['CiliumBGPPeerConfig']!, maybe(sometimes(annotations)))
+  .map(([o, a]) => {
+    const obj = o as { metadata: Record<string, unknown> };
+    return a === undefined ? obj : { ...obj, metadata: { ...obj.metadata, annotations: a } };
+  });
+
 // The one field the projection may drop from a record: metadata.generation of kinds whose
 // generation nothing reads (grep functions/ for `generation`: only the record type carries it).
 function unreadGeneration(kind: string, r: NormaliseResult): NormaliseResult {
@@ -188,6 +202,18 @@ describe('the watcher projection', () => {
     expect(projectionDigest(projectObject(heartbeat)!)).toBe(projectionDigest(projectObject(node)!));
     const relabelled = { ...node, metadata: { ...node.metadata, labels: {} } };
     expect(projectionDigest(projectObject(relabelled)!)).not.toBe(projectionDigest(projectObject(node)!));
+  });
+
+  it('a PeerConfig keeps its bgpcast.io/ annotations and drops the others', () => {
+    const pc = {
+      apiVersion: 'cilium.io/v2',
+      kind: 'CiliumBGPPeerConfig',
+      metadata: { name: 'pc', annotations: { 'bgpcast.io/gtsm': 'true', 'kubectl.kubernetes.io/last-applied-configuration': '{}' } },
+      spec: {},
+    };
+    expect(projectObject(pc)).toEqual({ ...pc, metadata: { name: 'pc', annotations: { 'bgpcast.io/gtsm': 'true' } } });
+    const noise = { ...pc, metadata: { ...pc.metadata, annotations: { ...pc.metadata.annotations, 'example.com/x': 'y' } } };
+    expect(projectionDigest(projectObject(noise)!)).toBe(projectionDigest(projectObject(pc)!));
   });
 
   it('a Secret is a reference: the names of its keys, never their values', () => {

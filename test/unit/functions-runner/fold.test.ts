@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ConsumedEvent } from '../../../events/bus.ts';
 import { EnvelopeSchemaVersion, objectEnvelope, type EventEnvelope } from '../../../events/envelope.ts';
-import { decodePending, encodePending, foldArgs, foldChanges, foldEvent, foldPositions } from '../../../functions/store/fold.ts';
+import { decodePending, encodePending, foldArgs, foldChanges, foldEvent, foldPositions, stampHalves } from '../../../functions/store/fold.ts';
 import { node, secret } from '../functions/builders.ts';
 
 const at = (envelope: EventEnvelope, partition = 0, offset = '0'): ConsumedEvent => ({ topic: 't', partition, offset, key: null, envelope });
@@ -13,6 +13,31 @@ describe('foldEvent', () => {
     expect(added).toMatchObject({ op: 'u', key: 'Node/w1', partition: '2', offset: '17', source: 'file:/x.yaml' });
     expect(foldEvent(at(objectEnvelope('modified', node('w1') as never, 's')))?.op).toBe('u');
     expect(foldEvent(at(objectEnvelope('deleted', node('w1') as never, 's')))).toMatchObject({ op: 'd', object: null });
+  });
+
+  it('an upsert of an object without creationTimestamp carries the envelope time, for the script to stamp it when first seen', () => {
+    const when = new Date('2026-01-02T03:04:05.678Z');
+    const e = foldEvent(at(objectEnvelope('added', node('w1') as never, 'file:/x.yaml', when)))!;
+    expect(e).toMatchObject({ op: 'u', firstSeen: when.toISOString() });
+    const [op, , , , , payload] = foldArgs([e]);
+    expect(op).toBe('n');
+    const [time, head, tail] = payload!.split('\n') as [string, string, string];
+    expect(JSON.parse(head + time + tail)).toEqual({ ...node('w1'), metadata: { ...(node('w1')['metadata'] as object), creationTimestamp: when.toISOString() } });
+    const stamped = { ...node('w1'), metadata: { name: 'w1', creationTimestamp: '2025-01-01T00:00:00Z' } };
+    expect(foldEvent(at(objectEnvelope('added', stamped as never, 's')))).not.toHaveProperty('firstSeen');
+  });
+
+  it('the stamp halves give the object back with its creationTimestamp, whatever else it holds', () => {
+    const cases: Record<string, unknown>[] = [
+      { metadata: {} },
+      { metadata: { creationTimestamp: null, name: 'x' } },
+      { apiVersion: 'v1', kind: 'Node', metadata: { name: 'x', labels: { a: '"}' } }, spec: { podCIDRs: [] } },
+    ];
+    for (const o of cases) {
+      const [head, tail] = stampHalves(o);
+      const back = JSON.parse(`${head}"T"${tail}`) as Record<string, unknown>;
+      expect(back).toEqual({ ...o, metadata: { ...(o['metadata'] as object), creationTimestamp: 'T' } });
+    }
   });
 
   it('a Secret is stored without its data, whatever the producer sent', () => {

@@ -9,7 +9,8 @@ import fc from 'fast-check';
 import { computeDesiredNode } from '../../../functions/cilium/desired-node.ts';
 import { DesiredCache } from '../../../functions/incremental/desired-cache.ts';
 import { ServiceIndexes } from '../../../functions/incremental/service-index.ts';
-import { worldFromObjects, type Settings, type WorldView } from '../../../functions/model/world.ts';
+import { worldFromObjects, type WorldView } from '../../../functions/model/world.ts';
+import type { Settings } from '../../../functions/settings.ts';
 import { applyChanges, type WorldChange } from '../../../functions/store/apply-changes.ts';
 import { advertisement, advertisingPeerConfig, applied, deleted, endpointSlice, node, refOf, service, serviceEntry, simpleCluster } from './builders.ts';
 

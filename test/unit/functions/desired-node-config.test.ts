@@ -234,6 +234,9 @@ describe('instances and peers', () => {
         ebgpMultihop: 1,
         gracefulRestart: { enabled: false, restartTimeSeconds: 120 },
         authSecretRef: null,
+        gtsm: false,
+        maxPrefixes: null,
+        nextHop: { ipv4: 'auto', ipv6: 'auto', nodeIPv4: '172.16.1.1', nodeIPv6: null },
       },
       families: [
         { afi: 'ipv4', safi: 'unicast', routes: [] },
@@ -260,6 +263,9 @@ describe('instances and peers', () => {
       ebgpMultihop: 4,
       gracefulRestart: { enabled: true, restartTimeSeconds: 300 },
       authSecretRef: { namespace: 'bgp', name: 'bgp-auth' },
+      gtsm: false,
+      maxPrefixes: null,
+      nextHop: { ipv4: 'auto', ipv6: 'auto', nodeIPv4: '172.16.1.1', nodeIPv6: null },
     });
     expect(peer.families.map((f) => f.afi)).toEqual(['ipv4']);
   });

@@ -2,7 +2,8 @@
 // PodCIDR (POD-1, POD-2), CiliumPodIPPool (POOL-1, POOL-2), attributes and merging (ADV-3, MERGE-1,
 // MERGE-2).
 import { describe, expect, it } from 'vitest';
-import { worldFromObjects, type Settings } from '../../../functions/model/world.ts';
+import { worldFromObjects } from '../../../functions/model/world.ts';
+import type { IpamMode, Settings } from '../../../functions/settings.ts';
 import {
   advertisement,
   advertisingPeerConfig,
@@ -121,11 +122,25 @@ describe('PodCIDR (POD-1, POD-2)', () => {
     expect(prefixesOf(s, 'ipv6')).toEqual([]);
   });
 
+  it('a CiliumNode without pod CIDRs (a mirror not filled yet) does not withdraw the Node\'s in kubernetes mode', () => {
+    const unfilled = ciliumNode('n', {}, { ips: ['172.16.1.1'] });
+    expect(prefixesOf(state(objects(dualNode).concat([unfilled])))).toEqual(['10.1.0.0/24']);
+    const noIpam = { apiVersion: 'cilium.io/v2', kind: 'CiliumNode', metadata: { name: 'n' }, spec: { addresses: [{ type: 'InternalIP', ip: '172.16.1.1' }] } };
+    expect(prefixesOf(state(objects(dualNode).concat([noIpam])))).toEqual(['10.1.0.0/24']);
+  });
+
+  it('in cluster-pool mode the CiliumNode alone holds the pod CIDRs: the Node\'s belong to another allocator', () => {
+    const unfilled = ciliumNode('n', {}, { ips: ['172.16.1.1'] });
+    expect(prefixesOf(state(objects(dualNode).concat([unfilled]), { ipamMode: 'cluster-pool' }))).toEqual([]);
+    const filled = ciliumNode('n', {}, { podCIDRs: ['10.77.0.0/24'] });
+    expect(prefixesOf(state(objects(dualNode).concat([filled]), { ipamMode: 'cluster-pool' }))).toEqual(['10.77.0.0/24']);
+  });
+
   it('uses Node spec.podCIDRs when there is no CiliumNode', () => {
     expect(prefixesOf(state(objects(dualNode)))).toEqual(['10.1.0.0/24']);
   });
 
-  it.each([
+  it.each<[IpamMode, string[]]>([
     ['kubernetes', ['10.1.0.0/24']],
     ['cluster-pool', ['10.1.0.0/24']],
     ['multi-pool', []],

@@ -1,7 +1,8 @@
 // Service addresses (docs/cilium-semantics.md SVC-1 to SVC-9), the eTP/iTP=Local fix of SVC-4
 // included.
 import { describe, expect, it } from 'vitest';
-import { worldFromObjects, type Settings } from '../../../functions/model/world.ts';
+import { worldFromObjects } from '../../../functions/model/world.ts';
+import type { Settings } from '../../../functions/settings.ts';
 import { advertisement, advertisingPeerConfig, endpointSlice, node, service, serviceEntry, simpleCluster } from './builders.ts';
 import { desiredState, prefixesOf, route } from './desired-helpers.ts';
 

@@ -4,7 +4,7 @@
 // small pool of VIPs, so Services share VIPs, aggregated prefixes overlap host routes, pod CIDRs
 // and pool CIDRs coincide with Service prefixes, and slices move between Services.
 import fc from 'fast-check';
-import type { Settings } from '../../../functions/model/world.ts';
+import type { Settings } from '../../../functions/settings.ts';
 import type { WorldChange } from '../../../functions/store/apply-changes.ts';
 import { advertisement, ciliumNode, endpointSlice, node, peerConfig, pool, service, simpleCluster } from './builders.ts';
 

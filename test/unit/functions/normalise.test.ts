@@ -112,6 +112,9 @@ describe("CiliumBGPPeerConfig: the record as written, with the agent's defaults 
         { afi: 'ipv6', safi: 'unicast', advertisements: null }, // both families, no selectors
         { afi: 'ipv4', safi: 'unicast', advertisements: null },
       ],
+      gtsm: false,
+      maxPrefixes: null,
+      nextHop: { ipv4: 'auto', ipv6: 'auto' },
     });
     expect(peerSettings(ok(peerConfig('pc')))).toEqual(DEFAULT_PEER_SETTINGS);
   });

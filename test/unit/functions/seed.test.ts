@@ -41,6 +41,10 @@ function expectedWorker(node: string, routerID: string, podCIDR: string, localAd
               ebgpMultihop: 5,
               gracefulRestart: { enabled: gracefulRestart, restartTimeSeconds: 120 },
               authSecretRef: null,
+              gtsm: false,
+              maxPrefixes: null,
+              // The node's InternalIP is its router ID here; the seed's nodes have no IPv6 address.
+              nextHop: { ipv4: 'auto', ipv6: 'auto', nodeIPv4: routerID, nodeIPv6: null },
             },
             families: [
               {

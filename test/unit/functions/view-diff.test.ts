@@ -6,7 +6,8 @@ import type { DesiredRouteChange } from '../../../events/desired-delta.ts';
 import { changedSince, MAX_ANCESTORS } from '../../../functions/incremental/lineage.ts';
 import { DesiredCache, type NodeView } from '../../../functions/incremental/desired-cache.ts';
 import { slotSize } from '../../../functions/incremental/slot-view.ts';
-import { worldFromObjects, type Settings, type WorldView } from '../../../functions/model/world.ts';
+import { worldFromObjects, type WorldView } from '../../../functions/model/world.ts';
+import type { Settings } from '../../../functions/settings.ts';
 import { applyChanges } from '../../../functions/store/apply-changes.ts';
 import { advertisement, advertisingPeerConfig, applied, deleted, endpointSlice, node, service, serviceEntry, simpleCluster } from './builders.ts';
 

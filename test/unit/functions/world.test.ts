@@ -1,17 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { applyObject, deleteObject, emptyWorld, worldFromObjects } from '../../../functions/model/world.ts';
+import { DEFAULT_SETTINGS } from '../../../functions/settings.ts';
 import { clusterConfig, node, secret, service, simpleCluster } from './builders.ts';
 
 describe('world view', () => {
-  it('has the documented default settings', () => {
-    expect(emptyWorld().settings).toEqual({
-      bgpSecretsNamespace: 'kube-system',
-      enableNoServiceEndpointsRoutable: true,
-      legacyOriginAttribute: false,
-      ipamMode: 'kubernetes',
-      routerIdAllocationMode: 'default',
-      routerIdAllocationPool: '',
-    });
+  it('has the default settings (functions/settings.ts)', () => {
+    expect(emptyWorld().settings).toEqual(DEFAULT_SETTINGS);
     expect(emptyWorld({ ipamMode: 'multi-pool' }).settings.ipamMode).toBe('multi-pool');
   });
 

@@ -21,7 +21,7 @@ const route = (prefix: string, extra: Partial<DesiredRoute> = {}): DesiredRoute 
 const v4Hops = (local = '10.0.0.1'): Map<`${number}/${number}`, NextHopResult> =>
   new Map([
     ['1/1', nextHopFor(1, { localAddress: local, extendedNextHop: () => false })],
-    ['2/1', nextHopFor(2, { localAddress: local, extendedNextHop: () => false })],
+    ['2/1', nextHopFor(2, { localAddress: local, config: { ipv6: 'self' }, extendedNextHop: () => false })],
   ]);
 
 function rib(internal: boolean, opts: { localAsn?: number; twoOctetPeer?: boolean } = {}) {
@@ -60,18 +60,12 @@ describe('attributes toward eBGP and iBGP peers (RFC 4271 §5.1)', () => {
     expect(a.as4Path).toEqual([{ type: 'sequence', asns: [4200000001] }]);
   });
 
-  it('IPv6 routes over an IPv4 session: not sent without extended next hop, ::ffff:a.b.c.d with it', () => {
-    expect(nextHopFor(2, { localAddress: '10.0.0.1', extendedNextHop: () => false })).toHaveProperty('unsent');
-    expect(nextHopFor(2, { localAddress: '10.0.0.1', extendedNextHop: (afi, nh) => afi === 2 && nh === 1 })).toEqual({
-      hop: { mpNextHops: ['::ffff:10.0.0.1'] },
-    });
-    expect(nextHopFor(2, { localAddress: 'fd00::1', config: { ipv6LinkLocal: 'fe80::1' }, extendedNextHop: () => false })).toEqual({
-      hop: { mpNextHops: ['fd00::1', 'fe80::1'] },
-    });
-    expect(nextHopFor(1, { localAddress: 'fd00::1', extendedNextHop: () => false })).toHaveProperty('unsent');
+  it('a family without a usable next hop holds nothing and says why (next-hop.ts)', () => {
     const out = rib(false);
     expect([...(out.set('2/1', [route('2001:db8::/64')]).announce ?? [])]).toEqual([]);
     expect(out.unsent('2/1')).toMatch(/no IPv6 next hop/);
+    expect(out.nextHop('2/1')).toBeNull();
+    expect(out.nextHop('1/1')).toBe('10.0.0.1');
   });
 });
 

@@ -48,6 +48,7 @@ export function sessionStatus(over: Partial<SessionStatus>): SessionStatus {
     octets: { sent: 0, received: 0 },
     prefixes: { sent: { '1/1': 2 }, received: { '1/1': 1 } },
     unsent: {},
+    nextHops: { '1/1': '127.0.1.1' },
     lastError: null,
     establishedCount: 1,
     gracefulShutdown: false,

@@ -8,6 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DesiredDelta, DesiredRouteChange } from '../../../events/desired-delta.ts';
 import type { DesiredInstance, DesiredNodeState, DesiredPeer, DesiredRoute } from '../../../events/desired-state.ts';
+import { DEFAULT_NEXT_HOP } from '../../../events/desired-state.ts';
 import { createLogger } from '../../../events/log.ts';
 import { NodeWorker } from '../../../speaker/worker/node-worker.ts';
 import { refusedConnect, route } from '../../support/speaker.ts';
@@ -28,6 +29,9 @@ function peer(name: string, routes: DesiredRoute[] = [], holdTimeSeconds = 9): D
       ebgpMultihop: 1,
       gracefulRestart: { enabled: false, restartTimeSeconds: 120 },
       authSecretRef: null,
+      gtsm: false,
+      maxPrefixes: null,
+      nextHop: DEFAULT_NEXT_HOP,
     },
     families: [{ afi: 'ipv4', safi: 'unicast', routes }],
   };

@@ -3,7 +3,7 @@
 // while the path is unchanged, and how a reader judges a node's report.
 
 import { describe, expect, it } from 'vitest';
-import type { DesiredInstance } from '../../../events/desired-state.ts';
+import { DEFAULT_NEXT_HOP, type DesiredInstance } from '../../../events/desired-state.ts';
 import { judgeNode, type RawNodeStatus } from '../../../bin/views/node-status.ts';
 import type { SessionStatus } from '../../../speaker/session/session-status.ts';
 import { zeroCounts } from '../../../speaker/session/session-status.ts';
@@ -33,6 +33,9 @@ const instance: DesiredInstance = {
         ebgpMultihop: 5,
         gracefulRestart: { enabled: true, restartTimeSeconds: 120 },
         authSecretRef: { namespace: 'kube-system', name: 'auth' },
+        gtsm: false,
+        maxPrefixes: null,
+        nextHop: DEFAULT_NEXT_HOP,
       },
       families: [{ afi: 'ipv4', safi: 'unicast', routes: [route('10.0.0.0/24', ['65000:99']), route('10.1.0.0/24')] }],
     },
@@ -52,9 +55,19 @@ describe('peers document', () => {
       establishedSince: '2025-06-01T11:00:00.000Z',
       remoteASN: 65000,
       negotiated: { holdTimeSeconds: 9, keepAliveTimeSeconds: 3, families: ['ipv4/unicast'] },
-      families: [{ afi: 'ipv4', safi: 'unicast', received: 1, advertised: 2 }],
-      configured: { authSecretRef: { namespace: 'kube-system', name: 'auth' }, passwordSet: true },
+      families: [{ afi: 'ipv4', safi: 'unicast', received: 1, advertised: 2, nextHop: '127.0.1.1' }],
+      configured: { authSecretRef: { namespace: 'kube-system', name: 'auth' }, passwordSet: true, gtsm: false, maxPrefixes: null, nextHop: { ipv4: 'auto', ipv6: 'auto' } },
     });
+  });
+
+  it('a family configured but not sent says why; only a sent family names its next hop', () => {
+    const s = session({ unsent: { '2/1': 'no IPv6 next hop on an IPv4 session: extended next hop not negotiated (next-hop-ipv6: self)' } });
+    const dual = { ...instance, peers: [{ ...instance.peers[0]!, families: [...instance.peers[0]!.families, { afi: 'ipv6' as const, safi: 'unicast' as const, routes: [] }] }] };
+    const doc = buildPeersDocument('worker1', 7, [{ instance: dual, sessions: new Map([['r1', s]]), passwordSet: new Set() }], [], clocks);
+    expect(doc.peers[0]!.families).toEqual([
+      { afi: 'ipv4', safi: 'unicast', received: 1, advertised: 2, nextHop: '127.0.1.1' },
+      { afi: 'ipv6', safi: 'unicast', received: 0, advertised: 0, unsent: expect.stringContaining('extended next hop not negotiated') },
+    ]);
   });
 
   it('counts 0 unless established, and dates the last error on the wall clock', () => {
