@@ -159,6 +159,12 @@ export class StoreGuard {
       while ((await redis.exists(keys.rebuildLock)) === 1) await sleep(WAIT_POLL_MS);
       return null;
     }
+    // Another instance may have rebuilt between our look at the store and the lock: look again.
+    const facts = await this.#facts();
+    if (facts.epoch !== null && judgeStore(facts, { topic, committed: await source.committed() }).trust) {
+      await redis.bgpcastReleaseLock(keys.rebuildLock, token);
+      return null;
+    }
     log[level]({ reason, topic: describeTopic(topic) }, 'rebuilding the world and every desired document from the log before writing anything');
     let lost = false;
     const renew = setInterval(() => {
