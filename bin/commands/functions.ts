@@ -13,6 +13,7 @@ import { redactRedisUrl } from '../../events/redis-keys.ts';
 import { createFunctionsHandler } from '../../functions/runner/handler.ts';
 import { DEFAULT_GROUP_ID, KAFKA_RECOMPUTE_BUDGET_MS, runFunctionsConsumer } from '../../functions/runner/kafka-runner.ts';
 import { startHttpEntry } from '../../functions/runner/http-entry.ts';
+import { kafkaEventLog } from '../../functions/replay/event-log.ts';
 import { unreachable } from '../kafka-session.ts';
 import { CliError, ExitCode } from '../cli-error.ts';
 import { signalled } from './process-options.ts';
@@ -58,6 +59,11 @@ async function runFunctions(opts: FunctionsOptions): Promise<void> {
     const handler = createFunctionsHandler({ redis, keys, log, recomputeBudgetMs: port === undefined ? KAFKA_RECOMPUTE_BUDGET_MS : undefined });
     const stop = signalled();
     if (port !== undefined) {
+      // With the brokers named, the store is checked against the topic (and rebuilt from it) as
+      // under the consumer group, without committed offsets to compare: KafkaSource has its own.
+      if (process.env['BGPCAST_KAFKA_BROKERS']) {
+        handler.useLog(kafkaEventLog(createKafka({ brokers: brokersFromEnv(), clientId: 'bgpcast-functions' }, createLogger('kafka')), Topics.events, null));
+      }
       const entry = await startHttpEntry({ handler, log, host: opts.host, port });
       const signal = await stop;
       log.info({ signal }, 'stopping: finishing requests in flight');
