@@ -9,9 +9,8 @@
 // positions), and stop() commits everything processed before it leaves the group.
 
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
-import { decodeEnvelope } from '../envelope.ts';
-import type { BatchHandler, ConsumedEvent, DeliveredRange, EventSubscription } from '../bus.ts';
-import { identityOf, isIdentityRecord } from './topic-identity.ts';
+import type { BatchHandler, DeliveredRange, EventSubscription } from '../bus.ts';
+import { batchRecords } from './records.ts';
 
 export interface SubscribeOptions {
   readonly groupId: string;
@@ -83,21 +82,7 @@ export async function subscribeEvents(
   const processBatch = async ({ batch: fetched, heartbeat, isRunning, isStale }: EachBatchPayload) => {
     const batch = fetched as FetchedBatch;
     if (!isRunning() || isStale() || batch.isEmptyIncludingFiltered()) return;
-    const events: ConsumedEvent[] = [];
-    let identity: string | null | undefined;
-    for (const m of batch.messages) {
-      const position = { topic: batch.topic, partition: batch.partition, offset: m.offset };
-      const key = m.key ? m.key.toString('utf8') : null;
-      if (isIdentityRecord(m.headers)) {
-        identity ??= identityOf(m.value);
-        continue;
-      }
-      try {
-        events.push({ ...position, key, envelope: decodeEnvelope(m.value) });
-      } catch (error) {
-        handler.onPoison({ ...position, key, error: error as Error });
-      }
-    }
+    const { events, identity } = batchRecords(batch, (p) => handler.onPoison(p));
     const next = (BigInt(batch.lastOffset()) + 1n).toString();
     const range: DeliveredRange = { partition: batch.partition, from: String(batch.fetchedOffset), next, ...(identity !== undefined ? { identity } : {}) };
     // The group coordinator drops a member that stays silent for sessionTimeout; a long batch

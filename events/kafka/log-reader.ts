@@ -8,8 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EachBatchPayload, Kafka } from 'kafkajs';
 import type { ConsumedEvent, DeliveredRange, PoisonRecord } from '../bus.ts';
-import { decodeEnvelope } from '../envelope.ts';
-import { identityOf, isIdentityRecord } from './topic-identity.ts';
+import { batchRecords } from './records.ts';
 
 /** Per partition: the first offset held (low) and the offset after the last (high). */
 export type LogBounds = ReadonlyMap<number, { readonly low: bigint; readonly high: bigint }>;
@@ -85,22 +84,7 @@ export async function readLog(kafka: Kafka, bounds: LogBounds, opts: ReadLogOpti
         const end = opts.upTo.get(batch.partition);
         if (end === undefined || !left.has(batch.partition)) return;
         arm();
-        const events: ConsumedEvent[] = [];
-        let identity: string | null | undefined;
-        for (const m of batch.messages) {
-          if (BigInt(m.offset) >= end) break;
-          const position = { topic: batch.topic, partition: batch.partition, offset: m.offset };
-          const key = m.key ? m.key.toString('utf8') : null;
-          if (isIdentityRecord(m.headers)) {
-            identity ??= identityOf(m.value);
-            continue;
-          }
-          try {
-            events.push({ ...position, key, envelope: decodeEnvelope(m.value) });
-          } catch (error) {
-            opts.onPoison?.({ ...position, key, error: error as Error });
-          }
-        }
+        const { events, identity } = batchRecords(batch, (p) => opts.onPoison?.(p), end);
         const last = BigInt(batch.lastOffset()) + 1n;
         const next = last < end ? last : end;
         try {

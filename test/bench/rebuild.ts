@@ -27,6 +27,7 @@ import { KAFKA_RECOMPUTE_BUDGET_MS, runFunctionsConsumer } from '../../functions
 import { createStoreRedis } from '../../functions/store/redis.ts';
 import { startStack } from '../../infra/local/stack.ts';
 import { config, node, nodeName, service, slice } from './support/bench-cluster.ts';
+import { deletePrefix, keysOfPrefix } from '../support/redis-prefix.ts';
 
 const { values: args } = parseArgs({ options: { nodes: { type: 'string', default: '100' }, services: { type: 'string', default: '10000' } } });
 const N = Number(args.nodes);
@@ -65,17 +66,6 @@ async function allWritten(redis: Redis, keys: StoreKeys, since: string | null): 
   return heads.every(([e, routes]) => e === epoch && Number(routes) > 0);
 }
 
-async function keysOf(redis: Redis, prefix: string): Promise<string[]> {
-  const out: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    out.push(...found);
-    cursor = next;
-  } while (cursor !== '0');
-  return out;
-}
-
 async function main(kafka: Kafka, redisUrl: string): Promise<void> {
   const objects = [...Array.from({ length: N }, (_, j) => node(j)), ...Array.from({ length: S }, (_, i) => service(i)), ...Array.from({ length: S }, (_, i) => slice(i, N)), ...config];
   say(`== rebuild from the log: ${fmt(N)} nodes × ${fmt(S)} Services, ${fmt(S)} EndpointSlices (${fmt(objects.length)} objects, one record each)`);
@@ -108,7 +98,7 @@ async function main(kafka: Kafka, redisUrl: string): Promise<void> {
       say(`baseline, the normal path: ${fmt(objects.length)} records delivered by the consumer group and folded batch by batch, every document written, in ${fmt(normalMs)} ms`);
 
       // The store wiped under the running runner.
-      const wiped = await keysOf(redis, keys.prefix);
+      const wiped = await keysOfPrefix(redis, keys.prefix);
       const rebuildsBefore = lines.filter((l) => l['msg'] === 'world rebuilt from the log; recomputing every desired document').length;
       t = performance.now();
       await redis.del(...wiped);
@@ -127,8 +117,7 @@ async function main(kafka: Kafka, redisUrl: string): Promise<void> {
       await sub.stop();
     }
   } finally {
-    const left = await keysOf(redis, keys.prefix);
-    if (left.length > 0) await redis.del(...left);
+    await deletePrefix(redis, keys.prefix);
     const admin = kafka.admin();
     await admin.connect();
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);

@@ -38,7 +38,7 @@ import { startKafka, type RunningKafka } from '../../infra/local/kafka.ts';
 import { freePort } from '../../infra/local/procs.ts';
 import { startRedis, type RunningRedis } from '../../infra/local/redis.ts';
 import { ensureSockopt } from '../../speaker/transport/sockopt.ts';
-import { loopbackObjects } from '../integration/pipeline-support.ts';
+import { loopbackObjects, routerProtocols } from '../integration/pipeline-support.ts';
 import { caughtUp, snapshot } from '../integration/functions-support.ts';
 import { repoRoot } from '../support/cli.ts';
 import { seededRandom } from '../support/random.ts';
@@ -175,19 +175,8 @@ export async function runFaultSuite(o: FaultOptions): Promise<FaultReport> {
       address: addr.router,
       port,
       dir: join(dir, 'bird'),
-      protocols: NODES.map((n) => ({
-        name: n,
-        localAs: 65000,
-        neighborAddress: addr[n],
-        neighborAs: 64000,
-        passive: true,
-        holdTime: 9,
-        keepaliveTime: 3,
-        gracefulRestartAware: true,
-        ipv6: false as const,
-        // Every route change at BIRD in its log: what "never withdrawn" is checked against.
-        extra: ['debug { routes };'],
-      })),
+      // Every route change at BIRD in its log: what "never withdrawn" is checked against.
+      protocols: routerProtocols(addr, ['debug { routes };']),
     });
     const objects = loopbackObjects(addr, port);
     const env = { ...process.env, BGPCAST_KAFKA_BROKERS: brokers, BGPCAST_REDIS_URL: redisUrl, BGPCAST_EVENTS_TOPIC: topic, BGPCAST_REDIS_PREFIX: prefix, BGPCAST_LOG_LEVEL: 'info' };

@@ -18,6 +18,7 @@ import { createFunctionsHandler, type BatchReport, type FunctionsHandler } from 
 import { runFunctionsConsumer } from '../../functions/runner/kafka-runner.ts';
 import { captureLog, caughtUp, freshKeys, freshTopic, redisPool, seedEvents, snapshot, testKafka, waitFor } from './functions-support.ts';
 import { pureFromTopic } from './random-history.ts';
+import { deletePrefix, dumpPrefix, restorePrefix } from '../support/redis-prefix.ts';
 
 const brokers = inject('kafkaBrokers');
 const pool = redisPool(inject('redisUrl'));
@@ -196,37 +197,3 @@ describe('the store is rebuilt from the log', () => {
     }
   });
 });
-
-async function keysOf(redis: Redis, prefix: string): Promise<string[]> {
-  const out: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    out.push(...found);
-    cursor = next;
-  } while (cursor !== '0');
-  return out;
-}
-
-async function dumpPrefix(redis: Redis, prefix: string): Promise<Map<string, Buffer>> {
-  const out = new Map<string, Buffer>();
-  for (const key of await keysOf(redis, prefix)) {
-    const dump = await redis.dumpBuffer(key);
-    if (dump) out.set(key, dump);
-  }
-  return out;
-}
-
-async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
-  const keys = await keysOf(redis, prefix);
-  if (keys.length > 0) await redis.del(...keys);
-}
-
-/** The prefix as the copy has it, in one MULTI (as a Redis restarting from it would be). */
-async function restorePrefix(redis: Redis, prefix: string, copy: Map<string, Buffer>): Promise<void> {
-  const current = await keysOf(redis, prefix);
-  const m = redis.multi();
-  if (current.length > 0) m.del(...current);
-  for (const [key, dump] of copy) m.restore(key, 0, dump, 'REPLACE');
-  await m.exec();
-}

@@ -3,12 +3,9 @@
 // the built-in loopback example. It prints the peers table with both sessions established and
 // the routes sent, and on SIGTERM exits 0 with its BIRD gone.
 
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
 import { expect, inject, it } from 'vitest';
-import { repoRoot } from '../support/cli.ts';
-import { alive, listening } from '../support/demo.ts';
+import { alive, listening, startDemo } from '../support/demo.ts';
 
 it('up --demo shows both sessions established and the routes advertised, then stops cleanly', { timeout: 120_000 }, async () => {
   expect(await listening('127.5.5.5', 179), 'something already listens on 127.5.5.5:179 (a running demo?)').toBe(false);
@@ -21,24 +18,11 @@ it('up --demo shows both sessions established and the routes advertised, then st
     BGPCAST_REDIS_PREFIX: `demo-${id}`,
     BGPCAST_LOG_LEVEL: 'warn',
   };
-  const child = spawn(process.execPath, [resolve(repoRoot, 'bin/bgpcast.ts'), 'up', '--demo'], { cwd: repoRoot, env });
-  let stdout = '';
-  let stderr = '';
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const demo = await startDemo(env);
+  const { child, exited } = demo;
+  const stdout = demo.stdout();
   try {
-    await new Promise<void>((ready, fail) => {
-      const timer = setTimeout(() => fail(new Error(`no tables within 90 s:\n${stderr}\n${stdout}`)), 90_000);
-      const check = () => {
-        if (stderr.includes('ready; Ctrl-C') && stdout.includes('$ bgpcast routes advertised')) {
-          clearTimeout(timer);
-          ready();
-        }
-      };
-      child.stdout.on('data', (d: Buffer) => ((stdout += d.toString()), check()));
-      child.stderr.on('data', (d: Buffer) => ((stderr += d.toString()), check()));
-      void exited.then((code) => (clearTimeout(timer), fail(new Error(`up exited early (${code}):\n${stderr}`))));
-    });
-    const birdPid = Number(/BIRD running, pid (\d+)/.exec(stderr)?.[1]);
+    const birdPid = demo.bird().pid;
     expect(birdPid).toBeGreaterThan(0);
     expect(alive(birdPid)).toBe(true);
 
@@ -51,11 +35,11 @@ it('up --demo shows both sessions established and the routes advertised, then st
     expect(routes.find((l) => l.includes('192.168.1.0/24'))).toMatch(
       /127\.5\.5\.5\s+192\.168\.1\.0\/24\s+127\.0\.1\.1\s+\d+s\s+\[\{Origin: i\} \{AsPath: 64000\} \{Nexthop: 127\.0\.1\.1\} \{Communities: 65000:99\}\]$/,
     );
-    expect(stderr).toMatch(/\[\d+\.\d+s\] waiting for 2 BGP sessions/);
+    expect(demo.stderr()).toMatch(/\[\d+\.\d+s\] waiting for 2 BGP sessions/);
 
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(stderr).toContain('stopped');
+    expect(demo.stderr()).toContain('stopped');
     expect(alive(birdPid)).toBe(false);
     expect(await listening('127.5.5.5', 179)).toBe(false);
   } finally {
