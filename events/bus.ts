@@ -21,6 +21,22 @@ export interface PoisonRecord extends RecordPosition {
   readonly error: Error;
 }
 
+/**
+ * What one fetch of a partition covered: every offset in [from, next) was delivered — as an event,
+ * a poison record, a control record of a transaction or an identity record — and nothing before
+ * `from` is in this delivery. The functions keep the highest offset passed over with the world, so
+ * a store that lacks offsets a consumer already went past can be told (docs/functions-correctness.md).
+ */
+export interface DeliveredRange {
+  readonly partition: number;
+  /** The offset the fetch started at. */
+  readonly from: string;
+  /** The offset after the last one covered. */
+  readonly next: string;
+  /** The id of a topic identity record met in the range (events/kafka/topic-identity.ts). */
+  readonly identity?: string | null;
+}
+
 export interface EventPublisher {
   /** Publishes in order; resolves once the broker acknowledged every record. */
   publish(envelopes: readonly EventEnvelope[]): Promise<void>;
@@ -29,11 +45,12 @@ export interface EventPublisher {
 
 export interface BatchHandler {
   /**
-   * Called with the valid events of one partition's batch, in offset order. Offsets are
-   * committed after it resolves; if it throws, nothing of the batch is committed and the
-   * consumer stops with that error (the records are delivered again on restart).
+   * Called with the valid events of one partition's batch, in offset order, and the offsets the
+   * batch covered (also for a batch with no valid event). Offsets are committed after it
+   * resolves; if it throws, nothing of the batch is committed and the consumer stops with that
+   * error (the records are delivered again on restart).
    */
-  onEvents(events: readonly ConsumedEvent[]): Promise<void>;
+  onEvents(events: readonly ConsumedEvent[], range?: DeliveredRange): Promise<void>;
   onPoison(record: PoisonRecord): void;
 }
 

@@ -15,6 +15,11 @@
 // a hint: a reader applies it only on top of exactly `previous`; a gap, a `truncated` delta or a
 // reconnect means reading the document. A truncated delta still says what changed in the
 // sessions part only by `sessions` — readers reload everything anyway.
+//
+// Revisions count within one store epoch (the head's `epoch`): a world rebuilt from the events
+// topic starts a new epoch, whose revisions may be lower than, or equal to, those a reader applied.
+// A reader compares (epoch, revision): another epoch means reading the document and applying it as
+// a diff of what it holds; within one epoch only a higher revision is newer.
 
 import type { DesiredFamily, DesiredNodeState, DesiredRoute } from './desired-state.ts';
 import { sortByPrefix } from './ip.ts';
@@ -36,6 +41,11 @@ export interface DesiredRouteChange extends RouteSlot {
 
 export interface DesiredDelta {
   readonly node: string;
+  /**
+   * The store epoch it was written under (events/redis-keys.ts LOG_FIELDS): revisions count within
+   * one epoch; a delta of another epoch than the one applied means reading the document.
+   */
+  readonly epoch: string;
   /** The revision this delta produces. */
   readonly revision: number;
   /** The revision it applies to (revision - 1). */

@@ -9,6 +9,8 @@ import { DESIRED_FIELDS, nodeKeys } from './redis-keys.ts';
 
 export interface StoredDesiredDocument {
   readonly node: string;
+  /** The store epoch the document was written under ('' from a writer before epochs). */
+  readonly epoch: string;
   readonly revision: number;
   readonly updatedAt: string | null;
   readonly document: DesiredNodeState;
@@ -38,12 +40,12 @@ export class InvalidDesiredDocumentError extends Error {
 /** The node's document, or null when none was written. Throws InvalidDesiredDocumentError. */
 export async function readDesiredDocument(redis: DesiredReadRedis, prefix: string, node: string): Promise<StoredDesiredDocument | null> {
   const keys = nodeKeys(prefix, node);
-  const replies = await redis.multi().hmget(keys.desired, DESIRED_FIELDS.revision, DESIRED_FIELDS.sessions, DESIRED_FIELDS.updatedAt).hgetall(keys.desiredRoutes).exec();
+  const replies = await redis.multi().hmget(keys.desired, DESIRED_FIELDS.revision, DESIRED_FIELDS.sessions, DESIRED_FIELDS.updatedAt, DESIRED_FIELDS.epoch).hgetall(keys.desiredRoutes).exec();
   if (replies === null) throw new Error('MULTI aborted');
   const [[e1, head], [e2, routes]] = replies as [[Error | null, (string | null)[]], [Error | null, Record<string, string>]];
   if (e1) throw e1;
   if (e2) throw e2;
-  const [revision, sessionsText, updatedAt] = head;
+  const [revision, sessionsText, updatedAt, epoch] = head;
   if (sessionsText == null) return null;
   let sessions: DesiredNodeState;
   try {
@@ -55,5 +57,5 @@ export async function readDesiredDocument(redis: DesiredReadRedis, prefix: strin
   }
   const { document, orphans } = assembleDocument(sessions, Object.entries(routes));
   const rev = Number(revision ?? 0);
-  return { node, revision: rev, updatedAt: updatedAt ?? null, document: { ...document, revision: rev }, orphans };
+  return { node, epoch: epoch ?? '', revision: rev, updatedAt: updatedAt ?? null, document: { ...document, revision: rev }, orphans };
 }

@@ -6,7 +6,9 @@
 // Every key starts with a prefix <p> (BGPCAST_REDIS_PREFIX, default "bgpcast") so several
 // deployments, tests or a clean replay can share one Redis. World keys share the hash tag {world}
 // and each node's keys the tag {<node>}, so every Lua script touches one slot and the layout works
-// on Redis Cluster. One prefix holds the world of one events topic: positions are per partition.
+// on Redis Cluster. One prefix holds the world of one events topic, named in <p>:{world}:log with
+// the store's epoch: every position in the prefix (the world's, a document's, a pending entry's)
+// is an offset of that topic, and a document's positions count only under the epoch it names.
 
 import type { DesiredDelta } from './desired-delta.ts';
 
@@ -86,6 +88,10 @@ export function watchCheckpointKey(prefix: string, source: string): string {
 /** The keys the functions use: the world's, and each node's desired state. */
 export interface StoreKeys {
   readonly prefix: string;
+  /** Which log the world is a fold of, and the store's epoch (LOG_FIELDS). */
+  readonly log: string;
+  /** The rebuild lock: the token of the instance rebuilding the world (a string, with a TTL). */
+  readonly rebuildLock: string;
   readonly objects: string;
   readonly objectPositions: string;
   readonly objectSources: string;
@@ -106,6 +112,8 @@ export function storeKeys(prefix: string = redisPrefixFromEnv()): StoreKeys {
   const world = `${prefix}:{world}`;
   return {
     prefix,
+    log: `${world}:log`,
+    rebuildLock: `${world}:rebuild`,
     objects: `${world}:objects`,
     objectPositions: `${world}:object-positions`,
     objectSources: `${world}:object-sources`,
@@ -123,7 +131,37 @@ export function storeKeys(prefix: string = redisPrefixFromEnv()): StoreKeys {
   };
 }
 
+/**
+ * The world hashes a rebuild replaces, and the keys it builds them in first (same hash tag, so one
+ * script renames them over the live ones): <p>:{world}:rebuild:<name>.
+ */
+export const REBUILT_WORLD_KEYS = ['objects', 'objectPositions', 'objectSources', 'positions', 'syncMarkers', 'syncParts'] as const satisfies readonly (keyof StoreKeys)[];
+export type RebuiltWorldKey = (typeof REBUILT_WORLD_KEYS)[number];
+
+export function rebuildKeys(keys: StoreKeys): Record<RebuiltWorldKey, string> {
+  const world = `${keys.prefix}:{world}:rebuild`;
+  return Object.fromEntries(REBUILT_WORLD_KEYS.map((k) => [k, `${world}:${keys[k].slice(keys[k].lastIndexOf(':') + 1)}`])) as Record<RebuiltWorldKey, string>;
+}
+
 // --- hash fields and JSON shapes -------------------------------------------------------------------
+
+/**
+ * Fields of <p>:{world}:log, written when the world is built from the events topic (a rebuild, or
+ * the first start on an empty store) and read by every functions instance before it folds:
+ * - epoch: the store's incarnation, new with every build. Desired documents and deltas carry the
+ *   epoch they were written under; positions of another epoch say nothing, and a speaker that sees
+ *   another epoch applies the document as a diff of what it holds, whatever its revision;
+ * - topic, topicId, cluster: the events topic's name, its identity record's id ('' when the topic
+ *   has none) and the Kafka cluster's id. Positions are offsets of exactly that topic;
+ * - builtAt: RFC 3339 time of the build.
+ */
+export const LOG_FIELDS = {
+  epoch: 'epoch',
+  topic: 'topic',
+  topicId: 'topicId',
+  cluster: 'cluster',
+  builtAt: 'builtAt',
+} as const;
 
 /**
  * Fields of <p>:{<node>}:desired, written by the functions' compare-and-set script
@@ -136,8 +174,10 @@ export const DESIRED_FIELDS = {
   seq: 'seq',
   /** The token of the last compare-and-set (a writer knows its own last write by it). */
   writer: 'writer',
-  /** JSON partition → offset: the world positions the state reflects. */
+  /** JSON partition → offset: the world positions the state reflects (under `epoch` only). */
   positions: 'positions',
+  /** The store epoch (LOG_FIELDS.epoch) of the last write or confirmation. */
+  epoch: 'epoch',
   /** RFC 3339 time of the last content change. */
   updatedAt: 'updatedAt',
   /** How many fields the routes hash holds. */
@@ -160,6 +200,7 @@ export const CONDITIONS_FIELDS = {
   /** The JSON list of conditions. */
   document: 'document',
   positions: 'positions',
+  epoch: 'epoch',
   updatedAt: 'updatedAt',
   seq: 'seq',
 } as const;
@@ -206,7 +247,7 @@ export interface PendingEntry {
 const PENDING_ENTRY_FIELDS = ['nodes', 'conditions', 'positions', 'at'] as const satisfies readonly (keyof PendingEntry)[];
 
 /** The fields of a DesiredDelta (events/desired-delta.ts), as published on <p>:{<node>}:desired:changed. */
-const DELTA_FIELDS = ['node', 'revision', 'previous', 'sessions', 'routes', 'truncated', 'writtenAt'] as const satisfies readonly (keyof DesiredDelta)[];
+const DELTA_FIELDS = ['node', 'epoch', 'revision', 'previous', 'sessions', 'routes', 'truncated', 'writtenAt'] as const satisfies readonly (keyof DesiredDelta)[];
 
 // Compile-time checks that the lists above name every field of their type.
 type NoneMissing<T extends never> = T;
@@ -218,7 +259,7 @@ export type DeltaFieldsComplete = NoneMissing<Exclude<keyof DesiredDelta, (typeo
 export interface KeyContract {
   /** The key with <p> for the prefix and <node> for a node name. */
   readonly key: string;
-  readonly type: 'hash' | 'set' | 'sorted set' | 'stream' | 'pub/sub';
+  readonly type: 'hash' | 'set' | 'sorted set' | 'stream' | 'pub/sub' | 'string';
   readonly writer: 'functions' | 'speaker' | 'watcher';
   /** The fixed fields of a hash; absent when its fields are data (object keys, partitions, …). */
   readonly fields?: readonly string[];
@@ -235,6 +276,9 @@ export const REDIS_KEYS: readonly KeyContract[] = [
   { key: node.desiredChanged, type: 'pub/sub', writer: 'functions', entry: DELTA_FIELDS },
   { key: node.status, type: 'hash', writer: 'speaker', fields: Object.values(STATUS_FIELDS) },
   { key: node.statusChanged, type: 'pub/sub', writer: 'speaker' },
+  { key: world.log, type: 'hash', writer: 'functions', fields: Object.values(LOG_FIELDS) },
+  { key: world.rebuildLock, type: 'string', writer: 'functions' },
+  { key: `${world.prefix}:{world}:rebuild:<name>`, type: 'hash', writer: 'functions' },
   { key: world.objects, type: 'hash', writer: 'functions' },
   { key: world.objectPositions, type: 'hash', writer: 'functions' },
   { key: world.objectSources, type: 'hash', writer: 'functions' },

@@ -15,6 +15,7 @@ import { redactRedisUrl } from '../../events/redis-keys.ts';
 import { createFunctionsHandler } from '../../functions/runner/handler.ts';
 import { DEFAULT_GROUP_ID, KAFKA_RECOMPUTE_BUDGET_MS, runFunctionsConsumer } from '../../functions/runner/kafka-runner.ts';
 import { startHttpEntry } from '../../functions/runner/http-entry.ts';
+import { kafkaEventLog } from '../../functions/replay/event-log.ts';
 import { unreachable } from '../kafka-session.ts';
 import type { EventSubscription } from '../../events/bus.ts';
 import { createRegistry, type TelemetryEndpoint } from '../../events/telemetry.ts';
@@ -98,6 +99,11 @@ async function runFunctions(opts: FunctionsOptions): Promise<void> {
     log.info({ settings }, 'settings');
     const stop = signalled();
     if (port !== undefined) {
+      // With the brokers named, the store is checked against the topic (and rebuilt from it) as
+      // under the consumer group, without committed offsets to compare: KafkaSource has its own.
+      if (process.env['BGPCAST_KAFKA_BROKERS']) {
+        handler.useLog(kafkaEventLog(createKafka({ brokers: brokersFromEnv(), clientId: 'bgpcast-functions' }, createLogger('kafka')), Topics.events, null));
+      }
       const entry = await startHttpEntry({ handler, log, host: opts.host, port });
       listening = true;
       const signal = await stop;

@@ -1,20 +1,32 @@
-// Topic administration and read-to-end support for bounded reads (dump, replay).
+// Topic administration and read-to-end support for bounded reads (dump, replay, rebuild).
 
 import type { Kafka } from 'kafkajs';
+import { writeTopicIdentity } from './topic-identity.ts';
 
+/**
+ * Creates `topic` when it does not exist, and gives it an identity record (topic-identity.ts) when
+ * its partition 0 is empty: a topic this creates is told apart from any later topic of that name.
+ */
 export async function ensureTopic(kafka: Kafka, topic: string, numPartitions: number): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
+  let empty: boolean;
   try {
     const existing = await admin.listTopics();
-    if (existing.includes(topic)) return;
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [{ topic, numPartitions, replicationFactor: 1, configEntries: [{ name: 'retention.ms', value: '-1' }] }],
-    });
+    if (!existing.includes(topic)) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [{ topic, numPartitions, replicationFactor: 1, configEntries: [{ name: 'retention.ms', value: '-1' }] }],
+      });
+      empty = true;
+    } else {
+      const p0 = (await admin.fetchTopicOffsets(topic)).find((o) => o.partition === 0);
+      empty = p0 !== undefined && p0.high === '0';
+    }
   } finally {
     await admin.disconnect();
   }
+  if (empty) await writeTopicIdentity(kafka, topic);
 }
 
 /**

@@ -9,8 +9,8 @@
 // positions), and stop() commits everything processed before it leaves the group.
 
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
-import { decodeEnvelope } from '../envelope.ts';
-import type { BatchHandler, ConsumedEvent, EventSubscription } from '../bus.ts';
+import type { BatchHandler, DeliveredRange, EventSubscription } from '../bus.ts';
+import { batchRecords } from './records.ts';
 
 export interface SubscribeOptions {
   readonly groupId: string;
@@ -29,6 +29,9 @@ export const COMMIT_INTERVAL_MS = 200;
  * a second instead of one every five.
  */
 export const FETCH_MAX_WAIT_MS = 500;
+
+/** What kafkajs's Batch has and its types leave out: where the fetch started, and whether it held any record at all. */
+type FetchedBatch = EachBatchPayload['batch'] & { readonly fetchedOffset: string; isEmptyIncludingFiltered(): boolean };
 
 export async function subscribeEvents(
   kafka: Kafka,
@@ -76,27 +79,22 @@ export async function subscribeEvents(
     return run;
   };
 
-  const processBatch = async ({ batch, heartbeat, isRunning, isStale }: EachBatchPayload) => {
-    if (!isRunning() || isStale() || batch.messages.length === 0) return;
-    const events: ConsumedEvent[] = [];
-    for (const m of batch.messages) {
-      const position = { topic: batch.topic, partition: batch.partition, offset: m.offset };
-      const key = m.key ? m.key.toString('utf8') : null;
-      try {
-        events.push({ ...position, key, envelope: decodeEnvelope(m.value) });
-      } catch (error) {
-        handler.onPoison({ ...position, key, error: error as Error });
-      }
-    }
+  const processBatch = async ({ batch: fetched, heartbeat, isRunning, isStale }: EachBatchPayload) => {
+    const batch = fetched as FetchedBatch;
+    if (!isRunning() || isStale() || batch.isEmptyIncludingFiltered()) return;
+    const { events, identity } = batchRecords(batch, (p) => handler.onPoison(p));
+    const next = (BigInt(batch.lastOffset()) + 1n).toString();
+    const range: DeliveredRange = { partition: batch.partition, from: String(batch.fetchedOffset), next, ...(identity !== undefined ? { identity } : {}) };
     // The group coordinator drops a member that stays silent for sessionTimeout; a long batch
     // keeps heartbeating while the handler works, so its commit is still accepted.
     const beat = setInterval(() => void heartbeat().catch(() => undefined), 1_000);
     try {
-      if (events.length > 0) await handler.onEvents(events);
+      // Also without a valid event (poison, control records only): the handler records the range.
+      await handler.onEvents(events, range);
     } finally {
       clearInterval(beat);
     }
-    processed.set(batch.partition, (BigInt(batch.lastOffset()) + 1n).toString());
+    processed.set(batch.partition, next);
     commitTimer ??= setTimeout(() => void commitProcessed(), COMMIT_INTERVAL_MS);
     await heartbeat();
   };

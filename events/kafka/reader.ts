@@ -1,12 +1,14 @@
 // A bounded or following read of the events topic that joins no one's consumer group and commits
-// nothing: for dump, replay and audit. Without `follow` it stops at the end offsets seen when it
-// started.
+// nothing: for dump and audit. Without `follow` it stops at the end offsets seen when it started.
+// Identity records (topic-identity.ts) are not events and are passed over. The world is rebuilt
+// with log-reader.ts, which reads up to given positions batch by batch.
 
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { decodeEnvelope } from '../envelope.ts';
 import { endOffsets } from './admin.ts';
 import type { ConsumedEvent, PoisonRecord } from '../bus.ts';
+import { isIdentityRecord } from './topic-identity.ts';
 
 export interface ReadOptions {
   readonly topic: string;
@@ -37,7 +39,7 @@ export async function readEvents(kafka: Kafka, opts: ReadOptions): Promise<void>
         const position = { topic, partition, offset: message.offset };
         const key = message.key ? message.key.toString('utf8') : null;
         try {
-          opts.onEvent({ ...position, key, envelope: decodeEnvelope(message.value) });
+          if (!isIdentityRecord(message.headers)) opts.onEvent({ ...position, key, envelope: decodeEnvelope(message.value) });
         } catch (error) {
           opts.onPoison({ ...position, key, error: error as Error });
         }

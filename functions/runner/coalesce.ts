@@ -13,12 +13,21 @@ interface Waiter<T, R> {
 export class CoalescingQueue<T, R> {
   private readonly run: (items: T[]) => Promise<R>;
   private readonly maxItems: number;
+  private readonly weight: (item: T) => number;
   private readonly waiting: Waiter<T, R>[] = [];
   private running = false;
 
-  constructor(run: (items: T[]) => Promise<R>, maxItems = 5_000) {
+  /** `maxItems` bounds the summed `weight` of a batch (default: one per item). */
+  constructor(run: (items: T[]) => Promise<R>, maxItems = 5_000, weight: (item: T) => number = () => 1) {
     this.run = run;
     this.maxItems = maxItems;
+    this.weight = weight;
+  }
+
+  private size(items: readonly T[]): number {
+    let n = 0;
+    for (const i of items) n += this.weight(i);
+    return n;
   }
 
   push(items: readonly T[]): Promise<R> {
@@ -38,10 +47,10 @@ export class CoalescingQueue<T, R> {
     try {
       while (this.waiting.length > 0) {
         const batch: Waiter<T, R>[] = [this.waiting.shift()!];
-        let count = batch[0]!.items.length;
-        while (this.waiting.length > 0 && count + this.waiting[0]!.items.length <= this.maxItems) {
+        let count = this.size(batch[0]!.items);
+        while (this.waiting.length > 0 && count + this.size(this.waiting[0]!.items) <= this.maxItems) {
           const next = this.waiting.shift()!;
-          count += next.items.length;
+          count += this.size(next.items);
           batch.push(next);
         }
         try {

@@ -61,6 +61,8 @@ export interface WriteStamp {
   readonly positions: string;
   /** A token unique to the round (each round writes a node at most once): NodeWrite.writer. */
   readonly writer: string;
+  /** The store epoch the positions belong to. */
+  readonly epoch: string;
   readonly updatedAt: string;
 }
 
@@ -123,7 +125,7 @@ export function planNodeDocument(doc: DesiredNodeState, head: NodeHead, stored: 
   const sessionsDoc = sessionsOf(doc);
   const sessionsText = JSON.stringify(sessionsDoc);
   const diff = diffRoutes(doc, stored.routes);
-  const base = { node: doc.node, seq: head.seq, revision: head.revision, expectedWriter: head.writer, positions: stamp.positions, writer: stamp.writer, updatedAt: stamp.updatedAt };
+  const base = { node: doc.node, seq: head.seq, revision: head.revision, expectedWriter: head.writer, positions: stamp.positions, writer: stamp.writer, epoch: stamp.epoch, updatedAt: stamp.updatedAt };
   const neverWritten = stored.sessions === null && stored.routes.size === 0;
   const same = sessionsText === stored.sessions && diff.changes.length === 0 && !diff.unreadable;
   if (same || (neverWritten && doc.instances.length === 0)) {

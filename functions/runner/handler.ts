@@ -7,7 +7,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { BatchHandler, ConsumedEvent, PoisonRecord } from '../../events/bus.ts';
+import type { BatchHandler, ConsumedEvent, DeliveredRange, PoisonRecord } from '../../events/bus.ts';
 import type { Logger } from '../../events/log.ts';
 import type { Settings } from '../settings.ts';
 import { applyChanges } from '../store/apply-changes.ts';
@@ -26,6 +26,9 @@ import { ViewCache } from './view-write.ts';
 import { ConditionsDocuments } from './document.ts';
 import { DesiredCache } from '../incremental/desired-cache.ts';
 import { RouterIdAllocator, type Publish } from './router-id-allocator.ts';
+import type { EventLog } from '../replay/event-log.ts';
+import { StoreChangedError, StoreGuard } from '../replay/store-guard.ts';
+import type { SyncResult } from '../store/world-mirror.ts';
 
 export type { HandlerHooks } from './recompute.ts';
 
@@ -79,8 +82,20 @@ export interface BatchReport {
 }
 
 export interface FunctionsHandler extends BatchHandler {
-  /** Folds and recomputes; resolves with what was done (onEvents is this without the report). */
-  process(events: readonly ConsumedEvent[]): Promise<BatchReport>;
+  /**
+   * Folds and recomputes; resolves with what was done (onEvents is this without the report).
+   * `range`: the offsets the delivery covered (the Kafka consumer's fetch), checked against the
+   * world and recorded with it.
+   */
+  process(events: readonly ConsumedEvent[], range?: DeliveredRange): Promise<BatchReport>;
+  /**
+   * The log the store is a fold of: before the next write the store is judged against it, and
+   * rebuilt from it when it cannot be trusted (functions/replay/store-guard.ts). Without one the
+   * store is taken as it is.
+   */
+  useLog(log: EventLog): void;
+  /** Judges the store against the log now (and rebuilds it if need be), before any event. */
+  checkStore(): Promise<void>;
   /** Settles pending recomputations without new events (left by a crashed instance). */
   sweep(): Promise<BatchReport>;
   /** Resolves once no batch is queued or running. */
@@ -102,10 +117,19 @@ export function createFunctionsHandler(opts: FunctionsHandlerOptions): Functions
   const { redis, keys, log } = opts;
   const now = opts.now ?? (() => new Date());
   const mirror = new WorldMirror(redis, keys, { settings: opts.settings ?? {}, log });
+  const guard = new StoreGuard({ redis, keys, log, now });
+  // A Redis that comes back may be another one (restarted empty, or from an older copy).
+  let connected = redis.status === 'ready';
+  redis.on('ready', () => {
+    if (connected) guard.suspect('Redis reconnected');
+    connected = true;
+  });
   const ctx = {
+    epoch: '',
     redis,
     keys,
     mirror,
+    syncWorld: () => syncChecked(),
     log,
     retry: { ...DEFAULT_RETRY, ...opts.retry },
     hooks: opts.hooks ?? {},
@@ -116,16 +140,55 @@ export function createFunctionsHandler(opts: FunctionsHandlerOptions): Functions
   };
   const allocator = new RouterIdAllocator({ redis, keys, log, ...(opts.publish ? { publish: opts.publish } : {}) });
 
-  const processBatch = async (events: readonly ConsumedEvent[]): Promise<BatchReport> => {
+  /** The epoch to write under, after the guard's check; a new epoch drops what our writes left. */
+  const ensureStore = async (): Promise<void> => {
+    const epoch = await guard.ensure();
+    if (epoch === ctx.epoch) return;
+    ctx.epoch = epoch;
+    ctx.views.clear();
+    ctx.conditions.head = null;
+  };
+
+  /** A mirror sync that throws when the store is not the one this batch started with. */
+  const syncChecked = async (): Promise<SyncResult> => {
+    const sync = await mirror.sync();
+    if (sync.suspect !== null) guard.suspect(sync.suspect);
+    if (sync.epoch !== ctx.epoch) guard.suspect(sync.epoch === null ? 'the store lost its log record (wiped?)' : 'the store epoch changed');
+    if (sync.suspect !== null || sync.epoch !== ctx.epoch) throw new StoreChangedError(sync.suspect ?? 'epoch');
+    return sync;
+  };
+
+  const processBatch = async (items: readonly (ConsumedEvent | DeliveredRange)[]): Promise<BatchReport> => {
+    const events = items.filter((i): i is ConsumedEvent => 'envelope' in i);
+    const ranges = items.filter((i): i is DeliveredRange => !('envelope' in i));
+    // The store changed under the batch (wiped, rebuilt by another instance, went back): judge it
+    // again, rebuild it if need be, and start over. Bounded: a store that keeps changing fails the
+    // batch, which comes back.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await processOnce(events, ranges);
+      } catch (e) {
+        if (!(e instanceof StoreChangedError) || attempt >= 3) throw e;
+        log.warn({ why: e.why, attempt: attempt + 1 }, 'the store changed under the batch; checking it against the log and starting the batch over');
+      }
+    }
+  };
+
+  const processOnce = async (events: readonly ConsumedEvent[], ranges: readonly DeliveredRange[]): Promise<BatchReport> => {
     const t0 = performance.now();
+    const known = guard.topic?.id;
+    for (const r of ranges) {
+      if (r.identity !== undefined && known !== undefined && r.identity !== known) guard.suspect('an identity record of another topic was delivered', { topic: true });
+    }
+    await ensureStore();
     const folds = events.map(foldEvent).filter((f) => f !== null);
-    const { end: w0 } = await mirror.sync();
+    const { end: w0 } = await syncChecked();
 
     let own: Positions = {};
     let window: Dirty = NOTHING_DIRTY;
     let fold = { applied: 0, swept: 0 };
     let pendingAfterFold: Map<string, PendingEntry> | null = null;
-    if (folds.length > 0) {
+    if (folds.length > 0 || ranges.length > 0) {
       const { changes, marker } = foldChanges(folds);
       const stale = dirtyTargets(w0, applyChanges(w0, changes), changes.map((c) => c.ref), marker);
       own = foldPositions(folds);
@@ -136,18 +199,30 @@ export function createFunctionsHandler(opts: FunctionsHandlerOptions): Functions
         at: now().toISOString(),
       };
       await ctx.hooks.beforeFold?.();
-      fold = await foldIntoWorld(redis, keys, folds, { id: randomUUID(), entry }, opts.changesMaxLen ?? DEFAULT_CHANGES_MAXLEN);
+      // A delivery of no event (poison or control records only) still records the offsets it covered.
+      const outcome = await foldIntoWorld(redis, keys, ctx.epoch, folds, ranges, folds.length > 0 ? { id: randomUUID(), entry } : null, opts.changesMaxLen ?? DEFAULT_CHANGES_MAXLEN);
+      if (outcome.refused !== null) {
+        const why =
+          outcome.refused.why === 'epoch'
+            ? 'the fold found another epoch, or none, in the store'
+            : `the store lacks offsets of partition ${outcome.refused.partition} before this delivery`;
+        guard.suspect(why);
+        throw new StoreChangedError(why);
+      }
+      fold = outcome;
       await ctx.hooks.afterFold?.();
-      // Both read what the fold wrote: sent together, one round trip.
-      const [sync, pending] = await Promise.all([mirror.sync(), readPending(redis, keys)]);
-      pendingAfterFold = pending;
-      window = dirtyTargets(sync.start, sync.end, sync.refs, sync.reloaded);
-      const extra = [...window.nodes].filter((n) => !stale.nodes.has(n)).sort();
-      if (extra.length > 0 || (window.conditions && !stale.conditions)) {
-        const entry: PendingEntry = { nodes: extra, conditions: window.conditions, positions: own, at: now().toISOString() };
-        const id = randomUUID();
-        await addPending(redis, keys, id, entry);
-        pending.set(id, entry);
+      if (folds.length > 0) {
+        // Both read what the fold wrote: sent together, one round trip.
+        const [sync, pending] = await Promise.all([syncChecked(), readPending(redis, keys)]);
+        pendingAfterFold = pending;
+        window = dirtyTargets(sync.start, sync.end, sync.refs, sync.reloaded);
+        const extra = [...window.nodes].filter((n) => !stale.nodes.has(n)).sort();
+        if (extra.length > 0 || (window.conditions && !stale.conditions)) {
+          const entry: PendingEntry = { nodes: extra, conditions: window.conditions, positions: own, at: now().toISOString() };
+          const id = randomUUID();
+          await addPending(redis, keys, id, entry);
+          pending.set(id, entry);
+        }
       }
     }
 
@@ -201,11 +276,12 @@ export function createFunctionsHandler(opts: FunctionsHandlerOptions): Functions
   };
 
   const observer = opts.observer;
-  const observed = async (events: readonly ConsumedEvent[]): Promise<BatchReport> => {
-    if (!observer) return processBatch(events);
+  const observed = async (items: readonly (ConsumedEvent | DeliveredRange)[]): Promise<BatchReport> => {
+    if (!observer) return processBatch(items);
+    const events = items.filter((i): i is ConsumedEvent => 'envelope' in i);
     let report: BatchReport;
     try {
-      report = await processBatch(events);
+      report = await processBatch(items);
     } catch (e) {
       observer.failed(events);
       throw e;
@@ -213,11 +289,12 @@ export function createFunctionsHandler(opts: FunctionsHandlerOptions): Functions
     observer.processed(events, report);
     return report;
   };
-  const queue = new CoalescingQueue<ConsumedEvent, BatchReport>(observed, opts.maxBatchEvents);
+  // Ranges ride along with the events they came with and weigh nothing against the batch bound.
+  const queue = new CoalescingQueue<ConsumedEvent | DeliveredRange, BatchReport>(observed, opts.maxBatchEvents, (i) => ('envelope' in i ? 1 : 0));
 
-  const process = async (events: readonly ConsumedEvent[]): Promise<BatchReport> => {
+  const process = async (events: readonly ConsumedEvent[], range?: DeliveredRange): Promise<BatchReport> => {
     try {
-      return await queue.push(events);
+      return await queue.push(range ? [...events, range] : events);
     } catch (e) {
       const first = events[0];
       const where = first ? { partition: first.partition, offset: first.offset, events: events.length } : { events: 0 };
@@ -236,8 +313,12 @@ export function createFunctionsHandler(opts: FunctionsHandlerOptions): Functions
     process,
     sweep,
     idle: () => queue.idle(),
-    async onEvents(events) {
-      await process(events);
+    useLog: (source) => guard.useLog(source),
+    async checkStore() {
+      await queue.push([]);
+    },
+    async onEvents(events, range) {
+      await process(events, range);
     },
     onPoison(record: PoisonRecord) {
       log.warn(

@@ -1,12 +1,16 @@
 // The functions as a Kafka consumer group: subscribeEvents (offsets committed only after the
 // handler returned), plus a periodic sweep that settles recomputations a crashed instance left
-// pending even when no new events arrive.
+// pending even when no new events arrive. Before it consumes anything, the store is judged against
+// the topic and the group's committed offsets, and rebuilt from the topic when it cannot be
+// trusted (functions/replay/store-guard.ts); the sweep notices a store wiped while idle.
 
 import type { Kafka } from 'kafkajs';
 import type { EventSubscription } from '../../events/bus.ts';
 import { subscribeEvents } from '../../events/kafka/consumer.ts';
 import type { Logger } from '../../events/log.ts';
 import type { FunctionsHandler } from './handler.ts';
+import { kafkaEventLog } from '../replay/event-log.ts';
+import { isRedisUnavailable } from '../../events/redis-client.ts';
 
 export const DEFAULT_GROUP_ID = 'bgpcast-functions';
 export const DEFAULT_SWEEP_MS = 10_000;
@@ -29,6 +33,12 @@ export interface FunctionsConsumerOptions {
 
 export async function runFunctionsConsumer(opts: FunctionsConsumerOptions): Promise<EventSubscription> {
   const groupId = opts.groupId ?? DEFAULT_GROUP_ID;
+  opts.handler.useLog(kafkaEventLog(opts.kafka, opts.topic, groupId));
+  // Redis away: the first batch checks the store instead (nothing is folded before that check).
+  await opts.handler.checkStore().catch((e: unknown) => {
+    if (!isRedisUnavailable(e)) throw e;
+    opts.log.warn({ err: (e as Error).message }, 'Redis unavailable: the store is checked against the log before the first batch');
+  });
   const subscription = await subscribeEvents(opts.kafka, { groupId, topic: opts.topic, fromBeginning: true }, opts.handler);
   opts.log.info({ groupId, topic: opts.topic }, 'consuming events');
   const every = opts.sweepEveryMs ?? DEFAULT_SWEEP_MS;

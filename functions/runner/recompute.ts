@@ -25,7 +25,7 @@ import {
 } from '../store/desired-store.ts';
 import type { StoreKeys } from '../../events/redis-keys.ts';
 import { covers, positionsJson, type Positions } from '../store/positions.ts';
-import type { WorldMirror } from '../store/world-mirror.ts';
+import type { SyncResult, WorldMirror } from '../store/world-mirror.ts';
 import { backoffMs, CasConflictError, type RetryPolicy } from './backoff.ts';
 import { randomUUID } from 'node:crypto';
 import type { DesiredCache, NodeView } from '../incremental/desired-cache.ts';
@@ -51,9 +51,13 @@ export interface HandlerHooks {
 }
 
 export interface RecomputeContext {
+  /** The store epoch this instance folds and writes under (docs/functions-correctness.md). */
+  epoch: string;
   readonly redis: Redis;
   readonly keys: StoreKeys;
   readonly mirror: WorldMirror;
+  /** Syncs the mirror, throwing StoreChangedError when the store is not the epoch's any more. */
+  readonly syncWorld: () => Promise<Pick<SyncResult, 'end' | 'positions'>>;
   readonly log: Logger;
   readonly retry: RetryPolicy;
   readonly hooks: HandlerHooks;
@@ -109,8 +113,8 @@ async function readRoundHeads(
   const nodes = todo.flatMap((r, i) => (r.target.type === 'node' && predicted[i] === null ? [r.target.node] : []));
   const withConditions = todo.some((r, i) => r.target.type === 'conditions' && predicted[i] === null);
   const [nodeHeads, conditionsHead] = await Promise.all([
-    readNodeHeads(ctx.redis, ctx.keys, nodes),
-    withConditions ? readConditionsHead(ctx.redis, ctx.keys) : null,
+    readNodeHeads(ctx.redis, ctx.keys, nodes, ctx.epoch),
+    withConditions ? readConditionsHead(ctx.redis, ctx.keys, ctx.epoch) : null,
   ]);
   let n = 0;
   const heads = todo.map((r, i) => predicted[i] ?? (r.target.type === 'node' ? nodeHeads[n++]! : conditionsHead!));
@@ -123,8 +127,8 @@ function conditionsHeadAfter(head: Head, write: CasWrite, outcome: Exclude<CasOu
   return { seq: String(Number(head.seq) + 1), digest: write.mode === 'write' ? write.digest : head.digest, positions, revision: outcome.revision };
 }
 
-async function syncedWorld(mirror: WorldMirror): Promise<{ world: WorldView; positions: Positions }> {
-  const { end, positions } = await mirror.sync();
+async function syncedWorld(ctx: RecomputeContext): Promise<{ world: WorldView; positions: Positions }> {
+  const { end, positions } = await ctx.syncWorld();
   return { world: end, positions };
 }
 
@@ -136,7 +140,7 @@ async function syncedWorld(mirror: WorldMirror): Promise<{ world: WorldView; pos
 function planConditions(ctx: RecomputeContext, world: WorldView, head: Head, stamp: WriteStamp, predicted: boolean): CasWrite {
   const doc = ctx.conditions.document.of(ctx.desired.conditions(world));
   const same = (!predicted && doc.digest === head.digest) || (head.digest === null && doc.empty);
-  return { seq: head.seq, mode: same ? 'confirm' : 'write', positions: stamp.positions, digest: doc.digest, document: same ? '' : doc.text, updatedAt: stamp.updatedAt };
+  return { seq: head.seq, mode: same ? 'confirm' : 'write', positions: stamp.positions, epoch: stamp.epoch, digest: doc.digest, document: same ? '' : doc.text, updatedAt: stamp.updatedAt };
 }
 
 /**
@@ -184,8 +188,8 @@ export async function recompute(
     // current when the heads were read (the compare-and-set on seq checks exactly that). Heads
     // that were all predicted are those our last writes left, older than the world the handler
     // synced since: the mirror as it is will do, one Redis round trip less.
-    const { world, positions } = read ? await syncedWorld(ctx.mirror) : { world: ctx.mirror.world, positions: ctx.mirror.positions };
-    const stamp: WriteStamp = { positions: positionsJson(positions), writer: randomUUID(), updatedAt: ctx.now().toISOString() };
+    const { world, positions } = read ? await syncedWorld(ctx) : { world: ctx.mirror.world, positions: ctx.mirror.positions };
+    const stamp: WriteStamp = { positions: positionsJson(positions), writer: randomUUID(), epoch: ctx.epoch, updatedAt: ctx.now().toISOString() };
     const next: Requirement[] = [];
     const written: { target: Target; revision: number; routes: number }[] = [];
     // In chunks: bounded memory (a node can hold tens of thousands of routes), and early writes

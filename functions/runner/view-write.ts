@@ -50,6 +50,11 @@ export class ViewCache {
     this.#views.delete(node);
   }
 
+  /** Forgets every view: the store was rebuilt, its heads are not those our writes left. */
+  clear(): void {
+    this.#views.clear();
+  }
+
   get size(): number {
     return this.#views.size;
   }
@@ -71,7 +76,7 @@ export function headAfter(head: NodeHead, write: NodeWrite, outcome: Exclude<Cas
 
 /** The write that turns the stored state (equal to `prev`) into `next`. */
 export function planViewWrite(desired: Pick<DesiredCache, 'diff'>, prev: NodeView, next: NodeView, head: NodeHead, stamp: WriteStamp): NodeWrite {
-  const base = { node: next.node, seq: head.seq, revision: head.revision, expectedWriter: head.writer, positions: stamp.positions, writer: stamp.writer, updatedAt: stamp.updatedAt };
+  const base = { node: next.node, seq: head.seq, revision: head.revision, expectedWriter: head.writer, positions: stamp.positions, writer: stamp.writer, epoch: stamp.epoch, updatedAt: stamp.updatedAt };
   const sessionsChanged = prev.sessionsText !== next.sessionsText;
   const changes = desired.diff(prev, next);
   if (!sessionsChanged && changes.length === 0) {

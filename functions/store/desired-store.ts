@@ -36,7 +36,7 @@ export interface NodeHead {
   /** The compare-and-set counter. */
   readonly seq: string;
   readonly revision: number;
-  /** The world positions the stored state is known to reflect. */
+  /** The world positions the stored state is known to reflect (none when written under another epoch). */
   readonly positions: Positions;
   /** The stored sessions JSON text (null: never written). */
   readonly sessions: string | null;
@@ -44,15 +44,23 @@ export interface NodeHead {
   readonly writer: string | null;
 }
 
-export async function readNodeHeads(redis: Redis, keys: StoreKeys, nodes: readonly string[]): Promise<NodeHead[]> {
+/**
+ * Positions stored under `stored` epoch, as seen from `epoch`: offsets of another epoch (a world
+ * since rebuilt, maybe from another topic) say nothing about the current one.
+ */
+function underEpoch(positions: string | null | undefined, stored: string | null | undefined, epoch: string): Positions {
+  return stored === epoch ? parsePositions(positions) : {};
+}
+
+export async function readNodeHeads(redis: Redis, keys: StoreKeys, nodes: readonly string[], epoch: string): Promise<NodeHead[]> {
   if (nodes.length === 0) return [];
   const pipeline = redis.pipeline();
-  for (const node of nodes) pipeline.hmget(keys.desired(node), F.seq, F.revision, F.positions, F.sessions, F.writer);
+  for (const node of nodes) pipeline.hmget(keys.desired(node), F.seq, F.revision, F.positions, F.sessions, F.writer, F.epoch);
   const replies = (await pipeline.exec()) ?? [];
   return replies.map(([error, value]) => {
     if (error) throw error;
-    const [seq, revision, positions, sessions, writer] = value as (string | null)[];
-    return { seq: seq ?? '0', revision: Number(revision ?? 0), positions: parsePositions(positions), sessions: sessions ?? null, writer: writer ?? null };
+    const [seq, revision, positions, sessions, writer, stored] = value as (string | null)[];
+    return { seq: seq ?? '0', revision: Number(revision ?? 0), positions: underEpoch(positions, stored, epoch), sessions: sessions ?? null, writer: writer ?? null };
   });
 }
 
@@ -90,6 +98,8 @@ export interface NodeWrite {
   readonly positions: string;
   /** Unique per write of a node: stored with it, see NODE_CAS_SCRIPT. */
   readonly writer: string;
+  /** The store epoch the positions belong to; carried by the delta. */
+  readonly epoch: string;
   readonly updatedAt: string;
   /** New sessions JSON text; null = unchanged. */
   readonly sessions: string | null;
@@ -109,6 +119,7 @@ export function deltaMessage(w: NodeWrite, writtenAt: number): string {
   const sessions = w.sessions === null ? null : (w.sessionsDoc ?? (JSON.parse(w.sessions) as DesiredNodeState));
   const delta: DesiredDelta = {
     node: w.node,
+    epoch: w.epoch,
     revision: w.revision + 1,
     previous: w.revision,
     sessions,
@@ -120,7 +131,7 @@ export function deltaMessage(w: NodeWrite, writtenAt: number): string {
 }
 
 function nodeCasArgs(keys: StoreKeys, w: NodeWrite): string[] {
-  const args = [w.seq, String(w.revision), w.expectedWriter ?? '', w.mode, w.positions, w.writer];
+  const args = [w.seq, String(w.revision), w.expectedWriter ?? '', w.mode, w.positions, w.writer, w.epoch];
   if (w.mode === 'confirm') return args;
   args.push(w.updatedAt, keys.desiredChanged(w.node), w.sessions ?? '', w.replaceAll ? '1' : '', deltaMessage(w, Date.now()));
   for (const c of w.changes) args.push(routeField(c, c.prefix), c.route === null ? '' : routeValue(c.route));
@@ -167,9 +178,9 @@ export interface Head {
   readonly revision: number;
 }
 
-export async function readConditionsHead(redis: Redis, keys: StoreKeys): Promise<Head> {
-  const [seq, digest, positions, revision] = await redis.hmget(keys.conditions, C.seq, C.digest, C.positions, C.revision);
-  return { seq: seq ?? '0', digest: digest ?? null, positions: parsePositions(positions), revision: Number(revision ?? 0) };
+export async function readConditionsHead(redis: Redis, keys: StoreKeys, epoch: string): Promise<Head> {
+  const [seq, digest, positions, revision, stored] = await redis.hmget(keys.conditions, C.seq, C.digest, C.positions, C.revision, C.epoch);
+  return { seq: seq ?? '0', digest: digest ?? null, positions: underEpoch(positions, stored, epoch), revision: Number(revision ?? 0) };
 }
 
 export interface CasWrite {
@@ -177,6 +188,8 @@ export interface CasWrite {
   /** 'confirm': the computed document equals the stored one (or both are empty). */
   readonly mode: 'write' | 'confirm';
   readonly positions: string;
+  /** The store epoch the positions belong to. */
+  readonly epoch: string;
   readonly digest: string;
   readonly document: string;
   readonly updatedAt: string;
@@ -185,8 +198,8 @@ export interface CasWrite {
 export async function compareAndSetConditions(redis: Redis, keys: StoreKeys, w: CasWrite): Promise<CasOutcome> {
   const args =
     w.mode === 'confirm'
-      ? [w.seq, 'confirm', w.positions, '', '', '', '']
-      : [w.seq, 'write', w.positions, w.digest, w.document, w.updatedAt, keys.conditionsChanged];
+      ? [w.seq, 'confirm', w.positions, '', '', '', '', w.epoch]
+      : [w.seq, 'write', w.positions, w.digest, w.document, w.updatedAt, keys.conditionsChanged, w.epoch];
   const [status, revision] = await redis.bgpcastCas(keys.conditions, ...args);
   return outcomeOf(status, revision);
 }

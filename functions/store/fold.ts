@@ -6,7 +6,7 @@
 // (docs/cilium-semantics.md OBJ-6).
 
 import type { Redis } from 'ioredis';
-import type { ConsumedEvent } from '../../events/bus.ts';
+import type { ConsumedEvent, DeliveredRange } from '../../events/bus.ts';
 import { EventType } from '../../events/envelope.ts';
 import { lookupKind } from '../../events/kinds.ts';
 import { objectKey } from '../../events/object-key.ts';
@@ -14,6 +14,7 @@ import { sanitizeObject } from '../../events/sanitize.ts';
 import type { PendingEntry, StoreKeys } from '../../events/redis-keys.ts';
 import { qualifiedKind, refFromKey } from './object-ref.ts';
 import { maxPositions, parsePositions, positionsJson, type Positions } from './positions.ts';
+import { CAS_KIND_PREFIX } from './scripts.ts';
 import type { WorldChange } from './apply-changes.ts';
 
 export const DEFAULT_CHANGES_MAXLEN = 100_000;
@@ -49,7 +50,9 @@ export function foldEvent(e: ConsumedEvent): FoldEvent | null {
   const key = objectKey(env);
   if (env.type === EventType.Deleted) return { ...position, op: 'd', key, object: null };
   const object = sanitizeObject(env.object);
-  return { ...position, op: 'u', key, object, ...(lacksCreationTimestamp(object) ? { firstSeen: env.observedAt } : {}) };
+  // bgpcast's compare-and-set objects (RouterIDAllocation) are nobody's creation order: no stamp.
+  const stamp = lacksCreationTimestamp(object) && !key.startsWith(CAS_KIND_PREFIX);
+  return { ...position, op: 'u', key, object, ...(stamp ? { firstSeen: env.observedAt } : {}) };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -123,7 +126,8 @@ export function foldArgs(events: readonly FoldEvent[]): string[] {
   ]);
 }
 
-function foldPayload(e: FoldEvent): string {
+/** The script argument an event's payload travels as (and the text an upsert stores). */
+export function foldPayload(e: FoldEvent): string {
   switch (e.op) {
     case 'u':
       // JSON text holds no raw newline: it separates the time (a JSON string) and the two halves.
@@ -138,14 +142,44 @@ function foldPayload(e: FoldEvent): string {
   }
 }
 
+/**
+ * The ranges delivered, as the fold script checks and records them: per partition, the offset
+ * before the first one delivered ('' when that is 0) and the last offset delivered.
+ */
+export function rangeArgs(ranges: readonly DeliveredRange[]): [string, string, string][] {
+  const byPartition = new Map<number, { from: bigint; next: bigint }>();
+  for (const r of ranges) {
+    const from = BigInt(r.from);
+    const next = BigInt(r.next);
+    if (next <= 0n) continue;
+    const current = byPartition.get(r.partition);
+    byPartition.set(r.partition, current ? { from: from < current.from ? from : current.from, next: next > current.next ? next : current.next } : { from, next });
+  }
+  return [...byPartition]
+    .sort(([a], [b]) => a - b)
+    .map(([p, { from, next }]) => [String(p), from > 0n ? (from - 1n).toString() : '', (next - 1n).toString()]);
+}
+
+/** Why the fold script wrote nothing: the store is not the one the caller knows. */
+export type FoldRefusal =
+  | { readonly why: 'epoch' }
+  | { readonly why: 'behind'; readonly partition: number };
+
+export type FoldOutcome =
+  | { readonly applied: number; readonly swept: number; readonly refused: null }
+  | { readonly applied: 0; readonly swept: 0; readonly refused: FoldRefusal };
+
 export async function foldIntoWorld(
   redis: Redis,
   keys: StoreKeys,
+  epoch: string,
   events: readonly FoldEvent[],
+  ranges: readonly DeliveredRange[],
   pending: { readonly id: string; readonly entry: PendingEntry } | null,
   maxlen = DEFAULT_CHANGES_MAXLEN,
-): Promise<{ applied: number; swept: number }> {
-  const [applied, swept] = await redis.bgpcastFold(
+): Promise<FoldOutcome> {
+  const checked = rangeArgs(ranges);
+  const [applied, swept, refused] = await redis.bgpcastFold(
     keys.objects,
     keys.objectPositions,
     keys.objectSources,
@@ -154,12 +188,17 @@ export async function foldIntoWorld(
     keys.syncMarkers,
     keys.pending,
     keys.syncParts,
+    keys.log,
     String(maxlen),
     pending?.id ?? '',
     pending ? encodePending(pending.entry) : '',
+    epoch,
+    checked.length > 0 ? JSON.stringify(checked) : '',
     ...foldArgs(events),
   );
-  return { applied, swept };
+  if (refused === 1) return { applied: 0, swept: 0, refused: { why: 'epoch' } };
+  if (refused === 2) return { applied: 0, swept: 0, refused: { why: 'behind', partition: applied } };
+  return { applied, swept, refused: null };
 }
 
 export async function readPending(redis: Redis, keys: StoreKeys): Promise<Map<string, PendingEntry>> {

@@ -21,13 +21,19 @@ end
 /**
  * Folds a batch of events into the world, idempotently.
  * KEYS: objects, object-positions, object-sources, positions, changes, sync-markers, pending,
- *   sync-parts.
- * ARGV: maxlen, pending id ('' = none), pending JSON, then per event six values:
- *   op ('u' upsert, 'n' upsert of an object without creationTimestamp, 'd' delete, 's' sync marker,
- *   'k' sync marker with keys), key (object key; for 's' and 'k' the kind "Kind[.group]"),
- *   partition, offset, source, payload (object JSON for 'u'; for 'n' the time as a JSON string,
- *   head and tail of fold.ts stampHalves, joined by newlines; syncId for 's', JSON {syncId, keys,
- *   part, parts} for 'k').
+ *   sync-parts, log.
+ * ARGV: maxlen, pending id ('' = none), pending JSON, the store epoch the caller holds, the ranges
+ *   delivered (JSON [[partition, the offset before the first one delivered ('' = from 0), the last
+ *   offset delivered], …], one per partition, or ''), then per event six values: op ('u' upsert,
+ *   'n' upsert of an object without creationTimestamp, 'd' delete, 's' sync marker, 'k' sync
+ *   marker with keys), key (object key; for 's' and 'k' the kind "Kind[.group]"), partition,
+ *   offset, source, payload (object JSON for 'u'; for 'n' the time as a JSON string, head and tail
+ *   of fold.ts stampHalves, joined by newlines; syncId for 's', JSON {syncId, keys, part, parts}
+ *   for 'k').
+ * Nothing is written unless the store is the one the caller knows: the log record holds its epoch
+ * (a wiped store has none, a rebuilt one another), and the world already holds every offset before
+ * each range (a store restored from an older copy does not). Then every offset of the ranges
+ * counts as passed over in `positions`, folded or not.
  * 'n' stores head .. time .. tail, where the time is the stored object's creationTimestamp when
  * the object is live (a re-apply keeps its first-seen time), else the given one (first seen).
  * An event at or below the stored position of its object (same partition) changes nothing: a
@@ -37,18 +43,29 @@ end
  * 'k' those folded before it and not among its keys. A 'k' marker split into parts sweeps at its
  * last part, with the keys of every part (held in sync-parts until then); a part that does not
  * follow the one before (the same syncId, the next index) abandons that listing without a sweep.
+ * The same rules in TypeScript, for folding a whole topic at once: functions/replay/log-fold.ts.
  * The pending entry is written in the same step as the fold it belongs to.
  * RouterIDAllocation objects are compare-and-set (functions/model/router-id-allocation.ts): an
  * upsert is applied only when its spec.previous names the position of the version held ('' or null
  * when none is held), so a version computed from a table that another version already replaced is
  * dropped, in a replay as it was live: the decision depends on that key's own history only.
- * Returns {applied, swept}.
+ * Returns {applied, swept, refused}: refused 0 folded, 1 another epoch (or none), 2 the world
+ * lacks offsets before a range (then applied is the partition).
  */
 export const FOLD_SCRIPT = `${LT}
 local CAS_KIND = '${CAS_KIND_PREFIX}'
-local objects, opos, sources, positions, changes, markers, pending, parts =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+local objects, opos, sources, positions, changes, markers, pending, parts, log =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
 local maxlen = ARGV[1]
+if redis.call('HGET', log, 'epoch') ~= ARGV[4] then return {0, 0, 1} end
+local ranges = {}
+if ARGV[5] ~= '' then ranges = cjson.decode(ARGV[5]) end
+for _, r in ipairs(ranges) do
+  if r[2] ~= '' then
+    local have = redis.call('HGET', positions, r[1])
+    if not have or lt(have, r[2]) then return {tonumber(r[1]), 0, 2} end
+  end
+end
 if ARGV[2] ~= '' then redis.call('HSET', pending, ARGV[2], ARGV[3]) end
 local applied, swept = 0, 0
 local function changed(key)
@@ -76,7 +93,7 @@ local function sweep(kind, source, partition, before, offset, listed)
     end
   until cursor == '0'
 end
-for i = 4, #ARGV, 6 do
+for i = 6, #ARGV, 6 do
   local op, key, partition, offset, source, payload =
     ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5]
   if op == 's' then
@@ -162,13 +179,15 @@ for i = 4, #ARGV, 6 do
     end
   end
 end
-return {applied, swept}
+for _, r in ipairs(ranges) do bump(positions, r[1], r[3]) end
+return {applied, swept, 0}
 `;
 
 /**
  * Compare-and-set of the conditions document (<p>:{world}:conditions), whole.
  * KEYS: the document hash. ARGV: expected seq, mode ('write' | 'confirm'), positions JSON,
- * digest, document, updatedAt, channel.
+ * digest, document, updatedAt, channel, the store epoch (stored with the positions: they count
+ * under that epoch only).
  * seq counts every successful compare-and-set, confirmations included: a writer whose world is
  * older than a confirmation must fail, or it could overwrite a confirmed document with a stale one.
  * A write whose digest equals the stored one is a confirmation: no new revision, no notification.
@@ -179,7 +198,7 @@ local doc = KEYS[1]
 local seq = redis.call('HGET', doc, 'seq') or '0'
 if seq ~= ARGV[1] then return {0, seq} end
 redis.call('HINCRBY', doc, 'seq', 1)
-redis.call('HSET', doc, 'positions', ARGV[3])
+redis.call('HSET', doc, 'positions', ARGV[3], 'epoch', ARGV[8])
 if ARGV[2] == 'confirm' or redis.call('HGET', doc, 'digest') == ARGV[4] then
   return {1, redis.call('HGET', doc, 'revision') or '0'}
 end
@@ -194,9 +213,11 @@ return {2, tostring(revision)}
  * the head <p>:{<node>}:desired and the routes <p>:{<node>}:desired:routes.
  * KEYS: head, routes.
  * ARGV: expected seq, expected revision, expected writer token ('' = none), mode ('write' |
- *   'confirm'), positions JSON, writer token, updatedAt, channel, sessions JSON ('' = unchanged),
- *   replaceAll ('1' = delete every route first), the delta message, then per changed route two
- *   values: field, value ('' = delete; a route value is never empty).
+ *   'confirm'), positions JSON, writer token, the store epoch, updatedAt, channel, sessions JSON
+ *   ('' = unchanged), replaceAll ('1' = delete every route first), the delta message, then per
+ *   changed route two values: field, value ('' = delete; a route value is never empty).
+ * The epoch is stored with the positions (they count under that epoch only) and carried by the
+ * delta: a reader that applied another epoch's revisions reads the document instead.
  * As for the conditions, seq counts every successful compare-and-set, confirmations included.
  * The revision moves only with seq, so the caller knows the revision a write produces (expected
  * + 1) and prepares the delta message; the expected revision is checked as well, so a published
@@ -217,16 +238,16 @@ local h = redis.call('HMGET', head, 'seq', 'revision', 'writer')
 local seq, revision, writer = h[1] or '0', h[2] or '0', h[3] or ''
 if seq ~= ARGV[1] or revision ~= ARGV[2] or writer ~= ARGV[3] then return {0, seq} end
 redis.call('HINCRBY', head, 'seq', 1)
-redis.call('HSET', head, 'positions', ARGV[5], 'writer', ARGV[6])
+redis.call('HSET', head, 'positions', ARGV[5], 'writer', ARGV[6], 'epoch', ARGV[7])
 if ARGV[4] == 'confirm' then return {1, revision} end
-if ARGV[10] == '1' then redis.call('DEL', routes) end
+if ARGV[11] == '1' then redis.call('DEL', routes) end
 -- In slices: unpack() of tens of thousands of values would overflow the Lua stack.
 local sets, dels = {}, {}
 local function flush()
   if #sets > 0 then redis.call('HSET', routes, unpack(sets)) sets = {} end
   if #dels > 0 then redis.call('HDEL', routes, unpack(dels)) dels = {} end
 end
-for i = 12, #ARGV, 2 do
+for i = 13, #ARGV, 2 do
   if ARGV[i + 1] == '' then
     dels[#dels + 1] = ARGV[i]
   else
@@ -236,12 +257,65 @@ for i = 12, #ARGV, 2 do
   if #sets >= 1000 or #dels >= 1000 then flush() end
 end
 flush()
-if ARGV[9] ~= '' then redis.call('HSET', head, 'sessions', ARGV[9]) end
+if ARGV[10] ~= '' then redis.call('HSET', head, 'sessions', ARGV[10]) end
 redis.call('HDEL', head, 'digest', 'document')
 local bumped = redis.call('HINCRBY', head, 'revision', 1)
-redis.call('HSET', head, 'updatedAt', ARGV[7], 'routeCount', redis.call('HLEN', routes))
-redis.call('PUBLISH', ARGV[8], ARGV[11])
+redis.call('HSET', head, 'updatedAt', ARGV[8], 'routeCount', redis.call('HLEN', routes))
+redis.call('PUBLISH', ARGV[9], ARGV[12])
 return {2, tostring(bumped)}
+`;
+
+/**
+ * Puts a world folded from the log in place of the live one (functions/replay/world-load.ts), in
+ * one step.
+ * KEYS: the rebuild lock, log, pending, changes, desired-nodes, then the live world hashes and the
+ *   rebuilt ones (events/redis-keys.ts REBUILT_WORLD_KEYS, in that order, live first).
+ * ARGV: the lock token ('' = no lock: a scratch prefix nobody else writes), epoch, topic, topicId,
+ *   cluster, builtAt, pending id, the rebuilt world's nodes (JSON list), its positions (JSON).
+ * Refused (returns 0) unless the lock holds the token. Then each live hash is replaced by its
+ * rebuilt one (or deleted: Redis keeps no empty hash); the change stream and the pending entries
+ * go, as they describe the old world; the log record names the new epoch and the topic; one
+ * pending entry names every node of the rebuilt world and of the desired-nodes set, and the
+ * conditions, at the rebuilt positions, so the usual recomputation — any instance's, after a crash
+ * too — brings every document to the rebuilt world. The lock is released. Returns 1.
+ */
+export const INSTALL_WORLD_SCRIPT = `
+local lock, log, pending, changes, desiredNodes = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+if ARGV[1] ~= '' and redis.call('GET', lock) ~= ARGV[1] then return 0 end
+local hashes = (#KEYS - 5) / 2
+for i = 1, hashes do
+  local live, built = KEYS[5 + i], KEYS[5 + hashes + i]
+  redis.call('DEL', live)
+  if redis.call('EXISTS', built) == 1 then redis.call('RENAME', built, live) end
+end
+redis.call('DEL', changes, pending)
+redis.call('HSET', log, 'epoch', ARGV[2], 'topic', ARGV[3], 'topicId', ARGV[4], 'cluster', ARGV[5], 'builtAt', ARGV[6])
+local seen, nodes = {}, {}
+for _, n in ipairs(cjson.decode(ARGV[8])) do
+  if not seen[n] then seen[n] = true nodes[#nodes + 1] = n end
+end
+for _, n in ipairs(redis.call('SMEMBERS', desiredNodes)) do
+  if not seen[n] then seen[n] = true nodes[#nodes + 1] = n end
+end
+table.sort(nodes)
+local list = '[]'
+if #nodes > 0 then list = cjson.encode(nodes) end
+redis.call('HSET', pending, ARGV[7], '{"nodes":' .. list .. ',"conditions":true,"positions":' .. ARGV[9] .. ',"at":' .. cjson.encode(ARGV[6]) .. '}')
+if ARGV[1] ~= '' then redis.call('DEL', lock) end
+return 1
+`;
+
+/** Extends the rebuild lock while its holder works. KEYS: lock. ARGV: token, ms. Returns 1 if held. */
+export const RENEW_LOCK_SCRIPT = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+`;
+
+/** Releases the rebuild lock if the token still holds it. KEYS: lock. ARGV: token. */
+export const RELEASE_LOCK_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
 `;
 
 /** Removes pending entries. KEYS: pending. ARGV: ids. Returns how many were removed. */
@@ -262,8 +336,12 @@ declare module 'ioredis' {
       syncMarkers: string,
       pending: string,
       syncParts: string,
+      log: string,
       ...args: (string | number)[]
-    ): Result<[number, number], Context>;
+    ): Result<[number, number, number], Context>;
+    bgpcastInstallWorld(...keysAndArgs: (string | number)[]): Result<number, Context>;
+    bgpcastRenewLock(lock: string, token: string, ms: number): Result<number, Context>;
+    bgpcastReleaseLock(lock: string, token: string): Result<number, Context>;
     bgpcastCas(doc: string, ...args: string[]): Result<[number, string], Context>;
     bgpcastNodeCas(head: string, routes: string, ...args: string[]): Result<[number, string], Context>;
     bgpcastClearPending(pending: string, ...ids: string[]): Result<number, Context>;
@@ -273,7 +351,10 @@ declare module 'ioredis' {
 /** Registers the scripts on a client (idempotent). */
 export function defineScripts(redis: Redis): Redis {
   if (typeof (redis as Partial<Redis>).bgpcastFold === 'function') return redis;
-  redis.defineCommand('bgpcastFold', { numberOfKeys: 8, lua: FOLD_SCRIPT });
+  redis.defineCommand('bgpcastFold', { numberOfKeys: 9, lua: FOLD_SCRIPT });
+  redis.defineCommand('bgpcastInstallWorld', { lua: INSTALL_WORLD_SCRIPT });
+  redis.defineCommand('bgpcastRenewLock', { numberOfKeys: 1, lua: RENEW_LOCK_SCRIPT });
+  redis.defineCommand('bgpcastReleaseLock', { numberOfKeys: 1, lua: RELEASE_LOCK_SCRIPT });
   redis.defineCommand('bgpcastCas', { numberOfKeys: 1, lua: CAS_SCRIPT });
   redis.defineCommand('bgpcastNodeCas', { numberOfKeys: 2, lua: NODE_CAS_SCRIPT });
   redis.defineCommand('bgpcastClearPending', { numberOfKeys: 1, lua: CLEAR_PENDING_SCRIPT });

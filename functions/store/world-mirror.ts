@@ -1,7 +1,11 @@
 // An in-memory copy of the world view in Redis, kept current by reading the change stream from
 // the last entry seen and fetching only the objects named there. A full reload happens at the
-// first sync, and whenever the stream no longer holds the entry after the cursor (trimmed by
-// MAXLEN, or the store was wiped).
+// first sync, whenever the stream no longer holds the entry after the cursor (trimmed by MAXLEN,
+// or the store was wiped), when the stream ends before the cursor (the store went back: Redis
+// restarted from an older copy), and when the store's epoch changed (the world was rebuilt from the
+// log). Each sync says which epoch it read and, when the stream vanished or went back, why: the
+// functions must then check the store against the log before they write
+// (functions/replay/store-guard.ts).
 //
 // A reader that needs only some kinds (the status writer: the BGP kinds and the nodes) names them,
 // and objects of other kinds are neither fetched nor parsed: their changes cost a stream read.
@@ -16,7 +20,7 @@ import type { Logger } from '../../events/log.ts';
 import { emptyWorld, worldFromObjects, type ObjectRef, type WorldView } from '../model/world.ts';
 import type { Settings } from '../settings.ts';
 import { applyChanges, type WorldChange } from './apply-changes.ts';
-import type { StoreKeys } from '../../events/redis-keys.ts';
+import { LOG_FIELDS, type StoreKeys } from '../../events/redis-keys.ts';
 import { refFromKey } from './object-ref.ts';
 import { compareOffsets, type Positions } from './positions.ts';
 
@@ -30,6 +34,10 @@ export interface SyncResult {
   readonly reloaded: boolean;
   /** Lower bound of the positions `end` reflects. */
   readonly positions: Positions;
+  /** The store's epoch (events/redis-keys.ts LOG_FIELDS) as read with the world; null: none. */
+  readonly epoch: string | null;
+  /** Set when the change stream shows the store changed under the mirror (wiped, went back): why. */
+  readonly suspect: string | null;
 }
 
 type StreamEntry = [id: string, fields: string[]];
@@ -58,7 +66,7 @@ export class WorldMirror {
   private readonly settings: Partial<Settings>;
   private readonly log: Logger | undefined;
   private readonly kinds: ReadonlySet<string> | null;
-  private state: { world: WorldView; cursor: string; positions: Positions; loaded: boolean };
+  private state: { world: WorldView; cursor: string; positions: Positions; loaded: boolean; epoch: string | null };
 
   constructor(redis: Redis, keys: StoreKeys, opts: { settings?: Partial<Settings>; log?: Logger; kinds?: Iterable<string> } = {}) {
     this.redis = redis;
@@ -66,7 +74,7 @@ export class WorldMirror {
     this.settings = opts.settings ?? {};
     this.log = opts.log;
     this.kinds = opts.kinds === undefined ? null : new Set(opts.kinds);
-    this.state = { world: emptyWorld(this.settings), cursor: NO_ENTRY, positions: {}, loaded: false };
+    this.state = { world: emptyWorld(this.settings), cursor: NO_ENTRY, positions: {}, loaded: false, epoch: null };
   }
 
   get world(): WorldView {
@@ -82,6 +90,11 @@ export class WorldMirror {
     return this.state.cursor;
   }
 
+  /** The store epoch the mirror reflects (null: none read yet, or the store has none). */
+  get epoch(): string | null {
+    return this.state.epoch;
+  }
+
   private wanted(key: string): boolean {
     if (this.kinds === null) return true;
     const ref = refFromKey(key);
@@ -91,21 +104,34 @@ export class WorldMirror {
   /** Brings the mirror up to date; on error the mirror is left as it was. */
   async sync(): Promise<SyncResult> {
     const start = this.state.world;
-    if (!this.state.loaded) return this.reload(start);
-    const [positions, oldest, first] = await execAll(
+    if (!this.state.loaded) return this.reload(start, null);
+    const [positions, oldest, newest, first, epoch] = await execAll(
       this.redis
         .pipeline()
         .hgetall(this.keys.positions)
         .xrange(this.keys.changes, '-', '+', 'COUNT', 1)
-        .xrange(this.keys.changes, `(${this.state.cursor}`, '+', 'COUNT', PAGE),
+        .xrevrange(this.keys.changes, '+', '-', 'COUNT', 1)
+        .xrange(this.keys.changes, `(${this.state.cursor}`, '+', 'COUNT', PAGE)
+        .hget(this.keys.log, LOG_FIELDS.epoch),
     );
     const oldestId = (oldest as StreamEntry[])[0]?.[0];
-    if (this.state.cursor !== NO_ENTRY && (oldestId === undefined || compareStreamIds(oldestId, this.state.cursor) > 0)) {
-      this.log?.warn(
-        { cursor: this.state.cursor, oldest: oldestId ?? null },
-        oldestId === undefined ? 'change stream is gone (store wiped?); reloading the world' : 'change stream trimmed past the mirror; reloading the world',
-      );
-      return this.reload(start);
+    const newestId = (newest as StreamEntry[])[0]?.[0];
+    const cursor = this.state.cursor;
+    if (epoch !== this.state.epoch) {
+      this.log?.warn({ epoch, was: this.state.epoch }, epoch === null ? 'the store has no epoch (wiped?); reloading the world' : 'the store was rebuilt (new epoch); reloading the world');
+      return this.reload(start, null);
+    }
+    if (cursor !== NO_ENTRY && oldestId === undefined) {
+      this.log?.warn({ cursor }, 'change stream is gone (store wiped?); reloading the world');
+      return this.reload(start, 'the change stream is gone (store wiped?)');
+    }
+    if (cursor !== NO_ENTRY && newestId !== undefined && compareStreamIds(newestId, cursor) < 0) {
+      this.log?.warn({ cursor, newest: newestId }, 'change stream ends before the mirror (store went back to an older copy?); reloading the world');
+      return this.reload(start, 'the change stream went back (Redis restarted from an older copy?)');
+    }
+    if (cursor !== NO_ENTRY && oldestId !== undefined && compareStreamIds(oldestId, cursor) > 0) {
+      this.log?.warn({ cursor, oldest: oldestId }, 'change stream trimmed past the mirror; reloading the world');
+      return this.reload(start, null);
     }
     const entries = [...(first as StreamEntry[])];
     for (let page = entries; page.length === PAGE; ) {
@@ -114,13 +140,13 @@ export class WorldMirror {
     }
     if (entries.length === 0) {
       this.state = { ...this.state, positions: positions as Positions };
-      return { start, end: start, refs: [], reloaded: false, positions: this.state.positions };
+      return { start, end: start, refs: [], reloaded: false, positions: this.state.positions, epoch: this.state.epoch, suspect: null };
     }
     const keys = [...new Set(entries.map(([, fields]) => fields[1]).filter((k): k is string => typeof k === 'string' && this.wanted(k)))];
     const changes = await this.fetch(keys);
     const end = applyChanges(start, changes);
-    this.state = { world: end, cursor: entries[entries.length - 1]![0], positions: positions as Positions, loaded: true };
-    return { start, end, refs: changes.map((c) => c.ref), reloaded: false, positions: this.state.positions };
+    this.state = { world: end, cursor: entries[entries.length - 1]![0], positions: positions as Positions, loaded: true, epoch: this.state.epoch };
+    return { start, end, refs: changes.map((c) => c.ref), reloaded: false, positions: this.state.positions, epoch: this.state.epoch, suspect: null };
   }
 
   private async fetch(keys: readonly string[]): Promise<WorldChange[]> {
@@ -138,9 +164,9 @@ export class WorldMirror {
     return changes;
   }
 
-  private async reload(start: WorldView): Promise<SyncResult> {
-    const [positions, last] = await execAll(
-      this.redis.pipeline().hgetall(this.keys.positions).xrevrange(this.keys.changes, '+', '-', 'COUNT', 1),
+  private async reload(start: WorldView, suspect: string | null): Promise<SyncResult> {
+    const [positions, last, epoch] = await execAll(
+      this.redis.pipeline().hgetall(this.keys.positions).xrevrange(this.keys.changes, '+', '-', 'COUNT', 1).hget(this.keys.log, LOG_FIELDS.epoch),
     );
     const raws: unknown[] = [];
     let cursor = '0';
@@ -151,8 +177,8 @@ export class WorldMirror {
     } while (cursor !== '0');
     const end = worldFromObjects(raws, this.settings);
     const lastId = (last as StreamEntry[])[0]?.[0] ?? NO_ENTRY;
-    this.state = { world: end, cursor: lastId, positions: positions as Positions, loaded: true };
-    this.log?.debug({ objects: raws.length, cursor: lastId }, 'world loaded');
-    return { start, end, refs: [], reloaded: true, positions: this.state.positions };
+    this.state = { world: end, cursor: lastId, positions: positions as Positions, loaded: true, epoch: epoch as string | null };
+    this.log?.debug({ objects: raws.length, cursor: lastId, epoch }, 'world loaded');
+    return { start, end, refs: [], reloaded: true, positions: this.state.positions, epoch: this.state.epoch, suspect };
   }
 }

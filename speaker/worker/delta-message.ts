@@ -32,6 +32,9 @@ const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x)
 function deltaProblem(node: string, v: unknown): string | null {
   if (!isObject(v)) return 'not an object';
   if (v['node'] !== node) return `for node ${String(v['node'])}`;
+  // A writer before store epochs sent none: its revisions belong to the epoch ''.
+  if (v['epoch'] === undefined) v['epoch'] = '';
+  else if (typeof v['epoch'] !== 'string') return 'epoch not text';
   if (!isRevision(v['revision']) || !isRevision(v['previous'])) return 'revision or previous not a revision';
   if (typeof v['truncated'] !== 'boolean') return 'truncated not a boolean';
   if (!Array.isArray(v['routes'])) return 'routes not a list';

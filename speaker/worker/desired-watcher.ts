@@ -15,11 +15,16 @@
 // a read those that follow its revision are applied, the older ones dropped; a gap reads again.
 //
 // Unreachable Redis never withdraws anything: reads fail, the last applied state stays, and the
-// clients reconnect with back-off. A document that disappeared or does not validate is logged and
-// the last applied state kept. A revision lower than the applied one means the store was rebuilt
-// (replay into a fresh Redis): it is applied, with a warning. The revision alone tells whether
-// the document changed; a store rebuilt up to exactly the applied revision goes unnoticed until
-// its next change.
+// clients reconnect with back-off. A document that disappeared (a wiped store) or does not
+// validate is logged and the last applied state kept.
+//
+// Revisions count within a store epoch (events/desired-delta.ts): what was applied is an (epoch,
+// revision) pair. A document of another epoch — the functions rebuilt the world from the log, and
+// its revisions started again — is applied whatever its revision, as a whole document: the
+// speakers hold the routes they had and send the routers only the difference, so nothing still
+// desired is withdrawn. A lower revision of the same epoch means the store went back (Redis
+// restarted from an older copy): it is not applied — the functions rebuild such a store under a
+// new epoch — and the last applied state stays meanwhile.
 
 import type { EventEmitter } from 'node:events';
 import type { DesiredDelta } from '../../events/desired-delta.ts';
@@ -33,6 +38,8 @@ import { parseChangedMessage } from './delta-message.ts';
 
 export interface DesiredDocument {
   readonly node: string;
+  /** The store epoch it was written under ('' from a writer before epochs). */
+  readonly epoch: string;
   readonly revision: number;
   readonly state: DesiredNodeState;
 }
@@ -76,6 +83,8 @@ export type ReadReason = 'periodic' | 'reconnected' | 'start' | 'hint' | 'gap' |
 const cheap = (why: ReadReason) => why === 'periodic' || why === 'reconnected';
 
 interface NodeState {
+  /** The store epoch of the revision applied (null: none yet). */
+  epoch: string | null;
   /** The revision applied (0: none yet). */
   revision: number;
   /** A read wanted before the next pending delta. */
@@ -87,6 +96,8 @@ interface NodeState {
   answered: boolean;
   missingLogged: boolean;
   unreadableLogged: boolean;
+  /** The revision of the applied epoch last reported as going back (logged once). */
+  backLogged: number | null;
 }
 
 export class DesiredWatcher {
@@ -101,7 +112,7 @@ export class DesiredWatcher {
   constructor(o: DesiredWatcherOptions) {
     this.#o = o;
     for (const node of o.nodes) {
-      this.#nodes.set(node, { revision: 0, read: null, pending: [], running: null, answered: false, missingLogged: false, unreadableLogged: false });
+      this.#nodes.set(node, { epoch: null, revision: 0, read: null, pending: [], running: null, answered: false, missingLogged: false, unreadableLogged: false, backLogged: null });
       this.#channels.set(nodeKeys(o.prefix, node).desiredChanged, node);
     }
   }
@@ -125,6 +136,11 @@ export class DesiredWatcher {
   /** Whether Redis has answered a read of `node`'s desired state yet (there may be no document). */
   hasRead(node: string): boolean {
     return this.#nodes.get(node)?.answered === true;
+  }
+
+  /** The store epoch of the revision applied for `node` (null: none yet). */
+  epoch(node: string): string | null {
+    return this.#nodes.get(node)?.epoch ?? null;
   }
 
   async resyncAll(why: 'start' | 'periodic' | 'reconnected'): Promise<void> {
@@ -156,7 +172,7 @@ export class DesiredWatcher {
     const st = this.#nodes.get(node)!;
     const m = parseChangedMessage(node, message);
     if (m.kind === 'delta') {
-      if (m.delta.revision <= st.revision) return;
+      if (m.delta.epoch === st.epoch && m.delta.revision <= st.revision) return;
       if (st.pending.length >= MAX_PENDING) {
         st.pending = [];
         void this.read(node, 'gap');
@@ -195,9 +211,9 @@ export class DesiredWatcher {
       }
       const d = st.pending.shift();
       if (d === undefined) return;
-      if (d.revision <= st.revision) continue;
-      if (d.truncated || d.previous !== st.revision) {
-        this.#o.log.debug({ node, revision: d.revision, previous: d.previous, applied: st.revision, truncated: d.truncated }, 'reading the desired document');
+      if (d.epoch === st.epoch && d.revision <= st.revision) continue;
+      if (d.epoch !== st.epoch || d.truncated || d.previous !== st.revision) {
+        this.#o.log.debug({ node, epoch: d.epoch, revision: d.revision, previous: d.previous, applied: st.revision, truncated: d.truncated }, 'reading the desired document');
         st.read = 'gap';
         continue;
       }
@@ -217,11 +233,11 @@ export class DesiredWatcher {
     const unchanged = async () => {
       if (why === 'periodic') await this.#o.onResync?.(node).catch((e: Error) => log.error({ err: e.message }, 'resync failed'));
     };
-    let stored: { revision: number; state: DesiredNodeState } | null;
+    let stored: { epoch: string; revision: number; state: DesiredNodeState } | null;
     try {
       if (cheap(why) && st.revision > 0) {
-        const rev = await this.#o.redis.hget(keys.desired, DESIRED_FIELDS.revision);
-        if (rev !== null && Number(rev) === st.revision) return await unchanged();
+        const [rev, epoch] = await this.#o.redis.hmget(keys.desired, DESIRED_FIELDS.revision, DESIRED_FIELDS.epoch);
+        if (rev !== null && Number(rev) === st.revision && (epoch ?? '') === st.epoch) return await unchanged();
       }
       stored = await this.#readDocument(node);
       st.answered = true;
@@ -236,23 +252,33 @@ export class DesiredWatcher {
       return;
     }
     st.missingLogged = false;
-    const { revision, state } = stored;
-    if (revision === st.revision) return await unchanged();
-    if (revision < st.revision) log.warn({ revision, applied: st.revision }, 'desired revision went back (store rebuilt?); applying it');
+    const { epoch, revision, state } = stored;
+    if (epoch === st.epoch) {
+      if (revision === st.revision) return await unchanged();
+      if (revision < st.revision) {
+        if (st.backLogged !== revision) log.warn({ revision, applied: st.revision, epoch }, 'desired revision went back within one store epoch (Redis restarted from an older copy?); keeping the applied state until the functions rebuild the store');
+        st.backLogged = revision;
+        return;
+      }
+    } else if (st.epoch !== null) {
+      log.warn({ epoch, revision, was: st.epoch, applied: st.revision }, 'the store was rebuilt from the log (new epoch); applying its document as a diff of the routes held');
+    }
     try {
-      await this.#o.onDocument({ node, revision, state });
+      await this.#o.onDocument({ node, epoch, revision, state });
+      st.epoch = epoch;
       st.revision = revision;
+      st.backLogged = null;
     } catch (e) {
       log.error({ revision, err: (e as Error).message }, 'applying the desired state failed; retrying at the next resync');
     }
   }
 
   /** The node's document, or null. Throws InvalidDesiredDocumentError, or when Redis fails. */
-  async #readDocument(node: string): Promise<{ revision: number; state: DesiredNodeState } | null> {
+  async #readDocument(node: string): Promise<{ epoch: string; revision: number; state: DesiredNodeState } | null> {
     const stored = await readDesiredDocument(this.#o.redis, this.#o.prefix, node);
     if (stored) {
       if (stored.orphans.length > 0) this.#o.log.warn({ node, revision: stored.revision, orphans: stored.orphans.slice(0, 5) }, 'routes naming no peer family left out');
-      return { revision: stored.revision, state: stored.document };
+      return { epoch: stored.epoch, revision: stored.revision, state: stored.document };
     }
     // The former layout, one `document` field, as functions before the split wrote it.
     const [rev, text] = await this.#o.redis.hmget(nodeKeys(this.#o.prefix, node).desired, DESIRED_FIELDS.revision, LEGACY_DESIRED_FIELDS.document);
@@ -264,6 +290,6 @@ export class DesiredWatcher {
       throw new InvalidDesiredDocumentError(node, (e as Error).message);
     }
     const revision = Number(rev ?? 0);
-    return { revision, state: { ...state, revision } };
+    return { epoch: '', revision, state: { ...state, revision } };
   }
 }

@@ -31,6 +31,7 @@ import { runFunctionsConsumer } from '../../functions/runner/kafka-runner.ts';
 import { storeKeys, type StoreKeys } from '../../events/redis-keys.ts';
 import { createStoreRedis } from '../../functions/store/redis.ts';
 import { config, node, nodeName, service, slice } from './support/bench-cluster.ts';
+import { deletePrefix } from '../support/redis-prefix.ts';
 
 type Obj = Record<string, unknown>;
 const BUDGET_MS = 170_000;
@@ -99,15 +100,6 @@ async function listen(redis: Redis, keys: StoreKeys): Promise<{ since(t: number)
   });
   await redis.psubscribe(`${keys.prefix}:*:desired:changed`);
   return { since: (t) => times.filter((x) => x >= t) };
-}
-
-async function dropKeyspace(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    if (keys.length > 0) await redis.unlink(...keys);
-    cursor = next;
-  } while (cursor !== '0');
 }
 
 // ------------------------------------------------------------------------------ one scale
@@ -253,11 +245,11 @@ async function runScale(kafka: Kafka, redisUrl: string, scale: Scale): Promise<v
     const recorded = N + 2 * S + config.length + scale.serviceSamples + scale.nodeSamples;
     say(`replay: the whole topic (≈${fmt(recorded)} events) by one runner into a fresh keyspace in ${fmt(replayMs)} ms ` +
       `= ${fmt(recorded / (replayMs / 1000))} events/s folded and recomputed`);
-    await dropKeyspace(redis, replayKeys.prefix);
+    await deletePrefix(redis, replayKeys.prefix);
   }
   say(`Redis used_memory: ${fmt(memory0, 1)} MB before, ${fmt(memoryEnd, 1)} MB after (+${fmt(memoryEnd - memory0, 1)} MB); ` +
     `benchmark process RSS ${fmt(process.memoryUsage().rss / 1024 / 1024)} MB`);
-  await dropKeyspace(redis, keys.prefix);
+  await deletePrefix(redis, keys.prefix);
   const admin = kafka.admin();
   await admin.connect();
   await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);

@@ -115,7 +115,7 @@ describe('bgpcast speaker --bmp: pmbmpd logs what BIRD received', () => {
     if (sessions) m.hset(keys.desired, 'sessions', JSON.stringify(sessionsOf(sessions)));
     revision += 1;
     m.hset(keys.desired, 'revision', String(revision), 'updatedAt', new Date().toISOString());
-    const delta: DesiredDelta = { node: NODE, revision, previous: revision - 1, sessions: null, routes: changes, truncated: false };
+    const delta: DesiredDelta = { node: NODE, epoch: '', revision, previous: revision - 1, sessions: null, routes: changes, truncated: false };
     if (!sessions) m.publish(keys.desiredChanged, JSON.stringify(delta));
     await m.exec();
   }

@@ -27,14 +27,14 @@ import { freshKeys, parseDelta, redisPool, sortedChanges, waitFor } from './func
 const pool = redisPool(inject('redisUrl'));
 afterAll(() => pool.closeAll());
 
-const stamp: WriteStamp = { positions: '{"0":"1"}', writer: 'w1', updatedAt: '2024-05-01T00:00:00.000Z' };
+const stamp: WriteStamp = { positions: '{"0":"1"}', writer: 'w1', epoch: 'e1', updatedAt: '2024-05-01T00:00:00.000Z' };
 
 const change = (prefix: string, r: DesiredRoute | null): DesiredRouteChange => ({ instance: 'i1', peer: 'p1', afi: 'ipv4', prefix, route: r });
 const SESSIONS = { node: 'n1', instances: [] };
 
 /** A write on top of the node's current head. */
 async function writeOn(redis: Redis, keys: StoreKeys, w: Partial<NodeWrite> & Pick<NodeWrite, 'changes'>): Promise<NodeWrite> {
-  const [head] = await readNodeHeads(redis, keys, ['n1']);
+  const [head] = await readNodeHeads(redis, keys, ['n1'], stamp.epoch);
   return {
     node: 'n1',
     seq: head!.seq,
@@ -43,6 +43,7 @@ async function writeOn(redis: Redis, keys: StoreKeys, w: Partial<NodeWrite> & Pi
     mode: 'write',
     positions: stamp.positions,
     writer: stamp.writer,
+    epoch: stamp.epoch,
     updatedAt: stamp.updatedAt,
     sessions: head!.sessions === null ? JSON.stringify(SESSIONS) : null,
     sessionsDoc: head!.sessions === null ? SESSIONS : null,
@@ -93,7 +94,7 @@ describe('the node compare-and-set', () => {
     const watch = await listen(keys.desiredChanged('n1'));
     const confirm = await writeOn(redis, keys, { mode: 'confirm', positions: '{"0":"9"}', writer: 'w2', updatedAt: 'later', changes: [] });
     expect(await compareAndSetNodes(redis, keys, [confirm])).toEqual([{ status: 'unchanged', revision: 1 }]);
-    const [head] = await readNodeHeads(redis, keys, ['n1']);
+    const [head] = await readNodeHeads(redis, keys, ['n1'], stamp.epoch);
     expect(head).toEqual({ seq: String(Number(confirm.seq) + 1), revision: 1, positions: { '0': '9' }, sessions: JSON.stringify(SESSIONS), writer: 'w2' });
     expect(await redis.hget(keys.desired('n1'), 'updatedAt')).toBe(stamp.updatedAt);
     await settle();
@@ -123,7 +124,7 @@ describe('the node compare-and-set', () => {
     ]);
     await waitFor('the delta', async () => watch.messages.length > 0);
     await settle();
-    expect(watch.messages.map(parseDelta)).toEqual([{ node: 'n1', revision: 2, previous: 1, sessions: null, routes: two, truncated: false, writtenAt: expect.any(Number) }]);
+    expect(watch.messages.map(parseDelta)).toEqual([{ node: 'n1', epoch: 'e1', revision: 2, previous: 1, sessions: null, routes: two, truncated: false, writtenAt: expect.any(Number) }]);
     await watch.stop();
   });
 
@@ -141,7 +142,7 @@ describe('the node compare-and-set', () => {
     expect(Object.keys(await redis.hgetall(keys.desiredRoutes('n1'))).sort()).toEqual(all.map((c) => routeField(c, c.prefix)).sort());
     expect(await redis.hget(keys.desired('n1'), 'routeCount')).toBe('2');
     await waitFor('the delta', async () => watch.messages.length > 0);
-    expect(watch.messages.map(parseDelta)).toEqual([{ node: 'n1', revision: 2, previous: 1, sessions, routes: [], truncated: true, writtenAt: expect.any(Number) }]);
+    expect(watch.messages.map(parseDelta)).toEqual([{ node: 'n1', epoch: 'e1', revision: 2, previous: 1, sessions, routes: [], truncated: true, writtenAt: expect.any(Number) }]);
     await watch.stop();
   });
 });
@@ -165,7 +166,7 @@ describe('computed, written, read back', () => {
     const watch = await listen(keys.desiredChanged('n1'));
     const write = async (objects: unknown[]) => {
       const world = worldFromObjects(objects);
-      const [head] = await readNodeHeads(redis, keys, ['n1']);
+      const [head] = await readNodeHeads(redis, keys, ['n1'], stamp.epoch);
       const stored = await readStoredNode(redis, keys, 'n1');
       const w = planNodeDocument(computeDesiredNode(world, 'n1'), head!, stored, stamp);
       const [outcome] = await compareAndSetNodes(redis, keys, [w]);

@@ -10,7 +10,7 @@ import { foldEvent, foldIntoWorld } from '../../functions/store/fold.ts';
 import { WorldMirror } from '../../functions/store/world-mirror.ts';
 import { ownerOf } from '../../functions/cilium/ownership.ts';
 import { advertisement, advertisingPeerConfig, node, simpleCluster } from '../unit/functions/builders.ts';
-import { captureLog, effectiveDoc, freshKeys, redisPool } from './functions-support.ts';
+import { captureLog, effectiveDoc, freshKeys, nameStore, redisPool } from './functions-support.ts';
 
 const pool = redisPool(inject('redisUrl'));
 afterAll(() => pool.closeAll());
@@ -42,7 +42,10 @@ const keyed = (syncId: string, listed: string[], part?: number, parts?: number):
 });
 
 async function fold(keys: ReturnType<typeof freshKeys>, ...events: ConsumedEvent[]) {
-  return foldIntoWorld(pool.client(), keys, events.map((e) => foldEvent(e)!), null);
+  const redis = pool.client();
+  const { applied, swept, refused } = await foldIntoWorld(redis, keys, await nameStore(redis, keys), events.map((e) => foldEvent(e)!), [], null);
+  expect(refused).toBeNull();
+  return { applied, swept };
 }
 
 describe('the fold script', () => {
@@ -227,6 +230,7 @@ describe('the world mirror', () => {
     const redis = pool.client();
     const { log, lines } = captureLog('warn');
     const mirror = new WorldMirror(pool.client(), keys, { log });
+    await nameStore(redis, keys);
     expect((await mirror.sync()).reloaded).toBe(true);
 
     await fold(keys, at(added(node('a')), 0, 0));
@@ -236,7 +240,7 @@ describe('the world mirror', () => {
 
     // 600 more changes with MAXLEN ~ 10: the entry after the mirror's cursor is gone.
     const many = Array.from({ length: 600 }, (_, i) => foldEvent(at(added(node(`n${i % 50}`, { i: String(i) })), 0, i + 1))!);
-    await foldIntoWorld(redis, keys, many, null, 10);
+    await foldIntoWorld(redis, keys, await nameStore(redis, keys), many, [], null, 10);
     expect(await redis.xlen(keys.changes)).toBeLessThan(600);
     const reloaded = await mirror.sync();
     expect(reloaded.reloaded).toBe(true);

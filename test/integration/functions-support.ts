@@ -15,7 +15,7 @@ import { createKafka } from '../../events/kafka/client.ts';
 import { createLogger } from '../../events/log.ts';
 import { envelopeKey, objectEnvelope, type EventEnvelope, type KubeObject, type ObjectEvent } from '../../events/envelope.ts';
 import type { ConsumedEvent } from '../../events/bus.ts';
-import { storeKeys, type StoreKeys } from '../../events/redis-keys.ts';
+import { LOG_FIELDS, storeKeys, type StoreKeys } from '../../events/redis-keys.ts';
 import { createStoreRedis } from '../../functions/store/redis.ts';
 import type { DesiredDelta, DesiredRouteChange } from '../../events/desired-delta.ts';
 import { readDesiredDocument } from '../../events/desired-read.ts';
@@ -35,6 +35,15 @@ export async function freshTopic(kafka: Kafka, partitions = 6): Promise<string> 
 
 export function freshKeys(): StoreKeys {
   return storeKeys(`test-${randomUUID().slice(0, 8)}`);
+}
+
+/**
+ * The store epoch of a test prefix written to by hand (the fold script folds only into a store
+ * whose log record names the epoch the caller holds): named once, 'test'.
+ */
+export async function nameStore(redis: Redis, keys: StoreKeys): Promise<string> {
+  await redis.hsetnx(keys.log, LOG_FIELDS.epoch, 'test');
+  return (await redis.hget(keys.log, LOG_FIELDS.epoch))!;
 }
 
 /** Redis clients that afterAll closes. */

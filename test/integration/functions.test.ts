@@ -118,7 +118,7 @@ describe('functions over the seed (Kafka runner in process)', () => {
     expect(await docOf(redis, keys, 'control-plane')).toEqual({ node: 'control-plane', instances: [] });
     expect((await docOf(redis, keys, 'worker1')).revision).toBeGreaterThanOrEqual(1);
     // The stored state carries the Kafka positions it reflects, and counts its routes.
-    const [head] = await readNodeHeads(redis, keys, ['worker1']);
+    const [head] = await readNodeHeads(redis, keys, ['worker1'], (await redis.hget(keys.log, 'epoch'))!);
     expect(Object.keys(head!.positions).length).toBeGreaterThan(0);
     expect(await redis.hget(keys.desired('worker1'), 'routeCount')).toBe('5');
     expect(await redis.hlen(keys.desiredRoutes('worker1'))).toBe(5);
@@ -151,6 +151,7 @@ describe('functions over the seed (Kafka runner in process)', () => {
     expect(withdrawn).toHaveLength(5);
     expect({ ...delta, routes: sortedChanges(delta.routes) }).toEqual({
       node: 'worker2',
+      epoch: await redis.hget(keys.log, 'epoch'),
       revision: after.revision,
       previous: before.revision,
       sessions: sessionsOf(after),

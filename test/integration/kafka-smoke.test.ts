@@ -56,7 +56,8 @@ describe('kafkajs 2.2.4 against Kafka 4.1.2', () => {
   it('a new group member resumes from the committed offsets', async () => {
     const topic = `smoke-resume-${randomUUID()}`;
     const groupId = `smoke-group-${randomUUID()}`;
-    await ensureTopic(kafka, topic, 3);
+    // Created bare (ensureTopic would write the project's identity record first): Kafka alone.
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3, replicationFactor: 1 }] });
 
     // 30 keys spread over all 3 partitions (murmur2, like the Java client).
     const first = Array.from({ length: 30 }, (_, i) => ({ key: `obj-${i}`, value: `v1-${i}` }));

@@ -64,6 +64,22 @@ export function loopbackObjects(addr: LabAddresses, port: number): KubeObject[] 
   return objects;
 }
 
+/** BIRD's side of the lab: one passive, graceful-restart-aware session per worker (`extra`: more lines in each). */
+export function routerProtocols(addr: LabAddresses, extra: string[] = []) {
+  return (['worker1', 'worker2'] as const).map((n) => ({
+    name: n,
+    localAs: 65000,
+    neighborAddress: addr[n],
+    neighborAs: 64000,
+    passive: true,
+    holdTime: 9,
+    keepaliveTime: 3,
+    gracefulRestartAware: true,
+    ipv6: false as const,
+    extra,
+  }));
+}
+
 export function find(objects: readonly KubeObject[], kind: string, name: string): KubeObject {
   const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
   if (!o) throw new Error(`no ${kind} ${name}`);
@@ -107,17 +123,7 @@ export async function startLab(opts: {
     routerId: addr.router,
     address: addr.router,
     port,
-    protocols: (['worker1', 'worker2'] as const).map((n) => ({
-      name: n,
-      localAs: 65000,
-      neighborAddress: addr[n],
-      neighborAs: 64000,
-      passive: true,
-      holdTime: 9,
-      keepaliveTime: 3,
-      gracefulRestartAware: true,
-      ipv6: false as const,
-    })),
+    protocols: routerProtocols(addr),
   });
   const redis = createStoreRedis({ url: opts.redisUrl, role: 'service', log: quiet('functions-redis') });
   let functions: EventSubscription | null = null;

@@ -6,22 +6,13 @@
 // with its BIRD gone.
 
 import { expect, inject, it } from 'vitest';
-import { listening, startUp, upEnv } from '../support/up-process.ts';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { alive, listening, startDemo, upEnv } from '../support/up-process.ts';
 
 it('up --demo shows both sessions established and the routes advertised, then stops cleanly', { timeout: 120_000 }, async () => {
   expect(await listening('127.5.5.5', 179), 'something already listens on 127.5.5.5:179 (a running demo?)').toBe(false);
   const env = upEnv(inject('kafkaBrokers'), inject('redisUrl'), 'demo');
 
-  const up = await startUp(['--demo'], env, (out, err) => err.includes('ready; Ctrl-C') && out.includes('$ bgpcast routes advertised'), 90_000);
+  const up = await startDemo(env);
   const { child, exited } = up;
   try {
     const stdout = up.stdout();

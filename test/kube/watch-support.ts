@@ -16,7 +16,7 @@ import { objectKey } from '../../events/object-key.ts';
 import { foldEvent, foldIntoWorld } from '../../functions/store/fold.ts';
 import type { StoreKeys } from '../../events/redis-keys.ts';
 import type { Redis } from 'ioredis';
-import { captureLog } from '../integration/functions-support.ts';
+import { captureLog, nameStore } from '../integration/functions-support.ts';
 
 export function adminApi(kubeconfig = inject('kubeconfigPath')): KubeApi {
   return new KubeApi(loadKubeConfig({ kubeconfig }));
@@ -105,7 +105,7 @@ export async function foldAll(redis: Redis, keys: StoreKeys, all: readonly Consu
   let swept = 0;
   for (const partition of new Set(all.map((r) => r.partition))) {
     const folds = all.filter((r) => r.partition === partition).map(foldEvent).filter((f) => f !== null);
-    for (let i = 0; i < folds.length; i += 500) swept += (await foldIntoWorld(redis, keys, folds.slice(i, i + 500), null)).swept;
+    for (let i = 0; i < folds.length; i += 500) swept += (await foldIntoWorld(redis, keys, await nameStore(redis, keys), folds.slice(i, i + 500), [], null)).swept;
   }
   return { swept };
 }

@@ -25,8 +25,11 @@ export class DesiredWriter {
   readonly #node: string;
   readonly #keys: ReturnType<typeof nodeKeys>;
   #revision = 0;
+  readonly #epoch: string;
 
-  constructor(redis: Redis, prefix: string, node: string) {
+  /** `epoch`: the store epoch the writes name (events/redis-keys.ts LOG_FIELDS). */
+  constructor(redis: Redis, prefix: string, node: string, epoch = 'test') {
+    this.#epoch = epoch;
     this.#redis = redis;
     this.#node = node;
     this.#keys = nodeKeys(prefix, node);
@@ -48,9 +51,9 @@ export class DesiredWriter {
     const sessions = o.sessions ? sessionsOf(o.sessions) : null;
     if (sessions) m.hset(keys.desired, DESIRED_FIELDS.sessions, JSON.stringify(sessions));
     const revision = ++this.#revision;
-    m.hset(keys.desired, DESIRED_FIELDS.revision, String(revision), DESIRED_FIELDS.updatedAt, new Date().toISOString());
+    m.hset(keys.desired, DESIRED_FIELDS.revision, String(revision), DESIRED_FIELDS.epoch, this.#epoch, DESIRED_FIELDS.updatedAt, new Date().toISOString());
     const truncated = o.truncated === true;
-    const delta: DesiredDelta = { node: this.#node, revision, previous: revision - 1, sessions, routes: truncated ? [] : changes, truncated };
+    const delta: DesiredDelta = { node: this.#node, epoch: this.#epoch, revision, previous: revision - 1, sessions, routes: truncated ? [] : changes, truncated };
     if (o.publish !== false) m.publish(keys.desiredChanged, JSON.stringify(delta));
     await m.exec();
   }

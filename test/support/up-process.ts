@@ -1,11 +1,22 @@
 // `bgpcast up` as a user runs it, for the tests of the real binary: spawned with the test run's
 // Kafka and Redis (through the variables a user would set), its output kept, and a wait until it
 // says it is ready (or it exits first, or the time is up — the error carries what it printed).
+// `up --demo` is ready once it printed the tables; its BIRD's control socket is found from the log
+// path it prints.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { repoRoot } from './cli.ts';
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export function listening(host: string, port: number): Promise<boolean> {
   return new Promise((done) => {
@@ -61,4 +72,22 @@ export async function startUp(args: string[], env: NodeJS.ProcessEnv, ready: (st
     throw e;
   }
   return up;
+}
+
+export interface RunningDemo extends UpProcess {
+  /** The demo BIRD's pid and control socket. */
+  bird(): { pid: number; socket: string };
+}
+
+/** Spawns `bgpcast up --demo ARGS` and resolves once it printed both tables and `ready`. */
+export async function startDemo(env: NodeJS.ProcessEnv, args: string[] = [], timeoutMs = 90_000): Promise<RunningDemo> {
+  const up = await startUp(['--demo', ...args], env, (out, err) => err.includes('ready; Ctrl-C') && out.includes('$ bgpcast routes advertised'), timeoutMs);
+  return {
+    ...up,
+    bird() {
+      const m = /BIRD running, pid (\d+), log (\S+)/.exec(up.stderr());
+      if (!m) throw new Error(`up printed no BIRD line:\n${up.stderr()}`);
+      return { pid: Number(m[1]), socket: join(dirname(m[2]!), 'bird.ctl') };
+    },
+  };
 }

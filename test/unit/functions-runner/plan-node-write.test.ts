@@ -12,7 +12,7 @@ import { diffRoutes, planNodeDocument, type WriteStamp } from '../../../function
 import { peerConfig, route } from '../../support/speaker.ts';
 import { deltaMessage, type NodeHead, type NodeWrite, type StoredNode } from '../../../functions/store/desired-store.ts';
 
-const stamp: WriteStamp = { positions: '{"0":"7"}', writer: 'w1', updatedAt: '2024-01-01T00:00:00.000Z' };
+const stamp: WriteStamp = { positions: '{"0":"7"}', writer: 'w1', epoch: 'e1', updatedAt: '2024-01-01T00:00:00.000Z' };
 
 
 const peer = (name: string, v4: DesiredRoute[], v6: DesiredRoute[] = []): DesiredPeer => ({
@@ -150,6 +150,7 @@ describe('deltaMessage', () => {
     mode: 'write',
     positions: '{}',
     writer: stamp.writer,
+    epoch: stamp.epoch,
     updatedAt: stamp.updatedAt,
     sessions: null,
     sessionsDoc: null,
@@ -157,8 +158,8 @@ describe('deltaMessage', () => {
     changes: [{ instance: 'i1', peer: 'p1', afi: 'ipv4', prefix: '10.0.0.0/24', route: null }],
   };
 
-  it('names the revision it produces and the one it applies to, with the changes', () => {
-    expect(JSON.parse(deltaMessage(base, 1_700_000_000_000))).toEqual({ node: 'n1', revision: 3, previous: 2, sessions: null, routes: base.changes, truncated: false, writtenAt: 1_700_000_000_000 });
+  it('names the epoch, the revision it produces and the one it applies to, with the changes', () => {
+    expect(JSON.parse(deltaMessage(base, 1_700_000_000_000))).toEqual({ node: 'n1', epoch: 'e1', revision: 3, previous: 2, sessions: null, routes: base.changes, truncated: false, writtenAt: 1_700_000_000_000 });
     const sessions = sessionsOf(doc(peer('p1', [])));
     const withSessions = JSON.parse(deltaMessage({ ...base, sessions: JSON.stringify(sessions), sessionsDoc: sessions }, 0)) as DesiredDelta;
     expect(withSessions.sessions).toEqual(sessions);

@@ -59,7 +59,7 @@ describe('ViewCache', () => {
 
 describe('headAfter (the head NODE_CAS_SCRIPT leaves)', () => {
   const before: NodeHead = { seq: '41', revision: 7, positions: { '0': '10' }, sessions: '{"instances":[]}', writer: 'old' };
-  const write = { node: 'n1', seq: '41', revision: 7, expectedWriter: 'old', positions: '{"0":"12"}', writer: 'new', updatedAt: 'now', replaceAll: false, changes: [] };
+  const write = { node: 'n1', seq: '41', revision: 7, expectedWriter: 'old', positions: '{"0":"12"}', writer: 'new', epoch: 'e1', updatedAt: 'now', replaceAll: false, changes: [] };
 
   it('a write: seq one up, the revision the script returned, the new positions, token and sessions', () => {
     const after = headAfter(before, { ...write, mode: 'write', sessions: '{"instances":[1]}', sessionsDoc: null }, { status: 'written', revision: 8 }, { '0': '12' });

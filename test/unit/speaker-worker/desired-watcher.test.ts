@@ -1,8 +1,9 @@
 // The DesiredWatcher's rules against a stand-in for Redis: subscribe before the first read; a
 // delta on top of the applied revision is handed over without a read, an older one ignored, a gap
 // or a truncated or unreadable message reads the document; deltas arriving during a read are
-// applied after it when they follow its revision; a periodic or reconnect check costs one HGET
-// when nothing changed; a rebuilt store (lower revision) is applied; an invalid or missing
+// applied after it when they follow its revision; a periodic or reconnect check costs one HMGET
+// when nothing changed; a document of another store epoch (a rebuilt store) is applied whatever
+// its revision, a lower revision of the same epoch is not; an invalid or missing
 // document keeps the last state; the former one-field layout is still read. The stand-in implements
 // the part of ioredis' interface the watcher uses (WatcherRedis), answers through promises only, and
 // the periodic check runs on a ManualClock: nothing here waits on the wall clock.
@@ -77,9 +78,9 @@ const sessions = (peers: string[] = ['r1']): DesiredNodeState => ({
   ],
 });
 
-/** Writes revision `revision` with routes `prefixes` (peer r1) in the split layout. */
-function store(redis: FakeRedis, revision: number, prefixes: string[], sessionsText = JSON.stringify(sessions())) {
-  redis.hashes.set(HEAD, { revision: String(revision), sessions: sessionsText, updatedAt: '2026-01-01T00:00:00.000Z' });
+/** Writes revision `revision` with routes `prefixes` (peer r1) in the split layout; `epoch`: the store epoch it names (none: a writer before epochs). */
+function store(redis: FakeRedis, revision: number, prefixes: string[], sessionsText = JSON.stringify(sessions()), epoch?: string) {
+  redis.hashes.set(HEAD, { revision: String(revision), sessions: sessionsText, updatedAt: '2026-01-01T00:00:00.000Z', ...(epoch === undefined ? {} : { epoch }) });
   const slot = { instance: 'i1', peer: 'r1', afi: 'ipv4' as const };
   redis.hashes.set(ROUTES, Object.fromEntries(prefixes.map((p) => [routeField(slot, p), routeValue(route(p))])));
 }
@@ -87,6 +88,7 @@ function store(redis: FakeRedis, revision: number, prefixes: string[], sessionsT
 const add = (prefix: string): DesiredRouteChange => ({ instance: 'i1', peer: 'r1', afi: 'ipv4', prefix, route: route(prefix) });
 const delta = (revision: number, routes: DesiredRouteChange[] = [], extra: Partial<DesiredDelta> = {}): DesiredDelta => ({
   node: 'n1',
+  epoch: '',
   revision,
   previous: revision - 1,
   sessions: null,
@@ -239,7 +241,7 @@ describe('DesiredWatcher', () => {
     await watcher.close();
   });
 
-  it('a periodic or reconnect check costs one HGET when nothing changed; a change is read', async () => {
+  it('a periodic or reconnect check costs one HMGET when nothing changed; a change is read', async () => {
     const { redis, seen, watcher, resynced, reads, clock } = await setup((r) => store(r, 3, []));
     redis.calls.length = 0;
     clock.advance(29_999);
@@ -249,7 +251,7 @@ describe('DesiredWatcher', () => {
     await settle();
     redis.emit('ready');
     await settle();
-    expect(redis.calls).toEqual([`hget ${HEAD} revision`, `hget ${HEAD} revision`]);
+    expect(redis.calls).toEqual([`hmget ${HEAD} revision epoch`, `hmget ${HEAD} revision epoch`]);
     expect(resynced).toEqual(['n1']);
     store(redis, 4, ['10.0.0.0/24']);
     clock.advance(30_000);
@@ -259,12 +261,49 @@ describe('DesiredWatcher', () => {
     await watcher.close();
   });
 
-  it('a lower revision is a rebuilt store: applied', async () => {
-    const { redis, seen, watcher } = await setup((r) => store(r, 9, []));
-    store(redis, 2, ['10.0.0.0/24']);
+  it('a document of another store epoch (the world rebuilt from the log) is applied whatever its revision, lower or equal', async () => {
+    const sessionsText = JSON.stringify(sessions());
+    const { redis, seen, watcher } = await setup((r) => store(r, 9, ['10.0.0.0/24'], sessionsText, 'a'));
+    store(redis, 2, ['10.0.0.0/24', '10.0.1.0/24'], sessionsText, 'b');
     await watcher.resyncAll('periodic');
-    expect(seen).toEqual([{ doc: 9, routes: [] }, { doc: 2, routes: ['10.0.0.0/24'] }]);
-    expect(watcher.revision('n1')).toBe(2);
+    store(redis, 2, ['10.0.2.0/24'], sessionsText, 'c');
+    await watcher.resyncAll('periodic');
+    expect(seen).toEqual([
+      { doc: 9, routes: ['10.0.0.0/24'] },
+      { doc: 2, routes: ['10.0.0.0/24', '10.0.1.0/24'] },
+      { doc: 2, routes: ['10.0.2.0/24'] },
+    ]);
+    expect([watcher.epoch('n1'), watcher.revision('n1')]).toEqual(['c', 2]);
+    await watcher.close();
+  });
+
+  it('a delta of another epoch is not applied on top of the revision held: the document is read', async () => {
+    const sessionsText = JSON.stringify(sessions());
+    const { redis, subscriber, seen, watcher, reads } = await setup((r) => store(r, 4, ['10.0.0.0/24'], sessionsText, 'a'));
+    store(redis, 5, ['10.0.0.0/24', '10.0.5.0/24'], sessionsText, 'b');
+    // Its previous is the revision held, but of the old epoch: the routes it changes are not those held.
+    publish(subscriber, delta(5, [add('10.0.5.0/24')], { epoch: 'b' }));
+    await settle();
+    expect(seen).toEqual([{ doc: 4, routes: ['10.0.0.0/24'] }, { doc: 5, routes: ['10.0.0.0/24', '10.0.5.0/24'] }]);
+    expect(reads()).toBe(2);
+    publish(subscriber, delta(6, [add('10.0.6.0/24')], { epoch: 'b' }));
+    await settle();
+    expect(seen.at(-1)).toEqual({ delta: 6 });
+    await watcher.close();
+  });
+
+  it('a lower revision of the same epoch (Redis back from an older copy) is not applied: the applied state stays until the store is rebuilt', async () => {
+    const sessionsText = JSON.stringify(sessions());
+    const { redis, subscriber, seen, watcher } = await setup((r) => store(r, 9, ['10.0.0.0/24', '10.0.1.0/24'], sessionsText, 'a'));
+    store(redis, 2, ['10.0.0.0/24'], sessionsText, 'a');
+    await watcher.resyncAll('periodic');
+    publish(subscriber, delta(3, [], { epoch: 'a' }));
+    await settle();
+    expect(seen).toEqual([{ doc: 9, routes: ['10.0.0.0/24', '10.0.1.0/24'] }]);
+    expect([watcher.epoch('n1'), watcher.revision('n1')]).toEqual(['a', 9]);
+    store(redis, 3, ['10.0.0.0/24', '10.0.1.0/24'], sessionsText, 'b');
+    await watcher.resyncAll('periodic');
+    expect(seen.at(-1)).toEqual({ doc: 3, routes: ['10.0.0.0/24', '10.0.1.0/24'] });
     await watcher.close();
   });
 

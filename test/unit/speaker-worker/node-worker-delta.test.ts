@@ -52,6 +52,7 @@ const change = (inst: string, p: string, prefix: string, r: DesiredRoute | null 
 });
 const delta = (revision: number, routes: DesiredRouteChange[], sessions: DesiredNodeState | null = null): DesiredDelta => ({
   node: 'n1',
+  epoch: 'e1',
   revision,
   previous: revision - 1,
   sessions,

@@ -74,6 +74,7 @@ const sent = (w: NodeWorker) =>
   );
 const delta = (revision: number, prefix: string, r: DesiredRoute | null): DesiredDelta => ({
   node: 'n1',
+  epoch: '',
   revision,
   previous: revision - 1,
   sessions: null,

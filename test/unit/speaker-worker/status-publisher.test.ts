@@ -65,6 +65,7 @@ const doc: DesiredNodeState = {
 
 const delta = (revision: number): DesiredDelta => ({
   node: 'n1',
+  epoch: 'e1',
   revision,
   previous: revision - 1,
   sessions: null,

@@ -1,0 +1,109 @@
+// Reads the events topic from its beginning up to given positions (per partition, the offset after
+// the last record wanted), batch by batch, in offset order per partition. It joins no one's
+// consumer group and commits nothing: the thin Kafka side of folding the log into a world
+// (functions/replay/), for a rebuild of the live store or a replay into a scratch one. Each batch
+// comes with the offsets it covered (events/bus.ts DeliveredRange), so whoever folds the batches
+// knows that every offset below `upTo` was seen — control records and poison included.
+
+import { randomUUID } from 'node:crypto';
+import type { EachBatchPayload, Kafka } from 'kafkajs';
+import type { ConsumedEvent, DeliveredRange, PoisonRecord } from '../bus.ts';
+import { batchRecords } from './records.ts';
+
+/** Per partition: the first offset held (low) and the offset after the last (high). */
+export type LogBounds = ReadonlyMap<number, { readonly low: bigint; readonly high: bigint }>;
+
+export interface LogBatch {
+  readonly events: readonly ConsumedEvent[];
+  readonly range: DeliveredRange;
+}
+
+export interface ReadLogOptions {
+  readonly topic: string;
+  /** partition → the offset after the last record to read; partitions not named are not read. */
+  readonly upTo: ReadonlyMap<number, bigint>;
+  readonly onBatch: (batch: LogBatch) => void;
+  readonly onPoison?: (p: PoisonRecord) => void;
+  /** Give up when no batch arrived for this long (default 30 s). */
+  readonly idleTimeoutMs?: number;
+}
+
+export class LogReadError extends Error {
+  readonly code = 'LOG_READ_STALLED';
+  constructor(topic: string, ms: number, left: readonly number[]) {
+    super(`reading ${topic}: nothing arrived for ${ms} ms with partitions ${left.join(', ')} not read to the end`);
+    this.name = 'LogReadError';
+  }
+}
+
+/** The topic's bounds now: where each partition starts and ends. */
+export async function logBounds(kafka: Kafka, topic: string): Promise<LogBounds> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return new Map(offsets.map((o) => [o.partition, { low: BigInt(o.low), high: BigInt(o.high) }]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+type FetchedBatch = EachBatchPayload['batch'] & { readonly fetchedOffset: string };
+
+/**
+ * Reads every record below `upTo` and hands each fetch over as a batch; resolves once every
+ * partition was read to its `upTo` (a partition whose records below it are all gone to retention
+ * is done at once).
+ */
+export async function readLog(kafka: Kafka, bounds: LogBounds, opts: ReadLogOptions): Promise<void> {
+  const left = new Set([...opts.upTo].filter(([p, end]) => end > (bounds.get(p)?.low ?? 0n)).map(([p]) => p));
+  if (left.size === 0) return;
+  const idleMs = opts.idleTimeoutMs ?? 30_000;
+  const consumer = kafka.consumer({
+    groupId: `bgpcast-log-reader-${randomUUID()}`,
+    sessionTimeout: 30_000,
+    maxWaitTimeInMs: 100,
+    maxBytes: 64 << 20,
+    maxBytesPerPartition: 16 << 20,
+  });
+  let settle!: (error: Error | null) => void;
+  const finished = new Promise<Error | null>((resolve) => (settle = resolve));
+  let idle: NodeJS.Timeout | undefined;
+  const arm = () => {
+    clearTimeout(idle);
+    idle = setTimeout(() => settle(new LogReadError(opts.topic, idleMs, [...left])), idleMs);
+  };
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic: opts.topic, fromBeginning: true });
+    arm();
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch: fetched }) => {
+        const batch = fetched as FetchedBatch;
+        const end = opts.upTo.get(batch.partition);
+        if (end === undefined || !left.has(batch.partition)) return;
+        arm();
+        const { events, identity } = batchRecords(batch, (p) => opts.onPoison?.(p), end);
+        const last = BigInt(batch.lastOffset()) + 1n;
+        const next = last < end ? last : end;
+        try {
+          opts.onBatch({ events, range: { partition: batch.partition, from: batch.fetchedOffset, next: next.toString(), ...(identity !== undefined ? { identity } : {}) } });
+        } catch (e) {
+          settle(e as Error);
+          return;
+        }
+        if (next >= end) {
+          left.delete(batch.partition);
+          consumer.pause([{ topic: opts.topic, partitions: [batch.partition] }]);
+          if (left.size === 0) settle(null);
+        }
+      },
+    });
+    const error = await finished;
+    if (error) throw error;
+  } finally {
+    clearTimeout(idle);
+    await consumer.disconnect();
+  }
+}
