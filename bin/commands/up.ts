@@ -42,7 +42,8 @@ import type { BmpStation, SpeakerWorker } from '../../speaker/worker/speaker-wor
 import { startSpeakerWorker } from '../../speaker/worker/speaker-worker.ts';
 import { SpeakerTelemetry } from '../../speaker/worker/speaker-telemetry.ts';
 import { CliError, ExitCode } from '../cli-error.ts';
-import { printApplied, readFiles } from './apply.ts';
+import { libraryLogger } from '../verbosity.ts';
+import { printApplied, publishManifests, readFiles } from './apply.ts';
 import { DEMO_ROUTER, printTables, waitApplied, waitEstablished } from './up-demo.ts';
 import { localNodes } from './up-nodes.ts';
 import { parseBmpStation } from './speaker.ts';
@@ -131,7 +132,7 @@ async function up(config: string | undefined, demo: boolean, interrupted: Promis
   try {
     say(`Kafka ready at ${stack.kafkaBrokers}${started(stack.started.kafkaMs)}`);
     say(`Redis ready at ${stack.redisUrl}${started(stack.started.redisMs)}`);
-    const kafka = createKafka({ brokers: stack.kafkaBrokers, clientId: 'bgpcast-up' }, createLogger('kafka'));
+    const kafka = createKafka({ brokers: stack.kafkaBrokers, clientId: 'bgpcast-up' }, libraryLogger('kafka'));
     await component('Kafka', '', () => ensureTopic(kafka, Topics.events, defaultEventPartitions));
     say(`topic ${Topics.events} ready`);
 
@@ -203,8 +204,8 @@ async function up(config: string | undefined, demo: boolean, interrupted: Promis
     }
 
     if (prepared) {
-      const publisher = new KafkaEventPublisher(kafka, Topics.events);
-      await component('Kafka', '', () => publisher.publish(prepared.events).finally(() => publisher.close()));
+      const publisher = new KafkaEventPublisher(kafka, Topics.events, { transactional: true });
+      await component('Kafka', '', () => publishManifests(publisher, prepared).finally(() => publisher.close()));
       printApplied(prepared, 'apply', 'text');
       say(`applied ${prepared.events.length} objects from ${config}`);
     }

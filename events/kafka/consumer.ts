@@ -7,6 +7,12 @@
 // end-to-end benchmark (one change per batch), CPU the next change then waited for. A crash
 // redelivers at most that interval's records, which the functions absorb (they are idempotent by
 // positions), and stop() commits everything processed before it leaves the group.
+//
+// It reads committed records only (isolation read_committed): what `apply` publishes in a
+// transaction is seen whole or, aborted, not at all. A transaction's commit marker takes an offset
+// of its own; a fetch that brings only markers (or aborted records) never reaches eachBatch, so
+// the consumer marks those offsets processed from kafkajs's end-of-batch event — otherwise the
+// committed offset would stay one short of the end and no one could tell the group caught up.
 
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { decodeEnvelope } from '../envelope.ts';
@@ -44,6 +50,7 @@ export async function subscribeEvents(
     // Stop means stop: no automatic reconnect loop hidden from the caller, and none at all once
     // stop() was called (a broker that went away first would otherwise restart it forever).
     retry: { retries: 8, restartOnFailure: async () => !stopping },
+    readUncommitted: false,
   });
   await consumer.connect();
   await consumer.subscribe({ topic: opts.topic, fromBeginning: opts.fromBeginning });
@@ -106,6 +113,17 @@ export async function subscribeEvents(
   consumer.on(consumer.events.GROUP_JOIN, () => (joined = true));
   consumer.on(consumer.events.REBALANCING, () => (joined = false));
   consumer.on(consumer.events.STOP, () => (joined = false));
+
+  // A batch of markers or aborted records only: nothing to hand over, but its offsets are done.
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+    if (stopping || payload.batchSize !== 0 || payload.topic !== opts.topic) return;
+    const next = BigInt(payload.lastOffset) + 1n;
+    const at = processed.get(payload.partition);
+    if (at !== undefined && BigInt(at) >= next) return;
+    processed.set(payload.partition, next.toString());
+    commitTimer ??= setTimeout(() => void commitProcessed(), COMMIT_INTERVAL_MS);
+  });
+
   consumer.on(consumer.events.CRASH, (e) => {
     joined = false;
     if (!e.payload.restart) settle.reject(e.payload.error);
