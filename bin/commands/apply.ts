@@ -9,6 +9,8 @@ import { InvalidFileError } from '../../events/file-source.ts';
 import { objectKey } from '../../events/object-key.ts';
 import type { PreparedManifests } from '../../events/apply.ts';
 import { withPublisher } from '../kafka-session.ts';
+import { keepSecrets } from '../local-secrets.ts';
+import { localSecretsDir } from '../../infra/local/run-dir.ts';
 import { RecordTooLargeError } from '../../events/kafka/publisher.ts';
 import type { KafkaEventPublisher, OversizedRecord } from '../../events/kafka/publisher.ts';
 import type { RecordLimit } from '../../events/kafka/record-limit.ts';
@@ -39,7 +41,7 @@ export function registerApply(program: Command): void {
       .action(async (opts: ApplyOptions) => {
         const prepared = await readFiles(opts.filename, action);
         if (opts.kubeconfig || opts.kube) await throughApi(prepared, action, opts);
-        else await withPublisher((p) => publishManifests(p, prepared));
+        else await publishWithSecrets(prepared, action);
         printApplied(prepared, action, opts.output);
       });
   }
@@ -82,6 +84,24 @@ function isInvalidObject(e: KubeApiError): boolean {
 function refusal(outcomes: ObjectOutcome[], headline: string): CliError {
   const invalid = outcomes.every((o) => isInvalidObject(o.error!));
   return new CliError(`${headline}:\n${outcomes.map(describeOutcome).join('\n')}`, invalid ? ExitCode.InvalidInput : ExitCode.Failure);
+}
+
+/**
+ * Publishes the files' objects, after keeping the password of each Secret among them in the local
+ * secrets folder (bin/local-secrets.ts), which is put back as it was when the publish fails.
+ */
+async function publishWithSecrets(prepared: PreparedManifests, action: 'apply' | 'delete'): Promise<void> {
+  const dir = localSecretsDir();
+  const kept = keepSecrets(prepared.objects, action, dir);
+  try {
+    await withPublisher((p) => publishManifests(p, prepared));
+  } catch (e) {
+    kept.undo();
+    throw e;
+  }
+  for (const name of kept.names) {
+    process.stderr.write(`Secret ${name}: password ${action === 'apply' ? 'kept in' : 'removed from'} ${dir} (never published)\n`);
+  }
 }
 
 /**
