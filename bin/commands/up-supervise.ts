@@ -15,14 +15,23 @@ export interface Supervisable {
   readonly address: string;
 }
 
-export const SUPERVISION = { checkMs: 1_000, attempts: 5, firstDelayMs: 1_000, maxDelayMs: 16_000, healthyMs: 60_000 } as const;
+export interface SupervisionSettings {
+  readonly checkMs: number;
+  readonly attempts: number;
+  readonly firstDelayMs: number;
+  readonly maxDelayMs: number;
+  /** Up this long, a part starts a new series of attempts. */
+  readonly healthyMs: number;
+}
+
+export const SUPERVISION: SupervisionSettings = { checkMs: 1_000, attempts: 5, firstDelayMs: 1_000, maxDelayMs: 16_000, healthyMs: 60_000 };
 
 export interface Supervisor {
   /** Stops watching; resolves after a restart in progress has finished (so what it started can be stopped). */
   stop(): Promise<void>;
 }
 
-export function supervise(parts: readonly Supervisable[], say: (m: string) => void, o: Partial<typeof SUPERVISION> = {}): Supervisor {
+export function supervise(parts: readonly Supervisable[], say: (m: string) => void, o: Partial<SupervisionSettings> = {}): Supervisor {
   const cfg = { ...SUPERVISION, ...o };
   let stopped = false;
   const abort = new AbortController();

@@ -159,7 +159,7 @@ async function up(config: string | undefined, demo: boolean, interrupted: Promis
       cleanups.unshift(() => router!.stop());
       say(`BIRD running, pid ${router.pid}${adopted ? ', taken over from an earlier `bgpcast up --demo` (its sessions and routes as they were)' : ''}, log ${router.logFile}`);
     } else {
-      const left = local ? leftoverDemoRouter(dir) : null;
+      const left = leftoverDemoRouter(dir);
       if (left) say(`BIRD pid ${left.pid}, left by an earlier \`bgpcast up --demo\`, still runs on ${left.address}; \`bgpcast up --demo\` takes it over`);
     }
 

@@ -7,8 +7,10 @@
 
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { expect, inject, it } from 'vitest';
 import { repoRoot } from '../support/cli.ts';
 
@@ -40,6 +42,8 @@ it('up --demo shows both sessions established and the routes advertised, then st
     BGPCAST_EVENTS_TOPIC: `test.demo.${id}`,
     BGPCAST_REDIS_PREFIX: `demo-${id}`,
     BGPCAST_LOG_LEVEL: 'warn',
+    // The run folder (BIRD's config, socket and log, the pid records) apart from a developer's.
+    BGPCAST_CACHE_DIR: mkdtempSync(join(tmpdir(), 'bgpcast-up-demo-')),
   };
   const child = spawn(process.execPath, [resolve(repoRoot, 'bin/bgpcast.ts'), 'up', '--demo'], { cwd: repoRoot, env });
   let stdout = '';
@@ -97,5 +101,6 @@ it('up --demo shows both sessions established and the routes advertised, then st
     expect(await listening('127.5.5.5', 179)).toBe(false);
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
+    rmSync(env.BGPCAST_CACHE_DIR, { recursive: true, force: true });
   }
 });
