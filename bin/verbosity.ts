@@ -17,5 +17,5 @@ export function isVerbose(): boolean {
 
 /** The logger a library gets: silent unless --verbose. */
 export function libraryLogger(name: string): Logger {
-  return createLogger(name, verbose ? (process.env['BGPCAST_LOG_LEVEL'] ?? 'info') : 'silent');
+  return verbose ? createLogger(name) : createLogger(name, 'silent');
 }
