@@ -8,29 +8,13 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect, inject, it } from 'vitest';
 import { repoRoot } from '../support/cli.ts';
+import { alive, listening } from '../support/process.ts';
 
-function listening(host: string, port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const s = connect({ host, port });
-    s.setTimeout(500, () => (s.destroy(), done(false)));
-    s.once('connect', () => (s.destroy(), done(true)));
-    s.once('error', () => done(false));
-  });
-}
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 it('up --demo shows both sessions established and the routes advertised, then stops cleanly', { timeout: 120_000 }, async () => {
   expect(await listening('127.5.5.5', 179), 'something already listens on 127.5.5.5:179 (a running demo?)').toBe(false);

@@ -9,11 +9,11 @@ import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, expect, inject, it } from 'vitest';
 import { repoRoot, runCli } from '../support/cli.ts';
+import { alive, listening, until } from '../support/process.ts';
 
 const cache = mkdtempSync(join(tmpdir(), 'bgpcast-up-recover-'));
 const socket = join(cache, 'run', 'bird', 'bird.ctl');
@@ -36,23 +36,7 @@ afterAll(async () => {
   rmSync(cache, { recursive: true, force: true });
 });
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
-function listening(host: string, port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const s = connect({ host, port });
-    s.setTimeout(500, () => (s.destroy(), done(false)));
-    s.once('connect', () => (s.destroy(), done(true)));
-    s.once('error', () => done(false));
-  });
-}
 
 interface Up {
   readonly child: ChildProcess;
@@ -88,14 +72,6 @@ async function routeCount(): Promise<number> {
   return m ? Number(m[1]) : -1;
 }
 
-async function until(what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`not within ${ms / 1000} s: ${what}`);
-}
 
 const bothEstablished = async () => ((await birdc('show protocols')).match(/^worker[12]\s+BGP\s+\S+\s+up\s+\S+\s+Established/gm) ?? []).length === 2;
 

@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, expect, inject, it } from 'vitest';
 import { repoRoot, runCli } from '../support/cli.ts';
+import { until as untilWithin } from '../support/process.ts';
 import { startBird } from '../support/routers/bird.ts';
 import type { RunningBird } from '../support/routers/bird.ts';
 import { loopbackBlock } from '../support/routers/common.ts';
@@ -38,14 +39,6 @@ afterAll(async () => {
   rmSync(cache, { recursive: true, force: true });
 });
 
-async function until(what: string, check: () => Promise<boolean>, ms = 45_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`not within ${ms / 1000} s: ${what}`);
-}
 
 async function json<T>(args: string[]): Promise<T> {
   const r = await runCli([...args, '-o', 'json'], env);
@@ -56,6 +49,8 @@ async function json<T>(args: string[]): Promise<T> {
 type Peers = { 'tcp-password-enabled': boolean; 'session-state': string }[];
 const peersOf = async () => (await json<{ node: string; peers: Peers }[] | Peers>(['peers'])) as unknown;
 const passwordFlag = async () => JSON.stringify(await peersOf()).match(/"tcp-password-enabled":(true|false)/)?.[1];
+/** Conditions settle at the functions' pace, a resync at the speaker's (30 s): 45 s by default. */
+const until = (what: string, check: () => Promise<boolean>, ms = 45_000) => untilWithin(what, check, ms, 250);
 const missingAuthSecret = async () =>
   (await json<{ kind: string; name: string; type: string; status: string; message: string }[]>(['conditions'])).find(
     (c) => c.kind === 'CiliumBGPPeerConfig' && c.type === 'cilium.io/MissingAuthSecret',

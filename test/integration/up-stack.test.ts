@@ -15,6 +15,7 @@ import type { LocalPorts, LocalStack } from '../../bin/commands/up-stack.ts';
 import { supervise } from '../../bin/commands/up-supervise.ts';
 import { freePort } from '../../infra/local/procs.ts';
 import { isAlive, readPidRecord, writePidRecord } from '../../infra/local/run-dir.ts';
+import { until } from '../support/process.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bgpcast-up-stack-'));
 const said: string[] = [];
@@ -31,14 +32,6 @@ function impostor(name: string): number {
   return child.pid!;
 }
 
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`not within ${ms / 1000} s: ${what}`);
-}
 
 describe('the local stack of bgpcast up', () => {
   let ports: LocalPorts;
