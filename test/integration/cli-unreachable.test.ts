@@ -4,7 +4,7 @@
 // listener that accepts and never says a word.
 
 import { createServer } from 'node:net';
-import type { Server } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../infra/local/procs.ts';
@@ -13,14 +13,18 @@ import { examplesDir, runCli } from '../support/cli.ts';
 let closedPort: number;
 let silent: Server;
 let silentPort: number;
+const accepted = new Set<Socket>();
 
 beforeAll(async () => {
   closedPort = await freePort();
-  silent = createServer(() => undefined); // accepts, never answers
+  silent = createServer((s) => void accepted.add(s)); // accepts, never answers
   await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
   silentPort = (silent.address() as { port: number }).port;
 });
-afterAll(() => new Promise<void>((r) => silent.close(() => r())));
+afterAll(() => {
+  for (const s of accepted) s.destroy(); // never read, they would keep close() waiting
+  return new Promise<void>((r) => silent.close(() => r()));
+});
 
 const seed = join(examplesDir, 'seed');
 const kafkaCommands = [
