@@ -15,6 +15,7 @@ import { registerRoutes } from './commands/routes.ts';
 import { registerWatch } from './commands/watch.ts';
 import { registerStatusWriter } from './commands/status-writer.ts';
 import { CliError, ExitCode } from './cli-error.ts';
+import { setVerbose } from './verbosity.ts';
 
 const program = new Command('bgpcast')
   .description('An event-driven Kubernetes BGP control plane that speaks the Cilium BGP Control Plane v2 API')
@@ -35,6 +36,11 @@ registerConditions(program);
 registerWatch(program);
 registerStatusWriter(program);
 
+// Every command takes --verbose (library logs on stderr), before or after its own options.
+const leaves = (c: Command): Command[] => (c.commands.length === 0 ? [c] : c.commands.flatMap(leaves));
+for (const c of program.commands.flatMap(leaves)) c.option('--verbose', 'also print the libraries\' own logs (kafkajs, ioredis) on stderr');
+program.hook('preAction', (_program, action) => setVerbose(action.opts()['verbose'] === true));
+
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
@@ -48,3 +54,7 @@ try {
     process.exitCode = ExitCode.Failure;
   }
 }
+// The command is done. A library may still hold a timer (ioredis's connect timeout, a kafkajs
+// retry) that would keep the process alive for seconds after its answer: give the event loop a
+// moment to drain, then leave. Writes to stdout and stderr are synchronous for files and pipes.
+setTimeout(() => process.exit(), 200).unref();

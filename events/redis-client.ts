@@ -43,6 +43,8 @@ export function createRedisClient(opts: RedisClientOptions): Redis {
   const redis = new Redis(opts.url, {
     connectionName: opts.name ?? 'bgpcast',
     connectTimeout: cli ? 2_000 : 5_000,
+    // A Redis that accepts the connection and never answers must not hang a CLI command.
+    ...(cli ? { commandTimeout: 2_000 } : {}),
     maxRetriesPerRequest: cli ? 0 : opts.role === REDIS_ROLES.subscriber ? null : RECONNECT.commandAttempts,
     retryStrategy: cli ? () => null : reconnectDelayMs,
     enableOfflineQueue: true,

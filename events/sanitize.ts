@@ -14,8 +14,13 @@ export function sanitizeObject(object: KubeObject): KubeObject {
   // The last-applied annotation of a Secret holds its data in clear.
   const annotations = { ...((metadata['annotations'] as Record<string, string> | undefined) ?? {}) };
   delete annotations[lastApplied];
-  const { data, stringData, ...rest } = object as Record<string, unknown>;
-  const keys = new Set([...Object.keys((data as object | undefined) ?? {}), ...Object.keys((stringData as object | undefined) ?? {})]);
+  const { data, stringData, dataKeys, ...rest } = object as Record<string, unknown>;
+  // Idempotent: an object sanitized before (a consumer sanitizes again) keeps its key names.
+  const keys = new Set([
+    ...(Array.isArray(dataKeys) ? dataKeys.filter((k): k is string => typeof k === 'string') : []),
+    ...Object.keys((data as object | undefined) ?? {}),
+    ...Object.keys((stringData as object | undefined) ?? {}),
+  ]);
   return {
     ...(rest as KubeObject),
     metadata: Object.keys(annotations).length ? { ...metadata, annotations } : withoutAnnotations(metadata),

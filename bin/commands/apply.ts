@@ -9,6 +9,13 @@ import { InvalidFileError } from '../../events/file-source.ts';
 import { objectKey } from '../../events/object-key.ts';
 import type { PreparedManifests } from '../../events/apply.ts';
 import { withPublisher } from '../kafka-session.ts';
+import { keepSecrets } from '../local-secrets.ts';
+import { localSecretsDir } from '../../infra/local/run-dir.ts';
+import { RecordTooLargeError } from '../../events/kafka/publisher.ts';
+import type { KafkaEventPublisher, OversizedRecord } from '../../events/kafka/publisher.ts';
+import type { RecordLimit } from '../../events/kafka/record-limit.ts';
+import { envelopeKey } from '../../events/envelope.ts';
+import type { EventEnvelope } from '../../events/envelope.ts';
 import { CliError, ExitCode } from '../cli-error.ts';
 import { KubeApi, KubeUnreachableError, loadKubeConfig, type KubeApiError } from '../../events/kube/api.ts';
 import { applyObjects, deleteObjects, describeOutcome, type ObjectOutcome } from '../../events/kube/apply.ts';
@@ -34,7 +41,7 @@ export function registerApply(program: Command): void {
       .action(async (opts: ApplyOptions) => {
         const prepared = await readFiles(opts.filename, action);
         if (opts.kubeconfig || opts.kube) await throughApi(prepared, action, opts);
-        else await withPublisher((p) => p.publish(prepared.events));
+        else await publishWithSecrets(prepared, action);
         printApplied(prepared, action, opts.output);
       });
   }
@@ -82,6 +89,48 @@ function isInvalidObject(e: KubeApiError): boolean {
 function refusal(outcomes: ObjectOutcome[], headline: string): CliError {
   const invalid = outcomes.every((o) => isInvalidObject(o.error!));
   return new CliError(`${headline}:\n${outcomes.map(describeOutcome).join('\n')}`, invalid ? ExitCode.InvalidInput : ExitCode.Failure);
+}
+
+/**
+ * Publishes the files' objects, after keeping the password of each Secret among them in the local
+ * secrets folder (bin/local-secrets.ts), which is put back as it was when the publish fails.
+ */
+async function publishWithSecrets(prepared: PreparedManifests, action: 'apply' | 'delete'): Promise<void> {
+  const dir = localSecretsDir();
+  const kept = keepSecrets(prepared.objects, action, dir);
+  try {
+    await withPublisher((p) => publishManifests(p, prepared));
+  } catch (e) {
+    kept.undo();
+    throw e;
+  }
+  for (const name of kept.names) {
+    process.stderr.write(`Secret ${name}: password ${action === 'apply' ? 'kept in' : 'removed from'} ${dir} (never published)\n`);
+  }
+}
+
+/**
+ * Publishes every event of the files in one transaction, after checking each against the topic's
+ * record limit: an object too large to be a record fails the command (exit 3) naming its file,
+ * line and limit, and nothing is published.
+ */
+export async function publishManifests(publisher: KafkaEventPublisher, prepared: PreparedManifests): Promise<void> {
+  try {
+    const oversized = await publisher.oversized(prepared.events);
+    if (oversized.length > 0) throw new RecordTooLargeError(oversized, await publisher.recordLimit());
+    await publisher.publish(prepared.events);
+  } catch (e) {
+    if (e instanceof RecordTooLargeError) throw tooLarge(e.records, e.limit, prepared);
+    throw e;
+  }
+}
+
+function tooLarge(records: readonly OversizedRecord[], limit: RecordLimit, prepared: PreparedManifests): CliError {
+  const where = new Map<EventEnvelope, string>(prepared.events.map((e, i) => [e, `${prepared.objects[i]!.file}:${prepared.objects[i]!.line}`]));
+  const lines = records.map(
+    (r) => `${where.get(r.envelope) ?? '?'}: ${envelopeKey(r.envelope)}: ${r.bytes} bytes as an event; Kafka accepts at most ${limit.maxBatchBytes} (${limit.source})`,
+  );
+  return new CliError(`nothing was published; too large for Kafka:\n${lines.join('\n')}`, ExitCode.InvalidInput);
 }
 
 /** prepareManifests with file problems turned into a CLI error that names them all. */

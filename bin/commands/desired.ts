@@ -7,9 +7,8 @@ import type { DesiredNodeState, DesiredPeer, DesiredRoute } from '../../events/d
 import type { Condition } from '../../functions/cilium/conditions.ts';
 import { InvalidDesiredDocumentError, readDesiredDocument } from '../../events/desired-read.ts';
 import { listDesiredNodes, readConditions } from '../../functions/store/desired-store.ts';
-import { redisPrefixFromEnv, redisUrlFromEnv, storeKeys } from '../../events/redis-keys.ts';
-import { createRedisClient } from '../../events/redis-client.ts';
-import { redactRedisUrl } from '../../events/redis-keys.ts';
+import { redisPrefixFromEnv, storeKeys } from '../../events/redis-keys.ts';
+import { withCliRedis } from '../redis-session.ts';
 import { CliError, ExitCode } from '../cli-error.ts';
 
 type Output = { output: string };
@@ -20,21 +19,11 @@ function checkOutput(o: string): 'json' | 'text' {
 }
 
 async function withRedis<T>(use: (redis: Redis) => Promise<T>): Promise<T> {
-  const url = redisUrlFromEnv();
-  const redis = createRedisClient({ url, role: 'cli' });
   try {
-    await redis.connect();
-    return await use(redis);
+    return await withCliRedis(use);
   } catch (e) {
-    if (e instanceof CliError) throw e;
     if (e instanceof InvalidDesiredDocumentError) throw new CliError(e.message, ExitCode.Failure);
-    throw new CliError(
-      `Redis at ${redactRedisUrl(url)} is not reachable (${(e as Error).message}). ` +
-        'Start the local stack with `bgpcast up`, or set BGPCAST_REDIS_URL.',
-      ExitCode.Unavailable,
-    );
-  } finally {
-    redis.disconnect();
+    throw e;
   }
 }
 

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { readEvents } from '../../events/kafka/reader.ts';
 import { Topics } from '../../events/topics.ts';
 import { objectKey } from '../../events/object-key.ts';
-import { cliKafka, unreachable } from '../kafka-session.ts';
+import { reachKafka, unreachable } from '../kafka-session.ts';
 import type { ConsumedEvent } from '../../events/bus.ts';
 
 export function registerEvents(program: Command): void {
@@ -25,7 +25,7 @@ export function registerEvents(program: Command): void {
       process.once('SIGINT', stop).once('SIGTERM', stop);
       const print = opts.output === 'json' ? jsonLine : textLine;
       try {
-        await readEvents(cliKafka(), {
+        await readEvents(await reachKafka(), {
           topic: Topics.events,
           fromBeginning: opts.fromBeginning,
           follow: opts.follow,

@@ -5,7 +5,9 @@
 
 import type { NetworkInterfaceInfo } from 'node:os';
 import type { KubeObject } from '../../events/envelope.ts';
+import type { Redis } from 'ioredis';
 import { maskTo, parseIp } from '../../events/ip.ts';
+import { storeKeys } from '../../events/redis-keys.ts';
 
 export interface LocalNode {
   readonly name: string;
@@ -45,4 +47,25 @@ export function localNodes(objects: readonly KubeObject[], interfaces: readonly 
     if (local) found.set(name, local);
   }
   return [...found].map(([name, address]) => ({ name, address })).sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+
+/**
+ * The Node and CiliumNode objects of the nodes that have a desired document in the stored world
+ * (`<p>:{world}:desired-nodes`, `<p>:{world}:objects`): what earlier runs applied. A restarted `up`
+ * speaks for them even when it applies no file.
+ */
+export async function storedNodeObjects(redis: Redis, prefix: string): Promise<KubeObject[]> {
+  const keys = storeKeys(prefix);
+  const names = (await redis.smembers(keys.desiredNodes)).sort();
+  if (names.length === 0) return [];
+  const fields = names.flatMap((n) => [`Node/${n}`, `CiliumNode.cilium.io/${n}`]);
+  const values = await redis.hmget(keys.objects, ...fields);
+  return values.flatMap((v) => {
+    if (v === null) return [];
+    try {
+      return [JSON.parse(v) as KubeObject];
+    } catch {
+      return [];
+    }
+  });
 }

@@ -17,9 +17,15 @@
 //
 // Telemetry: the speakers serve /metrics, /healthz, /readyz on 127.0.0.1:9962 and the functions on
 // 127.0.0.1:9963 (Cilium's agent and operator ports; --speakers-telemetry, --functions-telemetry).
+//
+// A killed `up` is recovered from: the next one takes over the Kafka, Redis and demo BIRD it left
+// (pid records in the run folder, bin/commands/up-stack.ts), and starts speakers for the local
+// nodes of the stored world as well as of the files it applies. Kafka and Redis are supervised
+// (up-supervise.ts), and so is the functions' consumer. Passwords of Secrets applied from files are
+// kept in the local secrets folder, where the speakers read them (bin/local-secrets.ts).
 
 import { networkInterfaces } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { EventSubscription } from '../../events/bus.ts';
 import { ensureTopic } from '../../events/kafka/admin.ts';
@@ -35,20 +41,25 @@ import { DEFAULT_GROUP_ID, KAFKA_RECOMPUTE_BUDGET_MS, runFunctionsConsumer } fro
 import { storeKeys } from '../../events/redis-keys.ts';
 import { createStoreRedis } from '../../functions/store/redis.ts';
 import type { RunningDemoRouter } from '../../infra/local/bird.ts';
-import { startDemoRouter } from '../../infra/local/bird.ts';
-import { describeCluster } from '../../infra/local/kafka.ts';
+import { adoptDemoRouter, leftoverDemoRouter, startDemoRouter } from '../../infra/local/bird.ts';
 import { ensurePrerequisites } from '../../infra/local/prerequisites.ts';
-import { ping } from '../../infra/local/redis.ts';
-import { LOCAL_STACK_PORTS, startStack } from '../../infra/local/stack.ts';
+import { LOCAL_STACK_PORTS } from '../../infra/local/stack.ts';
 import { useOwnProcessGroups } from '../../infra/local/procs.ts';
+import { localSecretsDir, runDir } from '../../infra/local/run-dir.ts';
+import { directoryPasswords } from '../../speaker/worker/secrets.ts';
+import { keepSecrets } from '../local-secrets.ts';
+import { claimRunDir, localStack } from './up-stack.ts';
+import type { StackPart } from './up-stack.ts';
+import { keepRunning, supervise } from './up-supervise.ts';
 import type { BmpStation, SpeakerWorker } from '../../speaker/worker/speaker-worker.ts';
 import { startSpeakerWorker } from '../../speaker/worker/speaker-worker.ts';
 import { SpeakerTelemetry } from '../../speaker/worker/speaker-telemetry.ts';
 import { CliError, ExitCode } from '../cli-error.ts';
-import { printApplied, readFiles } from './apply.ts';
+import { libraryLogger } from '../verbosity.ts';
+import { printApplied, publishManifests, readFiles } from './apply.ts';
 import { DEMO_ROUTER, printTables, waitApplied, waitEstablished } from './up-demo.ts';
 import { LocalKube } from './up-kube.ts';
-import { localNodes } from './up-nodes.ts';
+import { localNodes, storedNodeObjects } from './up-nodes.ts';
 import { parseBmpStation } from './speaker.ts';
 import { consumingCheck, parseListen, serveTelemetry, withLogOptions } from './process-options.ts';
 import { addSettingOptions, settingsFromOptions } from './settings-options.ts';
@@ -128,30 +139,31 @@ async function up(
   const say = (m: string) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1)}s] ${m}\n`);
   // Validate the configuration before starting anything: a typo should not cost a broker start.
   const prepared = config ? await readFiles([config], 'apply') : undefined;
-  const nodes = prepared ? localNodes(prepared.events.map((e) => e.object), Object.values(networkInterfaces()).flat().filter((i) => i !== undefined)) : [];
+  const interfaces = Object.values(networkInterfaces()).flat().filter((i) => i !== undefined);
 
-  const env = { ...process.env, ...(await reusableLocalStack()) };
-  await component('prerequisites', '', () =>
-    ensurePrerequisites({ kafka: !env['BGPCAST_KAFKA_BROKERS'], redis: !env['BGPCAST_REDIS_URL'], bird: demo }, say, env),
-  );
-  if (env['BGPCAST_KAFKA_BROKERS']) say(`using Kafka at ${env['BGPCAST_KAFKA_BROKERS']}`);
-  else say(`starting Kafka on 127.0.0.1:${LOCAL_STACK_PORTS.kafka} (the JVM takes a while)…`);
-  if (env['BGPCAST_REDIS_URL']) say(`using Redis at ${env['BGPCAST_REDIS_URL']}`);
-  else say(`starting Redis on 127.0.0.1:${LOCAL_STACK_PORTS.redis}…`);
-
-  const stack = await component('local stack', 'Run `bash infra/bootstrap.sh` once, or point BGPCAST_KAFKA_BROKERS / BGPCAST_REDIS_URL at running ones.', () =>
-    startStack({
-      env,
-      kafka: { port: LOCAL_STACK_PORTS.kafka, controllerPort: LOCAL_STACK_PORTS.kafkaController },
-      redis: { port: LOCAL_STACK_PORTS.redis },
-      log: (m) => say(m),
-    }),
-  );
-  const cleanups: (() => Promise<unknown>)[] = [() => stack.stop()];
+  const env = process.env;
+  const dir = runDir(env);
+  const local = !env['BGPCAST_KAFKA_BROKERS'] || !env['BGPCAST_REDIS_URL'] || demo;
+  const claim = local ? claimRunDir(dir) : null;
+  const cleanups: (() => Promise<unknown>)[] = [async () => claim?.release()];
   try {
-    say(`Kafka ready at ${stack.kafkaBrokers}${started(stack.started.kafkaMs)}`);
-    say(`Redis ready at ${stack.redisUrl}${started(stack.started.redisMs)}`);
-    const kafka = createKafka({ brokers: stack.kafkaBrokers, clientId: 'bgpcast-up' }, createLogger('kafka'));
+    await component('prerequisites', '', () =>
+      ensurePrerequisites({ kafka: !env['BGPCAST_KAFKA_BROKERS'], redis: !env['BGPCAST_REDIS_URL'], bird: demo }, say, env),
+    );
+    if (env['BGPCAST_KAFKA_BROKERS']) say(`using Kafka at ${env['BGPCAST_KAFKA_BROKERS']}`);
+    else say(`Kafka on 127.0.0.1:${LOCAL_STACK_PORTS.kafka}, data in ${join(dir, 'kafka')} (starting the JVM takes a while)…`);
+    if (env['BGPCAST_REDIS_URL']) say(`using Redis at ${env['BGPCAST_REDIS_URL']}`);
+    else say(`Redis on 127.0.0.1:${LOCAL_STACK_PORTS.redis}, append-only file in ${join(dir, 'redis')}…`);
+
+    const stack = await component('local stack', 'Run `bash infra/bootstrap.sh` once, or point BGPCAST_KAFKA_BROKERS / BGPCAST_REDIS_URL at running ones.', () =>
+      localStack({ env, dir, ports: LOCAL_STACK_PORTS, say }),
+    );
+    cleanups.unshift(() => stack.stop());
+    say(`Kafka ready at ${stack.kafka.address}${how(stack.kafka)}`);
+    say(`Redis ready at ${stack.redis.address}${how(stack.redis)}`);
+    const supervisor = supervise([stack.kafka, stack.redis].filter((p) => p.how !== 'external'), say);
+    cleanups.unshift(() => supervisor.stop());
+    const kafka = createKafka({ brokers: stack.kafka.address, clientId: 'bgpcast-up' }, libraryLogger('kafka'));
     await component('Kafka', '', () => ensureTopic(kafka, Topics.events, defaultEventPartitions));
     say(`topic ${Topics.events} ready`);
 
@@ -166,24 +178,29 @@ async function up(
     if (demo) {
       const r = DEMO_ROUTER;
       say(`starting BIRD on ${r.address}:${r.port} (AS ${r.asn}, graceful restart aware) for ${r.neighbors.map((n) => n.address).join(' and ')}…`);
-      router = await component('BIRD', `Is something else listening on ${r.address}:${r.port}? \`ss -ltnp 'sport = :${r.port}'\` shows it.`, () =>
-        startDemoRouter(r, say),
-      );
+      const place = { dir: join(dir, 'bird'), recordDir: dir };
+      const adopted = await adoptDemoRouter(r, place, say);
+      router = adopted ?? (await component('BIRD', `Is something else listening on ${r.address}:${r.port}? \`ss -ltnp 'sport = :${r.port}'\` shows it.`, () =>
+        startDemoRouter(r, say, place),
+      ));
       cleanups.unshift(() => router!.stop());
-      say(`BIRD running, pid ${router.pid}, log ${router.logFile}`);
+      say(`BIRD running, pid ${router.pid}${adopted ? ', taken over from an earlier `bgpcast up --demo` (its sessions and routes as they were)' : ''}, log ${router.logFile}`);
+    } else {
+      const left = leftoverDemoRouter(dir);
+      if (left) say(`BIRD pid ${left.pid}, left by an earlier \`bgpcast up --demo\`, still runs on ${left.address}; \`bgpcast up --demo\` takes it over`);
     }
 
     const prefix = redisPrefixFromEnv();
     const log = createLogger('functions');
-    const redis = createStoreRedis({ url: stack.redisUrl, role: 'service', log, name: 'bgpcast-up' });
+    const redis = createStoreRedis({ url: stack.redis.address, role: 'service', log, name: 'bgpcast-up' });
     cleanups.unshift(() => redis.quit().catch(() => redis.disconnect()));
-    let functions: EventSubscription | null = null;
+    let functions: { current(): EventSubscription | null; stop(): Promise<void> } | null = null;
     const functionsTelemetry = new FunctionsTelemetry({
       registry: createRegistry({ component: 'functions' }),
       redis,
       keys: storeKeys(prefix),
       kafka: { kafka, groupId: DEFAULT_GROUP_ID, topic: Topics.events },
-      consuming: consumingCheck(() => functions),
+      consuming: consumingCheck(() => functions?.current() ?? null),
     });
     // The functions publish too: the ip-pool router-ID allocations (docs/router-id-pool.md).
     const allocations = new KafkaEventPublisher(kafka, Topics.events);
@@ -197,14 +214,19 @@ async function up(
       observer: functionsTelemetry,
       publish: (envelopes) => allocations.publish(envelopes),
     });
-    const subscription = await component('functions', '', () => runFunctionsConsumer({ kafka, topic: Topics.events, handler, log }));
-    functions = subscription;
-    cleanups.unshift(() => subscription.stop().then(() => handler.idle()));
+    const running = await component('functions', '', () =>
+      keepRunning('the functions\' consumer', () => runFunctionsConsumer({ kafka, topic: Topics.events, handler, log }), say),
+    );
+    functions = running;
+    cleanups.unshift(() => running.stop().then(() => handler.idle()));
     say(`functions consuming ${Topics.events}, writing desired state to Redis (prefix ${prefix})`);
     const functionsEndpoint = await serveTelemetry('--functions-telemetry', endpoints.functions, { registry: functionsTelemetry.registry, ready: functionsTelemetry.ready });
     cleanups.unshift(() => functionsEndpoint.close());
     say(`functions: ${served(functionsEndpoint)}`);
 
+    // The nodes of the stored world (what earlier runs applied) and of the files about to be.
+    const stored = await component('Redis', '', () => storedNodeObjects(redis, prefix));
+    const nodes = localNodes([...(prepared?.events.map((e) => e.object) ?? []), ...stored], interfaces);
     let worker: SpeakerWorker | null = null;
     if (nodes.length > 0) {
       say(`starting speakers for the local nodes: ${nodes.map((n) => `${n.name} (${n.address})`).join(', ')}`);
@@ -214,36 +236,46 @@ async function up(
       cleanups.unshift(() => speakersEndpoint.close());
       worker = await component('speaker', '', () =>
         startSpeakerWorker({
-          redisUrl: stack.redisUrl,
+          redisUrl: stack.redis.address,
           prefix,
           nodes: nodes.map((n) => ({ name: n.name, listenAddress: n.address })),
           log: createLogger('speaker'),
           bmp,
           observer: speakerTelemetry,
+          passwords: directoryPasswords(localSecretsDir(env)),
         }),
       );
       speakerTelemetry.attach(worker);
       say(`speakers: ${served(speakersEndpoint)}`);
       const w = worker;
       cleanups.unshift(() => w.stopForRestart());
-    } else if (prepared) {
-      say('no applied node has an address of this machine: no speaker started here');
+    } else {
+      say('no node, applied now or stored, has an address of this machine: no speaker started here');
     }
     if (kube) {
       const k = kube;
-      await component('watcher and status writer', '', () => k.startControllers({ kafka, topic: Topics.events, redis, redisUrl: stack.redisUrl, prefix, say }));
+      await component('watcher and status writer', '', () => k.startControllers({ kafka, topic: Topics.events, redis, redisUrl: stack.redis.address, prefix, say }));
       cleanups.unshift(() => k.stopControllers());
     }
 
-    if (prepared && kube) {
-      await kube.apply(prepared);
+    if (prepared) {
+      // The speakers on this machine read TCP MD5 passwords from the local secrets folder, in both modes.
+      const secrets = keepSecrets(prepared.objects, 'apply', localSecretsDir(env));
+      if (kube) {
+        await kube.apply(prepared).catch((e: unknown) => {
+          secrets.undo();
+          throw e;
+        });
+      } else {
+        const publisher = new KafkaEventPublisher(kafka, Topics.events, { transactional: true });
+        await component('Kafka', '', () => publishManifests(publisher, prepared).finally(() => publisher.close())).catch((e: unknown) => {
+          secrets.undo();
+          throw e;
+        });
+      }
+      for (const name of secrets.names) say(`Secret ${name}: password kept in ${localSecretsDir(env)}${kube ? '' : ' (never published)'}`);
       printApplied(prepared, 'apply', 'text');
-      say(`applied ${prepared.objects.length} objects from ${config} through the API server`);
-    } else if (prepared) {
-      const publisher = new KafkaEventPublisher(kafka, Topics.events);
-      await component('Kafka', '', () => publisher.publish(prepared.events).finally(() => publisher.close()));
-      printApplied(prepared, 'apply', 'text');
-      say(`applied ${prepared.events.length} objects from ${config}`);
+      say(`applied ${prepared.events.length} objects from ${config}${kube ? ' through the API server' : ''}`);
     }
 
     if (demo && worker) {
@@ -276,30 +308,18 @@ async function up(
   say('stopped');
 }
 
+function how(part: StackPart): string {
+  if (part.how === 'taken over') return ` (pid ${part.pid()}, taken over)`;
+  if (part.how === 'external') return ' (already running)';
+  return ` (pid ${part.pid()}, started in ${part.startupMs} ms)`;
+}
+
 async function isDone(p: Promise<unknown>): Promise<boolean> {
   return Promise.race([p.then(() => true), new Promise<boolean>((r) => setImmediate(() => r(false)))]);
 }
 
 function served(e: TelemetryEndpoint): string {
   return `${e.url}/metrics, ${e.url}/healthz, ${e.url}/readyz`;
-}
-
-function started(ms: number | undefined): string {
-  return ms === undefined ? ' (already running)' : ` (started in ${ms} ms)`;
-}
-
-/** A previous `bgpcast up` still running on the local ports is reused, not fought over. */
-async function reusableLocalStack(): Promise<Record<string, string>> {
-  const found: Record<string, string> = {};
-  if (!process.env['BGPCAST_KAFKA_BROKERS']) {
-    const brokers = `127.0.0.1:${LOCAL_STACK_PORTS.kafka}`;
-    const alive = await describeCluster(brokers).then(() => true, () => false);
-    if (alive) found['BGPCAST_KAFKA_BROKERS'] = brokers;
-  }
-  if (!process.env['BGPCAST_REDIS_URL'] && (await ping(LOCAL_STACK_PORTS.redis)) !== null) {
-    found['BGPCAST_REDIS_URL'] = `redis://127.0.0.1:${LOCAL_STACK_PORTS.redis}`;
-  }
-  return found;
 }
 
 /**

@@ -2,8 +2,8 @@
 // collected reports, problems on stderr (the other nodes still print, cilium-cli#3041), and the
 // exit code: 0 when something could be shown or nothing was expected, 1 when every node failed.
 
-import { createRedisClient } from '../../events/redis-client.ts';
-import { redactRedisUrl, redisPrefixFromEnv, redisUrlFromEnv } from '../../events/redis-keys.ts';
+import { redisPrefixFromEnv } from '../../events/redis-keys.ts';
+import { withCliRedis } from '../redis-session.ts';
 import { CliError, ExitCode } from '../cli-error.ts';
 import type { Collected } from './node-status.ts';
 import { collectReports } from './node-status.ts';
@@ -13,21 +13,8 @@ export function checkOutput(o: string): 'json' | 'text' {
   return o === 'json' ? 'json' : 'text';
 }
 
-
 export async function readReports<T>(field: 'peers' | 'routes', node: string | undefined, parse: (text: string) => T): Promise<Collected<T>> {
-  const url = redisUrlFromEnv();
-  const redis = createRedisClient({ url, role: 'cli' });
-  try {
-    await redis.connect();
-    return await collectReports(redis, redisPrefixFromEnv(), node, field, parse, () => Date.now());
-  } catch (e) {
-    throw new CliError(
-      `Redis at ${redactRedisUrl(url)} is not reachable (${(e as Error).message}). Start the local stack with \`bgpcast up\`, or set BGPCAST_REDIS_URL.`,
-      ExitCode.Unavailable,
-    );
-  } finally {
-    redis.disconnect();
-  }
+  return withCliRedis((redis) => collectReports(redis, redisPrefixFromEnv(), node, field, parse, () => Date.now()));
 }
 
 /** Problems to stderr; an exit code of 1 when nothing could be shown because of them. */

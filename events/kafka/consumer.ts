@@ -7,6 +7,13 @@
 // end-to-end benchmark (one change per batch), CPU the next change then waited for. A crash
 // redelivers at most that interval's records, which the functions absorb (they are idempotent by
 // positions), and stop() commits everything processed before it leaves the group.
+//
+// It reads committed records only (isolation read_committed): what `apply` publishes in a
+// transaction is seen whole or, aborted, not at all. A transaction's commit marker takes an offset
+// of its own; a fetch that brings only markers (or aborted records) never reaches eachBatch, so
+// the consumer hands those offsets to the handler and marks them processed from kafkajs's
+// end-of-batch event — otherwise the committed offset would stay one short of the end and no one
+// could tell the group caught up, and the store would miss the offset the next batch follows.
 
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { BatchHandler, DeliveredRange, EventSubscription } from '../bus.ts';
@@ -47,6 +54,7 @@ export async function subscribeEvents(
     // Stop means stop: no automatic reconnect loop hidden from the caller, and none at all once
     // stop() was called (a broker that went away first would otherwise restart it forever).
     retry: { retries: 8, restartOnFailure: async () => !stopping },
+    readUncommitted: false,
   });
   await consumer.connect();
   await consumer.subscribe({ topic: opts.topic, fromBeginning: opts.fromBeginning });
@@ -104,6 +112,23 @@ export async function subscribeEvents(
   consumer.on(consumer.events.GROUP_JOIN, () => (joined = true));
   consumer.on(consumer.events.REBALANCING, () => (joined = false));
   consumer.on(consumer.events.STOP, () => (joined = false));
+
+  // A batch of markers or aborted records only: no event to hand over, but the handler records the
+  // offsets it covered (the store counts every offset of the topic, control records included), and
+  // then they are done. The handler queues it at once, so it is processed before any later batch.
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+    if (stopping || payload.batchSize !== 0 || payload.topic !== opts.topic || payload.firstOffset === null) return;
+    const next = (BigInt(payload.lastOffset) + 1n).toString();
+    const at = processed.get(payload.partition);
+    if (at !== undefined && BigInt(at) >= BigInt(next)) return;
+    const range: DeliveredRange = { partition: payload.partition, from: String(payload.firstOffset), next };
+    const run = handler.onEvents([], range).then(() => {
+      processed.set(payload.partition, next);
+      commitTimer ??= setTimeout(() => void commitProcessed(), COMMIT_INTERVAL_MS);
+    });
+    inFlight = run.catch(() => undefined);
+  });
+
   consumer.on(consumer.events.CRASH, (e) => {
     joined = false;
     if (!e.payload.restart) settle.reject(e.payload.error);

@@ -73,6 +73,31 @@ export async function readLog(kafka: Kafka, bounds: LogBounds, opts: ReadLogOpti
     clearTimeout(idle);
     idle = setTimeout(() => settle(new LogReadError(opts.topic, idleMs, [...left])), idleMs);
   };
+  /** Hands over what one fetch of `partition` covered; done with it once `upTo` is reached. */
+  const deliver = (partition: number, from: string, lastOffset: string, events: readonly ConsumedEvent[], identity?: string) => {
+    const end = opts.upTo.get(partition);
+    if (end === undefined || !left.has(partition)) return;
+    arm();
+    const last = BigInt(lastOffset) + 1n;
+    const next = last < end ? last : end;
+    try {
+      opts.onBatch({ events, range: { partition, from, next: next.toString(), ...(identity !== undefined ? { identity } : {}) } });
+    } catch (e) {
+      settle(e as Error);
+      return;
+    }
+    if (next >= end) {
+      left.delete(partition);
+      consumer.pause([{ topic: opts.topic, partitions: [partition] }]);
+      if (left.size === 0) settle(null);
+    }
+  };
+  // A fetch of transaction markers (or aborted records) only never reaches eachBatch; its offsets
+  // count all the same, and the last record of the topic is often a commit marker.
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+    if (payload.batchSize !== 0 || payload.topic !== opts.topic || payload.firstOffset === null) return;
+    deliver(payload.partition, String(payload.firstOffset), String(payload.lastOffset), []);
+  });
   await consumer.connect();
   try {
     await consumer.subscribe({ topic: opts.topic, fromBeginning: true });
@@ -83,21 +108,8 @@ export async function readLog(kafka: Kafka, bounds: LogBounds, opts: ReadLogOpti
         const batch = fetched as FetchedBatch;
         const end = opts.upTo.get(batch.partition);
         if (end === undefined || !left.has(batch.partition)) return;
-        arm();
         const { events, identity } = batchRecords(batch, (p) => opts.onPoison?.(p), end);
-        const last = BigInt(batch.lastOffset()) + 1n;
-        const next = last < end ? last : end;
-        try {
-          opts.onBatch({ events, range: { partition: batch.partition, from: batch.fetchedOffset, next: next.toString(), ...(identity !== undefined ? { identity } : {}) } });
-        } catch (e) {
-          settle(e as Error);
-          return;
-        }
-        if (next >= end) {
-          left.delete(batch.partition);
-          consumer.pause([{ topic: opts.topic, partitions: [batch.partition] }]);
-          if (left.size === 0) settle(null);
-        }
+        deliver(batch.partition, batch.fetchedOffset, batch.lastOffset(), events, identity ?? undefined);
       },
     });
     const error = await finished;

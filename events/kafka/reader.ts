@@ -1,5 +1,8 @@
 // A bounded or following read of the events topic that joins no one's consumer group and commits
-// nothing: for dump and audit. Without `follow` it stops at the end offsets seen when it started.
+// nothing: for dump, replay and audit. Without `follow` it stops at the end offsets seen when it
+// started. It reads committed records only, as the functions do; a partition is read to its end
+// when the consumer's position reaches it, which kafkajs's end-of-batch event reports even for a
+// batch of transaction markers alone (a marker takes an offset but is never a message).
 // Identity records (topic-identity.ts) are not events and are passed over. The world is rebuilt
 // with log-reader.ts, which reads up to given positions batch by batch.
 
@@ -25,10 +28,17 @@ export async function readEvents(kafka: Kafka, opts: ReadOptions): Promise<void>
   const pending = new Set([...ends].filter(([, end]) => end > 0n).map(([p]) => p));
   if (!opts.follow && (!opts.fromBeginning || pending.size === 0)) return;
 
-  const consumer = kafka.consumer({ groupId: `bgpcast-reader-${randomUUID()}`, sessionTimeout: 10_000 });
+  const consumer = kafka.consumer({ groupId: `bgpcast-reader-${randomUUID()}`, sessionTimeout: 10_000, readUncommitted: false });
   let finish!: () => void;
   const finished = new Promise<void>((resolve) => (finish = resolve));
   opts.signal?.addEventListener('abort', () => finish(), { once: true });
+  if (!opts.follow) {
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      if (payload.topic !== opts.topic || BigInt(payload.lastOffset) + 1n < (ends.get(payload.partition) ?? 0n)) return;
+      pending.delete(payload.partition);
+      if (pending.size === 0) finish();
+    });
+  }
 
   await consumer.connect();
   try {
@@ -36,16 +46,14 @@ export async function readEvents(kafka: Kafka, opts: ReadOptions): Promise<void>
     await consumer.run({
       autoCommit: false,
       eachMessage: async ({ topic, partition, message }) => {
+        if (!opts.follow && !pending.has(partition)) return; // past the end seen at the start
+        if (!opts.follow && BigInt(message.offset) >= (ends.get(partition) ?? 0n)) return;
         const position = { topic, partition, offset: message.offset };
         const key = message.key ? message.key.toString('utf8') : null;
         try {
           if (!isIdentityRecord(message.headers)) opts.onEvent({ ...position, key, envelope: decodeEnvelope(message.value) });
         } catch (error) {
           opts.onPoison({ ...position, key, error: error as Error });
-        }
-        if (!opts.follow && BigInt(message.offset) + 1n >= (ends.get(partition) ?? 0n)) {
-          pending.delete(partition);
-          if (pending.size === 0) finish();
         }
       },
     });

@@ -94,7 +94,12 @@ function peerConfigCondition(world: WorldView, config: PeerConfig): Condition {
     reason: 'MissingAuthSecret',
   };
   if (ref === null) return { ...base, status: 'False', message: '' };
-  if (world.secrets.has(mapKey(ns, ref))) {
+  const found = world.secrets.get(mapKey(ns, ref));
+  if (found?.hasPassword === false) {
+    // The speaker would run the session without TCP MD5: say so, where `peers` says "no password".
+    return { ...base, status: 'True', message: `Referenced Auth Secret "${ref}" in namespace "${ns}" has no key "password"` };
+  }
+  if (found) {
     return { ...base, status: 'False', message: `Referenced Auth Secret "${ref}" found in namespace "${ns}"` };
   }
   const elsewhere = [...world.secrets.values()].filter((s) => s.name === ref).map((s) => s.namespace).sort();

@@ -5,12 +5,13 @@
 // Run in the foreground as our child with its own config, control socket, pid file and log;
 // stopped by pid. What the config relies on: test/support/routers/README.md.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Spawned } from './procs.ts';
 import { spawnToFile, stopProcess, waitUntil } from './procs.ts';
+import { recordedProcess, removePidRecord, stopPid, writePidRecord } from './run-dir.ts';
 
 export interface DemoNeighbor {
   /** BIRD protocol name (letters, digits, underscore). */
@@ -97,27 +98,75 @@ export function portTaken(host: string, port: number): Promise<boolean> {
   });
 }
 
-export async function startDemoRouter(o: DemoRouterOptions, log: (m: string) => void): Promise<RunningDemoRouter> {
+export interface DemoRouterPlace {
+  /** Where BIRD keeps its config, control socket and log, kept after stop; default a temp dir, removed. */
+  readonly dir?: string;
+  /** Where its pid record goes (run-dir.ts), so a later run can take it over; default none. */
+  readonly recordDir?: string;
+}
+
+const RECORD = 'bird';
+
+/**
+ * The BIRD a previous run started in `place` and left running (its process was killed, say), when
+ * it is still that BIRD, answers on its control socket and runs this very config: taken over as
+ * it is, sessions and routes untouched. Null otherwise (a stale record is removed; a BIRD running
+ * another config is stopped, so a fresh one can start).
+ */
+export async function adoptDemoRouter(o: DemoRouterOptions, place: Required<DemoRouterPlace>, log: (m: string) => void): Promise<RunningDemoRouter | null> {
+  const rec = recordedProcess(place.recordDir, RECORD);
+  if (rec === null) {
+    removePidRecord(place.recordDir, RECORD);
+    return null;
+  }
+  const paths = routerPaths(place.dir);
+  const same = existsSync(paths.conf) && readFileSync(paths.conf, 'utf8') === renderDemoBirdConfig(o);
+  if (!same || !(await answers(paths.socket))) {
+    log(`BIRD pid ${rec.pid} left by a previous run ${same ? 'does not answer' : 'runs another config'}; stopping it`);
+    await stopPid(rec.pid, 5_000);
+    removePidRecord(place.recordDir, RECORD);
+    return null;
+  }
+  return {
+    pid: rec.pid,
+    dir: place.dir,
+    socket: paths.socket,
+    logFile: paths.logFile,
+    async stop() {
+      await stopPid(rec.pid, 5_000);
+      removePidRecord(place.recordDir, RECORD);
+    },
+  };
+}
+
+function routerPaths(dir: string): { conf: string; socket: string; logFile: string; pidFile: string } {
+  return { conf: join(dir, 'bird.conf'), socket: join(dir, 'bird.ctl'), logFile: join(dir, 'bird.log'), pidFile: join(dir, 'bird.pid') };
+}
+
+export async function startDemoRouter(o: DemoRouterOptions, log: (m: string) => void, place: DemoRouterPlace = {}): Promise<RunningDemoRouter> {
   if (await portTaken(o.address, o.port)) throw new Error(`something already listens on ${o.address}:${o.port} (another \`bgpcast up --demo\`?)`);
-  const dir = mkdtempSync(join(tmpdir(), 'bgpcast-demo-bird-'));
-  const conf = join(dir, 'bird.conf');
-  const socket = join(dir, 'bird.ctl');
-  const logFile = join(dir, 'bird.log');
+  const ownDir = place.dir === undefined;
+  const dir = place.dir ?? mkdtempSync(join(tmpdir(), 'bgpcast-demo-bird-'));
+  mkdirSync(dir, { recursive: true });
+  const cleanup = () => ownDir && rmSync(dir, { recursive: true, force: true });
+  const { conf, socket, logFile, pidFile } = routerPaths(dir);
   writeFileSync(conf, renderDemoBirdConfig(o));
   let proc: Spawned;
   try {
-    proc = spawnToFile('bird', ['-f', '-c', conf, '-s', socket, '-P', join(dir, 'bird.pid')], logFile, 'bird', 'bird not found: apt-get install -y bird2');
+    proc = spawnToFile('bird', ['-f', '-c', conf, '-s', socket, '-P', pidFile], logFile, 'bird', 'bird not found: apt-get install -y bird2');
   } catch (e) {
-    rmSync(dir, { recursive: true, force: true });
+    cleanup();
     throw e;
   }
   try {
     await waitUntil(() => answers(socket), { proc, timeoutMs: 10_000, intervalMs: 50, what: `bird on ${o.address}:${o.port}`, logFile });
   } catch (e) {
     await stopProcess(proc, 2_000, log);
+    cleanup();
     throw e;
   }
   const p = proc;
+  if (place.recordDir) writePidRecord(place.recordDir, RECORD, { pid: p.pid, address: `${o.address}:${o.port}`, command: 'bird' });
   return {
     pid: p.pid,
     dir,
@@ -125,7 +174,14 @@ export async function startDemoRouter(o: DemoRouterOptions, log: (m: string) => 
     logFile,
     async stop() {
       await stopProcess(p, 5_000, log);
-      rmSync(dir, { recursive: true, force: true });
+      if (place.recordDir) removePidRecord(place.recordDir, RECORD);
+      cleanup();
     },
   };
+}
+
+/** A demo BIRD a previous run left running in `recordDir`, if any (for `up` without --demo to mention). */
+export function leftoverDemoRouter(recordDir: string): { pid: number; address: string } | null {
+  const rec = recordedProcess(recordDir, RECORD);
+  return rec && { pid: rec.pid, address: rec.address };
 }

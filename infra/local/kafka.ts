@@ -65,8 +65,14 @@ function serverProperties(port: number, cport: number, logDir: string): string {
     'offsets.topic.replication.factor=1',
     // One partition: the first consumer-group join only waits for one coordinator partition.
     'offsets.topic.num.partitions=1',
+    // Transactions (`apply` is one) on one node: the state topic's replication factor and min ISR
+    // of 1, and one partition, so the first transaction does not wait for fifty to be created.
     'transaction.state.log.replication.factor=1',
     'transaction.state.log.min.isr=1',
+    'transaction.state.log.num.partitions=1',
+    // A transaction left open by a killed `apply` holds the consumers at its first record until it
+    // times out; look for timed-out ones every second rather than every ten.
+    'transaction.abort.timed.out.transaction.cleanup.interval.ms=1000',
     'share.coordinator.state.topic.replication.factor=1',
     'share.coordinator.state.topic.min.isr=1',
     // Default 3 s delay before the first rebalance of a new group: pure waiting in tests.

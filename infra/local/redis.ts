@@ -1,5 +1,6 @@
 // Debian's redis-server on its own loopback port, configured entirely on the command line so
-// nothing depends on /etc/redis. No persistence: tests and the demo rebuild state from Kafka.
+// nothing depends on /etc/redis. Tests run it without persistence; `bgpcast up` with an append-only
+// file in its run folder (appendfsync everysec: a crash loses at most a second of writes).
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,8 +10,10 @@ import { freePort, spawnToFile, stderrLogger, stopProcess, waitUntil } from './p
 export interface StartRedisOptions {
   /** 0/undefined picks a free port. */
   port?: number;
-  /** Working dir (logs); kept on stop when given, otherwise a temp dir removed on stop. */
+  /** Working dir (logs, and the append-only file); kept on stop when given, otherwise a temp dir removed on stop. */
   dataDir?: string;
+  /** Keep the data in an append-only file in dataDir (AOF, fsync every second). Default off. */
+  appendOnly?: boolean;
   startTimeoutMs?: number;
   log?: (msg: string) => void;
 }
@@ -32,12 +35,13 @@ export async function startRedis(opts: StartRedisOptions = {}): Promise<RunningR
   mkdirSync(dir, { recursive: true });
   const cleanup = () => ownDir && rmSync(dir, { recursive: true, force: true });
   const logFile = join(dir, 'redis.log');
+  // A Redis loading a large append-only file answers -LOADING until it is done: wait for PONG.
 
   const args = [
     '--port', String(port),
     '--bind', '127.0.0.1',
     '--save', '', // no RDB snapshots
-    '--appendonly', 'no',
+    ...(opts.appendOnly ? ['--appendonly', 'yes', '--appendfsync', 'everysec'] : ['--appendonly', 'no']),
     '--dir', dir,
     '--daemonize', 'no', // we own the pid and its lifetime
     '--logfile', '', // stdout, which spawnToFile sends to redis.log

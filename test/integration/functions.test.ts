@@ -368,7 +368,7 @@ describe('bgpcast functions, desired and conditions (the commands)', () => {
     const env = { BGPCAST_REDIS_URL: 'redis://127.0.0.1:1' };
     const r = await bgpcast(['desired', 'worker1'], env);
     expect(r.code).toBe(4);
-    expect(r.stderr).toMatch(/Redis at redis:\/\/127\.0\.0\.1:1 is not reachable/);
+    expect(r.stderr).toMatch(/Redis at redis:\/\/127\.0\.0\.1:1 \(from BGPCAST_REDIS_URL\) is not reachable: connection refused/);
     const f = await bgpcast(['functions'], env);
     expect(f.code).toBe(4);
     expect((await bgpcast(['conditions', '-o', 'yaml'], env)).code).toBe(2);

@@ -6,7 +6,8 @@
 // with its BIRD gone.
 
 import { expect, inject, it } from 'vitest';
-import { alive, listening, startDemo, upEnv } from '../support/up-process.ts';
+import { alive, listening } from '../support/process.ts';
+import { startDemo, upEnv } from '../support/up-process.ts';
 
 it('up --demo shows both sessions established and the routes advertised, then stops cleanly', { timeout: 120_000 }, async () => {
   expect(await listening('127.5.5.5', 179), 'something already listens on 127.5.5.5:179 (a running demo?)').toBe(false);

@@ -54,12 +54,28 @@ spec:
   });
 
   it('an object the API server refuses: FILE:LINE: kind/name: the message naming the field, exit 3, and nothing applied', async () => {
+    // A ClusterIP Service without ports passes bgpcast's minimal Service schema (it reads no port);
+    // the API server, which checks all of a Service, refuses it.
     const n = unique('bad');
     const file = manifest(`apiVersion: v1
 kind: Node
 metadata: {name: ${n}}
 ---
-apiVersion: cilium.io/v2
+apiVersion: v1
+kind: Service
+metadata: {name: ${n}, namespace: default}
+spec:
+  type: ClusterIP
+`);
+    const r = await runCli(['apply', '-f', file, '--kubeconfig', kubeconfig]);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(new RegExp(`${file}:5: Service/default/${n}: .*spec\\.ports`));
+    await expect(api.get(`${paths.nodes}/${n}`)).rejects.toMatchObject({ code: 404 });
+  });
+
+  it('an object the CRD schema refuses is refused by the file validation first, at its field\'s line', async () => {
+    const n = unique('bad');
+    const file = manifest(`apiVersion: cilium.io/v2
 kind: CiliumBGPClusterConfig
 metadata: {name: ${n}}
 spec:
@@ -67,8 +83,7 @@ spec:
 `);
     const r = await runCli(['apply', '-f', file, '--kubeconfig', kubeconfig]);
     expect(r.code, r.stderr).toBe(3);
-    expect(r.stderr).toMatch(new RegExp(`${file}:5: CiliumBGPClusterConfig.cilium.io/${n}: .*localASN`));
-    await expect(api.get(`${paths.nodes}/${n}`)).rejects.toMatchObject({ code: 404 });
+    expect(r.stderr).toContain(`${file}:5: CiliumBGPClusterConfig/${n}: spec.bgpInstances[0].localASN: must be an integer, not the string "abc"`);
   });
 
   it('an API server nobody answers at: exit 4', async () => {

@@ -10,7 +10,8 @@ import { dirname, resolve } from 'node:path';
 import { expect, inject, it } from 'vitest';
 import { birdCommand } from '../support/routers/bird-control.ts';
 import { parseRoutes } from '../support/routers/bird-parse.ts';
-import { listening, startUp, upEnv } from '../support/up-process.ts';
+import { listening } from '../support/process.ts';
+import { startUp, upEnv } from '../support/up-process.ts';
 import { until } from './watch-support.ts';
 
 it('up --demo --kube: sessions established, NodeConfigs and conditions through kubectl, label and status changes reach BIRD, then a clean stop', { timeout: 240_000 }, async () => {

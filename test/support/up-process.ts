@@ -5,29 +5,20 @@
 // path it prints.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { connect } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { repoRoot } from './cli.ts';
 
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const RUN_DIR_STEM = join(tmpdir(), 'bgpcast-up-');
 
-export function listening(host: string, port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const s = connect({ host, port });
-    s.setTimeout(500, () => (s.destroy(), done(false)));
-    s.once('connect', () => (s.destroy(), done(true)));
-    s.once('error', () => done(false));
-  });
-}
 
-/** The environment a user would set to run `up` on the test run's Kafka and Redis, on a topic and prefix of its own. */
+
+/**
+ * The environment a user would set to run `up` on the test run's Kafka and Redis, on a topic and
+ * prefix of its own, with a run folder of its own (BIRD's files, the pid records) apart from a
+ * developer's; startUp removes it when up exits.
+ */
 export function upEnv(kafkaBrokers: string, redisUrl: string, stem: string): NodeJS.ProcessEnv {
   const id = `${stem}-${randomUUID().slice(0, 8)}`;
   return {
@@ -37,6 +28,7 @@ export function upEnv(kafkaBrokers: string, redisUrl: string, stem: string): Nod
     BGPCAST_EVENTS_TOPIC: `test.${id}`,
     BGPCAST_REDIS_PREFIX: id,
     BGPCAST_LOG_LEVEL: 'warn',
+    BGPCAST_RUN_DIR: mkdtempSync(RUN_DIR_STEM),
   };
 }
 
@@ -53,6 +45,8 @@ export async function startUp(args: string[], env: NodeJS.ProcessEnv, ready: (st
   let stdout = '';
   let stderr = '';
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const run = env['BGPCAST_RUN_DIR'];
+  if (run?.startsWith(RUN_DIR_STEM)) void exited.then(() => rmSync(run, { recursive: true, force: true }));
   const up: UpProcess = { child, exited, stdout: () => stdout, stderr: () => stderr };
   try {
     await new Promise<void>((done, fail) => {

@@ -114,6 +114,12 @@ describe('what may reach the events topic', () => {
     });
   });
 
+  it('is idempotent: a Secret sanitized again (the functions do, when they fold it) keeps the names of its keys', () => {
+    const once = sanitizeObject({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'a', namespace: 'kube-system' }, stringData: { password: 'x' } } as never);
+    expect(once).toMatchObject({ dataKeys: ['password'] });
+    expect(sanitizeObject(once)).toEqual(once);
+  });
+
   it('drops managedFields from every object', () => {
     const o = { ...service, metadata: { ...service.metadata, managedFields: [{ manager: 'kubectl' }] } };
     expect(sanitizeObject(o).metadata).toEqual(service.metadata);

@@ -101,6 +101,14 @@ describe('PeerConfig MissingAuthSecret (COND-2)', () => {
     expect(cond?.message).toContain('exists in "default"');
   });
 
+  it('MissingAuthSecret: True when the Secret has no key "password" (the session would run without TCP MD5)', () => {
+    const keyless = { ...secret('bgp-auth'), data: { token: 'eA==' } };
+    const cond = of(computeConditions(worldFromObjects([pc, keyless])), 'CiliumBGPPeerConfig', 'pc', 'cilium.io/MissingAuthSecret');
+    expect(cond).toMatchObject({ status: 'True', message: 'Referenced Auth Secret "bgp-auth" in namespace "kube-system" has no key "password"' });
+    const published = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'bgp-auth', namespace: 'kube-system' }, dataKeys: ['password'] };
+    expect(of(computeConditions(worldFromObjects([pc, published])), 'CiliumBGPPeerConfig', 'pc', 'cilium.io/MissingAuthSecret')?.status).toBe('False');
+  });
+
   it('honours bgp-secrets-namespace', () => {
     const world = worldFromObjects([pc, secret('bgp-auth', 'bgp')], { bgpSecretsNamespace: 'bgp' });
     expect(of(computeConditions(world), 'CiliumBGPPeerConfig', 'pc', 'cilium.io/MissingAuthSecret')?.status).toBe('False');

@@ -286,9 +286,9 @@ describe('core kinds', () => {
     });
   });
 
-  it('Secret: only existence is kept, never data', () => {
+  it('Secret: only existence and whether it has a password key are kept, never data', () => {
     const rec = ok(secret('bgp-auth'));
-    expect(rec).toEqual({ kind: 'Secret', namespace: 'kube-system', name: 'bgp-auth' });
+    expect(rec).toEqual({ kind: 'Secret', namespace: 'kube-system', name: 'bgp-auth', hasPassword: true });
     expect(JSON.stringify(rec)).not.toContain(Buffer.from('s3cret').toString('base64'));
   });
 });
