@@ -134,8 +134,8 @@ describe('a transactional publish', () => {
     } finally {
       await publisher.close();
     }
-    // Offset 0 is the first record, offset 1 the abort marker.
-    expect(await stableEnd(topic, 2n), 'the first record and the abort marker are on the log').toBe(2n);
+    // Offset 0 is the topic's identity record (events/kafka/topic-identity.ts), 1 the first record, 2 the abort marker.
+    expect(await stableEnd(topic, 3n), 'the first record and the abort marker are on the log').toBe(3n);
     expect(await keysOn(topic)).toEqual([]);
   });
 
@@ -155,16 +155,16 @@ describe('a transactional publish', () => {
     };
     const publisher = new KafkaEventPublisher(kafka, topic, { transactional: true });
     try {
-      // Five records and the commit marker: offsets 0–5, the end is 6.
+      // After the identity record at 0, five records and the commit marker: offsets 1–6, the end is 7.
       await publisher.publish(envelopes(5, 10));
-      expect(await stableEnd(topic, 6n)).toBe(6n);
-      expect(await caughtUp()).toEqual({ end: 6n, caughtUp: true });
+      expect(await stableEnd(topic, 7n)).toBe(7n);
+      expect(await caughtUp()).toEqual({ end: 7n, caughtUp: true });
       // Then a transaction that fails (as above): one record and the abort marker. The consumer's
-      // next fetch brings nothing but them, so no batch is handed to the functions for it.
+      // next fetch brings nothing but them: the handler gets their offsets without an event.
       await setLimit(topic, 25_000);
       await expect(publisher.publish([envelope('first', 20_000), envelope('second', 35_000)])).rejects.toThrow();
-      expect(await stableEnd(topic, 8n)).toBe(8n);
-      expect(await caughtUp()).toEqual({ end: 8n, caughtUp: true });
+      expect(await stableEnd(topic, 9n)).toBe(9n);
+      expect(await caughtUp()).toEqual({ end: 9n, caughtUp: true });
     } finally {
       await publisher.close();
       await sub.stop();

@@ -47,7 +47,7 @@ it('up --demo shows both sessions established and the routes advertised, then st
     }
     const functions = await (await fetch('http://127.0.0.1:9963/metrics')).text();
     expect(functions).toMatch(/^bgpcast_functions_desired_writes_total\{component="functions"\} [1-9]/m);
-    expect(functions).toMatch(/^bgpcast_functions_consumer_lag_records\{topic="test\.demo\.[^"]+",partition="0",component="functions"\} \d+$/m);
+    expect(functions).toMatch(/^bgpcast_functions_consumer_lag_records\{topic="test\.demo-[^"]+",partition="0",component="functions"\} \d+$/m);
     expect(functions).toMatch(/^bgpcast_process_cpu_seconds_total\{component="functions"\} /m);
 
     child.kill('SIGTERM');

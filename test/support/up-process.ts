@@ -5,12 +5,26 @@
 // path it prints.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { recordedProcess, stopPid } from '../../infra/local/run-dir.ts';
 import { repoRoot } from './cli.ts';
 
 const RUN_DIR_STEM = join(tmpdir(), 'bgpcast-up-');
+
+/**
+ * After `up` exited: what a killed `up` left running (its pid records say what, and the command
+ * line confirms it is still that process) is stopped, then the folder goes.
+ */
+async function removeRunDir(dir: string): Promise<void> {
+  const names = readdirSync(dir).filter((f) => f.endsWith('.pid.json')).map((f) => f.slice(0, -'.pid.json'.length));
+  for (const name of names) {
+    const left = recordedProcess(dir, name);
+    if (left !== null && left.pid !== process.pid) await stopPid(left.pid, 5_000);
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
 
 
 
@@ -46,7 +60,7 @@ export async function startUp(args: string[], env: NodeJS.ProcessEnv, ready: (st
   let stderr = '';
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   const run = env['BGPCAST_RUN_DIR'];
-  if (run?.startsWith(RUN_DIR_STEM)) void exited.then(() => rmSync(run, { recursive: true, force: true }));
+  if (run?.startsWith(RUN_DIR_STEM)) void exited.then(() => removeRunDir(run));
   const up: UpProcess = { child, exited, stdout: () => stdout, stderr: () => stderr };
   try {
     await new Promise<void>((done, fail) => {
