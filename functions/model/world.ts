@@ -1,10 +1,11 @@
 // The world view: every record bgpcast knows, by kind and identity, plus the settings
 // (functions/settings.ts). Desired state and conditions are pure functions of it.
 //
-// Folding rule for invalid objects (docs/cilium-semantics.md OBJ-5): as the API server rejects an
-// invalid create or update, an invalid version keeps the previous valid record in place and is
-// remembered in `invalid`, where conditions report it; a later valid version or a delete clears
-// it. A first version that is invalid therefore leaves the object absent.
+// Folding rule for invalid objects (docs/cilium-semantics.md OBJ-5): an object whose latest version
+// is invalid is absent from the world and remembered in `invalid`, where conditions report it; a
+// later valid version or a delete clears it. The world depends on each object's latest version
+// only — never on which versions a reader happened to see — so every runner, restart and replay
+// of the log computes the same state.
 //
 // Updates are copy-on-write per kind: applyObject copies only the map of the changed kind, so a
 // caller can keep `before` and `after` without copying the whole world. worldFromObjects builds a
@@ -132,9 +133,10 @@ function fold(world: WorldView, result: NormaliseResult, inPlace: boolean): Worl
     return invalid === next.invalid ? next : { ...next, invalid };
   }
   if (result.status === 'invalid' && result.error.name !== '' && isRecordKind(result.error.kind)) {
-    const id = objectIdentity(result.error.kind, result.error.namespace, result.error.name);
-    const invalid = withEntry(world.invalid, id, result.error, inPlace);
-    return invalid === world.invalid ? world : { ...world, invalid };
+    const { kind, namespace, name } = result.error;
+    const next = setRecord(world, kind, mapKey(namespace, name), undefined, inPlace);
+    const invalid = withEntry(next.invalid, objectIdentity(kind, namespace, name), result.error, inPlace);
+    return invalid === next.invalid ? next : { ...next, invalid };
   }
   return world;
 }

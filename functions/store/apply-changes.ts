@@ -3,7 +3,7 @@
 // each touched kind becomes a derived version of a layered map (incremental/derivation.ts), which
 // copies only the differences and records the keys the batch touched, so the caches keyed by the
 // old map are brought up to date by those keys only. The rules are world.ts's (an invalid version
-// keeps the last valid record and is remembered in `invalid`; a delete removes both); a unit test
+// removes the record and is remembered in `invalid`; a delete removes both); a unit test
 // holds the two equal on random change sequences.
 
 import {
@@ -66,6 +66,7 @@ export function applyChanges(world: WorldView, changes: readonly WorldChange[]):
     } else if (result.status === 'invalid' && result.error.name !== '' && isRecordKind(result.error.kind)) {
       const e = result.error;
       const id = objectIdentity(e.kind as RecordKind, e.namespace, e.name);
+      records(e.kind as RecordKind).set(mapKey(e.namespace, e.name), undefined);
       invalids().set(id, e);
     }
   }
