@@ -20,7 +20,10 @@ import { isRedisUnavailable } from '../../events/redis-client.ts';
 import { WorldMirror } from '../store/world-mirror.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from './backoff.ts';
 import { CoalescingQueue } from './coalesce.ts';
-import { dirtyTargets, NOTHING_DIRTY, type Dirty } from './dirty.ts';
+import { dirtyTargets, nodesDirtiedBy, NOTHING_DIRTY, type Dirty } from './dirty.ts';
+import { causesByNode } from './causes.ts';
+import { writeCauses } from '../store/causes-store.ts';
+import type { Cause } from '../../events/causes.ts';
 import { recompute, type HandlerHooks, type Requirement } from './recompute.ts';
 import { ViewCache } from './view-write.ts';
 import { ConditionsDocuments } from './document.ts';
@@ -186,11 +189,15 @@ export function createFunctionsHandler(opts: FunctionsHandlerOptions): Functions
 
     let own: Positions = {};
     let window: Dirty = NOTHING_DIRTY;
+    /** node → the events of this batch that could have changed it (events/causes.ts). */
+    let causes = new Map<string, Cause[]>();
     let fold = { applied: 0, swept: 0 };
     let pendingAfterFold: Map<string, PendingEntry> | null = null;
     if (folds.length > 0 || ranges.length > 0) {
       const { changes, marker } = foldChanges(folds);
-      const stale = dirtyTargets(w0, applyChanges(w0, changes), changes.map((c) => c.ref), marker);
+      const w1 = applyChanges(w0, changes);
+      const stale = dirtyTargets(w0, w1, changes.map((c) => c.ref), marker);
+      causes = causesByNode(events, nodesDirtiedBy(w0, w1));
       own = foldPositions(folds);
       const entry: PendingEntry = {
         nodes: [...stale.nodes].sort(),
@@ -243,6 +250,11 @@ export function createFunctionsHandler(opts: FunctionsHandlerOptions): Functions
     const budget = opts.recomputeBudgetMs;
     const result = await recompute(ctx, [...needs.values()], budget === undefined ? undefined : t0 + budget);
     if (result.deferred > 0) setImmediate(() => void sweep().catch(() => undefined));
+    // The causes of each revision written, for the audit; the desired state is written already, so
+    // a failure here costs the audit its causes, never the batch.
+    await writeCauses(redis, keys, ctx.epoch, result.revisions, causes).catch((e: Error) =>
+      log.warn({ err: e.message, nodes: [...result.revisions.keys()] }, 'causes of the revisions written not recorded'),
+    );
 
     const settledIds = [...pending].flatMap(([id, entry]) =>
       targetsOf(entry).every((t) => {

@@ -82,6 +82,8 @@ export interface RecomputeResult {
   deferred: number;
   /** Node writes that went through as planned from the view last written (no read of the stored routes). */
   fastPath: number;
+  /** node → the revision this call wrote and the positions it reflects. */
+  readonly revisions: Map<string, { readonly revision: number; readonly positions: Positions }>;
 }
 
 /** Targets computed and written per pipeline. */
@@ -153,7 +155,7 @@ export async function recompute(
   requirements: readonly Requirement[],
   deadline = Number.POSITIVE_INFINITY,
 ): Promise<RecomputeResult> {
-  const result: RecomputeResult = { settled: new Map(), written: 0, unchanged: 0, covered: 0, conflicts: 0, computeMs: 0, deferred: 0, fastPath: 0 };
+  const result: RecomputeResult = { settled: new Map(), written: 0, unchanged: 0, covered: 0, conflicts: 0, computeMs: 0, deferred: 0, fastPath: 0, revisions: new Map() };
   let todo = requirements;
   // At least one chunk is written per call, whatever the budget: a continuation makes progress.
   let worked = false;
@@ -237,6 +239,7 @@ export async function recompute(
           result.settled.set(targetId(req.target), positions);
           if (outcome.status === 'written') {
             result.written++;
+            if (req.target.type === 'node') result.revisions.set(req.target.node, { revision: outcome.revision, positions });
             written.push({ target: req.target, revision: outcome.revision, routes });
           } else {
             result.unchanged++;
