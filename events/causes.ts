@@ -39,10 +39,11 @@ export interface CausesEntry {
 /** The stream entry's fields. */
 export const CAUSES_ENTRY_FIELDS = ['epoch', 'revision', 'positions', 'causes', 'omitted'] as const satisfies readonly (keyof CausesEntry)[];
 
-/** Field/value pairs for XADD, the list cut to MAX_CAUSES_PER_REVISION. */
-export function causesEntryFields(e: Omit<CausesEntry, 'omitted'>): string[] {
+/** Field/value pairs for XADD, the list cut to MAX_CAUSES_PER_REVISION (the cut counted in `omitted`). */
+export function causesEntryFields(e: Omit<CausesEntry, 'omitted'> & { readonly omitted?: number }): string[] {
   const kept = e.causes.slice(0, MAX_CAUSES_PER_REVISION);
-  return ['epoch', e.epoch, 'revision', String(e.revision), 'positions', JSON.stringify(e.positions), 'causes', JSON.stringify(kept), 'omitted', String(e.causes.length - kept.length)];
+  const omitted = (e.omitted ?? 0) + e.causes.length - kept.length;
+  return ['epoch', e.epoch, 'revision', String(e.revision), 'positions', JSON.stringify(e.positions), 'causes', JSON.stringify(kept), 'omitted', String(omitted)];
 }
 
 /** An entry read back (XRANGE's flat field list); null when it is not one. */

@@ -82,8 +82,8 @@ export interface RecomputeResult {
   deferred: number;
   /** Node writes that went through as planned from the view last written (no read of the stored routes). */
   fastPath: number;
-  /** node → the revision this call wrote and the positions it reflects. */
-  readonly revisions: Map<string, { readonly revision: number; readonly positions: Positions }>;
+  /** node → the revision this call wrote, the positions it reflects, and those of the revision it replaced. */
+  readonly revisions: Map<string, { readonly revision: number; readonly positions: Positions; readonly previous: Positions }>;
 }
 
 /** Targets computed and written per pipeline. */
@@ -222,6 +222,7 @@ export async function recompute(
             return;
           }
           if (prevs[j] !== null) result.fastPath++;
+          if (outcome.status === 'written') result.revisions.set(u.node, { revision: outcome.revision, positions, previous: u.head.positions });
           ctx.views.remember(u.node, stamp.writer, views[j]!, prevs[j] === null, headAfter(u.head, nodeWrites[j]!, outcome, positions));
         });
         const outcomes: [Requirement, CasOutcome, number][] = nodeItems.map((u, j) => [u.req, nodeOutcomes[j]!, nodeWrites[j]!.changes.length]);
@@ -239,7 +240,6 @@ export async function recompute(
           result.settled.set(targetId(req.target), positions);
           if (outcome.status === 'written') {
             result.written++;
-            if (req.target.type === 'node') result.revisions.set(req.target.node, { revision: outcome.revision, positions });
             written.push({ target: req.target, revision: outcome.revision, routes });
           } else {
             result.unchanged++;

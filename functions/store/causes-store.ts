@@ -17,12 +17,13 @@ export async function writeCauses(
   keys: StoreKeys,
   epoch: string,
   written: ReadonlyMap<string, WrittenRevision>,
-  causes: ReadonlyMap<string, readonly Cause[]>,
+  causes: ReadonlyMap<string, { readonly causes: readonly Cause[]; readonly omitted: number }>,
 ): Promise<void> {
   if (written.size === 0) return;
   const pipeline = redis.pipeline();
   for (const [node, w] of written) {
-    const fields = causesEntryFields({ epoch, revision: w.revision, positions: w.positions, causes: causes.get(node) ?? [] });
+    const c = causes.get(node);
+    const fields = causesEntryFields({ epoch, revision: w.revision, positions: w.positions, causes: c?.causes ?? [], omitted: c?.omitted ?? 0 });
     pipeline.xadd(nodeKeys(keys.prefix, node).causes, 'MAXLEN', '~', String(CAUSES_MAXLEN), '*', ...fields);
   }
   const results = await pipeline.exec();
