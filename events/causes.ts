@@ -3,12 +3,13 @@
 // <p>:{<node>}:causes (events/redis-keys.ts), an entry per revision written, MAXLEN ~ CAUSES_MAXLEN:
 //   epoch, revision   the desired revision (the speaker's audit records carry the same pair);
 //   positions         JSON partition → offset: the world positions the revision reflects;
-//   causes            JSON list of Cause, the events folded in the batch that wrote the revision
-//                     that could have changed this node (functions/runner/dirty.ts), in offset order;
+//   causes            JSON list of Cause: the events the writing functions instance folded that
+//                     could have changed this node (functions/runner/dirty.ts), that this revision
+//                     reflects and the revision it replaced did not (functions/runner/cause-book.ts);
 //   omitted           how many more there were (a list is kept to MAX_CAUSES_PER_REVISION).
-// A revision written without such events — settled in a sweep for a pending entry another
-// instance left, or for events another instance folded — has an empty list: its causes are the
-// events of the topic up to `positions` that no earlier revision's entry names.
+// A revision written for events another instance folded — a sweep of a pending entry a crashed
+// instance left, or a race between instances — lists only what its writer folded (maybe nothing):
+// its other causes are the events of the topic up to `positions` that no earlier entry names.
 
 import { z } from 'zod';
 
