@@ -10,7 +10,7 @@ import type { FamilyKey } from '../codec/context.ts';
 import { AuditSchemaVersion, MAX_ROUTES_PER_RECORD } from '../../events/audit-records.ts';
 import type { AuditRecord, AuditRouteEntry, GapRecord, RoutesRecord, SentAttributes, SessionRecord } from '../../events/audit-records.ts';
 import type { SessionDownEvent, SessionUpEvent, TapPeer, UpdateSentEvent, WireEvent } from '../tap/wire-events.ts';
-import { updateRoutes } from '../tap/update-routes.ts';
+import { updateRoutes, type UpdateRoutes } from '../tap/update-routes.ts';
 
 export interface BatchOptions {
   /** Routes per routes record, at most (default MAX_ROUTES_PER_RECORD). */
@@ -41,9 +41,9 @@ interface OpenRecord {
   readonly first: number;
 }
 
-function sentAttributes(update: UpdateSentEvent, family: FamilyKey, nextHops: readonly string[] | undefined): SentAttributes {
-  const { attributes } = updateRoutes(update.update.message);
-  return family === familyKey(1, 1) || nextHops === undefined ? { ...attributes } : { ...attributes, nextHops: [...nextHops] };
+function sentAttributes(routes: UpdateRoutes, family: FamilyKey): SentAttributes {
+  const nextHops = routes.nextHops.get(family);
+  return family === familyKey(1, 1) || nextHops === undefined ? { ...routes.attributes } : { ...routes.attributes, nextHops: [...nextHops] };
 }
 
 export function sessionRecord(e: SessionUpEvent | SessionDownEvent): SessionRecord {
@@ -97,7 +97,7 @@ export function auditRecords(events: readonly WireEvent[], opts: BatchOptions): 
       o = add(o, e, family, null, withdrawn.map((n) => n.prefix));
     }
     for (const [family, announced] of routes.announced) {
-      o = add(o, e, family, sentAttributes(e, family, routes.nextHops.get(family)), announced.map((n) => n.prefix));
+      o = add(o, e, family, sentAttributes(routes, family), announced.map((n) => n.prefix));
     }
   }
 
