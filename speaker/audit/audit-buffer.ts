@@ -70,8 +70,11 @@ export class AuditBuffer {
   }
 
   push(records: readonly AuditRecord[]): void {
-    for (const record of records) this.#queue.push({ node: record.node, record, value: encodeAuditRecord(record) });
-    for (const q of this.#queue.slice(-records.length)) this.#bytes += q.value.length;
+    for (const record of records) {
+      const q = { node: record.node, record, value: encodeAuditRecord(record) };
+      this.#queue.push(q);
+      this.#bytes += q.value.length;
+    }
     this.#bound();
   }
 

@@ -26,6 +26,19 @@ describe('AuditBuffer', () => {
     expect(b.bytes).toBe(0);
   });
 
+  it('counts the bytes it holds, an empty push adding none', () => {
+    const b = new AuditBuffer();
+    b.push([routes('w1', 1, ['a'])]);
+    const one = b.bytes;
+    b.push([]);
+    expect(b.bytes).toBe(one);
+    b.push([routes('w1', 2, ['b'])]);
+    b.take(1, 1e9);
+    expect(b.bytes).toBeGreaterThan(0);
+    b.take(1, 1e9);
+    expect(b.bytes).toBe(0);
+  });
+
   it('puts a refused batch back at the front', () => {
     const b = new AuditBuffer();
     b.push([routes('w1', 1, ['a']), routes('w1', 2, ['b'])]);
