@@ -11,6 +11,7 @@
 // is an offset of that topic, and a document's positions count only under the epoch it names.
 
 import type { DesiredDelta } from './desired-delta.ts';
+import { CAUSES_ENTRY_FIELDS } from './causes.ts';
 
 export const DEFAULT_REDIS_PREFIX = 'bgpcast';
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:16379';
@@ -44,6 +45,8 @@ export interface NodeKeys {
   readonly status: string;
   /** Announces each rewrite of the speaker's peers report (the revision applied), or 'stopped'. */
   readonly statusChanged: string;
+  /** The events behind each desired revision written (events/causes.ts). */
+  readonly causes: string;
 }
 
 export function nodeKeys(prefix: string, node: string): NodeKeys {
@@ -54,6 +57,7 @@ export function nodeKeys(prefix: string, node: string): NodeKeys {
     desiredChanged: `${base}:desired:changed`,
     status: `${base}:status`,
     statusChanged: `${base}:status:changed`,
+    causes: `${base}:causes`,
   };
 }
 
@@ -274,6 +278,7 @@ export const REDIS_KEYS: readonly KeyContract[] = [
   { key: node.desired, type: 'hash', writer: 'functions', fields: Object.values(DESIRED_FIELDS) },
   { key: node.desiredRoutes, type: 'hash', writer: 'functions' },
   { key: node.desiredChanged, type: 'pub/sub', writer: 'functions', entry: DELTA_FIELDS },
+  { key: node.causes, type: 'stream', writer: 'functions', entry: CAUSES_ENTRY_FIELDS },
   { key: node.status, type: 'hash', writer: 'speaker', fields: Object.values(STATUS_FIELDS) },
   { key: node.statusChanged, type: 'pub/sub', writer: 'speaker' },
   { key: world.log, type: 'hash', writer: 'functions', fields: Object.values(LOG_FIELDS) },

@@ -6,12 +6,17 @@
 // GRACEFUL_SHUTDOWN (RFC 8326) for SECONDS, then the sessions end with a Cease.
 // --bmp HOST:PORT (repeatable): export every session to that BMP station (RFC 7854, the
 // Adj-RIB-Out post-policy view of RFC 8671); a Termination goes to it on the way out.
+// --audit: write every UPDATE sent and every session transition to the audit topic
+// (BGPCAST_AUDIT_TOPIC, default bgpcast.audit) on BGPCAST_KAFKA_BROKERS; BGP never waits on Kafka.
 // --telemetry HOST:PORT (default 127.0.0.1:9962, Cilium agent's port): /metrics, /healthz, /readyz,
 // served from the start; ready once every node's desired state is read and applied.
 
 import type { Command } from 'commander';
 import { parseIp } from '../../events/ip.ts';
 import { createLogger } from '../../events/log.ts';
+import { brokersFromEnv, createKafka } from '../../events/kafka/client.ts';
+import { KafkaAuditSink } from '../../events/kafka/audit-producer.ts';
+import { defaultAuditPartitions, Topics } from '../../events/topics.ts';
 import { redisPrefixFromEnv, redisUrlFromEnv } from '../../events/redis-keys.ts';
 import { secretsDirFromEnv } from '../../speaker/worker/secrets.ts';
 import type { BmpStation, WorkerNode } from '../../speaker/worker/speaker-worker.ts';
@@ -25,6 +30,7 @@ import { parseListen, serveTelemetry, withLogOptions } from './process-options.t
 interface SpeakerCliOptions {
   node?: string[];
   bmp?: string[];
+  audit?: boolean;
   drain?: string;
   resync: string;
   routesReport: string;
@@ -71,6 +77,7 @@ export function registerSpeaker(program: Command): void {
     .option('--resync <seconds>', 're-read the desired state this often even without a notification', '30')
     .option('--routes-report <seconds>', 'rewrite the routes part of the status at most this often (0: never)', '1')
     .option('--bmp <host:port>', 'export every session to this BMP station (repeatable): Adj-RIB-Out post-policy, RFC 7854/8671', collect)
+    .option('--audit', 'write what goes on the wire to the audit topic in Kafka (BGPCAST_KAFKA_BROKERS)')
     .option('--telemetry <host:port>', '/metrics, /healthz, /readyz (port 0: any free port)', '127.0.0.1:9962');
   withLogOptions(cmd).action(async (opts: SpeakerCliOptions) => runSpeaker(opts));
 }
@@ -107,6 +114,9 @@ async function runSpeaker(opts: SpeakerCliOptions): Promise<void> {
       reportRoutes: routesReportS > 0,
       routesStatusMinIntervalMs: routesReportS * 1000,
       bmp,
+      ...(opts.audit
+        ? { audit: { sink: new KafkaAuditSink(createKafka({ brokers: brokersFromEnv(), clientId: 'bgpcast-speaker' }, createLogger('kafka', 'error')), Topics.audit, defaultAuditPartitions) } }
+        : {}),
     });
     const worker = await Promise.race([starting, stopSignal.then(() => null)]);
     if (worker === null) {

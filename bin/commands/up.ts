@@ -33,7 +33,8 @@ import { createKafka } from '../../events/kafka/client.ts';
 import { KafkaEventPublisher } from '../../events/kafka/publisher.ts';
 import { createLogger } from '../../events/log.ts';
 import { redisPrefixFromEnv } from '../../events/redis-keys.ts';
-import { defaultEventPartitions, Topics } from '../../events/topics.ts';
+import { defaultAuditPartitions, defaultEventPartitions, Topics } from '../../events/topics.ts';
+import { KafkaAuditSink } from '../../events/kafka/audit-producer.ts';
 import { createRegistry, type TelemetryEndpoint } from '../../events/telemetry.ts';
 import { FunctionsTelemetry } from '../../functions/runner/functions-telemetry.ts';
 import { createFunctionsHandler } from '../../functions/runner/handler.ts';
@@ -241,6 +242,7 @@ async function up(
           nodes: nodes.map((n) => ({ name: n.name, listenAddress: n.address })),
           log: createLogger('speaker'),
           bmp,
+          audit: { sink: new KafkaAuditSink(kafka, Topics.audit, defaultAuditPartitions) },
           observer: speakerTelemetry,
           passwords: directoryPasswords(localSecretsDir(env)),
         }),

@@ -7,10 +7,10 @@
 // with log-reader.ts, which reads up to given positions batch by batch.
 
 import { randomUUID } from 'node:crypto';
-import type { Kafka } from 'kafkajs';
+import type { Kafka, KafkaMessage } from 'kafkajs';
 import { decodeEnvelope } from '../envelope.ts';
 import { endOffsets } from './admin.ts';
-import type { ConsumedEvent, PoisonRecord } from '../bus.ts';
+import type { ConsumedEvent, PoisonRecord, RecordPosition } from '../bus.ts';
 import { isIdentityRecord } from './topic-identity.ts';
 
 export interface ReadOptions {
@@ -24,6 +24,29 @@ export interface ReadOptions {
 }
 
 export async function readEvents(kafka: Kafka, opts: ReadOptions): Promise<void> {
+  await readTopic(kafka, {
+    ...opts,
+    onMessage: (position, key, message) => {
+      try {
+        if (!isIdentityRecord(message.headers)) opts.onEvent({ ...position, key, envelope: decodeEnvelope(message.value) });
+      } catch (error) {
+        opts.onPoison({ ...position, key, error: error as Error });
+      }
+    },
+  });
+}
+
+export interface TopicReadOptions {
+  readonly topic: string;
+  readonly fromBeginning: boolean;
+  readonly follow: boolean;
+  /** Every record, identity records included, in offset order per partition. */
+  readonly onMessage: (position: RecordPosition, key: string | null, message: KafkaMessage) => void;
+  readonly signal?: AbortSignal;
+}
+
+/** The read above for records of any shape (the audit topic's, events/kafka/audit-reader.ts). */
+export async function readTopic(kafka: Kafka, opts: TopicReadOptions): Promise<void> {
   const ends = await endOffsets(kafka, opts.topic);
   const pending = new Set([...ends].filter(([, end]) => end > 0n).map(([p]) => p));
   if (!opts.follow && (!opts.fromBeginning || pending.size === 0)) return;
@@ -48,13 +71,7 @@ export async function readEvents(kafka: Kafka, opts: ReadOptions): Promise<void>
       eachMessage: async ({ topic, partition, message }) => {
         if (!opts.follow && !pending.has(partition)) return; // past the end seen at the start
         if (!opts.follow && BigInt(message.offset) >= (ends.get(partition) ?? 0n)) return;
-        const position = { topic, partition, offset: message.offset };
-        const key = message.key ? message.key.toString('utf8') : null;
-        try {
-          if (!isIdentityRecord(message.headers)) opts.onEvent({ ...position, key, envelope: decodeEnvelope(message.value) });
-        } catch (error) {
-          opts.onPoison({ ...position, key, error: error as Error });
-        }
+        opts.onMessage({ topic, partition, offset: message.offset }, message.key ? message.key.toString('utf8') : null, message);
       },
     });
     await finished;

@@ -39,18 +39,26 @@ export function dirtyTargets(
   everything = false,
 ): Dirty {
   const nodes = new Set<string>();
-  let clusterConfigChanged = false;
-  let bgp: readonly string[] | null = null;
-  const bgpOfWindow = () => (bgp ??= [...new Set([...bgpNodes(start), ...bgpNodes(end)])]);
-  for (const ref of refs) {
-    if (ref.kind === 'CiliumBGPClusterConfig') clusterConfigChanged = true;
-    for (const node of affectedNodes(start, end, ref, bgpOfWindow)) nodes.add(node);
-  }
-  if (clusterConfigChanged || everything) {
-    for (const node of allNodes(start)) nodes.add(node);
-    for (const node of allNodes(end)) nodes.add(node);
-  }
+  const dirtiedBy = nodesDirtiedBy(start, end);
+  for (const ref of refs) for (const node of dirtiedBy(ref)) nodes.add(node);
+  if (everything) for (const node of dirtiedBy(null)) nodes.add(node);
   return { nodes, conditions: everything || refs.length > 0 };
+}
+
+/**
+ * The rule above one change at a time, for a window: the nodes a change of `ref` may have made
+ * stale, or (null) those a reload or sync marker may have — every node of start and end. The BGP
+ * nodes of the window are computed once, on first need.
+ */
+export function nodesDirtiedBy(start: WorldView, end: WorldView): (ref: ObjectRef | null) => readonly string[] {
+  let bgp: readonly string[] | null = null;
+  let every: readonly string[] | null = null;
+  const bgpOfWindow = () => (bgp ??= [...new Set([...bgpNodes(start), ...bgpNodes(end)])]);
+  const everyNode = () => (every ??= [...new Set([...allNodes(start), ...allNodes(end)])]);
+  return (ref) => {
+    if (ref === null || ref.kind === 'CiliumBGPClusterConfig') return everyNode();
+    return affectedNodes(start, end, ref, bgpOfWindow);
+  };
 }
 
 export function mergeDirty(...all: readonly Dirty[]): Dirty {

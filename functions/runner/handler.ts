@@ -20,7 +20,11 @@ import { isRedisUnavailable } from '../../events/redis-client.ts';
 import { WorldMirror } from '../store/world-mirror.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from './backoff.ts';
 import { CoalescingQueue } from './coalesce.ts';
-import { dirtyTargets, NOTHING_DIRTY, type Dirty } from './dirty.ts';
+import { dirtyTargets, nodesDirtiedBy, NOTHING_DIRTY, type Dirty } from './dirty.ts';
+import { causesByNode } from './causes.ts';
+import { writeCauses } from '../store/causes-store.ts';
+import type { Cause } from '../../events/causes.ts';
+import { CauseBook } from './cause-book.ts';
 import { recompute, type HandlerHooks, type Requirement } from './recompute.ts';
 import { ViewCache } from './view-write.ts';
 import { ConditionsDocuments } from './document.ts';
@@ -138,6 +142,8 @@ export function createFunctionsHandler(opts: FunctionsHandlerOptions): Functions
     views: new ViewCache(opts.viewMaxAgeMs),
     conditions: { head: null as Head | null, document: new ConditionsDocuments() },
   };
+  /** The causes folded here that no revision has recorded yet (cause-book.ts). */
+  const book = new CauseBook();
   const allocator = new RouterIdAllocator({ redis, keys, log, ...(opts.publish ? { publish: opts.publish } : {}) });
 
   /** The epoch to write under, after the guard's check; a new epoch drops what our writes left. */
@@ -146,6 +152,7 @@ export function createFunctionsHandler(opts: FunctionsHandlerOptions): Functions
     if (epoch === ctx.epoch) return;
     ctx.epoch = epoch;
     ctx.views.clear();
+    book.clear();
     ctx.conditions.head = null;
   };
 
@@ -190,7 +197,9 @@ export function createFunctionsHandler(opts: FunctionsHandlerOptions): Functions
     let pendingAfterFold: Map<string, PendingEntry> | null = null;
     if (folds.length > 0 || ranges.length > 0) {
       const { changes, marker } = foldChanges(folds);
-      const stale = dirtyTargets(w0, applyChanges(w0, changes), changes.map((c) => c.ref), marker);
+      const w1 = applyChanges(w0, changes);
+      const stale = dirtyTargets(w0, w1, changes.map((c) => c.ref), marker);
+      const causes: Map<string, Cause[]> = causesByNode(events, nodesDirtiedBy(w0, w1));
       own = foldPositions(folds);
       const entry: PendingEntry = {
         nodes: [...stale.nodes].sort(),
@@ -210,6 +219,7 @@ export function createFunctionsHandler(opts: FunctionsHandlerOptions): Functions
         throw new StoreChangedError(why);
       }
       fold = outcome;
+      book.add(causes);
       await ctx.hooks.afterFold?.();
       if (folds.length > 0) {
         // Both read what the fold wrote: sent together, one round trip.
@@ -243,6 +253,16 @@ export function createFunctionsHandler(opts: FunctionsHandlerOptions): Functions
     const budget = opts.recomputeBudgetMs;
     const result = await recompute(ctx, [...needs.values()], budget === undefined ? undefined : t0 + budget);
     if (result.deferred > 0) setImmediate(() => void sweep().catch(() => undefined));
+    // The causes of each revision written, for the audit; the desired state is written already, so
+    // a failure here costs the audit its causes, never the batch.
+    const taken = new Map([...result.revisions].map(([node, w]) => [node, book.take(node, w.previous, w.positions)] as const));
+    for (const [id, positions] of result.settled) {
+      const target = needs.get(id)?.target;
+      if (target?.type === 'node' && !result.revisions.has(target.node)) book.settle(target.node, positions);
+    }
+    await writeCauses(redis, keys, ctx.epoch, result.revisions, taken).catch((e: Error) =>
+      log.warn({ err: e.message, nodes: [...result.revisions.keys()] }, 'causes of the revisions written not recorded'),
+    );
 
     const settledIds = [...pending].flatMap(([id, entry]) =>
       targetsOf(entry).every((t) => {

@@ -82,6 +82,8 @@ export interface RecomputeResult {
   deferred: number;
   /** Node writes that went through as planned from the view last written (no read of the stored routes). */
   fastPath: number;
+  /** node → the revision this call wrote, the positions it reflects, and those of the revision it replaced. */
+  readonly revisions: Map<string, { readonly revision: number; readonly positions: Positions; readonly previous: Positions }>;
 }
 
 /** Targets computed and written per pipeline. */
@@ -153,7 +155,7 @@ export async function recompute(
   requirements: readonly Requirement[],
   deadline = Number.POSITIVE_INFINITY,
 ): Promise<RecomputeResult> {
-  const result: RecomputeResult = { settled: new Map(), written: 0, unchanged: 0, covered: 0, conflicts: 0, computeMs: 0, deferred: 0, fastPath: 0 };
+  const result: RecomputeResult = { settled: new Map(), written: 0, unchanged: 0, covered: 0, conflicts: 0, computeMs: 0, deferred: 0, fastPath: 0, revisions: new Map() };
   let todo = requirements;
   // At least one chunk is written per call, whatever the budget: a continuation makes progress.
   let worked = false;
@@ -220,6 +222,7 @@ export async function recompute(
             return;
           }
           if (prevs[j] !== null) result.fastPath++;
+          if (outcome.status === 'written') result.revisions.set(u.node, { revision: outcome.revision, positions, previous: u.head.positions });
           ctx.views.remember(u.node, stamp.writer, views[j]!, prevs[j] === null, headAfter(u.head, nodeWrites[j]!, outcome, positions));
         });
         const outcomes: [Requirement, CasOutcome, number][] = nodeItems.map((u, j) => [u.req, nodeOutcomes[j]!, nodeWrites[j]!.changes.length]);

@@ -24,6 +24,8 @@ export interface SpeakerWire {
   readonly instance?: string | null;
   /** The desired revision being applied (or last applied), read when an UPDATE goes out. */
   readonly revision?: () => number | null;
+  /** The store epoch of that revision. */
+  readonly epoch?: () => string | null;
 }
 
 export interface SentUpdate extends WireMessage<UpdateMessage> {
@@ -37,12 +39,14 @@ export class SessionWire {
   readonly peer: TapPeer;
   readonly #taps: WireTaps;
   readonly #revision: () => number | null;
+  readonly #epoch: () => string | null;
   #session: number | null = null;
 
   constructor(wire: SpeakerWire, peer: Omit<TapPeer, 'node' | 'instance'>) {
     this.#taps = wire.taps;
     this.peer = { node: wire.node ?? null, instance: wire.instance ?? null, ...peer };
     this.#revision = wire.revision ?? (() => null);
+    this.#epoch = wire.epoch ?? (() => null);
   }
 
   /** Established, and a consumer is listening: UPDATEs are worth reporting. */
@@ -62,6 +66,7 @@ export class SessionWire {
       peer: this.peer,
       session: this.#session,
       revision: this.#revision(),
+      epoch: this.#epoch(),
       cause,
       family: u.family,
       update: u,

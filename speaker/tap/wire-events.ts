@@ -63,6 +63,8 @@ export interface UpdateSentEvent extends EventBase {
   readonly kind: 'update';
   /** The desired revision the worker was applying (or had last applied); null outside a worker. */
   readonly revision: number | null;
+  /** The store epoch of `revision` (events/desired-delta.ts); null or absent when not known. */
+  readonly epoch?: string | null;
   readonly cause: UpdateCause;
   /** The one address family the UPDATE carries (the packer never mixes them). */
   readonly family: FamilyKey;

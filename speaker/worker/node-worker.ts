@@ -92,6 +92,8 @@ export class NodeWorker {
   #revision = 0;
   /** The revision an apply in progress is bringing in. */
   #applying: number | null = null;
+  /** The store epoch of the revision being applied, else of the last applied (null: not known). */
+  #epoch: string | null = null;
   #chain: Promise<void> = Promise.resolve();
   #applies = 0;
   #stopped = false;
@@ -111,6 +113,11 @@ export class NodeWorker {
   /** The revision UPDATEs go out for: the one being applied, else the last applied (null: none yet). */
   get wireRevision(): number | null {
     return this.#applying ?? (this.#revision > 0 ? this.#revision : null);
+  }
+
+  /** The store epoch of wireRevision (null: not known). */
+  get wireEpoch(): string | null {
+    return this.#epoch;
   }
 
   /** The whole desired document applied (put together on demand: O(routes) after a change). */
@@ -150,14 +157,14 @@ export class NodeWorker {
     return waiting.length === 0 ? this.#errors : [...this.#errors, ...waiting];
   }
 
-  /** Reconciles the speakers with `desired` (revision `revision`); serialised with other calls. */
-  apply(desired: DesiredNodeState, revision: number): Promise<void> {
-    return this.#serial(() => this.#whileApplying(revision, () => this.#apply(desired, revision)));
+  /** Reconciles the speakers with `desired` (revision `revision` of `epoch`); serialised with other calls. */
+  apply(desired: DesiredNodeState, revision: number, epoch?: string): Promise<void> {
+    return this.#serial(() => this.#whileApplying(revision, () => this.#apply(desired, revision), epoch));
   }
 
   /** Applies a delta on top of the revision applied (the watcher checks `previous`); serialised. */
   applyDelta(delta: DesiredDelta): Promise<void> {
-    return this.#serial(() => this.#whileApplying(delta.revision, () => this.#applyDelta(delta)));
+    return this.#serial(() => this.#whileApplying(delta.revision, () => this.#applyDelta(delta), delta.epoch));
   }
 
   /**
@@ -216,8 +223,9 @@ export class NodeWorker {
     return this.#shutdown('stopping: Cease to every peer', (s) => s.stop('speaker stopped'));
   }
 
-  async #whileApplying(revision: number, task: () => Promise<void>): Promise<void> {
+  async #whileApplying(revision: number, task: () => Promise<void>, epoch?: string): Promise<void> {
     this.#applying = revision;
+    if (epoch !== undefined) this.#epoch = epoch;
     try {
       await task();
     } finally {
@@ -377,7 +385,7 @@ export class NodeWorker {
       restarting: first && this.#opts.restarting === true,
       log,
       ...this.#opts.speaker,
-      ...(this.#opts.wire ? { wire: { taps: this.#opts.wire, node: this.node, instance: i.name, revision: () => this.wireRevision } } : {}),
+      ...(this.#opts.wire ? { wire: { taps: this.#opts.wire, node: this.node, instance: i.name, revision: () => this.wireRevision, epoch: () => this.wireEpoch } } : {}),
     });
     try {
       await speaker.start();

@@ -1,8 +1,9 @@
 // The speaker worker: one long-lived process standing for one or more nodes. Per node a
 // NodeWorker (its instances and sessions) fed by the DesiredWatcher, and a StatusPublisher
-// reporting to Redis. The worker never talks to Kafka; when Redis is away the sessions and the
-// last applied routes stay exactly as they are. With BMP stations (`bmp`) every session reports to
-// one wire tap (speaker/tap/), and a BMP client per station exports it (speaker/bmp/).
+// reporting to Redis. When Redis is away the sessions and the last applied routes stay exactly as
+// they are. With BMP stations (`bmp`) or an audit sink (`audit`) every session reports to one wire
+// tap (speaker/tap/); a BMP client per station exports it (speaker/bmp/), the audit publisher
+// writes it to the audit topic (speaker/audit/) — never holding BGP up, Kafka there or not.
 //
 //   const worker = await startSpeakerWorker({ redisUrl, prefix, nodes: [{ name: 'worker1' }], log });
 //   ...
@@ -25,6 +26,8 @@ import { directoryPasswords, secretsDirFromEnv } from './secrets.ts';
 import { StatusPublisher } from './status-publisher.ts';
 import { BmpClient } from '../bmp/client.ts';
 import { WireTaps } from '../tap/wire-taps.ts';
+import { AuditPublisher, type AuditPublisherOptions } from '../audit/audit-publisher.ts';
+import type { AuditSink } from '../../events/kafka/audit-producer.ts';
 import { IpNodeFacts, type NodeFactsSource } from '../node/node-facts.ts';
 
 export interface WorkerNode {
@@ -52,6 +55,8 @@ export interface SpeakerWorkerOptions {
   readonly speaker?: NodeWorkerOptions['speaker'];
   /** BMP stations to export every session to (RFC 7854, Adj-RIB-Out post-policy of RFC 8671). */
   readonly bmp?: readonly BmpStation[];
+  /** Where to write what went on the wire (the audit topic), and the publisher's bounds. */
+  readonly audit?: { readonly sink: AuditSink } & Pick<AuditPublisherOptions, 'buffer' | 'lingerMs' | 'retryMs' | 'maxRoutes'>;
   /** Told of every desired revision applied (speaker-telemetry.ts). */
   readonly observer?: ApplyObserver;
   /** The node's links, routes and neighbours (default: read with iproute2 once a node needs them). */
@@ -83,6 +88,8 @@ export interface SpeakerWorker {
   /** The wire tap, when something consumes it (BMP). */
   readonly wire: WireTaps | null;
   readonly bmp: readonly BmpClient[];
+  /** The audit publisher, when there is an audit sink. */
+  readonly audit: AuditPublisher | null;
   /** Writes every node's status now. */
   flushStatus(): Promise<void>;
   stopForRestart(): Promise<void>;
@@ -102,7 +109,7 @@ export async function startSpeakerWorker(o: SpeakerWorkerOptions): Promise<Speak
   // One process stands for nodes of one host: they share its facts.
   const ownFacts = o.facts === undefined ? new IpNodeFacts({ log: o.log }) : null;
   const facts = o.facts ?? ownFacts!;
-  const wire = o.bmp?.length ? new WireTaps({ onError: (err) => o.log.error({ err: String(err) }, 'wire tap consumer failed') }) : null;
+  const wire = o.bmp?.length || o.audit ? new WireTaps({ onError: (err) => o.log.error({ err: String(err) }, 'wire tap consumer failed') }) : null;
   const bmp = (o.bmp ?? []).map(
     (station) =>
       new BmpClient({
@@ -113,6 +120,8 @@ export async function startSpeakerWorker(o: SpeakerWorkerOptions): Promise<Speak
         sysDescr: `bgpcast speaker for ${names.join(', ')}`,
       }),
   );
+  const audit = o.audit ? new AuditPublisher({ ...o.audit, taps: wire!, nodes: names, log: o.log }) : null;
+  audit?.start();
   try {
     for (const n of o.nodes) {
       if (nodes.has(n.name)) continue;
@@ -152,7 +161,7 @@ export async function startSpeakerWorker(o: SpeakerWorkerOptions): Promise<Speak
       ...(o.resyncMs !== undefined ? { resyncMs: o.resyncMs } : {}),
       onDocument: (doc) =>
         observed(o.observer, nodes.get(doc.node)!, null, async () => {
-          await nodes.get(doc.node)!.apply(doc.state, doc.revision);
+          await nodes.get(doc.node)!.apply(doc.state, doc.revision, doc.epoch);
           publishers.get(doc.node)!.soon();
         }),
       onDelta: (node, delta) =>
@@ -172,10 +181,11 @@ export async function startSpeakerWorker(o: SpeakerWorkerOptions): Promise<Speak
     for (const p of publishers.values()) p.start();
     for (const c of bmp) c.start();
     await watcher.start();
-    return makeWorker(conn, nodes, publishers, watcher, { wire, bmp, stopFacts: () => ownFacts?.stop() });
+    return makeWorker(conn, nodes, publishers, watcher, { wire, bmp, audit, stopFacts: () => ownFacts?.stop() });
   } catch (e) {
     ownFacts?.stop();
     await Promise.all(bmp.map((c) => c.stop()));
+    await audit?.stop(0);
     await conn.close();
     throw e;
   }
@@ -186,7 +196,7 @@ function makeWorker(
   nodes: Map<string, NodeWorker>,
   publishers: Map<string, StatusPublisher>,
   watcher: DesiredWatcher,
-  exports: { wire: WireTaps | null; bmp: readonly BmpClient[]; stopFacts: () => void },
+  exports: { wire: WireTaps | null; bmp: readonly BmpClient[]; audit: AuditPublisher | null; stopFacts: () => void },
 ): SpeakerWorker {
   let ended: Promise<void> | null = null;
   const end = (how: 'stopped' | 'restarting' | 'drained', fn: (w: NodeWorker) => Promise<void>) =>
@@ -198,7 +208,7 @@ function makeWorker(
       await Promise.all([...nodes.values()].map(fn));
       // The sessions' last events (Peer Down) reach the BMP stations before Termination.
       await exports.wire?.flush();
-      await Promise.all(exports.bmp.map((c) => c.stop()));
+      await Promise.all([...exports.bmp.map((c) => c.stop()), exports.audit?.stop()]);
       await Promise.all([...publishers.values()].map((p) => p.stop(how)));
       await conn.close();
     })());
@@ -208,6 +218,7 @@ function makeWorker(
     redis: conn.redis,
     wire: exports.wire,
     bmp: exports.bmp,
+    audit: exports.audit,
     async flushStatus() {
       await Promise.all([...publishers.values()].map((p) => p.tick(true)));
     },
