@@ -1,0 +1,30 @@
+// The world a fold of the log holds (log-fold.ts), as the functions see it: the stored objects'
+// JSON read back into a world view (model/world.ts worldFromObjects, as the functions' own mirror
+// loads the store), and what the pure functions compute from it. Pure. The ip-pool router-ID
+// allocator is not run: a replayed world holds the RouterIDAllocation objects on the log, no more.
+
+import type { DesiredNodeState } from '../../events/desired-state.ts';
+import { computeDesiredNode } from '../cilium/desired-node.ts';
+import { worldFromObjects, type WorldView } from '../model/world.ts';
+import type { Settings } from '../settings.ts';
+import { nodesOf } from './world-load.ts';
+
+/** The world of the fold's objects (object key → JSON). */
+export function worldOfObjects(objects: ReadonlyMap<string, string>, settings: Partial<Settings> = {}): WorldView {
+  return worldFromObjects(
+    [...objects.values()].map((text) => JSON.parse(text) as unknown),
+    settings,
+  );
+}
+
+/** Every node a document may exist for in the fold's objects, with its desired state. */
+export function desiredOfAll(objects: ReadonlyMap<string, string>, world: WorldView): Map<string, DesiredNodeState> {
+  return new Map(nodesOf(objects.keys()).map((node) => [node, computeDesiredNode(world, node)]));
+}
+
+/** The prefixes a node's desired state announces to any peer, as "afi prefix" (ipv4 10.0.0.1/32). */
+export function announcedPrefixes(doc: DesiredNodeState): Set<string> {
+  const out = new Set<string>();
+  for (const i of doc.instances) for (const p of i.peers) for (const f of p.families) for (const r of f.routes) out.add(`${f.afi} ${r.prefix}`);
+  return out;
+}
