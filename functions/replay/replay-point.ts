@@ -26,11 +26,13 @@ export class ReplayPointError extends Error {
 }
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+/** Kafka offsets are signed 64-bit. */
+const MAX_OFFSET = 2n ** 63n - 1n;
 const POSITION = /^(\d{1,9}):(\d{1,19})$/;
 
 export function parseReplayPoint(text: string): ReplayPoint {
   const t = text.trim();
-  if (t.includes(':') && !t.includes('-')) return { kind: 'positions', upTo: parsePositions(text, t) };
+  if (!/^\d{4}-/.test(t) && t.includes(':')) return { kind: 'positions', upTo: parsePositions(text, t) };
   const m = RFC3339.exec(t);
   if (!m) throw new ReplayPointError(text, 'not a time or positions');
   const [, y, mo, d, h, mi, s] = m.map(Number) as [number, number, number, number, number, number, number];
@@ -50,6 +52,7 @@ function parsePositions(text: string, t: string): EndPositions {
     const m = POSITION.exec(pair.trim());
     if (!m) throw new ReplayPointError(text, `${JSON.stringify(pair)} is not PARTITION:OFFSET`);
     const partition = Number(m[1]);
+    if (BigInt(m[2]!) > MAX_OFFSET) throw new ReplayPointError(text, `${m[2]} is past the largest Kafka offset`);
     if (upTo.has(partition)) throw new ReplayPointError(text, `partition ${partition} named twice`);
     upTo.set(partition, BigInt(m[2]!));
   }
