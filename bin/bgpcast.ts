@@ -4,6 +4,7 @@
 
 import { Command, CommanderError } from 'commander';
 import { registerApply } from './commands/apply.ts';
+import { registerAudit } from './commands/audit.ts';
 import { registerDecode } from './commands/decode.ts';
 import { registerConditions, registerDesired } from './commands/desired.ts';
 import { registerFunctions } from './commands/functions.ts';
@@ -35,6 +36,7 @@ registerDesired(program);
 registerConditions(program);
 registerWatch(program);
 registerStatusWriter(program);
+registerAudit(program);
 
 // Every command takes --verbose (library logs on stderr), before or after its own options.
 const leaves = (c: Command): Command[] => (c.commands.length === 0 ? [c] : c.commands.flatMap(leaves));

@@ -4,6 +4,7 @@
 // (event-log.ts) without a consumer group of the functions and writes nothing: not the live store,
 // not the topic.
 
+import type { ConsumedEvent } from '../../events/bus.ts';
 import type { WorldView } from '../model/world.ts';
 import type { Settings } from '../settings.ts';
 import type { EventLog } from './event-log.ts';
@@ -58,4 +59,19 @@ export async function replayAt(log: EventLog, point: ReplayPoint, settings: Part
   const { fold } = await foldLog(log, upTo);
   const readMs = performance.now() - started;
   return { point, upTo, clamped, beforeFirstRecord, fold, world: worldOfObjects(fold.hashes().objects, settings), readMs };
+}
+
+/** Every record of the topic up to its end as of now, per partition in offset order (held in memory). */
+export async function readRecords(log: EventLog): Promise<{ partitions: Map<number, ConsumedEvent[]>; upTo: EndPositions; poison: number }> {
+  const bounds = await log.bounds();
+  const upTo = new Map([...bounds].map(([p, b]) => [p, b.high]));
+  const partitions = new Map<number, ConsumedEvent[]>([...bounds.keys()].map((p) => [p, []]));
+  let poison = 0;
+  await log.read(
+    bounds,
+    upTo,
+    (b) => partitions.get(b.range.partition)?.push(...b.events),
+    () => poison++,
+  );
+  return { partitions, upTo, poison };
 }

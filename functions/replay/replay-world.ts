@@ -22,9 +22,9 @@ export function desiredOfAll(objects: ReadonlyMap<string, string>, world: WorldV
   return new Map(nodesOf(objects.keys()).map((node) => [node, computeDesiredNode(world, node)]));
 }
 
-/** The prefixes a node's desired state announces to any peer, as "afi prefix" (ipv4 10.0.0.1/32). */
+/** The prefixes a node's desired state announces to any of its peers. */
 export function announcedPrefixes(doc: DesiredNodeState): Set<string> {
   const out = new Set<string>();
-  for (const i of doc.instances) for (const p of i.peers) for (const f of p.families) for (const r of f.routes) out.add(`${f.afi} ${r.prefix}`);
+  for (const i of doc.instances) for (const p of i.peers) for (const f of p.families) for (const r of f.routes) out.add(r.prefix);
   return out;
 }
