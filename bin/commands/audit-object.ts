@@ -79,7 +79,7 @@ export function registerAuditObject(audit: Command): void {
         throw unreachable(e);
       }
       if (read.poison > 0) process.stderr.write(`bgpcast: ${read.poison} record(s) of ${Topics.events} are not events; passed over\n`);
-      const history = objectHistory(key, mergeByObservedAt(read.partitions), { settings, limit: Number(opts.limit) });
+      const history = objectHistory(key, mergeByObservedAt(read.partitions, (e) => e.key === key), { settings, limit: Number(opts.limit) });
       const positions = positionsText(read.upTo);
       if (opts.output === 'json') {
         const out = { object: key, positions, omitted: history.omitted, steps: history.steps };

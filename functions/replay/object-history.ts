@@ -4,10 +4,14 @@
 // it: sanitized, stamped — events/sanitize.ts, functions/store/fold.ts) and, when the object
 // changed, which prefixes each node's desired state announced or withdrew because of it: the whole
 // topic is folded in order (log-fold.ts, the store's fold), and around each step the world before
-// and after it gives every node's desired state (replay-world.ts) to compare.
+// and after it gives every node's desired state (replay-world.ts) to compare. The world after is the
+// world before with the object applied (model/world.ts applyObject: an invalid version keeps the
+// last valid one in effect, as the runner folds it), sharing the rest, so the runner's caches
+// (incremental/desired-cache.ts) compute the second world's documents at the cost of the change.
 //
 // Order across partitions: the partitions are merged by the envelopes' observedAt, each partition
-// kept in offset order; within a partition the order is the fold's own. Cost: the records of the
+// kept in offset order, the audited object's records after the others observed at the same instant
+// (an apply observes all its objects at once: the Service's step sees the config applied with it). Cost: the records of the
 // whole topic are held in memory for the merge, and each step that changed the object costs two
 // worlds and every node's desired state twice; steps past `limit` (the oldest) are not shown and
 // cost no computation.
@@ -16,7 +20,10 @@ import diff from 'microdiff';
 import type { ConsumedEvent } from '../../events/bus.ts';
 import { EventType } from '../../events/envelope.ts';
 import { knownKinds } from '../../events/kinds.ts';
+import { DesiredCache } from '../incremental/desired-cache.ts';
+import { applyObject, deleteObject, type WorldView } from '../model/world.ts';
 import { foldEvent } from '../store/fold.ts';
+import { refFromKey } from '../store/object-ref.ts';
 import type { Settings } from '../settings.ts';
 import { LogFold } from './log-fold.ts';
 import { announcedPrefixes, desiredOfAll, worldOfObjects } from './replay-world.ts';
@@ -86,20 +93,24 @@ export interface ObjectHistory {
   readonly worlds: number;
 }
 
-/** The partitions' records in one order: by observedAt, each partition's own order kept. */
-export function mergeByObservedAt(partitions: ReadonlyMap<number, readonly ConsumedEvent[]>): ConsumedEvent[] {
+/**
+ * The partitions' records in one order: by observedAt, each partition's own order kept. Records
+ * observed at the same instant (one apply, one transaction) are in no order of their own: those
+ * `last` picks go after the others, so a step of the audited object sees everything observed with it.
+ */
+export function mergeByObservedAt(partitions: ReadonlyMap<number, readonly ConsumedEvent[]>, last: (e: ConsumedEvent) => boolean = () => false): ConsumedEvent[] {
   const heads = [...partitions].map(([p, events]) => ({ p, events, i: 0 })).filter((h) => h.events.length > 0);
+  const rank = (e: ConsumedEvent) => [Date.parse(e.envelope.observedAt), last(e) ? 1 : 0] as const;
   const out: ConsumedEvent[] = [];
   for (;;) {
-    let best: (typeof heads)[number] | undefined;
+    let best: { h: (typeof heads)[number]; r: readonly [number, number] } | undefined;
     for (const h of heads) {
       if (h.i >= h.events.length) continue;
-      const t = h.events[h.i]!.envelope.observedAt;
-      // ISO times of one form compare as text only when both are UTC: compare as instants.
-      if (!best || Date.parse(t) < Date.parse(best.events[best.i]!.envelope.observedAt) || (t === best.events[best.i]!.envelope.observedAt && h.p < best.p)) best = h;
+      const r = rank(h.events[h.i]!);
+      if (!best || r[0] < best.r[0] || (r[0] === best.r[0] && r[1] < best.r[1])) best = { h, r };
     }
     if (!best) return out;
-    out.push(best.events[best.i++]!);
+    out.push(best.h.events[best.h.i++]!);
   }
 }
 
@@ -136,9 +147,20 @@ function routeChanges(
   return { announced, withdrawn };
 }
 
-function prefixesOf(objects: ReadonlyMap<string, string>, settings: Partial<Settings>): Map<string, Set<string>> {
-  const world = worldOfObjects(objects, settings);
-  return new Map([...desiredOfAll(objects, world)].map(([node, doc]) => [node, announcedPrefixes(doc)]));
+function prefixesOf(objects: ReadonlyMap<string, string>, world: WorldView, cache: DesiredCache): Map<string, Set<string>> {
+  return new Map([...desiredOfAll(objects, world, cache)].map(([node, doc]) => [node, announcedPrefixes(doc)]));
+}
+
+/**
+ * The world after a step from the world before it: the step's object applied or deleted, every
+ * other map shared with `before` (so the desired-state caches keep their work), or a world of its
+ * own after a marker, which may have swept other objects too.
+ */
+function worldAfter(before: WorldView, key: string, text: string | undefined, marker: boolean, objects: ReadonlyMap<string, string>, settings: Partial<Settings>): WorldView {
+  if (marker) return worldOfObjects(objects, settings);
+  if (text !== undefined) return applyObject(before, JSON.parse(text) as unknown).world;
+  const ref = refFromKey(key);
+  return ref === null ? before : deleteObject(before, ref);
 }
 
 export interface HistoryOptions {
@@ -176,7 +198,10 @@ export function objectHistory(key: string, records: readonly ConsumedEvent[], op
     const changed = afterText !== beforeText;
     let routes = { announced: [] as RouteChange[], withdrawn: [] as RouteChange[] };
     if (changed) {
-      routes = routeChanges(prefixesOf(beforeObjects!, settings), prefixesOf(objects, settings));
+      const cache = new DesiredCache();
+      const before = worldOfObjects(beforeObjects!, settings);
+      const after = worldAfter(before, key, afterText, marker, objects, settings);
+      routes = routeChanges(prefixesOf(beforeObjects!, before, cache), prefixesOf(objects, after, cache));
       worlds += 2;
     }
     steps.push({

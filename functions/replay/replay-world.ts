@@ -4,7 +4,7 @@
 // allocator is not run: a replayed world holds the RouterIDAllocation objects on the log, no more.
 
 import type { DesiredNodeState } from '../../events/desired-state.ts';
-import { computeDesiredNode } from '../cilium/desired-node.ts';
+import { DesiredCache } from '../incremental/desired-cache.ts';
 import { worldFromObjects, type WorldView } from '../model/world.ts';
 import type { Settings } from '../settings.ts';
 import { nodesOf } from './world-load.ts';
@@ -17,9 +17,13 @@ export function worldOfObjects(objects: ReadonlyMap<string, string>, settings: P
   );
 }
 
-/** Every node a document may exist for in the fold's objects, with its desired state. */
-export function desiredOfAll(objects: ReadonlyMap<string, string>, world: WorldView): Map<string, DesiredNodeState> {
-  return new Map(nodesOf(objects.keys()).map((node) => [node, computeDesiredNode(world, node)]));
+/**
+ * Every node a document may exist for in the fold's objects, with its desired state: the runner's
+ * incremental road (incremental/desired-cache.ts; equal to computeDesiredNode), which computes what
+ * the nodes share once. A cache given is reused: worlds that share maps share their work.
+ */
+export function desiredOfAll(objects: ReadonlyMap<string, string>, world: WorldView, cache = new DesiredCache()): Map<string, DesiredNodeState> {
+  return new Map(nodesOf(objects.keys()).map((node) => [node, cache.document(cache.view(world, node))]));
 }
 
 /** The prefixes a node's desired state announces to any of its peers. */

@@ -113,3 +113,52 @@ describe('routes available --at and conditions --at', () => {
     expect(empty.stdout).toContain('no conditions');
   });
 });
+
+describe('audit object', () => {
+  it("shows the Service's steps, the moved IP, and the /32s announced and withdrawn on both nodes", async () => {
+    const r = await runCli(['audit', 'object', 'Service/default/web', '-o', 'json'], env);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as {
+      object: string;
+      positions: string;
+      omitted: number;
+      steps: { type: string; changes: { op: string; path: string; before?: unknown; after?: unknown }[]; announced: { node: string; prefix: string }[]; withdrawn: { node: string; prefix: string }[] }[];
+    };
+    expect(Object.keys(out)).toEqual(['object', 'positions', 'omitted', 'steps']);
+    expect(out.object).toBe('Service/default/web');
+    // apply sends every object as added; the move is the second step.
+    expect(out.steps.map((s) => s.type)).toEqual(['added', 'added']);
+    const [added, moved] = out.steps;
+    // Applied with the config, the Service's first step announces its ClusterIP and LoadBalancer IP.
+    expect(added!.announced).toEqual([
+      { node: 'worker1', prefix: '10.100.67.164/32' },
+      { node: 'worker1', prefix: OLD },
+      { node: 'worker2', prefix: '10.100.67.164/32' },
+      { node: 'worker2', prefix: OLD },
+    ]);
+    expect(moved!.changes).toEqual([{ op: 'change', path: 'status.loadBalancer.ingress[0].ip', before: '172.20.0.10', after: '172.20.0.77' }]);
+    expect(moved!.announced).toEqual([
+      { node: 'worker1', prefix: NEW },
+      { node: 'worker2', prefix: NEW },
+    ]);
+    expect(moved!.withdrawn).toEqual([
+      { node: 'worker1', prefix: OLD },
+      { node: 'worker2', prefix: OLD },
+    ]);
+
+    const text = await runCli(['audit', 'object', 'service/web'], env);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain('Service/default/web: 2 steps');
+    expect(text.stdout).toContain('~ status.loadBalancer.ingress[0].ip: "172.20.0.10" -> "172.20.0.77"');
+    expect(text.stdout).toContain(`withdrew:  ${OLD} on worker1, worker2`);
+  });
+
+  it('gives an empty history and exit 0 for an object the topic never held, and exit 2 for a malformed one', async () => {
+    const none = await runCli(['audit', 'object', 'Service/default/nothing', '-o', 'json'], env);
+    expect(none.code, none.stderr).toBe(0);
+    expect(JSON.parse(none.stdout)).toMatchObject({ object: 'Service/default/nothing', omitted: 0, steps: [] });
+    const bad = await runCli(['audit', 'object', 'Pod/x'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('expected KIND/[NAMESPACE/]NAME');
+  });
+});

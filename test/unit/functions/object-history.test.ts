@@ -66,6 +66,13 @@ describe('objectHistory', () => {
     expect(h.worlds).toBe(6);
   });
 
+  it('folds the config observed at the same instant (one apply) before the step', () => {
+    const p0 = partition(0, 0, config);
+    const p1 = partition(1, 0, [[web('172.20.0.10'), 'added']]); // observed with the first config object
+    const h = objectHistory(WEB, mergeByObservedAt(new Map([[0, p0.map((e) => ({ ...e, envelope: { ...e.envelope, observedAt: p1[0]!.envelope.observedAt } }))], [1, p1]]), (e) => e.key === WEB));
+    expect(h.steps[0]!.announced.map((r) => r.prefix)).toEqual(['172.20.0.10/32', '172.20.0.10/32']);
+  });
+
   it('folds the partitions in observedAt order: a change observed before the config announces nothing', () => {
     const p0 = partition(0, 100, config); // observed after the Service
     const p1 = partition(1, 0, [[web('172.20.0.10'), 'added']]);
@@ -118,6 +125,20 @@ describe('objectHistory', () => {
   it('gives an empty history for an object the topic never held', () => {
     const h = objectHistory('Service/default/nothing', mergeByObservedAt(new Map([[0, partition(0, 0, config)]])));
     expect(h).toMatchObject({ steps: [], omitted: 0, worlds: 0, records: 5 });
+  });
+});
+
+describe('mergeByObservedAt', () => {
+  it("keeps each partition's order and puts the picked records after the others observed at the same instant", () => {
+    const at = (p: number, offset: number, t: number, name: string): ConsumedEvent => {
+      const envelope = objectEnvelope('added', node(name) as KubeObject, 'test', new Date(t));
+      return { topic: 't', partition: p, offset: String(offset), key: envelopeKey(envelope), envelope };
+    };
+    const p0 = [at(0, 0, 5, 'a'), at(0, 1, 5, 'b'), at(0, 2, 1, 'c')];
+    const p1 = [at(1, 0, 5, 'd'), at(1, 1, 6, 'e')];
+    const names = (es: ConsumedEvent[]) => es.map((e) => (e.envelope as { name: string }).name).join('');
+    expect(names(mergeByObservedAt(new Map([[0, p0], [1, p1]])))).toBe('abcde');
+    expect(names(mergeByObservedAt(new Map([[0, p0], [1, p1]]), (e) => e.key === 'Node/a'))).toBe('dabce');
   });
 });
 
