@@ -41,13 +41,21 @@ export interface FoldedHashes {
   readonly syncParts: ReadonlyMap<string, string>;
 }
 
+/** Told of every object the fold sets (its new JSON) or removes (undefined). */
+export type ObjectObserver = (key: string, text: string | undefined) => void;
+
 export class LogFold {
+  readonly #observe: ObjectObserver | undefined;
   readonly #objects = new Map<string, string>();
   readonly #objectPositions = new Map<string, string>();
   readonly #objectSources = new Map<string, string>();
   readonly #positions = new Map<string, string>();
   readonly #syncMarkers = new Map<string, string>();
   readonly #syncParts = new Map<string, HeldParts>();
+  constructor(observe?: ObjectObserver) {
+    this.#observe = observe;
+  }
+
   /** Folds that changed the world, and objects deleted by markers. */
   applied = 0;
   swept = 0;
@@ -116,11 +124,14 @@ export class LogFold {
       }
     }
     if (e.op === 'u') {
-      this.#objects.set(e.key, this.#upsertText(e));
+      const text = this.#upsertText(e);
+      this.#objects.set(e.key, text);
       this.#objectSources.set(e.key, e.source);
+      this.#observe?.(e.key, text);
     } else {
       this.#objects.delete(e.key);
       this.#objectSources.delete(e.key);
+      this.#observe?.(e.key, undefined);
     }
     this.#objectPositions.set(e.key, `${e.partition}:${e.offset}`);
     this.#bump(e.partition, e.offset);
@@ -176,6 +187,7 @@ export class LogFold {
       this.#objects.delete(key);
       this.#objectSources.delete(key);
       this.#objectPositions.set(key, `${e.partition}:${e.offset}`);
+      this.#observe?.(key, undefined);
       this.swept++;
     }
   }

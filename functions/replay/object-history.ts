@@ -26,7 +26,7 @@ import { foldEvent } from '../store/fold.ts';
 import { refFromKey } from '../store/object-ref.ts';
 import type { Settings } from '../settings.ts';
 import { LogFold } from './log-fold.ts';
-import { announcedPrefixes, desiredOfAll, worldOfObjects } from './replay-world.ts';
+import { announcedPrefixes, desiredOfAll, ValidVersions, worldOfObjects } from './replay-world.ts';
 
 export class ObjectArgError extends Error {
   readonly code = 'OBJECT_ARG_INVALID';
@@ -156,8 +156,16 @@ function prefixesOf(objects: ReadonlyMap<string, string>, world: WorldView, cach
  * other map shared with `before` (so the desired-state caches keep their work), or a world of its
  * own after a marker, which may have swept other objects too.
  */
-function worldAfter(before: WorldView, key: string, text: string | undefined, marker: boolean, objects: ReadonlyMap<string, string>, settings: Partial<Settings>): WorldView {
-  if (marker) return worldOfObjects(objects, settings);
+function worldAfter(
+  before: WorldView,
+  key: string,
+  text: string | undefined,
+  marker: boolean,
+  objects: ReadonlyMap<string, string>,
+  settings: Partial<Settings>,
+  valid: ValidVersions,
+): WorldView {
+  if (marker) return worldOfObjects(objects, settings, valid);
   if (text !== undefined) return applyObject(before, JSON.parse(text) as unknown).world;
   const ref = refFromKey(key);
   return ref === null ? before : deleteObject(before, ref);
@@ -171,7 +179,8 @@ export interface HistoryOptions {
 
 export function objectHistory(key: string, records: readonly ConsumedEvent[], opts: HistoryOptions = {}): ObjectHistory {
   const settings = opts.settings ?? {};
-  const fold = new LogFold();
+  const valid = new ValidVersions();
+  const fold = new LogFold(valid.note);
   const objects = fold.objects;
   const keyed = records.filter((e) => e.key === key).length;
   const limit = opts.limit ?? Infinity;
@@ -190,6 +199,7 @@ export function objectHistory(key: string, records: readonly ConsumedEvent[], op
     const shown = own ? ++seen > keyed - limit : steps.length > 0 || keyed <= limit;
     const beforeText = objects.get(key);
     const beforeObjects = shown ? new Map(objects) : null;
+    const beforeValid = shown ? valid.copy() : null;
     const applied = fold.applied;
     fold.fold(f);
     const afterText = objects.get(key);
@@ -199,8 +209,8 @@ export function objectHistory(key: string, records: readonly ConsumedEvent[], op
     let routes = { announced: [] as RouteChange[], withdrawn: [] as RouteChange[] };
     if (changed) {
       const cache = new DesiredCache();
-      const before = worldOfObjects(beforeObjects!, settings);
-      const after = worldAfter(before, key, afterText, marker, objects, settings);
+      const before = worldOfObjects(beforeObjects!, settings, beforeValid!);
+      const after = worldAfter(before, key, afterText, marker, objects, settings, valid);
       routes = routeChanges(prefixesOf(beforeObjects!, before, cache), prefixesOf(objects, after, cache));
       worlds += 2;
     }

@@ -8,9 +8,9 @@ import type { ConsumedEvent } from '../../events/bus.ts';
 import type { WorldView } from '../model/world.ts';
 import type { Settings } from '../settings.ts';
 import type { EventLog } from './event-log.ts';
-import type { LogFold } from './log-fold.ts';
+import { LogFold } from './log-fold.ts';
 import { ReplayPointError, type EndPositions, type ReplayPoint } from './replay-point.ts';
-import { worldOfObjects } from './replay-world.ts';
+import { ValidVersions, worldOfObjects } from './replay-world.ts';
 import { foldLog } from './store-guard.ts';
 
 export interface Replay {
@@ -56,9 +56,10 @@ export async function resolvePoint(
 export async function replayAt(log: EventLog, point: ReplayPoint, settings: Partial<Settings> = {}): Promise<Replay> {
   const { upTo, clamped, beforeFirstRecord } = await resolvePoint(log, point);
   const started = performance.now();
-  const { fold } = await foldLog(log, upTo);
+  const valid = new ValidVersions();
+  const { fold } = await foldLog(log, upTo, new LogFold(valid.note));
   const readMs = performance.now() - started;
-  return { point, upTo, clamped, beforeFirstRecord, fold, world: worldOfObjects(fold.hashes().objects, settings), readMs };
+  return { point, upTo, clamped, beforeFirstRecord, fold, world: worldOfObjects(fold.objects, settings, valid), readMs };
 }
 
 /** Every record of the topic up to its end as of now, per partition in offset order (held in memory). */

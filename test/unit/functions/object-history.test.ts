@@ -8,6 +8,10 @@ import type { ConsumedEvent } from '../../../events/bus.ts';
 import { EnvelopeSchemaVersion, objectEnvelope, type EventEnvelope, type KubeObject } from '../../../events/envelope.ts';
 import { envelopeKey } from '../../../events/envelope.ts';
 import { fieldChanges, mergeByObservedAt, ObjectArgError, objectHistory, parseObjectArg } from '../../../functions/replay/object-history.ts';
+import { computeDesiredNode } from '../../../functions/cilium/desired-node.ts';
+import { LogFold } from '../../../functions/replay/log-fold.ts';
+import { announcedPrefixes, ValidVersions, worldOfObjects } from '../../../functions/replay/replay-world.ts';
+import { foldEvent } from '../../../functions/store/fold.ts';
 import { advertisement, advertisingPeerConfig, node, service, serviceEntry, simpleCluster } from './builders.ts';
 
 type Obj = Record<string, unknown>;
@@ -125,6 +129,21 @@ describe('objectHistory', () => {
   it('gives an empty history for an object the topic never held', () => {
     const h = objectHistory('Service/default/nothing', mergeByObservedAt(new Map([[0, partition(0, 0, config)]])));
     expect(h).toMatchObject({ steps: [], omitted: 0, worlds: 0, records: 5 });
+  });
+});
+
+describe('the world of a replay', () => {
+  it('keeps the last valid version of an object in effect behind an invalid one, as the runner folds it', () => {
+    const valid = new ValidVersions();
+    const fold = new LogFold(valid.note);
+    const ads = (addresses: string[], labels: Record<string, string>) => advertisement('ads', [serviceEntry(addresses)], labels);
+    const records = partition(0, 0, [...config.slice(0, 4), [web('172.20.0.10'), 'added'], [ads(['LoadBalancerIP'], { advertise: 'bgp' }), 'modified'], [ads([], {}), 'modified']]);
+    for (const e of records) fold.fold(foldEvent(e)!);
+    const world = worldOfObjects(fold.objects, {}, valid);
+    expect([...world.invalid.values()].map((i) => i.name)).toEqual(['ads']);
+    expect(announcedPrefixes(computeDesiredNode(world, 'worker1'))).toEqual(new Set(['172.20.0.10/32']));
+    // The latest versions alone, as a reload of the store would read them: the object is ignored.
+    expect(announcedPrefixes(computeDesiredNode(worldOfObjects(fold.objects), 'worker1'))).toEqual(new Set());
   });
 });
 
