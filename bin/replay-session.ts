@@ -52,3 +52,8 @@ export function replayLine(r: Replay): string {
   const as = r.point.kind === 'time' ? ` as of ${r.point.text}` : '';
   return `Replayed ${Topics.events}${as}: positions ${positionsText(r.upTo) || '(none)'} (per partition, the offset after the last record folded; ${r.fold.events} records)\n`;
 }
+
+/** The replay line above the answer, or on stderr when stdout carries JSON (which keeps the live answer's shape). */
+export function printReplayLine(r: Replay, format: 'json' | 'text'): void {
+  (format === 'json' ? process.stderr : process.stdout).write(replayLine(r));
+}

@@ -17,7 +17,7 @@ import { CliError, ExitCode } from '../cli-error.ts';
 import { computeConditions } from '../../functions/cilium/conditions.ts';
 import { computeDesiredNode } from '../../functions/cilium/desired-node.ts';
 import { announcedPrefixes, desiredOfAll } from '../../functions/replay/replay-world.ts';
-import { AT_OPTION_HELP, cliReplay, replayLine } from '../replay-session.ts';
+import { AT_OPTION_HELP, cliReplay, printReplayLine } from '../replay-session.ts';
 
 type Output = { output: string; at?: string };
 
@@ -81,7 +81,7 @@ export function registerConditions(program: Command): void {
       const format = checkOutput(opts.output);
       if (opts.at !== undefined) {
         const replay = await cliReplay(opts.at);
-        printReplayLine(replayLine(replay), format);
+        printReplayLine(replay, format);
         return printConditions(computeConditions(replay.world), format);
       }
       const keys = storeKeys(redisPrefixFromEnv());
@@ -108,14 +108,9 @@ function printConditions(conditions: readonly Condition[], format: 'json' | 'tex
   );
 }
 
-/** The replay line: above the answer, or on stderr when stdout carries JSON. */
-function printReplayLine(line: string, format: 'json' | 'text'): void {
-  (format === 'json' ? process.stderr : process.stdout).write(line);
-}
-
 async function desiredAt(node: string | undefined, at: string, format: 'json' | 'text'): Promise<void> {
   const replay = await cliReplay(at);
-  printReplayLine(replayLine(replay), format);
+  printReplayLine(replay, format);
   if (node === undefined) {
     const objects = replay.fold.hashes().objects;
     const list = [...desiredOfAll(objects, replay.world)].map(([n, doc]) => ({

@@ -18,7 +18,7 @@ import { checkOutput, readReports, reportProblems } from '../views/status-cli.ts
 import { computeDesiredNode } from '../../functions/cilium/desired-node.ts';
 import { desiredOfAll } from '../../functions/replay/replay-world.ts';
 import { buildRoutesDocument, RouteAges } from '../../speaker/worker/status-routes.ts';
-import { AT_OPTION_HELP, cliReplay, cliReplayPoint, replayLine } from '../replay-session.ts';
+import { AT_OPTION_HELP, cliReplay, cliReplayPoint, printReplayLine } from '../replay-session.ts';
 
 interface RoutesOptions {
   at?: string;
@@ -91,7 +91,7 @@ export function registerRoutes(program: Command): void {
 /** The available routes as of a moment: each node's replayed desired state as its speaker would originate it. */
 async function routesAt(at: string, node: string | undefined, query: RouteQuery, format: 'json' | 'text'): Promise<void> {
   const replay = await cliReplay(at);
-  (format === 'json' ? process.stderr : process.stdout).write(replayLine(replay));
+  printReplayLine(replay, format);
   const desired = node !== undefined ? new Map([[node, computeDesiredNode(replay.world, node)]]) : desiredOfAll(replay.fold.hashes().objects, replay.world);
   const now = Date.now();
   const docs = new Map<string, RoutesDocument>();

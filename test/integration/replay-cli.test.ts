@@ -60,6 +60,18 @@ describe('desired NODE --at', () => {
     expect(again.stdout).toBe(before.stdout);
   });
 
+  it('without NODE lists the nodes of that moment with their prefixes', async () => {
+    const r = await runCli(['desired', '--at', afterMove, '-o', 'json'], env);
+    expect(r.code, r.stderr).toBe(0);
+    const list = JSON.parse(r.stdout) as { node: string; instances: number; prefixes: number }[];
+    expect(list.map((n) => [n.node, n.instances])).toEqual([
+      ['control-plane', 0],
+      ['worker1', 1],
+      ['worker2', 1],
+    ]);
+    expect(list[1]!.prefixes).toBeGreaterThan(0);
+  });
+
   it('says a time before the first record is, and shows the empty state', async () => {
     const r = await runCli(['desired', 'worker1', '--at', beforeApply], env);
     expect(r.code, r.stderr).toBe(0);
