@@ -2,11 +2,17 @@
 // While a random stream of changes runs through the real functions runner, the live documents
 // (every node's desired state and the conditions) are recorded at several moments with the time
 // and the topic's positions; a replay to each moment — by time and by positions — gives exactly
-// them. Then the CLI: `desired NODE --at T` before and after a Service's LoadBalancer IP moves.
+// them. And documents read while the functions are still working through a run are what a replay
+// to the world positions they were computed from gives. Then the CLI: `desired NODE --at T` before and after a Service's LoadBalancer IP moves.
 
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Kafka } from 'kafkajs';
+import type { Redis } from 'ioredis';
+import { assembleDocument } from '../../events/desired-delta.ts';
+import type { DesiredNodeState } from '../../events/desired-state.ts';
+import { CONDITIONS_FIELDS, DESIRED_FIELDS, type StoreKeys } from '../../events/redis-keys.ts';
+import { parsePositions, type Positions } from '../../functions/store/positions.ts';
 import { objectEnvelope, type KubeObject } from '../../events/envelope.ts';
 import { logBounds } from '../../events/kafka/log-reader.ts';
 import { KafkaEventPublisher } from '../../events/kafka/publisher.ts';
@@ -30,6 +36,31 @@ beforeAll(() => {
 });
 afterAll(() => pool.closeAll());
 
+interface Written {
+  /** A node's name, or '(conditions)'. */
+  readonly target: string;
+  readonly text: string;
+  /** The world positions the functions computed it from (partition → last offset folded). */
+  readonly positions: Positions;
+}
+
+/**
+ * A node's document or the conditions with the world positions they were computed from, in one
+ * MULTI: what the functions had written at that instant, while they go on writing.
+ */
+async function readWritten(redis: Redis, keys: StoreKeys, target: string): Promise<Written | null> {
+  if (target === '(conditions)') {
+    const [document, positions] = await redis.hmget(keys.conditions, CONDITIONS_FIELDS.document, CONDITIONS_FIELDS.positions);
+    return document == null ? null : { target, text: document, positions: parsePositions(positions) };
+  }
+  const replies = await redis.multi().hmget(keys.desired(target), DESIRED_FIELDS.sessions, DESIRED_FIELDS.positions).hgetall(keys.desiredRoutes(target)).exec();
+  const [[, head], [, routes]] = replies as [[null, (string | null)[]], [null, Record<string, string>]];
+  const [sessions, positions] = head;
+  if (sessions == null) return null;
+  const { document } = assembleDocument(JSON.parse(sessions) as DesiredNodeState, Object.entries(routes));
+  return { target, text: nodeDocument(document).text, positions: parsePositions(positions) };
+}
+
 interface Moment {
   readonly ms: number;
   readonly upTo: ReadonlyMap<number, bigint>;
@@ -47,6 +78,7 @@ describe('a replay to a moment', () => {
     const handler = createFunctionsHandler({ redis: pool.client(), keys: live, log: captureLog('warn').log });
     const sub = await runFunctionsConsumer({ kafka, topic, groupId, handler, log: captureLog('warn').log, sweepEveryMs: 250 });
     const moments: Moment[] = [];
+    const written: Written[] = [];
     try {
       // Without invalid versions: the runner folds a batch's versions of one object as its last
       // alone, so which valid version stays in effect behind an invalid one depends on where its
@@ -59,6 +91,11 @@ describe('a replay to a moment', () => {
         const length = 10 + ((seed + run * 37) % 50);
         await publisher.publish(events.slice(i, i + length));
         i += length;
+        // While the functions work through the run: documents as written at this instant.
+        for (const target of ['n1', 'n2', '(conditions)']) {
+          const w = await readWritten(redis, live, target);
+          if (w !== null && Object.keys(w.positions).length > 0) written.push(w);
+        }
         await waitFor('the group to catch up', () => caughtUp(kafka, groupId, topic), 60_000);
         await waitFor('no pending recomputation', async () => (await redis.hlen(live.pending)) === 0);
         const documents = await snapshot(redis, live, NODES);
@@ -91,6 +128,15 @@ describe('a replay to a moment', () => {
           expect(nodeDocument(doc).text, `seed ${seed}, moment ${i}, ${node}`).toBe(m.documents[node] ?? nodeDocument({ node, instances: [] }).text);
         }
       }
+    }
+
+    // Each document read mid-stream is what a replay to the positions it was computed from gives.
+    expect(written.length, `seed ${seed}`).toBeGreaterThanOrEqual(6);
+    for (const [i, w] of written.entries()) {
+      const upTo = new Map(Object.entries(w.positions).map(([p, o]) => [Number(p), BigInt(o) + 1n]));
+      const replay = await replayAt(log, { kind: 'positions', upTo });
+      const text = w.target === '(conditions)' ? conditionsDocument(computeConditions(replay.world)).text : nodeDocument(computeDesiredNode(replay.world, w.target)).text;
+      expect(text, `seed ${seed}, written document ${i} (${w.target} at ${positionsText(upTo)})`).toBe(w.text);
     }
 
     // The CLI prints the same document, below the positions it reflects.
