@@ -79,7 +79,7 @@ describe('desired NODE --at', () => {
     expect(r.stdout).toContain('no BGP configuration applies to this node');
   });
 
-  it('refuses a time it cannot parse with exit 2 and the expected forms (every form: test/unit/replay-point.test.ts)', async () => {
+  it('refuses a time it cannot parse with exit 2 and the expected forms (every form: test/unit/replay/replay-point.test.ts)', async () => {
     const r = await runCli(['desired', 'worker1', '--at', 'yesterday'], env);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('expected an RFC 3339 time with its zone');

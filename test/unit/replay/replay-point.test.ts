@@ -2,7 +2,7 @@
 // PARTITION:OFFSET lists; anything else is refused naming both forms.
 
 import { describe, expect, it } from 'vitest';
-import { parseReplayPoint, positionsText, ReplayPointError } from '../../functions/replay/replay-point.ts';
+import { parseReplayPoint, positionsText, ReplayPointError } from '../../../functions/replay/replay-point.ts';
 
 describe('parseReplayPoint', () => {
   it('reads an RFC 3339 time in UTC or with an offset, fractions included', () => {

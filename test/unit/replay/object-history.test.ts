@@ -12,7 +12,7 @@ import { computeDesiredNode } from '../../../functions/cilium/desired-node.ts';
 import { LogFold } from '../../../functions/replay/log-fold.ts';
 import { announcedPrefixes, ValidVersions, worldOfObjects } from '../../../functions/replay/replay-world.ts';
 import { foldEvent } from '../../../functions/store/fold.ts';
-import { advertisement, advertisingPeerConfig, node, service, serviceEntry, simpleCluster } from './builders.ts';
+import { advertisement, advertisingPeerConfig, node, service, serviceEntry, simpleCluster } from '../functions/builders.ts';
 
 type Obj = Record<string, unknown>;
 const WEB = 'Service/default/web';
