@@ -1,5 +1,9 @@
 // `bgpcast desired [NODE]` and `bgpcast conditions`: what the functions wrote to Redis.
 // A node without a desired document has no BGP configuration: {"node": NAME, "instances": []}.
+// With --at, the same views of the state as of a moment: the events topic replayed up to it
+// (bin/replay-session.ts), computed by the same pure functions, printed below a line naming the
+// positions it reflects (on stderr with -o json, so the JSON has the shape of the live answer; a
+// replayed document has no revision, which counts the store's writes).
 
 import type { Command } from 'commander';
 import type { Redis } from 'ioredis';
@@ -10,8 +14,12 @@ import { listDesiredNodes, readConditions } from '../../functions/store/desired-
 import { redisPrefixFromEnv, storeKeys } from '../../events/redis-keys.ts';
 import { withCliRedis } from '../redis-session.ts';
 import { CliError, ExitCode } from '../cli-error.ts';
+import { computeConditions } from '../../functions/cilium/conditions.ts';
+import { computeDesiredNode } from '../../functions/cilium/desired-node.ts';
+import { announcedPrefixes, desiredOfAll } from '../../functions/replay/replay-world.ts';
+import { AT_OPTION_HELP, cliReplay, printReplayLine } from '../replay-session.ts';
 
-type Output = { output: string };
+type Output = { output: string; at?: string };
 
 function checkOutput(o: string): 'json' | 'text' {
   if (o !== 'json' && o !== 'text') throw new CliError(`-o: expected text or json, got ${o}`, ExitCode.Usage);
@@ -33,8 +41,10 @@ export function registerDesired(program: Command): void {
     .description("print a node's desired BGP state as the functions wrote it (without NODE: list the nodes)")
     .argument('[node]', 'node name')
     .option('-o, --output <format>', 'text or json', 'text')
+    .option('--at <moment>', AT_OPTION_HELP)
     .action(async (node: string | undefined, opts: Output) => {
       const format = checkOutput(opts.output);
+      if (opts.at !== undefined) return desiredAt(node, opts.at, format);
       const keys = storeKeys(redisPrefixFromEnv());
       await withRedis(async (redis) => {
         if (node === undefined) {
@@ -66,27 +76,55 @@ export function registerConditions(program: Command): void {
     .command('conditions')
     .description('print the status conditions of the BGP objects (ClusterConfigs, PeerConfigs, invalid objects, nodes)')
     .option('-o, --output <format>', 'text or json', 'text')
+    .option('--at <moment>', AT_OPTION_HELP)
     .action(async (opts: Output) => {
       const format = checkOutput(opts.output);
+      if (opts.at !== undefined) {
+        const replay = await cliReplay(opts.at);
+        printReplayLine(replay, format);
+        return printConditions(computeConditions(replay.world), format);
+      }
       const keys = storeKeys(redisPrefixFromEnv());
       await withRedis(async (redis) => {
         const stored = await readConditions(redis, keys);
-        const conditions = stored ? (JSON.parse(stored.document) as Condition[]) : [];
-        if (format === 'json') return print(conditions);
-        if (conditions.length === 0) return void process.stdout.write('no conditions\n');
-        printTable(
-          ['Kind', 'Name', 'Type', 'Status', 'Reason', 'Message'],
-          conditions.map((c) => [
-            c.kind,
-            c.namespace ? `${c.namespace}/${c.name}` : c.name,
-            c.type,
-            c.status,
-            c.reason,
-            c.message.trim().replace(/\n/g, '; ') || '-',
-          ]),
-        );
+        printConditions(stored ? (JSON.parse(stored.document) as Condition[]) : [], format);
       });
     });
+}
+
+function printConditions(conditions: readonly Condition[], format: 'json' | 'text'): void {
+  if (format === 'json') return print(conditions);
+  if (conditions.length === 0) return void process.stdout.write('no conditions\n');
+  printTable(
+    ['Kind', 'Name', 'Type', 'Status', 'Reason', 'Message'],
+    conditions.map((c) => [
+      c.kind,
+      c.namespace ? `${c.namespace}/${c.name}` : c.name,
+      c.type,
+      c.status,
+      c.reason,
+      c.message.trim().replace(/\n/g, '; ') || '-',
+    ]),
+  );
+}
+
+async function desiredAt(node: string | undefined, at: string, format: 'json' | 'text'): Promise<void> {
+  const replay = await cliReplay(at);
+  printReplayLine(replay, format);
+  if (node === undefined) {
+    const objects = replay.fold.hashes().objects;
+    const list = [...desiredOfAll(objects, replay.world)].map(([n, doc]) => ({
+      node: n,
+      instances: doc.instances.length,
+      prefixes: announcedPrefixes(doc).size,
+    }));
+    if (format === 'json') return print(list);
+    if (list.length === 0) return void process.stdout.write('no nodes\n');
+    return printTable(['Node', 'Instances', 'Prefixes'], list.map((r) => [r.node, String(r.instances), String(r.prefixes)]));
+  }
+  const doc = computeDesiredNode(replay.world, node);
+  if (format === 'json') return print(doc);
+  process.stdout.write(describeNode(doc, null));
 }
 
 function print(value: unknown): void {

@@ -2,6 +2,10 @@
 // [--vrouter ASN] [-o json]`: the routes each node's speaker originates, sent or received, in the
 // columns of `cilium bgp routes` (bin/views/routes-view.ts). Missing arguments default to
 // `available ipv4 unicast`, with a note on stderr as cilium-cli prints one (not with -o json).
+// `routes available --at MOMENT`: the routes each node would originate as of that moment, from the
+// events topic replayed up to it (bin/replay-session.ts) — the desired state, as the speakers would
+// load it; what went on the wire is not on the events topic, so advertised and received take no
+// --at. A replayed route's age is not known: it shows as 0s.
 
 import type { Command } from 'commander';
 import type { RoutesDocument } from '../../events/speaker-status.ts';
@@ -11,8 +15,13 @@ import { CliError, ExitCode } from '../cli-error.ts';
 import type { RouteQuery, RouteTable } from '../views/routes-view.ts';
 import { routesJson, routesTable } from '../views/routes-view.ts';
 import { checkOutput, readReports, reportProblems } from '../views/status-cli.ts';
+import { computeDesiredNode } from '../../functions/cilium/desired-node.ts';
+import { desiredOfAll } from '../../functions/replay/replay-world.ts';
+import { buildRoutesDocument, RouteAges } from '../../speaker/worker/status-routes.ts';
+import { AT_OPTION_HELP, cliReplay, cliReplayPoint, printReplayLine } from '../replay-session.ts';
 
 interface RoutesOptions {
+  at?: string;
   node?: string;
   peer?: string;
   vrouter?: string;
@@ -60,10 +69,16 @@ export function registerRoutes(program: Command): void {
     .option('--peer <address>', 'only this peer (advertised, received)')
     .option('--vrouter <asn>', 'only this local AS')
     .option('-o, --output <format>', 'summary or json', 'summary')
+    .option('--at <moment>', `available only: ${AT_OPTION_HELP}`)
     .action(async (args: string[], opts: RoutesOptions) => {
       const format = checkOutput(opts.output);
       const { query, note } = parseRoutesArgs(args, opts);
+      if (opts.at !== undefined && query.table !== 'available') {
+        throw new CliError(`--at applies to available routes (the ${query.table} routes are not on the events topic)`, ExitCode.Usage);
+      }
+      if (opts.at !== undefined) cliReplayPoint(opts.at);
       if (note && format !== 'json') process.stderr.write(`${note}\n\n`);
+      if (opts.at !== undefined) return routesAt(opts.at, opts.node, query, format);
       const parse = (text: string) => routesDocumentSchema.parse(JSON.parse(text)) as unknown as RoutesDocument;
       const collected = await readReports('routes', opts.node, parse);
       reportProblems(collected);
@@ -71,4 +86,19 @@ export function registerRoutes(program: Command): void {
       if (format === 'json') process.stdout.write(`${JSON.stringify(routesJson(collected.documents, query, now), null, 1)}\n`);
       else if (collected.documents.size > 0 || collected.problems.length === 0) process.stdout.write(routesTable(collected.documents, query, now));
     });
+}
+
+/** The available routes as of a moment: each node's replayed desired state as its speaker would originate it. */
+async function routesAt(at: string, node: string | undefined, query: RouteQuery, format: 'json' | 'text'): Promise<void> {
+  const replay = await cliReplay(at);
+  printReplayLine(replay, format);
+  const desired = node !== undefined ? new Map([[node, computeDesiredNode(replay.world, node)]]) : desiredOfAll(replay.fold.hashes().objects, replay.world);
+  const now = Date.now();
+  const docs = new Map<string, RoutesDocument>();
+  for (const [n, doc] of desired) {
+    if (doc.instances.length === 0) continue;
+    docs.set(n, buildRoutesDocument(n, 0, doc.instances.map((instance) => ({ instance, peers: [] })), new RouteAges(), now));
+  }
+  if (format === 'json') process.stdout.write(`${JSON.stringify(routesJson(docs, query, now), null, 1)}\n`);
+  else process.stdout.write(routesTable(docs, query, now));
 }

@@ -48,6 +48,22 @@ export async function logBounds(kafka: Kafka, topic: string): Promise<LogBounds>
   }
 }
 
+/**
+ * Per partition, the offset after the last record Kafka timestamped at or before `ms`: the first
+ * offset with a timestamp after it (ListOffsets by timestamp, asked for the next millisecond), or
+ * the partition's end when every record is at or before it.
+ */
+export async function endsAtTime(kafka: Kafka, topic: string, ms: number): Promise<Map<number, bigint>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsetsByTimestamp(topic, ms + 1);
+    return new Map(offsets.map((o) => [o.partition, BigInt(o.offset)]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 type FetchedBatch = EachBatchPayload['batch'] & { readonly fetchedOffset: string };
 
 /**

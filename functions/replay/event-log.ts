@@ -3,7 +3,7 @@
 // implementation over Kafka; the store guard (store-guard.ts) sees only this interface.
 
 import type { Kafka } from 'kafkajs';
-import { logBounds, readLog, type LogBatch, type LogBounds } from '../../events/kafka/log-reader.ts';
+import { endsAtTime, logBounds, readLog, type LogBatch, type LogBounds } from '../../events/kafka/log-reader.ts';
 import { readTopicIdentity, type TopicIdentity } from '../../events/kafka/topic-identity.ts';
 import type { PoisonRecord } from '../../events/bus.ts';
 import type { Positions } from '../store/positions.ts';
@@ -14,6 +14,8 @@ export interface EventLog {
   /** The consumer group's committed offsets (partition → next offset); null when there is no group. */
   committed(): Promise<Positions | null>;
   bounds(): Promise<LogBounds>;
+  /** Per partition, the offset after the last record timestamped at or before `ms`. */
+  endsAt(ms: number): Promise<ReadonlyMap<number, bigint>>;
   /** Reads every record below `upTo`, fetch by fetch. */
   read(bounds: LogBounds, upTo: ReadonlyMap<number, bigint>, onBatch: (b: LogBatch) => void, onPoison?: (p: PoisonRecord) => void): Promise<void>;
 }
@@ -35,6 +37,7 @@ export function kafkaEventLog(kafka: Kafka, topic: string, groupId: string | nul
       }
     },
     bounds: () => logBounds(kafka, topic),
+    endsAt: (ms) => endsAtTime(kafka, topic, ms),
     read: (bounds, upTo, onBatch, onPoison) => readLog(kafka, bounds, { topic, upTo, onBatch, ...(onPoison ? { onPoison } : {}) }),
   };
 }

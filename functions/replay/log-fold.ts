@@ -76,6 +76,11 @@ export class LogFold {
     else this.#object(e);
   }
 
+  /** The live objects as folded so far (object key → JSON); changes as the fold goes on. */
+  get objects(): ReadonlyMap<string, string> {
+    return this.#objects;
+  }
+
   get positions(): Positions {
     return Object.fromEntries(this.#positions);
   }
