@@ -35,7 +35,7 @@ beforeAll(() => {
 }, 60_000);
 
 /** `kubectl auth can-i VERB RESOURCE ... --as SA`: true for yes, false for no. */
-function canI(component: string, args: string[]): boolean {
+function canI(component: string, args: readonly string[]): boolean {
   const r = kubectl(['auth', 'can-i', ...args, `--as=${sa(component)}`]);
   if (r.status !== 0 && r.stdout.trim() !== 'no') throw new Error(`can-i ${args.join(' ')}: ${r.stdout}${r.stderr}`);
   return r.status === 0;
@@ -98,8 +98,8 @@ const MUST_NOT: Record<string, readonly Ask[]> = {
 describe("the chart's RBAC, asked with kubectl auth can-i --as each ServiceAccount", () => {
   it.each(Object.keys(MUST))('%s may do what it must', async (component) => {
     // The RBAC authorizer reads roles through an informer: wait for the first grant.
-    await until('the grants', () => canI(component, MUST[component]![0]! as string[]) || undefined);
-    const refused = MUST[component]!.filter((ask) => !canI(component, [...ask]));
+    await until('the grants', () => canI(component, MUST[component]![0]!) || undefined);
+    const refused = MUST[component]!.filter((ask) => !canI(component, ask));
     expect(refused).toEqual([]);
   });
 
@@ -115,7 +115,7 @@ describe("the chart's RBAC, asked with kubectl auth can-i --as each ServiceAccou
 
   it.each(Object.keys(MUST_NOT))('%s may not do the rest', async (component) => {
     await until('the grants', () => canI('watcher', ['list', 'nodes']) || undefined);
-    const allowed = MUST_NOT[component]!.filter((ask) => canI(component, [...ask]));
+    const allowed = MUST_NOT[component]!.filter((ask) => canI(component, ask));
     expect(allowed).toEqual([]);
   });
 });
