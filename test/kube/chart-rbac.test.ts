@@ -12,7 +12,7 @@ import { freshTopic, redisPool, testKafka } from '../integration/functions-suppo
 import { repoRoot } from '../support/cli.ts';
 import { kubectl } from '../support/kube.ts';
 import { ensureNamespace, kubectlApply, renderChart, serviceAccountKubeconfig, sets } from './chart-support.ts';
-import { createObject, freshWorld, getObject, worldNode } from './status-writer-support.ts';
+import { clusterWithNode, getObject } from './status-writer-support.ts';
 import { adminApi, awaitRecord, create, paths, unique, until } from './watch-support.ts';
 
 const NS = 'chart-rbac';
@@ -166,16 +166,7 @@ describe('the real processes with their ServiceAccount token alone', () => {
   it('bgpcast status-writer: holds its Lease, creates a NodeConfig and writes the ClusterConfig conditions', async () => {
     const { path } = await serviceAccountKubeconfig(NS, `${RELEASE}-status-writer`);
     await until('the grants', () => canI('status-writer', ['create', 'ciliumbgpnodeconfigs.cilium.io']) || undefined);
-    const world = freshWorld(pool.client());
-    const label = unique('sel');
-    const cc = await createObject(admin, 'ciliumbgpclusterconfigs', {
-      apiVersion: 'cilium.io/v2',
-      kind: 'CiliumBGPClusterConfig',
-      metadata: { name: unique('cc') },
-      spec: { nodeSelector: { matchLabels: { bgp: label } }, bgpInstances: [{ name: 'i1', localASN: 64512 }] },
-    });
-    const node = unique('n');
-    await world.fold(cc, worldNode(node, { bgp: label }, '10.4.0.9'));
+    const { world, node, cc } = await clusterWithNode(admin, pool.client(), '10.4.0.9');
     const port = await freePort();
     const lease = `${RELEASE}-status-writer`;
     const p = bgpcast(['status-writer', '--kubeconfig', path, '--leader-elect', '--lease-namespace', NS, '--lease-name', lease, '--identity', 'sa-writer', '--telemetry', `127.0.0.1:${port}`], {
