@@ -1,8 +1,9 @@
 // The Helm chart (infra/kubernetes/bgpcast/) as a cluster takes it: `helm lint`, `helm template` with
 // the default values and each alternative (Knative, Strimzi, CRDs off, external Redis), and every
 // rendered object — CRDs first, with KEDA's, Knative's, Strimzi's and prometheus-operator's CRDs
-// installed — accepted by the real API server, as a server-side dry-run and then for real.
-import { beforeAll, describe, expect, it } from 'vitest';
+// installed — accepted by the real API server, as a server-side dry-run and then for real; and the
+// README's helm install, upgrade and uninstall against it.
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { applyObjects, readManifests, waitEstablished } from '../../infra/local/kube-crds.ts';
 import { kubeBinaries } from '../../infra/local/kube.ts';
 import { adminConfig, kubectl } from '../support/kube.ts';
@@ -151,5 +152,29 @@ describe('the rendered chart against the real API server', () => {
     const spec = (JSON.parse(r.stdout) as { spec: { template: { spec: PodSpec } } }).spec.template.spec;
     expect(spec.hostNetwork).toBe(true);
     expect(spec.containers[0]!.env.find((e) => e.name === 'NODE_NAME')?.valueFrom?.fieldRef?.fieldPath).toBe('spec.nodeName');
+  });
+});
+
+describe('helm install, upgrade and uninstall against the real API server', () => {
+  it("installs as the README says, upgrades the speakers' image, and uninstalls every object but the CRDs", () => {
+    const ns = 'chart-helm';
+    const release = ['bgpcast-helm', CHART_DIR, '--namespace', ns, '--kubeconfig', inject('kubeconfigPath')];
+    const install = helm(['install', ...release, '--create-namespace', ...sets(BROKERS)]);
+    expect(install.status, install.stderr).toBe(0);
+    expect(install.stdout).toContain('STATUS: deployed');
+    const image = () => kubectl(['get', 'daemonset', 'bgpcast-helm-speaker', '-n', ns, '-o', 'jsonpath={.spec.template.spec.containers[0].image}']).stdout;
+    expect(image()).toBe('bgpcast:0.1.0');
+    const upgrade = helm(['upgrade', ...release, '--reuse-values', ...sets({ 'image.tag': '0.1.1' })]);
+    expect(upgrade.status, upgrade.stderr).toBe(0);
+    expect(image()).toBe('bgpcast:0.1.1');
+    const kindsListed = 'all,serviceaccounts,roles,rolebindings,clusterroles,clusterrolebindings,configmaps,poddisruptionbudgets,scaledobjects';
+    const ours = () => kubectl(['get', kindsListed, '-A', '-l', 'app.kubernetes.io/instance=bgpcast-helm', '-o', 'name']);
+    expect(ours().stdout.trim().split('\n').length).toBeGreaterThanOrEqual(20);
+    const uninstall = helm(['uninstall', 'bgpcast-helm', '--namespace', ns, '--kubeconfig', inject('kubeconfigPath')]);
+    expect(uninstall.status, uninstall.stderr).toBe(0);
+    const left = ours();
+    expect(left.status, left.stderr).toBe(0);
+    expect(left.stdout.trim()).toBe('');
+    expect(kubectl(['get', 'crd', 'ciliumbgpclusterconfigs.cilium.io', '-o', 'name']).status).toBe(0);
   });
 });
