@@ -99,6 +99,7 @@ describe('helm lint and helm template', () => {
     expect(topic.spec).toMatchObject({ topicName: 'bgpcast.events', partitions: 6, config: { 'retention.ms': -1, 'cleanup.policy': 'delete' } });
     const env = podSpec(find(objects, 'Deployment', 'bgpcast-strimzi-watcher')).containers[0]!.env;
     expect(env.find((e) => e.name === 'BGPCAST_KAFKA_BROKERS')?.value).toBe('bgpcast-strimzi-kafka-kafka-bootstrap.chart-strimzi.svc:9092');
+    expect(env.find((e) => e.name === 'BGPCAST_EVENTS_TOPIC')?.value).toBe(topic.spec.topicName);
   });
 
   it('CRDs off (Cilium provides them): no CustomResourceDefinition; external Redis: no StatefulSet, every component given the URL', () => {

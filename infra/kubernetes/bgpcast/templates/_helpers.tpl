@@ -51,6 +51,8 @@ app.kubernetes.io/component: {{ .component }}
 {{- define "bgpcast.env" -}}
 - name: BGPCAST_KAFKA_BROKERS
   value: {{ include "bgpcast.kafkaBrokers" . | quote }}
+- name: BGPCAST_EVENTS_TOPIC
+  value: {{ .Values.kafka.topic | quote }}
 {{- if .Values.redis.urlSecret.name }}
 - name: BGPCAST_REDIS_URL
   valueFrom:
