@@ -3,10 +3,11 @@
 // kubeconfig holding a ServiceAccount's token (TokenRequest), so that RBAC is the chart's and nothing
 // else.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { afterAll } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { kubeBinaries } from '../../infra/local/kube.ts';
 import { repoRoot } from '../support/cli.ts';
@@ -21,8 +22,14 @@ export interface Manifest {
   [field: string]: unknown;
 }
 
+/** Helm's cache, config and data folders and the ServiceAccount kubeconfigs: one temp dir per test file. */
+const scratch = mkdtempSync(join(tmpdir(), 'bgpcast-chart-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const helmHome = join(scratch, 'helm');
+
 export function helm(args: string[]): Run {
-  const r = spawnSync(kubeBinaries().helm, args, { encoding: 'utf8', timeout: 60_000 });
+  const env = { ...process.env, HELM_CACHE_HOME: join(helmHome, 'cache'), HELM_CONFIG_HOME: join(helmHome, 'config'), HELM_DATA_HOME: join(helmHome, 'data') };
+  const r = spawnSync(kubeBinaries().helm, args, { encoding: 'utf8', timeout: 60_000, env });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -68,7 +75,7 @@ export async function serviceAccountKubeconfig(namespace: string, name: string):
     contexts: [{ name: 'sa', cluster: cluster.name, user: `${namespace}-${name}` }],
     currentContext: 'sa',
   });
-  const path = join(mkdtempSync(join(tmpdir(), 'bgpcast-sa-')), 'kubeconfig');
+  const path = join(scratch, `kubeconfig-${namespace}-${name}`);
   writeFileSync(path, config.exportConfig(), { mode: 0o600 });
   return { path, config };
 }
