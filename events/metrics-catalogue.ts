@@ -1,7 +1,7 @@
 // Every Prometheus series bgpcast exports, in one list: name, type, labels, which process serves it
 // and what it means. The metrics are created from these entries (events/telemetry.ts counter(),
 // gauge(), histogram()), the README's metrics table is held to this list by a unit test, and so are
-// the queries of the Grafana dashboard and the alert rules (infra/monitoring/).
+// the queries of the Grafana dashboard and the alert rules (infra/kubernetes/bgpcast/files/).
 //
 // The cilium_bgp_control_plane_* series carry Cilium's names and labels (Cilium's
 // Documentation/observability/metrics.rst and pkg/bgpv1/metrics/metrics.go), plus `node`: one

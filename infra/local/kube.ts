@@ -24,6 +24,7 @@ export interface KubeVersions {
   keda: string;
   knativeOperator: string;
   strimzi: string;
+  prometheusOperator: string;
 }
 
 /** The versions build.sh builds, from infra/kube/versions.env (KEY=VALUE lines). */
@@ -45,6 +46,7 @@ export function kubeVersions(file = join(here, '..', 'kube', 'versions.env')): K
     keda: get('KEDA_VERSION'),
     knativeOperator: get('KNATIVE_OPERATOR_VERSION'),
     strimzi: get('STRIMZI_VERSION'),
+    prometheusOperator: get('PROMETHEUS_OPERATOR_VERSION'),
   };
 }
 
@@ -59,6 +61,8 @@ export interface KubeBinaries {
   knativeCrds: string;
   /** Strimzi's CRD files, generated from its API model (a directory of YAML). */
   strimziCrds: string;
+  /** The PrometheusRule CRD file (a directory of YAML). */
+  prometheusOperatorCrds: string;
 }
 
 /** Where build.sh puts each artifact: `${BGPCAST_CACHE_DIR:-${XDG_CACHE_HOME:-~/.cache}/bgpcast}/…`. */
@@ -74,6 +78,7 @@ export function kubeBinaries(env: NodeJS.ProcessEnv = process.env): KubeBinaries
     kedaCrds: join(base, `keda-${v.keda}`, 'crds'),
     knativeCrds: join(base, `knative-operator-${v.knativeOperator}`, 'crds'),
     strimziCrds: join(base, `strimzi-${v.strimzi}`, 'crds'),
+    prometheusOperatorCrds: join(base, `prometheus-operator-${v.prometheusOperator}`, 'crds'),
   };
 }
 

@@ -1,13 +1,13 @@
 // The alert rules as Prometheus' own tool reads them: `promtool check rules` accepts the file and
 // `promtool test rules` runs its cases, each alert firing where it should and quiet where it
-// should not (infra/monitoring/bgpcast-rules.test.yaml).
+// should not (infra/kubernetes/bgpcast/files/bgpcast-rules.test.yaml).
 
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../support/cli.ts';
 
-const dir = resolve(repoRoot, 'infra/monitoring');
+const dir = resolve(repoRoot, 'infra/kubernetes/bgpcast/files');
 
 function promtool(...args: string[]): Promise<{ code: number; out: string }> {
   return new Promise((done) => {

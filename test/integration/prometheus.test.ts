@@ -26,7 +26,7 @@ beforeAll(async () => {
       { job: 'bgpcast-speaker', address: hostPort(lab.endpoints.speakers!.url) },
       { job: 'bgpcast-functions', address: hostPort(lab.endpoints.functions!.url) },
     ],
-    ruleFiles: [resolve(repoRoot, 'infra/monitoring/bgpcast-rules.yaml')],
+    ruleFiles: [resolve(repoRoot, 'infra/kubernetes/bgpcast/files/bgpcast-rules.yaml')],
   });
 });
 afterAll(async () => {

@@ -8,7 +8,7 @@ import { freePort } from '../../infra/local/procs.ts';
 import { redisPool } from '../integration/functions-support.ts';
 import { repoRoot } from '../support/cli.ts';
 import { adminApi, unique, until } from './watch-support.ts';
-import { createObject, freshWorld, getObject, worldNode } from './status-writer-support.ts';
+import { clusterWithNode as withNode, getObject, worldNode } from './status-writer-support.ts';
 
 const pool = redisPool(inject('redisUrl'));
 afterAll(() => pool.closeAll());
@@ -29,19 +29,7 @@ function statusWriter(args: string[], prefix: string): Proc {
 
 const stop = (p: Proc) => p.child.exitCode === null && p.child.signalCode === null && p.child.kill('SIGKILL');
 
-async function clusterWithNode() {
-  const world = freshWorld(pool.client());
-  const label = unique('sel');
-  const cc = await createObject(api, 'ciliumbgpclusterconfigs', {
-    apiVersion: 'cilium.io/v2',
-    kind: 'CiliumBGPClusterConfig',
-    metadata: { name: unique('cc') },
-    spec: { nodeSelector: { matchLabels: { bgp: label } }, bgpInstances: [{ name: 'i1', localASN: 64512 }] },
-  });
-  const node = unique('n');
-  await world.fold(cc, worldNode(node, { bgp: label }, '10.4.0.1'));
-  return { world, label, node };
-}
+const clusterWithNode = () => withNode(api, pool.client(), '10.4.0.1');
 
 describe('bgpcast status-writer, the process', () => {
   it('serves /readyz after its first round, /metrics with its API writes, and exits 0 on SIGTERM', async () => {

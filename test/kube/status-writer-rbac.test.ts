@@ -1,39 +1,32 @@
-// The status writer under exactly the RBAC the repo ships for it
-// (infra/kubernetes/bgpcast/rbac/status-writer.yaml): a ServiceAccount token, leader election in
+// The status writer under exactly the RBAC the Helm chart ships for it (infra/kubernetes/bgpcast/,
+// rendered by helm template and applied as rendered): a ServiceAccount token, leader election in
 // its namespace, NodeConfigs created, their status and the conditions written, one deleted; no
 // request refused. And what that RBAC does not grant.
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { join } from 'node:path';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { KubeApi } from '../../events/kube/api.ts';
 import { startStatusWriterService } from '../../functions/status-writer/service.ts';
-import { applyObjects, readManifests } from '../../infra/local/kube-crds.ts';
 import { captureLog, redisPool } from '../integration/functions-support.ts';
-import { adminConfig } from '../support/kube.ts';
+import { kubectlApply, renderChart, serviceAccountKubeconfig, sets } from './chart-support.ts';
 import { adminApi, unique, until } from './watch-support.ts';
 import { cilium, conditionOf, countingMetrics, createObject, freshWorld, getObject, worldNode } from './status-writer-support.ts';
 
-const RBAC_DIR = join(import.meta.dirname, '../../infra/kubernetes/bgpcast/rbac');
+// Release `bgpcast` in kube-system: the ServiceAccount bgpcast-status-writer, its Lease of that name.
+const NAME = 'bgpcast-status-writer';
+const NAMESPACE = 'kube-system';
 const pool = redisPool(inject('redisUrl'));
 afterAll(() => pool.closeAll());
 const admin = adminApi();
 
 async function serviceAccountApi(): Promise<KubeApi> {
-  const kc = adminConfig();
-  await applyObjects(kc, readManifests(RBAC_DIR).filter((o) => o.metadata?.name?.startsWith('bgpcast-status-writer')));
-  const minted = await kc.makeApiClient(CoreV1Api).createNamespacedServiceAccountToken({
-    name: 'bgpcast-status-writer',
-    namespace: 'kube-system',
-    body: { spec: { audiences: [], expirationSeconds: 600 } },
-  });
-  const cluster = kc.getCurrentCluster()!;
-  const sa = new KubeConfig();
-  sa.loadFromOptions({ clusters: [cluster], users: [{ name: 'sa', token: minted.status!.token! }], contexts: [{ name: 'sa', cluster: cluster.name, user: 'sa' }], currentContext: 'sa' });
-  return new KubeApi(sa);
+  const rendered = renderChart('bgpcast', NAMESPACE, sets({ 'kafka.brokers': 'k:9092' }));
+  const mine = rendered.filter((o) => ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'].includes(o.kind) && o.metadata.name.startsWith(NAME));
+  const applied = kubectlApply(mine, false);
+  if (applied.status !== 0) throw new Error(applied.stderr);
+  return new KubeApi((await serviceAccountKubeconfig(NAMESPACE, NAME)).config);
 }
 
 describe('the status writer under its RBAC', () => {
-  it('does its whole job with a ServiceAccount token bound to infra/kubernetes/bgpcast/rbac/status-writer.yaml, and is refused the rest', async () => {
+  it("does its whole job with a ServiceAccount token bound to the chart's rules, and is refused the rest", async () => {
     const api = await serviceAccountApi();
     // The RBAC authorizer reads roles through an informer: wait for the grant.
     await until('the grant', () => api.get(cilium('ciliumbgpnodeconfigs')).then(() => true, () => false));
@@ -63,7 +56,7 @@ describe('the status writer under its RBAC', () => {
       prefix: world.prefix,
       log: captureLog('warn').log,
       metrics,
-      leaderElection: { namespace: 'kube-system', name: unique('status-writer'), config: { identity: 'rbac', leaseDurationMs: 4_000, renewDeadlineMs: 3_000, retryPeriodMs: 500 } },
+      leaderElection: { namespace: NAMESPACE, name: NAME, config: { identity: 'rbac', leaseDurationMs: 4_000, renewDeadlineMs: 3_000, retryPeriodMs: 500 } },
     });
     try {
       await until('both NodeConfigs with status, and the conditions', async () => {

@@ -12,7 +12,7 @@ import type { KubeApi } from '../../events/kube/api.ts';
 import { createFunctionsHandler } from '../../functions/runner/handler.ts';
 import { StatusWriter, type StatusWriterMetrics, type StatusWriterOptions } from '../../functions/status-writer/status-writer.ts';
 import { captureLog, sequencer } from '../integration/functions-support.ts';
-import { create } from './watch-support.ts';
+import { create, unique } from './watch-support.ts';
 
 export const cilium = (plural: string, name?: string, status = false) => `/apis/cilium.io/v2/${plural}${name ? `/${name}` : ''}${status ? '/status' : ''}`;
 
@@ -106,3 +106,18 @@ export async function writeReport(redis: Redis, prefix: string, node: string, pe
 }
 
 export const conditionOf = (o: KubeObjectLike | null, type: string) => o?.status?.conditions?.find((c) => c.type === type);
+
+/** A ClusterConfig selecting one new node, both folded into a fresh world. */
+export async function clusterWithNode(api: KubeApi, redis: Redis, ip: string) {
+  const world = freshWorld(redis);
+  const label = unique('sel');
+  const cc = await createObject(api, 'ciliumbgpclusterconfigs', {
+    apiVersion: 'cilium.io/v2',
+    kind: 'CiliumBGPClusterConfig',
+    metadata: { name: unique('cc') },
+    spec: { nodeSelector: { matchLabels: { bgp: label } }, bgpInstances: [{ name: 'i1', localASN: 64512 }] },
+  });
+  const node = unique('n');
+  await world.fold(cc, worldNode(node, { bgp: label }, ip));
+  return { world, label, node, cc };
+}

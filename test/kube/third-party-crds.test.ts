@@ -1,5 +1,5 @@
 // The CRDs infra/kube/build.sh fetches for the Helm chart's alternatives (KEDA's ScaledObject,
-// Knative Serving's Service, Eventing's KafkaSource, Strimzi's Kafka and KafkaTopic) install into
+// Knative Serving's Service, Eventing's KafkaSource, Strimzi's Kafka and KafkaTopic, prometheus-operator's PrometheusRule) install into
 // the local API server and serve their kinds: the cached files are usable as they are.
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ describe.each([
   ['KEDA', bins.kedaCrds, ['scaledobjects.keda.sh', 'triggerauthentications.keda.sh']],
   ['Knative', bins.knativeCrds, ['services.serving.knative.dev', 'kafkasources.sources.knative.dev']],
   ['Strimzi', bins.strimziCrds, ['kafkas.kafka.strimzi.io', 'kafkanodepools.kafka.strimzi.io', 'kafkatopics.kafka.strimzi.io']],
+  ['prometheus-operator', bins.prometheusOperatorCrds, ['prometheusrules.monitoring.coreos.com']],
 ] as const)("%s's CRDs", (_name, dir, wanted) => {
   it('are cached by infra/kube/build.sh', () => {
     expect(existsSync(dir), dir).toBe(true);

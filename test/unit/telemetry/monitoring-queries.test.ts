@@ -1,4 +1,4 @@
-// The Grafana dashboard and the alert rules (infra/monitoring/) ask only for series bgpcast exports:
+// The Grafana dashboard and the alert rules (infra/kubernetes/bgpcast/files/) ask only for series bgpcast exports:
 // every query is parsed with Prometheus' own PromQL grammar and the metric names it selects are
 // looked up in the catalogue. Every alert has a promtool case that fires and one that must not.
 
@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { allSeries, queryableNames, Series } from '../../../events/metrics-catalogue.ts';
 
-const dir = resolve(import.meta.dirname, '../../../infra/monitoring');
+const dir = resolve(import.meta.dirname, '../../../infra/kubernetes/bgpcast/files');
 const exported = new Set(allSeries.flatMap(queryableNames));
 
 /** The metric names a PromQL expression selects; throws on a syntax error. */
