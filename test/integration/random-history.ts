@@ -53,7 +53,9 @@ export function history(seed: number, length: number): EventEnvelope[] {
   const ads = (name: string) => ({
     apiVersion: 'cilium.io/v2',
     kind: 'CiliumBGPAdvertisement',
-    metadata: { name, labels: chance(0.85) ? { advertise: 'bgp' } : {} },
+    // The pods advertisement stays selected, so that a history's final state always has routes
+    // (the services one may end unselected or invalid, and be ignored).
+    metadata: { name, labels: name === 'pods' || chance(0.85) ? { advertise: 'bgp' } : {} },
     spec: {
       advertisements:
         name === 'pods'
