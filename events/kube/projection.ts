@@ -7,6 +7,7 @@
 // A field is kept as it is when its shape is not the expected one (a string where an object
 // should be), so an invalid object stays exactly as invalid.
 
+import { IPAM_REQUEST_SATISFIED, LB_IPAM_ANNOTATIONS } from '../../functions/model/service.ts';
 import type { KubeObject } from '../envelope.ts';
 import { sanitizeObject } from '../sanitize.ts';
 
@@ -38,8 +39,25 @@ const keysStartingWith =
   (value: unknown): unknown =>
     isPlainObject(value) ? Object.fromEntries(Object.entries(value).filter(([k]) => k.startsWith(prefix))) : value;
 
-/** Kinds whose generation no rule reads (the projection drops it). */
-export const GENERATION_UNREAD: ReadonlySet<string> = new Set(['Node', 'CiliumNode', 'Service', 'EndpointSlice', 'Secret']);
+/** Of a map, the given keys (anything that is not a map, as it is). */
+const keysIn =
+  (keys: readonly string[]) =>
+  (value: unknown): unknown =>
+    isPlainObject(value) ? Object.fromEntries(Object.entries(value).filter(([k]) => keys.includes(k))) : value;
+
+/** Of a list of conditions, those of the given types (anything that is not a list, as it is). */
+const conditionsOfTypes =
+  (types: (type: unknown) => boolean) =>
+  (value: unknown): unknown =>
+    Array.isArray(value) ? value.filter((c) => !isPlainObject(c) || types(c.type)) : value;
+
+/**
+ * Kinds whose generation no rule reads (the projection drops it). A Service's is read: LB IPAM's
+ * condition reports it as observedGeneration (it moves only with the spec).
+ */
+export const GENERATION_UNREAD: ReadonlySet<string> = new Set(['Node', 'CiliumNode', 'EndpointSlice', 'Secret']);
+
+const LB_IPAM_ANNOTATION_NAMES = Object.values(LB_IPAM_ANNOTATIONS).flat();
 
 export const projectionShapes: Readonly<Record<string, Shape>> = {
   Node: {
@@ -51,10 +69,16 @@ export const projectionShapes: Readonly<Record<string, Shape>> = {
     metadata,
     spec: { addresses: [{ type: true, ip: true }], ipam: { podCIDRs: true, pools: { allocated: [{ pool: true, cidrs: true }] } } },
   },
+  // LB IPAM's inputs (its annotations, the requested and wanted addresses, the sharing checks'
+  // ports and selector) and its own condition, read back for its transition time.
   Service: {
-    metadata,
+    metadata: { ...metadata, generation: true, annotations: keysIn(LB_IPAM_ANNOTATION_NAMES) },
     spec: {
       type: true,
+      loadBalancerIP: true,
+      ipFamilyPolicy: true,
+      ports: [{ port: true }],
+      selector: true,
       clusterIP: true,
       clusterIPs: true,
       externalIPs: true,
@@ -63,12 +87,14 @@ export const projectionShapes: Readonly<Record<string, Shape>> = {
       internalTrafficPolicy: true,
       ipFamilies: true,
     },
-    status: { loadBalancer: { ingress: [{ ip: true }] } },
+    status: { loadBalancer: { ingress: [{ ip: true }] }, conditions: conditionsOfTypes((t) => t === IPAM_REQUEST_SATISFIED) },
   },
   EndpointSlice: { metadata, endpoints: [{ nodeName: true, conditions: { ready: true } }] },
   // Already a reference (sanitize.ts): the names of its keys, never their values.
   Secret: { metadata, type: true, dataKeys: true },
   CiliumPodIPPool: withSpec,
+  // Its status: the conditions LB IPAM wrote, read back for their transition times.
+  CiliumLoadBalancerIPPool: { ...withSpec, status: { conditions: conditionsOfTypes((t) => typeof t === 'string' && t.startsWith('cilium.io/')) } },
   CiliumBGPClusterConfig: withSpec,
   // Its bgpcast.io/ annotations switch on speaker features (functions/model/peer-annotations.ts).
   CiliumBGPPeerConfig: { ...withSpec, metadata: { ...metadata, generation: true, annotations: keysStartingWith('bgpcast.io/') } },

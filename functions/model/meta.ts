@@ -40,16 +40,26 @@ export const clusterMetaWithAnnotationsSchema = metadataSchema
   .extend({ annotations: z.unknown().optional() })
   .transform((m) => ({ meta: clusterMeta(m), annotations: m.annotations }));
 
+const namespacedMeta = (m: z.infer<typeof metadataSchema>): ObjectMeta => ({
+  name: m.name,
+  namespace: m.namespace || 'default',
+  labels: m.labels ?? {},
+  creationTimestamp: m.creationTimestamp ?? null,
+  generation: m.generation ?? null,
+});
+
 /** metadata of a namespaced kind: a missing namespace is "default", as kubectl assumes. */
-export const namespacedMetaSchema = metadataSchema.transform(
-  (m): ObjectMeta => ({
-    name: m.name,
-    namespace: m.namespace || 'default',
-    labels: m.labels ?? {},
-    creationTimestamp: m.creationTimestamp ?? null,
-    generation: m.generation ?? null,
-  }),
-);
+export const namespacedMetaSchema = metadataSchema.transform(namespacedMeta);
+
+/** The same with its string-valued annotations beside it (any other value is not one the kind reads). */
+export const namespacedMetaWithAnnotationsSchema = metadataSchema
+  .extend({ annotations: z.unknown().optional() })
+  .transform((m) => ({
+    meta: namespacedMeta(m),
+    annotations: Object.fromEntries(
+      Object.entries(typeof m.annotations === 'object' && m.annotations !== null ? m.annotations : {}).filter((e): e is [string, string] => typeof e[1] === 'string'),
+    ),
+  }));
 
 export const UINT32_MAX = 4294967295;
 
