@@ -39,11 +39,17 @@ const keysStartingWith =
   (value: unknown): unknown =>
     isPlainObject(value) ? Object.fromEntries(Object.entries(value).filter(([k]) => k.startsWith(prefix))) : value;
 
-/** Of a map, the given keys (anything that is not a map, as it is). */
+/**
+ * Of a map, the given keys; none of them: no field at all, so annotations nobody reads appearing
+ * change nothing (anything that is not a map, as it is).
+ */
 const keysIn =
   (keys: readonly string[]) =>
-  (value: unknown): unknown =>
-    isPlainObject(value) ? Object.fromEntries(Object.entries(value).filter(([k]) => keys.includes(k))) : value;
+  (value: unknown): unknown => {
+    if (!isPlainObject(value)) return value;
+    const kept = Object.entries(value).filter(([k]) => keys.includes(k));
+    return kept.length > 0 ? Object.fromEntries(kept) : undefined;
+  };
 
 /** Of a list of conditions, those of the given types (anything that is not a list, as it is). */
 const conditionsOfTypes =
@@ -109,7 +115,9 @@ export function project(value: unknown, shape: Shape): unknown {
   if (!isPlainObject(value)) return value;
   const out: Record<string, unknown> = {};
   for (const [field, sub] of Object.entries(shape as Record<string, Shape>)) {
-    if (Object.hasOwn(value, field)) out[field] = project(value[field], sub);
+    if (!Object.hasOwn(value, field)) continue;
+    const kept = project(value[field], sub);
+    if (kept !== undefined) out[field] = kept;
   }
   return out;
 }
