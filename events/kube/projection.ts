@@ -7,7 +7,6 @@
 // A field is kept as it is when its shape is not the expected one (a string where an object
 // should be), so an invalid object stays exactly as invalid.
 
-import { IPAM_REQUEST_SATISFIED, LB_IPAM_ANNOTATIONS } from '../../functions/model/service.ts';
 import type { KubeObject } from '../envelope.ts';
 import { sanitizeObject } from '../sanitize.ts';
 
@@ -40,14 +39,14 @@ const keysStartingWith =
     isPlainObject(value) ? Object.fromEntries(Object.entries(value).filter(([k]) => k.startsWith(prefix))) : value;
 
 /**
- * Of a map, the given keys; none of them: no field at all, so annotations nobody reads appearing
- * change nothing (anything that is not a map, as it is).
+ * Of a map, the keys that start with one of `prefixes`; none: no field at all, so annotations
+ * nobody reads appearing change nothing (anything that is not a map, as it is).
  */
-const keysIn =
-  (keys: readonly string[]) =>
+const keysWithPrefixes =
+  (prefixes: readonly string[]) =>
   (value: unknown): unknown => {
     if (!isPlainObject(value)) return value;
-    const kept = Object.entries(value).filter(([k]) => keys.includes(k));
+    const kept = Object.entries(value).filter(([k]) => prefixes.some((p) => k.startsWith(p)));
     return kept.length > 0 ? Object.fromEntries(kept) : undefined;
   };
 
@@ -63,7 +62,9 @@ const conditionsOfTypes =
  */
 export const GENERATION_UNREAD: ReadonlySet<string> = new Set(['Node', 'CiliumNode', 'EndpointSlice', 'Secret']);
 
-const LB_IPAM_ANNOTATION_NAMES = Object.values(LB_IPAM_ANNOTATIONS).flat();
+/** LB IPAM's annotations of a Service (functions/model/service.ts LB_IPAM_ANNOTATIONS), and its condition. */
+const LB_IPAM_ANNOTATION_PREFIXES = ['lbipam.cilium.io/', 'io.cilium/lb-ipam-'];
+const IPAM_REQUEST_SATISFIED = 'cilium.io/IPAMRequestSatisfied';
 
 export const projectionShapes: Readonly<Record<string, Shape>> = {
   Node: {
@@ -78,7 +79,7 @@ export const projectionShapes: Readonly<Record<string, Shape>> = {
   // LB IPAM's inputs (its annotations, the requested and wanted addresses, the sharing checks'
   // ports and selector) and its own condition, read back for its transition time.
   Service: {
-    metadata: { ...metadata, generation: true, annotations: keysIn(LB_IPAM_ANNOTATION_NAMES) },
+    metadata: { ...metadata, generation: true, annotations: keysWithPrefixes(LB_IPAM_ANNOTATION_PREFIXES) },
     spec: {
       type: true,
       loadBalancerIP: true,

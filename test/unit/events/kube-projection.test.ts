@@ -257,6 +257,23 @@ describe('the watcher projection', () => {
     expect(projectionDigest(projectObject(noise)!)).toBe(projectionDigest(projectObject(pc)!));
   });
 
+  it('a Service keeps LB IPAM\'s annotations and condition; others, or none, publish nothing', () => {
+    const svc = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web', namespace: 'default', annotations: { 'lbipam.cilium.io/ips': '10.0.0.1', 'io.cilium/lb-ipam-sharing-key': 'k', 'example.com/x': 'y' } },
+      spec: { type: 'LoadBalancer' },
+      status: { conditions: [{ type: 'cilium.io/IPAMRequestSatisfied', status: 'True' }, { type: 'example.com/Other', status: 'True' }] },
+    };
+    expect(projectObject(svc)).toMatchObject({
+      metadata: { annotations: { 'lbipam.cilium.io/ips': '10.0.0.1', 'io.cilium/lb-ipam-sharing-key': 'k' } },
+      status: { conditions: [{ type: 'cilium.io/IPAMRequestSatisfied', status: 'True' }] },
+    });
+    const bare = { ...svc, metadata: { name: 'web', namespace: 'default' }, status: {} };
+    const unread = { ...bare, metadata: { ...bare.metadata, annotations: { 'example.com/x': 'y' } } };
+    expect(projectionDigest(projectObject(unread)!)).toBe(projectionDigest(projectObject(bare)!));
+  });
+
   it('a Secret is a reference: the names of its keys, never their values', () => {
     const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'kube-system' }, type: 'Opaque', data: { password: 'c2VjcmV0' } };
     const projected = projectObject(secret)!;
