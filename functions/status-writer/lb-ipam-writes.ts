@@ -1,9 +1,10 @@
 // LB IPAM's writes: what functions/cilium/lb-ipam.ts decides, as server-side applies of the
 // status subresource under a field manager of its own, bgpcast-lb-ipam (docs/cilium-semantics.md
 // LBIPAM-13):
-// - a Service's status.loadBalancer.ingress (`ip` entries only) and its condition
-//   cilium.io/IPAMRequestSatisfied; a Service LB IPAM no longer serves gets an apply without
-//   status, which removes what this manager wrote and nothing else;
+// - a Service's status.loadBalancer.ingress (`ip` entries only; the whole list, an atomic one, so
+//   addresses another writer put there and no pool gives are removed, as Cilium removes them) and
+//   its condition cilium.io/IPAMRequestSatisfied; a Service LB IPAM no longer serves gets an apply
+//   without status, which removes what this manager wrote and nothing else;
 // - a pool's cilium.io/PoolConflict, IPsTotal, IPsAvailable and IPsUsed.
 // Dormant while there is no pool and no Service carries its condition (LBIPAM-1).
 //
@@ -88,7 +89,8 @@ function serviceWrite(inputs: LbIpamInputs, s: Service, a: ServiceAllocation): L
   const generation = s.meta.generation ?? undefined;
   const computed: ComputedCondition = { type: IPAM_REQUEST_SATISFIED, ...a.condition, ...(generation === undefined ? {} : { observedGeneration: generation }) };
   const conditions = resolveConditions([computed], previous(s.lbIpam.condition), inputs.now, generation);
-  const status = { ...(a.ips.length > 0 ? { loadBalancer: { ingress: a.ips.map((ip) => ({ ip })) } } : {}), conditions };
+  // The whole ingress list, even empty: it is atomic, so this takes it over from any other writer.
+  const status = { loadBalancer: { ingress: a.ips.map((ip) => ({ ip })) }, conditions };
   return { key: `Service/${a.key}`, path, body: { apiVersion: 'v1', kind: 'Service', metadata, status }, digest: digestOf(a.ips, conditions), worldDigest, ips: a.ips };
 }
 

@@ -5,7 +5,7 @@
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { LB_IPAM_MANAGER } from '../../functions/status-writer/lb-ipam-writes.ts';
 import { redisPool } from '../integration/functions-support.ts';
-import { adminApi, create, namespace, paths, remove, unique, until } from './watch-support.ts';
+import { adminApi, create, mergePatch, namespace, paths, remove, unique, until } from './watch-support.ts';
 import { freshWorld, startWriter } from './status-writer-support.ts';
 
 const pool = redisPool(inject('redisUrl'));
@@ -95,7 +95,7 @@ describe('LB IPAM through the status writer', () => {
     expect(ingress(await read(servicePath(ns, 'b')))).toEqual(['198.51.100.11']);
   });
 
-  it('honours a requested address, says why another cannot be had, and reports overlapping pools', async () => {
+  it('honours a requested address, says why another cannot be had, replaces an address no pool gives, and reports overlapping pools', async () => {
     const redis = pool.client();
     const world = freshWorld(redis);
     const ns = await namespace(api, unique('lbipam'));
@@ -104,7 +104,10 @@ describe('LB IPAM through the status writer', () => {
     const newer = await ipPool(unique('second'), { blocks: [{ cidr: '203.0.113.2/31' }] });
     const wanted = await service(ns, 'wanted', { loadBalancerIP: '203.0.113.3' });
     const outside = await service(ns, 'outside', {}, { 'lbipam.cilium.io/ips': '192.0.2.99' });
-    await world.fold(older, newer, wanted, outside);
+    // Another controller wrote an address no pool holds: LB IPAM takes the list over.
+    await service(ns, 'foreign');
+    const foreign = await mergePatch(api, `${servicePath(ns, 'foreign')}/status`, { status: { loadBalancer: { ingress: [{ ip: '192.0.2.50' }] } } });
+    await world.fold(older, newer, wanted, outside, foreign);
     const w = startWriter(api, redis, world.prefix);
     stops.push(w.stop);
 
@@ -118,6 +121,12 @@ describe('LB IPAM through the status writer', () => {
       return condition(s, 'cilium.io/IPAMRequestSatisfied') ? s : undefined;
     });
     expect(condition(refused, 'cilium.io/IPAMRequestSatisfied')).toMatchObject({ status: 'False', reason: 'no_pool', message: "No pool exists with a CIDR containing '192.0.2.99'" });
+    expect(ingress(refused)).toEqual([]);
+    const replaced = await until('the foreign address replaced', async () => {
+      const s = await read(servicePath(ns, 'foreign'));
+      return ingress(s)[0] !== '192.0.2.50' ? s : undefined;
+    });
+    expect(ingress(replaced)).toEqual(['203.0.113.0']);
     const conflicted = await until('the newer pool marked', async () => {
       const s = await read(poolPath(newer.metadata.name));
       return condition(s, 'cilium.io/PoolConflict')?.status === 'True' ? s : undefined;
