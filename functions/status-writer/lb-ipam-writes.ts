@@ -28,7 +28,10 @@ const kind = (name: string): WatchedKind => watchedKinds.find((k) => k.kind === 
 export const SERVICE_KIND = kind('Service');
 export const POOL_KIND = kind('CiliumLoadBalancerIPPool');
 
+export type LbIpamKind = 'Service' | 'CiliumLoadBalancerIPPool';
+
 export interface LbIpamWrite {
+  readonly kind: LbIpamKind;
   /** Service/<namespace>/<name> or CiliumLoadBalancerIPPool/<name>. */
   readonly key: string;
   /** The status subresource. */
@@ -84,14 +87,14 @@ function serviceWrite(inputs: LbIpamInputs, s: Service, a: ServiceAllocation): L
   const worldIps = s.loadBalancerIPs.map(formatIp);
   const worldDigest = digestOf(worldIps, previous(s.lbIpam.condition));
   if (a.condition === null) {
-    return { key: `Service/${a.key}`, path, body: { apiVersion: 'v1', kind: 'Service', metadata }, digest: digestOf([], []), worldDigest: s.lbIpam.condition === null ? digestOf([], []) : worldDigest, ips: null };
+    return { kind: 'Service', key: `Service/${a.key}`, path, body: { apiVersion: 'v1', kind: 'Service', metadata }, digest: digestOf([], []), worldDigest: s.lbIpam.condition === null ? digestOf([], []) : worldDigest, ips: null };
   }
   const generation = s.meta.generation ?? undefined;
   const computed: ComputedCondition = { type: IPAM_REQUEST_SATISFIED, ...a.condition, ...(generation === undefined ? {} : { observedGeneration: generation }) };
   const conditions = resolveConditions([computed], previous(s.lbIpam.condition), inputs.now, generation);
   // The whole ingress list, even empty: it is atomic, so this takes it over from any other writer.
   const status = { loadBalancer: { ingress: a.ips.map((ip) => ({ ip })) }, conditions };
-  return { key: `Service/${a.key}`, path, body: { apiVersion: 'v1', kind: 'Service', metadata, status }, digest: digestOf(a.ips, conditions), worldDigest, ips: a.ips };
+  return { kind: 'Service', key: `Service/${a.key}`, path, body: { apiVersion: 'v1', kind: 'Service', metadata, status }, digest: digestOf(a.ips, conditions), worldDigest, ips: a.ips };
 }
 
 function poolWrite(inputs: LbIpamInputs, pool: LbIpPool, p: PoolStatus, version: string): LbIpamWrite {
@@ -108,6 +111,7 @@ function poolWrite(inputs: LbIpamInputs, pool: LbIpPool, p: PoolStatus, version:
   const conditions = resolveConditions(computed, before, inputs.now, generation);
   const worldDigest = digestOf([], [...before].sort((a, b) => (a.type < b.type ? -1 : 1)));
   return {
+    kind: 'CiliumLoadBalancerIPPool',
     key: `CiliumLoadBalancerIPPool/${p.name}`,
     path: `${collectionPath(POOL_KIND, version)}/${encodeURIComponent(p.name)}/status`,
     body: { apiVersion: `cilium.io/${version}`, kind: 'CiliumLoadBalancerIPPool', metadata: { name: p.name }, status: { conditions } },

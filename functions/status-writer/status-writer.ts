@@ -25,7 +25,7 @@ import type { SpeakerReport } from './node-status.ts';
 import { needsWrite, planStatusWrites, type Write } from './plan.ts';
 import type { Redis } from 'ioredis';
 import { RedisInputs } from './redis-inputs.ts';
-import { LB_IPAM_MANAGER, lbIpamNeedsWrite, planLbIpamWrites, POOL_KIND, type LbIpamWrite } from './lb-ipam-writes.ts';
+import { LB_IPAM_MANAGER, lbIpamNeedsWrite, planLbIpamWrites, POOL_KIND, type LbIpamKind, type LbIpamWrite } from './lb-ipam-writes.ts';
 import { servedVersion } from '../../events/kube/watched-kinds.ts';
 import { formatIp } from '../../events/ip.ts';
 import { ownership, type Condition } from './rules.ts';
@@ -33,7 +33,7 @@ import { ownership, type Condition } from './rules.ts';
 export type WriteOutcome = 'ok' | 'not_found' | 'conflict' | 'refused' | 'unreachable';
 
 export interface StatusWriterMetrics {
-  write(kind: WrittenKind, op: Write['op'], outcome: WriteOutcome): void;
+  write(kind: WrittenKind | LbIpamKind, op: Write['op'], outcome: WriteOutcome): void;
   round(trigger: 'event' | 'resync'): void;
   conflicts(count: number): void;
 }
@@ -336,10 +336,13 @@ export class StatusWriter {
       });
       this.lbLast.set(w.key, { digest: w.digest, worldDigest: w.worldDigest });
       if (w.ips !== null) this.lbWritten.set(w.key.slice('Service/'.length), w.ips);
+      this.o.metrics?.write(w.kind, 'apply-status', 'ok');
     } catch (e) {
+      if (e instanceof KubeUnreachableError) this.o.metrics?.write(w.kind, 'apply-status', 'unreachable');
       if (e instanceof KubeUnreachableError || !(e instanceof KubeApiError)) throw e;
       // 404: the object went away meanwhile; the world will say so.
       this.lbLast.delete(w.key);
+      this.o.metrics?.write(w.kind, 'apply-status', e.code === 404 ? 'not_found' : e.code === 409 ? 'conflict' : 'refused');
       if (e.code !== 404) this.log.warn({ object: w.key, code: e.code, err: e.message }, 'the API server refused an LB IPAM write');
     }
   }

@@ -93,6 +93,8 @@ describe('LB IPAM through the status writer', () => {
     expect(ingress(next)).toEqual(['198.51.100.10']);
     expect(condition(next, 'cilium.io/IPAMRequestSatisfied')).toMatchObject({ status: 'True', reason: 'satisfied' });
     expect(ingress(await read(servicePath(ns, 'b')))).toEqual(['198.51.100.11']);
+    expect(w.metrics.total((k) => k.startsWith('Service apply-status'))).toBe(w.metrics.total((k) => k === 'Service apply-status ok'));
+    expect(w.metrics.total((k) => k === 'CiliumLoadBalancerIPPool apply-status ok')).toBeGreaterThan(0);
   });
 
   it('honours a requested address, says why another cannot be had, replaces an address no pool gives, and reports overlapping pools', async () => {
@@ -155,5 +157,6 @@ describe('LB IPAM through the status writer', () => {
     await until('a full round', () => w.writer.status().synced);
     expect((await read(servicePath(ns, 'quiet'))).status).toEqual({ loadBalancer: {} });
     expect((await read(poolPath(poolName))).status).toBeUndefined();
+    expect(w.metrics.total((k) => k.startsWith('Service') || k.startsWith('CiliumLoadBalancerIPPool'))).toBe(0);
   });
 });
