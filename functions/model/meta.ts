@@ -33,12 +33,13 @@ const clusterMeta = (m: z.infer<typeof metadataSchema>): ObjectMeta => ({
 export const clusterMetaSchema = metadataSchema.transform(clusterMeta);
 
 /**
- * The same, with `annotations` as written beside it, for a kind that reads some of its annotations
+ * metadata with `annotations` as written beside it, for a kind that reads some of its annotations
  * (never a reason for the object to be invalid: the kind decides what a bad one means).
  */
-export const clusterMetaWithAnnotationsSchema = metadataSchema
-  .extend({ annotations: z.unknown().optional() })
-  .transform((m) => ({ meta: clusterMeta(m), annotations: m.annotations }));
+const withAnnotations = (toMeta: (m: z.infer<typeof metadataSchema>) => ObjectMeta) =>
+  metadataSchema.extend({ annotations: z.unknown().optional() }).transform((m) => ({ meta: toMeta(m), annotations: m.annotations }));
+
+export const clusterMetaWithAnnotationsSchema = withAnnotations(clusterMeta);
 
 const namespacedMeta = (m: z.infer<typeof metadataSchema>): ObjectMeta => ({
   name: m.name,
@@ -51,15 +52,7 @@ const namespacedMeta = (m: z.infer<typeof metadataSchema>): ObjectMeta => ({
 /** metadata of a namespaced kind: a missing namespace is "default", as kubectl assumes. */
 export const namespacedMetaSchema = metadataSchema.transform(namespacedMeta);
 
-/** The same with its string-valued annotations beside it (any other value is not one the kind reads). */
-export const namespacedMetaWithAnnotationsSchema = metadataSchema
-  .extend({ annotations: z.unknown().optional() })
-  .transform((m) => ({
-    meta: namespacedMeta(m),
-    annotations: Object.fromEntries(
-      Object.entries(typeof m.annotations === 'object' && m.annotations !== null ? m.annotations : {}).filter((e): e is [string, string] => typeof e[1] === 'string'),
-    ),
-  }));
+export const namespacedMetaWithAnnotationsSchema = withAnnotations(namespacedMeta);
 
 export const UINT32_MAX = 4294967295;
 

@@ -111,7 +111,8 @@ export const serviceSchema = z
       })
       .nullish(),
   })
-  .transform(({ metadata: { meta: metadata, annotations }, spec, status }, ctx): Service => {
+  .transform(({ metadata: { meta: metadata, annotations: rawAnnotations }, spec, status }, ctx): Service => {
+    const annotations = stringMap(rawAnnotations);
     // clusterIP and clusterIPs may hold "None" or "" (no address), and are both checked.
     const clusterIP = (text: string, path: (string | number)[]): IpAddress[] => {
       if (notAnAddress(text)) return [];
