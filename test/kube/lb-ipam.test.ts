@@ -143,6 +143,28 @@ describe('LB IPAM through the status writer', () => {
     }), 'cilium.io/PoolConflict')).toMatchObject({ status: 'False', reason: 'resolved' });
   });
 
+  it('writes nothing more once the world shows what it wrote, resyncs included', async () => {
+    const redis = pool.client();
+    const world = freshWorld(redis);
+    const ns = await namespace(api, unique('lbipam'));
+    const poolName = unique('pool');
+    const p = await ipPool(poolName, { blocks: [{ cidr: '198.18.1.0/30' }] });
+    const s = await service(ns, 'steady', { ipFamilyPolicy: 'SingleStack' });
+    await world.fold(p, s);
+    const w = startWriter(api, redis, world.prefix, { resyncMs: 500 });
+    stops.push(w.stop);
+    await until('the pool\'s counts', async () => condition(await read(poolPath(poolName)), 'cilium.io/IPsUsed')?.message === '1' || undefined);
+    // What the watcher would deliver: both objects as the API server holds them now.
+    await world.fold(await read(poolPath(poolName)), await read(servicePath(ns, 'steady')));
+    const lbWrites = () => w.metrics.total((k) => k.startsWith('Service ') || k.startsWith('CiliumLoadBalancerIPPool '));
+    const roundAfter = async (at: string | null) => until('a later round', () => (w.writer.status().lastRoundAt ?? '') > (at ?? '') || undefined);
+    await roundAfter(w.writer.status().lastRoundAt);
+    const settled = lbWrites();
+    for (let i = 0; i < 3; i++) await roundAfter(w.writer.status().lastRoundAt);
+    expect(lbWrites()).toBe(settled);
+    expect(ingress(await read(servicePath(ns, 'steady')))).toEqual(['198.18.1.0']);
+  });
+
   it('with --enable-lb-ipam=false writes nothing to Services or pools', async () => {
     const redis = pool.client();
     const world = freshWorld(redis);
