@@ -101,7 +101,7 @@ export const projectionShapes: Readonly<Record<string, Shape>> = {
   Secret: { metadata, type: true, dataKeys: true },
   CiliumPodIPPool: withSpec,
   // Its status: the conditions LB IPAM wrote, read back for their transition times.
-  CiliumLoadBalancerIPPool: { ...withSpec, status: { conditions: conditionsOfTypes((t) => typeof t === 'string' && t.startsWith('cilium.io/')) } },
+  CiliumLoadBalancerIPPool: { ...withSpec, status: { conditions: conditionsOfTypes((t) => typeof t === 'string' && (t.startsWith('cilium.io/') || t.startsWith('bgpcast.io/'))) } },
   CiliumBGPClusterConfig: withSpec,
   // Its bgpcast.io/ annotations switch on speaker features (functions/model/peer-annotations.ts).
   CiliumBGPPeerConfig: { ...withSpec, metadata: { ...metadata, generation: true, annotations: keysStartingWith('bgpcast.io/') } },

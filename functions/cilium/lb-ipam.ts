@@ -28,6 +28,8 @@ export const POOL_CONDITIONS = {
   total: 'cilium.io/IPsTotal',
   available: 'cilium.io/IPsAvailable',
   used: 'cilium.io/IPsUsed',
+  // bgpcast's own (LBIPAM-2): the blocks left out, written only while there are any.
+  invalidBlocks: 'bgpcast.io/InvalidBlocks',
 } as const;
 
 /** The reasons of cilium.io/IPAMRequestSatisfied, as Cilium spells them (LBIPAM-10). */
@@ -68,6 +70,8 @@ export interface PoolStatus {
   readonly total: string;
   readonly used: string;
   readonly available: string;
+  /** The blocks left out, and why (LBIPAM-2). */
+  readonly invalidBlocks: readonly string[];
 }
 
 export interface LbIpamResult {
@@ -382,5 +386,6 @@ function poolStatus(pool: LbIpPool, ranges: readonly Range[], alloc: Allocations
     total: String(total),
     used: String(used),
     available: String(total - used),
+    invalidBlocks: pool.invalidBlocks,
   };
 }

@@ -3,7 +3,8 @@
 // LBIPAM-1 to LBIPAM-12). Each block is a `cidr` (masked first, the whole prefix) or an inclusive
 // `start`..`stop` range (no `stop`: the one address `start`); `cidr` wins when both are given. The
 // older v2alpha1 `cidrs` list is read as blocks too. A block that is not an address range, mixes
-// families or runs backwards makes the pool invalid (LBIPAM-2).
+// families or runs backwards is left out and named in `invalidBlocks`; the pool's other blocks go
+// on (LBIPAM-2): a typo in one block must not take every address of the pool away.
 
 import { z } from 'zod';
 import { formatIp, parseIp, parsePrefix, familyBits, type IpFamily } from '../../events/ip.ts';
@@ -31,13 +32,16 @@ export interface WrittenCondition {
 export interface LbIpPool {
   readonly kind: 'CiliumLoadBalancerIPPool';
   readonly meta: ObjectMeta;
+  /** The blocks that are address ranges; the others are in `invalidBlocks`. */
   readonly blocks: readonly LbIpBlock[];
+  /** "spec.blocks[i]: problem" of each block that is not (LBIPAM-2). */
+  readonly invalidBlocks: readonly string[];
   /** null: every Service. */
   readonly serviceSelector: LabelSelector | null;
   readonly disabled: boolean;
   /** allowFirstLastIPs; unset is Yes. */
   readonly allowFirstLastIPs: boolean;
-  /** The `cilium.io/` conditions of its status (LB IPAM's own, read back for their transition times). */
+  /** The `cilium.io/` and `bgpcast.io/` conditions of its status (LB IPAM's own, read back for their transition times). */
   readonly conditions: readonly WrittenCondition[];
 }
 
@@ -45,39 +49,44 @@ export interface LbIpPool {
 export const formatBlock = (b: LbIpBlock): string =>
   `${formatIp({ family: b.family, value: b.first })} - ${formatIp({ family: b.family, value: b.last })}`;
 
-const blockInput = z.object({ cidr: z.string().nullish(), start: z.string().nullish(), stop: z.string().nullish() });
+const blockInput = z.object({ cidr: z.unknown().optional(), start: z.unknown().optional(), stop: z.unknown().optional() });
 
-const blockSchema = blockInput.transform((b, ctx): LbIpBlock => {
-  if (b.cidr) {
-    const prefix = parsePrefix(b.cidr);
-    if (prefix === null) {
-      ctx.addIssue({ code: 'custom', path: ['cidr'], message: `"${b.cidr}" is not a CIDR` });
-      return z.NEVER;
-    }
+const text = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v : null);
+
+/** A block, or what is wrong with it. */
+function readBlock(raw: unknown): LbIpBlock | string {
+  const parsed = blockInput.safeParse(raw);
+  if (!parsed.success) return 'a block must be an object';
+  const cidr = text(parsed.data.cidr);
+  if (cidr !== null) {
+    const prefix = parsePrefix(cidr);
+    if (prefix === null) return `cidr: "${cidr}" is not a CIDR`;
     const size = 1n << BigInt(familyBits(prefix.family) - prefix.length);
     return { family: prefix.family, first: prefix.value, last: prefix.value + size - 1n, cidr: true };
   }
-  if (!b.start) {
-    ctx.addIssue({ code: 'custom', message: 'a block needs a cidr or a start' });
-    return z.NEVER;
-  }
-  const start = parseIp(b.start);
-  const stop = b.stop ? parseIp(b.stop) : start;
-  if (start === null || stop === null) {
-    const bad = start === null ? ['start', b.start] : ['stop', b.stop];
-    ctx.addIssue({ code: 'custom', path: [bad[0]!], message: `"${bad[1]}" is not an IP address` });
-    return z.NEVER;
-  }
-  if (start.family !== stop.family) {
-    ctx.addIssue({ code: 'custom', path: ['stop'], message: 'start and stop must be of one address family' });
-    return z.NEVER;
-  }
-  if (start.value > stop.value) {
-    ctx.addIssue({ code: 'custom', path: ['stop'], message: 'stop must not come before start' });
-    return z.NEVER;
-  }
+  const startText = text(parsed.data.start);
+  if (startText === null) return 'a block needs a cidr or a start';
+  const stopText = text(parsed.data.stop) ?? startText;
+  const start = parseIp(startText);
+  if (start === null) return `start: "${startText}" is not an IP address`;
+  const stop = parseIp(stopText);
+  if (stop === null) return `stop: "${stopText}" is not an IP address`;
+  if (start.family !== stop.family) return 'stop: start and stop must be of one address family';
+  if (start.value > stop.value) return 'stop: must not come before start';
   return { family: start.family, first: start.value, last: stop.value, cidr: false };
-});
+}
+
+const blocksSchema = z
+  .unknown()
+  .optional()
+  .transform((list, ctx): (LbIpBlock | string)[] => {
+    if (list == null) return [];
+    if (!Array.isArray(list)) {
+      ctx.addIssue({ code: 'custom', message: 'must be a list' });
+      return z.NEVER;
+    }
+    return list.map(readBlock);
+  });
 
 const conditionSchema = z.object({
   type: z.string(),
@@ -88,14 +97,14 @@ const conditionSchema = z.object({
   observedGeneration: z.number().int().nullish(),
 });
 
-/** The `cilium.io/` conditions of a status, as far as they are well formed; anything else is not LB IPAM's. */
+/** The `cilium.io/` and `bgpcast.io/` conditions of a status, as far as they are well formed; anything else is not LB IPAM's. */
 export const writtenConditionsSchema = z
   .unknown()
   .optional()
   .transform((list): WrittenCondition[] =>
     (Array.isArray(list) ? list : []).flatMap((raw) => {
       const c = conditionSchema.safeParse(raw);
-      if (!c.success || !c.data.type.startsWith('cilium.io/')) return [];
+      if (!c.success || !(c.data.type.startsWith('cilium.io/') || c.data.type.startsWith('bgpcast.io/'))) return [];
       const { type, status, reason, message, lastTransitionTime, observedGeneration } = c.data;
       return [{ type, status, reason: reason ?? '', message: message ?? '', lastTransitionTime: lastTransitionTime ?? '', ...(observedGeneration == null ? {} : { observedGeneration }) }];
     }),
@@ -106,8 +115,8 @@ export const lbIpPoolSchema = z
     metadata: clusterMetaSchema,
     spec: z
       .object({
-        blocks: z.array(blockSchema).nullish(),
-        cidrs: z.array(blockSchema).nullish(),
+        blocks: blocksSchema,
+        cidrs: blocksSchema,
         serviceSelector: labelSelectorSchema,
         disabled: z.boolean().nullish(),
         allowFirstLastIPs: z.enum(['Yes', 'No']).nullish(),
@@ -115,14 +124,16 @@ export const lbIpPoolSchema = z
       .nullish(),
     status: z.unknown().optional().transform((s) => writtenConditionsSchema.parse(typeof s === 'object' && s !== null ? (s as { conditions?: unknown }).conditions : undefined)),
   })
-  .transform(
-    ({ metadata, spec, status }): LbIpPool => ({
+  .transform(({ metadata, spec, status }): LbIpPool => {
+    const read = [...(spec?.blocks ?? []).map((b, i) => [`blocks[${i}]`, b] as const), ...(spec?.cidrs ?? []).map((b, i) => [`cidrs[${i}]`, b] as const)];
+    return {
       kind: 'CiliumLoadBalancerIPPool',
       meta: metadata,
-      blocks: [...(spec?.blocks ?? []), ...(spec?.cidrs ?? [])],
+      blocks: read.flatMap(([, b]) => (typeof b === 'string' ? [] : [b])),
+      invalidBlocks: read.flatMap(([at, b]) => (typeof b === 'string' ? [`spec.${at}: ${b}`] : [])),
       serviceSelector: spec?.serviceSelector ?? null,
       disabled: spec?.disabled ?? false,
       allowFirstLastIPs: spec?.allowFirstLastIPs !== 'No',
       conditions: status,
-    }),
-  );
+    };
+  });

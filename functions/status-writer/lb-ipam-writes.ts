@@ -5,7 +5,8 @@
 //   addresses another writer put there and no pool gives are removed, as Cilium removes them) and
 //   its condition cilium.io/IPAMRequestSatisfied; a Service LB IPAM no longer serves gets an apply
 //   without status, which removes what this manager wrote and nothing else;
-// - a pool's cilium.io/PoolConflict, IPsTotal, IPsAvailable and IPsUsed.
+// - a pool's cilium.io/PoolConflict, IPsTotal, IPsAvailable and IPsUsed, and bgpcast.io/InvalidBlocks
+//   while some of its blocks are left out (gone, as a field of this manager, once they are fixed).
 // Dormant while there is no pool and no Service carries its condition (LBIPAM-1).
 //
 // The world comes through Redis and lags the writes: until it shows a Service's new addresses,
@@ -104,6 +105,7 @@ function poolWrite(inputs: LbIpamInputs, pool: LbIpPool, p: PoolStatus, version:
     count(POOL_CONDITIONS.total, p.total),
     count(POOL_CONDITIONS.available, p.available),
     count(POOL_CONDITIONS.used, p.used),
+    ...(p.invalidBlocks.length > 0 ? [{ type: POOL_CONDITIONS.invalidBlocks, status: 'True' as const, reason: 'InvalidBlocks', message: p.invalidBlocks.join('; ') }] : []),
   ];
   const own = new Set<string>(Object.values(POOL_CONDITIONS));
   const before = pool.conditions.filter((c) => own.has(c.type)).flatMap(previous);

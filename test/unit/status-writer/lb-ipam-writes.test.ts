@@ -84,14 +84,23 @@ describe('LB IPAM writes', () => {
 
 describe('CiliumLoadBalancerIPPool blocks (LBIPAM-2, LBIPAM-4)', () => {
   it.each([
-    [{ cidr: '10.0.0.0/33' }, '"10.0.0.0/33" is not a CIDR'],
-    [{ start: '10.0.0.9', stop: '10.0.0.1' }, 'stop must not come before start'],
-    [{ start: '10.0.0.1', stop: 'fd00::1' }, 'start and stop must be of one address family'],
-    [{ start: '10.0.0.x' }, '"10.0.0.x" is not an IP address'],
-    [{ stop: '10.0.0.1' }, 'a block needs a cidr or a start'],
-  ])('%j makes the pool invalid: %s', (block, message) => {
-    const world = worldFromObjects([pool({ blocks: [block] })]);
-    expect(world.lbIpPools.size).toBe(0);
-    expect([...world.invalid.values()].flatMap((i) => i.issues.map((x) => x.message))).toEqual([message]);
+    [{ cidr: '10.0.0.0/33' }, 'spec.blocks[1]: cidr: "10.0.0.0/33" is not a CIDR'],
+    [{ start: '10.0.0.9', stop: '10.0.0.1' }, 'spec.blocks[1]: stop: must not come before start'],
+    [{ start: '10.0.0.1', stop: 'fd00::1' }, 'spec.blocks[1]: stop: start and stop must be of one address family'],
+    [{ start: '10.0.0.x' }, 'spec.blocks[1]: start: "10.0.0.x" is not an IP address'],
+    [{ stop: '10.0.0.1' }, 'spec.blocks[1]: a block needs a cidr or a start'],
+  ])('%j is left out and named on the pool; its other blocks go on: %s', (block, message) => {
+    const world = worldFromObjects([pool({ blocks: [{ cidr: '192.0.2.0/31' }, block] }), svc('a')]);
+    expect(world.lbIpPools.get('p')!.invalidBlocks).toEqual([message]);
+    const writes = byKey(planLbIpamWrites({ world, written: new Map(), now, poolVersion: 'v2' }));
+    expect(writes['Service/web/a']!.ips).toEqual(['192.0.2.0']);
+    expect((writes['CiliumLoadBalancerIPPool/p']!.body['status'] as { conditions: unknown[] }).conditions).toContainEqual({
+      type: 'bgpcast.io/InvalidBlocks', status: 'True', observedGeneration: 2, lastTransitionTime: '2026-05-01T12:00:00Z', reason: 'InvalidBlocks', message,
+    });
+  });
+
+  it('a pool without bad blocks has no InvalidBlocks condition', () => {
+    const writes = byKey(planLbIpamWrites({ world: worldFromObjects([pool()]), written: new Map(), now, poolVersion: 'v2' }));
+    expect(JSON.stringify(writes['CiliumLoadBalancerIPPool/p']!.body)).not.toContain('InvalidBlocks');
   });
 });
