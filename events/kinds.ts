@@ -29,6 +29,8 @@ export const knownKinds: readonly KindInfo[] = [
   cilium('CiliumBGPNodeConfigOverride'),
   cilium('CiliumNode', ['v2']),
   cilium('CiliumPodIPPool', ['v2alpha1', 'v2']),
+  // LB IPAM's pools (the status writer allocates from them).
+  cilium('CiliumLoadBalancerIPPool'),
   // bgpcast's own kind, which the functions publish (the ip-pool router IDs); never watched.
   { kind: 'RouterIDAllocation', group: 'bgpcast.io', versions: ['v1'], namespaced: false },
 ];

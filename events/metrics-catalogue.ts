@@ -206,7 +206,7 @@ export const Series = {
     type: 'counter',
     labels: ['kind', 'op', 'outcome'],
     exporter: 'status-writer',
-    help: 'API writes of the status writer, by kind, operation (apply, apply-status, delete) and outcome (ok, not_found, conflict, refused, unreachable)',
+    help: "API writes of the status writer, by kind (LB IPAM's: `Service`, `CiliumLoadBalancerIPPool`), operation (apply, apply-status, delete) and outcome (ok, not_found, conflict, refused, unreachable)",
   },
   statusWriterRounds: {
     name: 'bgpcast_status_writer_rounds_total',

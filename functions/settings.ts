@@ -25,6 +25,8 @@ export interface Settings {
   readonly ipamMode: IpamMode;
   /** enable-bgp-control-plane-status-report: the status writer writes status and conditions. */
   readonly statusReport: boolean;
+  /** enable-lb-ipam: the status writer allocates LoadBalancer IPs from CiliumLoadBalancerIPPools. */
+  readonly enableLbIpam: boolean;
   /** bgp-router-id-allocation-mode. */
   readonly routerIdAllocationMode: RouterIdMode;
   /** bgp-router-id-allocation-ip-pool: an IPv4 CIDR (normalised), null when not set. */
@@ -140,6 +142,16 @@ export const SETTINGS = [
     default: 'true',
     cilium: 'enable-bgp-control-plane-status-report',
     meaning: 'false: the status writer writes no status or conditions to the Kubernetes API and clears what it wrote',
+    readBy: 'status-writer',
+    parse: bool,
+  }),
+  define({
+    key: 'enableLbIpam',
+    flag: '--enable-lb-ipam',
+    env: 'BGPCAST_ENABLE_LB_IPAM',
+    default: 'true',
+    cilium: 'enable-lb-ipam',
+    meaning: 'false: the status writer hands out no LoadBalancer IPs from CiliumLoadBalancerIPPools and writes nothing to Services or pools (LBIPAM-1); what it wrote stays',
     readBy: 'status-writer',
     parse: bool,
   }),

@@ -1,6 +1,6 @@
 // `bgpcast status-writer`: what bgpcast decided and did, written where Cilium users look — a
 // CiliumBGPNodeConfig per node with its status from the node's speaker, and the conditions of the
-// ClusterConfigs and PeerConfigs (functions/status-writer/). Serves /metrics, /healthz, /readyz.
+// ClusterConfigs and PeerConfigs, and LoadBalancer IPs with LB IPAM (functions/status-writer/). Serves /metrics, /healthz, /readyz.
 
 import type { Command } from 'commander';
 import { createLogger } from '../../events/log.ts';
@@ -40,7 +40,7 @@ export function registerStatusWriter(program: Command): void {
 
 async function runStatusWriter(opts: StatusWriterFlags): Promise<void> {
   const lease = leaseOptions(opts);
-  const { statusReport } = settingsFromOptions(opts, SETTINGS_READ);
+  const { statusReport, enableLbIpam } = settingsFromOptions(opts, SETTINGS_READ);
   const resyncMs = seconds('--resync', opts.resync);
   const listen = parseListen('--telemetry', opts.telemetry);
   const api = kubeApiFromFlags(opts);
@@ -58,11 +58,12 @@ async function runStatusWriter(opts: StatusWriterFlags): Promise<void> {
       prefix: redisPrefixFromEnv(),
       log,
       statusReport,
+      enableLbIpam,
       resyncMs,
       metrics: telemetry.metrics,
       leaderElection: lease,
     });
-    log.info({ server: api.server, leaderElect: lease !== undefined, statusReport }, 'status writer running');
+    log.info({ server: api.server, leaderElect: lease !== undefined, statusReport, enableLbIpam }, 'status writer running');
     const endpoint = await serveTelemetry('--telemetry', listen, { registry, ready: telemetry.ready(service, api) });
     log.info({ url: endpoint.url }, 'telemetry');
     await runUntilSignalled(log, () => service.stop(), () => endpoint.close());

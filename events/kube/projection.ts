@@ -38,8 +38,33 @@ const keysStartingWith =
   (value: unknown): unknown =>
     isPlainObject(value) ? Object.fromEntries(Object.entries(value).filter(([k]) => k.startsWith(prefix))) : value;
 
-/** Kinds whose generation no rule reads (the projection drops it). */
-export const GENERATION_UNREAD: ReadonlySet<string> = new Set(['Node', 'CiliumNode', 'Service', 'EndpointSlice', 'Secret']);
+/**
+ * Of a map, the keys that start with one of `prefixes`; none: no field at all, so annotations
+ * nobody reads appearing change nothing (anything that is not a map, as it is).
+ */
+const keysWithPrefixes =
+  (prefixes: readonly string[]) =>
+  (value: unknown): unknown => {
+    if (!isPlainObject(value)) return value;
+    const kept = Object.entries(value).filter(([k]) => prefixes.some((p) => k.startsWith(p)));
+    return kept.length > 0 ? Object.fromEntries(kept) : undefined;
+  };
+
+/** Of a list of conditions, those of the given types (anything that is not a list, as it is). */
+const conditionsOfTypes =
+  (types: (type: unknown) => boolean) =>
+  (value: unknown): unknown =>
+    Array.isArray(value) ? value.filter((c) => !isPlainObject(c) || types(c.type)) : value;
+
+/**
+ * Kinds whose generation no rule reads (the projection drops it). A Service's is read: LB IPAM's
+ * condition reports it as observedGeneration (it moves only with the spec).
+ */
+export const GENERATION_UNREAD: ReadonlySet<string> = new Set(['Node', 'CiliumNode', 'EndpointSlice', 'Secret']);
+
+/** LB IPAM's annotations of a Service (functions/model/service.ts LB_IPAM_ANNOTATIONS), and its condition. */
+const LB_IPAM_ANNOTATION_PREFIXES = ['lbipam.cilium.io/', 'io.cilium/lb-ipam-'];
+const IPAM_REQUEST_SATISFIED = 'cilium.io/IPAMRequestSatisfied';
 
 export const projectionShapes: Readonly<Record<string, Shape>> = {
   Node: {
@@ -51,10 +76,16 @@ export const projectionShapes: Readonly<Record<string, Shape>> = {
     metadata,
     spec: { addresses: [{ type: true, ip: true }], ipam: { podCIDRs: true, pools: { allocated: [{ pool: true, cidrs: true }] } } },
   },
+  // LB IPAM's inputs (its annotations, the requested and wanted addresses, the sharing checks'
+  // ports and selector) and its own condition, read back for its transition time.
   Service: {
-    metadata,
+    metadata: { ...metadata, generation: true, annotations: keysWithPrefixes(LB_IPAM_ANNOTATION_PREFIXES) },
     spec: {
       type: true,
+      loadBalancerIP: true,
+      ipFamilyPolicy: true,
+      ports: [{ port: true }],
+      selector: true,
       clusterIP: true,
       clusterIPs: true,
       externalIPs: true,
@@ -63,12 +94,14 @@ export const projectionShapes: Readonly<Record<string, Shape>> = {
       internalTrafficPolicy: true,
       ipFamilies: true,
     },
-    status: { loadBalancer: { ingress: [{ ip: true }] } },
+    status: { loadBalancer: { ingress: [{ ip: true }] }, conditions: conditionsOfTypes((t) => t === IPAM_REQUEST_SATISFIED) },
   },
   EndpointSlice: { metadata, endpoints: [{ nodeName: true, conditions: { ready: true } }] },
   // Already a reference (sanitize.ts): the names of its keys, never their values.
   Secret: { metadata, type: true, dataKeys: true },
   CiliumPodIPPool: withSpec,
+  // Its status: the conditions LB IPAM wrote, read back for their transition times.
+  CiliumLoadBalancerIPPool: { ...withSpec, status: { conditions: conditionsOfTypes((t) => typeof t === 'string' && (t.startsWith('cilium.io/') || t.startsWith('bgpcast.io/'))) } },
   CiliumBGPClusterConfig: withSpec,
   // Its bgpcast.io/ annotations switch on speaker features (functions/model/peer-annotations.ts).
   CiliumBGPPeerConfig: { ...withSpec, metadata: { ...metadata, generation: true, annotations: keysStartingWith('bgpcast.io/') } },
@@ -83,7 +116,9 @@ export function project(value: unknown, shape: Shape): unknown {
   if (!isPlainObject(value)) return value;
   const out: Record<string, unknown> = {};
   for (const [field, sub] of Object.entries(shape as Record<string, Shape>)) {
-    if (Object.hasOwn(value, field)) out[field] = project(value[field], sub);
+    if (!Object.hasOwn(value, field)) continue;
+    const kept = project(value[field], sub);
+    if (kept !== undefined) out[field] = kept;
   }
   return out;
 }

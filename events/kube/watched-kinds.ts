@@ -25,6 +25,7 @@ const plurals: Readonly<Record<string, string>> = {
   CiliumBGPNodeConfigOverride: 'ciliumbgpnodeconfigoverrides',
   CiliumNode: 'ciliumnodes',
   CiliumPodIPPool: 'ciliumpodippools',
+  CiliumLoadBalancerIPPool: 'ciliumloadbalancerippools',
 };
 
 export const watchedKinds: readonly WatchedKind[] = kubernetesKinds.map((k) => ({

@@ -33,23 +33,26 @@ const clusterMeta = (m: z.infer<typeof metadataSchema>): ObjectMeta => ({
 export const clusterMetaSchema = metadataSchema.transform(clusterMeta);
 
 /**
- * The same, with `annotations` as written beside it, for a kind that reads some of its annotations
+ * metadata with `annotations` as written beside it, for a kind that reads some of its annotations
  * (never a reason for the object to be invalid: the kind decides what a bad one means).
  */
-export const clusterMetaWithAnnotationsSchema = metadataSchema
-  .extend({ annotations: z.unknown().optional() })
-  .transform((m) => ({ meta: clusterMeta(m), annotations: m.annotations }));
+const withAnnotations = (toMeta: (m: z.infer<typeof metadataSchema>) => ObjectMeta) =>
+  metadataSchema.extend({ annotations: z.unknown().optional() }).transform((m) => ({ meta: toMeta(m), annotations: m.annotations }));
+
+export const clusterMetaWithAnnotationsSchema = withAnnotations(clusterMeta);
+
+const namespacedMeta = (m: z.infer<typeof metadataSchema>): ObjectMeta => ({
+  name: m.name,
+  namespace: m.namespace || 'default',
+  labels: m.labels ?? {},
+  creationTimestamp: m.creationTimestamp ?? null,
+  generation: m.generation ?? null,
+});
 
 /** metadata of a namespaced kind: a missing namespace is "default", as kubectl assumes. */
-export const namespacedMetaSchema = metadataSchema.transform(
-  (m): ObjectMeta => ({
-    name: m.name,
-    namespace: m.namespace || 'default',
-    labels: m.labels ?? {},
-    creationTimestamp: m.creationTimestamp ?? null,
-    generation: m.generation ?? null,
-  }),
-);
+export const namespacedMetaSchema = metadataSchema.transform(namespacedMeta);
+
+export const namespacedMetaWithAnnotationsSchema = withAnnotations(namespacedMeta);
 
 export const UINT32_MAX = 4294967295;
 

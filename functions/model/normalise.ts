@@ -9,6 +9,7 @@ import { clusterConfigSchema, type ClusterConfig } from './cluster-config.ts';
 import { nodeConfigOverrideSchema, type NodeConfigOverride } from './node-config-override.ts';
 import { ciliumNodeSchema, nodeSchema, type CiliumNode, type K8sNode } from './node.ts';
 import { peerConfigSchema, type PeerConfig } from './peer-config.ts';
+import { lbIpPoolSchema, type LbIpPool } from './lb-ip-pool.ts';
 import { podIPPoolSchema, type PodIPPool } from './pod-ip-pool.ts';
 import { routerIdAllocationSchema, type RouterIdAllocation } from './router-id-allocation.ts';
 import { secretSchema, type SecretRef } from './secret.ts';
@@ -23,6 +24,7 @@ export type WorldRecord =
   | K8sNode
   | CiliumNode
   | PodIPPool
+  | LbIpPool
   | Service
   | EndpointSlice
   | SecretRef
@@ -52,6 +54,7 @@ export const KINDS: Readonly<Record<RecordKind, KindRow>> = {
   },
   CiliumNode: { group: 'cilium.io', versions: ['v2'], namespaced: false, schema: ciliumNodeSchema },
   CiliumPodIPPool: { group: 'cilium.io', versions: ['v2alpha1', 'v2'], namespaced: false, schema: podIPPoolSchema },
+  CiliumLoadBalancerIPPool: { group: 'cilium.io', versions: CILIUM_BGP, namespaced: false, schema: lbIpPoolSchema },
   Node: { group: '', versions: ['v1'], namespaced: false, schema: nodeSchema },
   Service: { group: '', versions: ['v1'], namespaced: true, schema: serviceSchema },
   Secret: { group: '', versions: ['v1'], namespaced: true, schema: secretSchema },

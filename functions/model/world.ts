@@ -17,6 +17,7 @@ import type { ClusterConfig } from './cluster-config.ts';
 import type { NodeConfigOverride } from './node-config-override.ts';
 import type { CiliumNode, K8sNode } from './node.ts';
 import type { PeerConfig } from './peer-config.ts';
+import type { LbIpPool } from './lb-ip-pool.ts';
 import type { PodIPPool } from './pod-ip-pool.ts';
 import type { RouterIdAllocation } from './router-id-allocation.ts';
 import type { SecretRef } from './secret.ts';
@@ -44,6 +45,8 @@ export interface WorldView {
   readonly nodes: ReadonlyMap<string, K8sNode>;
   readonly ciliumNodes: ReadonlyMap<string, CiliumNode>;
   readonly podIPPools: ReadonlyMap<string, PodIPPool>;
+  /** The CiliumLoadBalancerIPPools LB IPAM allocates from (the status writer's; no route reads them). */
+  readonly lbIpPools: ReadonlyMap<string, LbIpPool>;
   readonly services: ReadonlyMap<string, Service>;
   readonly endpointSlices: ReadonlyMap<string, EndpointSlice>;
   readonly secrets: ReadonlyMap<string, SecretRef>;
@@ -63,6 +66,7 @@ export const WORLD_FIELD: Readonly<Record<RecordKind, RecordMapField>> = {
   Node: 'nodes',
   CiliumNode: 'ciliumNodes',
   CiliumPodIPPool: 'podIPPools',
+  CiliumLoadBalancerIPPool: 'lbIpPools',
   Service: 'services',
   EndpointSlice: 'endpointSlices',
   Secret: 'secrets',
@@ -79,6 +83,7 @@ export function emptyWorld(settings: Partial<Settings> = {}): WorldView {
     nodes: new Map(),
     ciliumNodes: new Map(),
     podIPPools: new Map(),
+    lbIpPools: new Map(),
     services: new Map(),
     endpointSlices: new Map(),
     secrets: new Map(),

@@ -8,7 +8,7 @@ import type { KubeCondition } from './live.ts';
 /** A condition as computed, before the time of its last transition is known. */
 export interface ComputedCondition {
   readonly type: string;
-  readonly status: 'True' | 'False';
+  readonly status: 'True' | 'False' | 'Unknown';
   readonly reason: string;
   readonly message: string;
   readonly observedGeneration?: number;

@@ -1,6 +1,6 @@
 // What the status writer reads from Redis, and how it hears that something changed there:
 // - the world (functions/store/world-mirror.ts), only the kinds a NodeConfig and the conditions'
-//   generations depend on; a blocking XREAD on the functions' change stream says when to sync it;
+//   generations depend on, and LB IPAM's Services and pools when it runs; a blocking XREAD on the functions' change stream says when to sync it;
 // - the conditions document, announced on <p>:{world}:conditions:changed;
 // - each node's speaker report, announced on <p>:{<node>}:status:changed.
 // Notifications are hints: the periodic resync reads everything again, and so does a reconnect.
@@ -16,6 +16,8 @@ import type { Condition } from './rules.ts';
 
 /** What a NodeConfig's spec and the conditions' generations are computed from. */
 const MIRRORED_KINDS = ['CiliumBGPClusterConfig', 'CiliumBGPPeerConfig', 'CiliumBGPNodeConfigOverride', 'Node', 'CiliumNode'];
+/** And LB IPAM's inputs, when it runs. */
+const LB_IPAM_KINDS = ['Service', 'CiliumLoadBalancerIPPool'];
 
 export interface RedisConnections {
   /** Commands. */
@@ -40,12 +42,12 @@ export class RedisInputs {
   private readonly log: Logger;
   private readonly prefix: string;
 
-  constructor(c: RedisConnections, prefix: string, log: Logger) {
+  constructor(c: RedisConnections, prefix: string, log: Logger, lbIpam = false) {
     this.c = c;
     this.log = log;
     this.prefix = prefix;
     this.keys = storeKeys(prefix);
-    this.mirror = new WorldMirror(c.redis, this.keys, { log, kinds: MIRRORED_KINDS });
+    this.mirror = new WorldMirror(c.redis, this.keys, { log, kinds: lbIpam ? [...MIRRORED_KINDS, ...LB_IPAM_KINDS] : MIRRORED_KINDS });
   }
 
   async readConditions(): Promise<Condition[] | null> {

@@ -25,12 +25,15 @@ import type { SpeakerReport } from './node-status.ts';
 import { needsWrite, planStatusWrites, type Write } from './plan.ts';
 import type { Redis } from 'ioredis';
 import { RedisInputs } from './redis-inputs.ts';
+import { LB_IPAM_MANAGER, lbIpamNeedsWrite, planLbIpamWrites, POOL_KIND, type LbIpamKind, type LbIpamWrite } from './lb-ipam-writes.ts';
+import { servedVersion } from '../../events/kube/watched-kinds.ts';
+import { formatIp } from '../../events/ip.ts';
 import { ownership, type Condition } from './rules.ts';
 
 export type WriteOutcome = 'ok' | 'not_found' | 'conflict' | 'refused' | 'unreachable';
 
 export interface StatusWriterMetrics {
-  write(kind: WrittenKind, op: Write['op'], outcome: WriteOutcome): void;
+  write(kind: WrittenKind | LbIpamKind, op: Write['op'], outcome: WriteOutcome): void;
   round(trigger: 'event' | 'resync'): void;
   conflicts(count: number): void;
 }
@@ -45,6 +48,8 @@ export interface StatusWriterOptions {
   readonly log: Logger;
   /** Cilium's enable-bgp-control-plane-status-report; false clears what was written. Default true. */
   readonly statusReport?: boolean;
+  /** Cilium's enable-lb-ipam: LoadBalancer IPs from CiliumLoadBalancerIPPools. Default true. */
+  readonly enableLbIpam?: boolean;
   /** Default 30 s. */
   readonly resyncMs?: number;
   /** Default 5 s, Cilium's cadence. */
@@ -104,13 +109,18 @@ export class StatusWriter {
   private failures = 0;
   private state: StatusWriterState = { synced: false, lastRoundAt: null, lastError: null, conflicts: [] };
   private conflictNote = '';
+  /** LB IPAM: the pools' served version (undefined: not looked up yet; null: not served). */
+  private poolVersion: string | null | undefined = undefined;
+  /** LB IPAM: Service key → the addresses last written, until the world shows them. */
+  private readonly lbWritten = new Map<string, readonly string[]>();
+  private readonly lbLast = new Map<string, { digest: string; worldDigest: string }>();
 
   constructor(o: StatusWriterOptions) {
     this.o = o;
     this.log = o.log;
     this.blocking = createRedisClient({ url: o.redisUrl, role: 'subscriber', name: 'bgpcast-status-writer-xread', log: o.log });
     this.subscriber = createRedisClient({ url: o.redisUrl, role: 'subscriber', name: 'bgpcast-status-writer-sub', log: o.log });
-    this.inputs = new RedisInputs({ redis: o.redis, blocking: this.blocking, subscriber: this.subscriber }, o.prefix, o.log);
+    this.inputs = new RedisInputs({ redis: o.redis, blocking: this.blocking, subscriber: this.subscriber }, o.prefix, o.log, this.lbIpam);
     this.live = new LiveObjectCache((kind, names) => {
       for (const name of names) {
         this.pending.verify.add(`${kind}/${name}`).add(`${kind}/${name}/status`);
@@ -153,7 +163,7 @@ export class StatusWriter {
       this.every(this.o.resyncMs ?? 30_000, (p) => (p.resync = true)),
       this.every(this.o.reportCheckMs ?? 5_000, (p) => (p.allReports = true)),
     );
-    this.log.info({ version: `cilium.io/${version}`, statusReport: this.statusReport }, 'status writer started');
+    this.log.info({ version: `cilium.io/${version}`, statusReport: this.statusReport, lbIpam: this.lbIpam }, 'status writer started');
   }
 
   async stop(): Promise<void> {
@@ -170,6 +180,10 @@ export class StatusWriter {
 
   private get statusReport(): boolean {
     return this.o.statusReport !== false;
+  }
+
+  private get lbIpam(): boolean {
+    return this.o.enableLbIpam !== false;
   }
 
   private ask(mark: (p: Pending) => void, delayMs?: number): void {
@@ -230,6 +244,7 @@ export class StatusWriter {
     try {
       await this.readInputs(p);
       const deferred = await this.writeAll(p);
+      if (this.lbIpam) await this.writeLbIpam(p);
       this.failures = 0;
       this.state = { ...this.state, synced: this.state.synced || p.resync, lastRoundAt: this.now.toISOString(), lastError: null };
       this.o.metrics?.round(p.resync ? 'resync' : 'event');
@@ -289,6 +304,47 @@ export class StatusWriter {
       await this.write(w);
     }
     return dueIn;
+  }
+
+  /** LB IPAM's round (lb-ipam-writes.ts): allocate from the world, write what changed. */
+  private async writeLbIpam(p: Pending): Promise<void> {
+    const world = this.inputs.mirror.world;
+    for (const [key, ips] of this.lbWritten) {
+      const s = world.services.get(key);
+      if (s === undefined || s.loadBalancerIPs.map(formatIp).join() === ips.join()) this.lbWritten.delete(key);
+    }
+    if (world.lbIpPools.size > 0 && (this.poolVersion === undefined || (this.poolVersion === null && p.resync))) {
+      this.poolVersion = (await servedVersion(this.o.api, POOL_KIND)) ?? null;
+      if (this.poolVersion === null) this.log.warn('CiliumLoadBalancerIPPools are not served: LB IPAM writes no pool status');
+    }
+    const writes = planLbIpamWrites({ world, written: this.lbWritten, now: this.now, poolVersion: this.poolVersion ?? null });
+    const planned = new Set(writes.map((w) => w.key));
+    for (const key of this.lbLast.keys()) if (!planned.has(key)) this.lbLast.delete(key);
+    for (const w of writes) {
+      if (this.stopping.signal.aborted || this.o.mayWrite?.() === false) break;
+      if (!lbIpamNeedsWrite(w, this.lbLast.get(w.key), p.resync)) continue;
+      await this.writeLbIpamOne(w);
+    }
+  }
+
+  private async writeLbIpamOne(w: LbIpamWrite): Promise<void> {
+    try {
+      await this.o.api.request(HttpMethod.PATCH, w.path, {
+        body: w.body,
+        contentType: 'application/apply-patch+yaml',
+        query: { fieldManager: LB_IPAM_MANAGER, force: true },
+      });
+      this.lbLast.set(w.key, { digest: w.digest, worldDigest: w.worldDigest });
+      if (w.ips !== null) this.lbWritten.set(w.key.slice('Service/'.length), w.ips);
+      this.o.metrics?.write(w.kind, 'apply-status', 'ok');
+    } catch (e) {
+      if (e instanceof KubeUnreachableError) this.o.metrics?.write(w.kind, 'apply-status', 'unreachable');
+      if (e instanceof KubeUnreachableError || !(e instanceof KubeApiError)) throw e;
+      // 404: the object went away meanwhile; the world will say so.
+      this.lbLast.delete(w.key);
+      this.o.metrics?.write(w.kind, 'apply-status', e.code === 404 ? 'not_found' : e.code === 409 ? 'conflict' : 'refused');
+      if (e.code !== 404) this.log.warn({ object: w.key, code: e.code, err: e.message }, 'the API server refused an LB IPAM write');
+    }
   }
 
   private noteConflicts(conflicts: string[]): void {

@@ -12,7 +12,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 const infra = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** Cilium's five BGP kinds, as bgpcast's CRDs (the Helm chart's crds/). */
 export const BGPCAST_CRDS_DIR = join(infra, 'kubernetes', 'bgpcast', 'crds');
-/** CiliumNode and CiliumPodIPPool, only for clusters without Cilium. */
+/** CiliumNode, CiliumPodIPPool and CiliumLoadBalancerIPPool, only for clusters without Cilium. */
 export const CRDS_WITHOUT_CILIUM_DIR = join(infra, 'kubernetes', 'crds-without-cilium');
 export const FIELD_MANAGER = 'bgpcast';
 

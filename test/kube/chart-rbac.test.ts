@@ -110,7 +110,9 @@ describe("the chart's RBAC, asked with kubectl auth can-i --as each ServiceAccou
     expect(await reviewed('status-writer', { verb: 'patch', ...pools, subresource: 'status' })).toBe(true);
     expect(await reviewed('status-writer', { verb: 'delete', ...pools })).toBe(false);
     expect(await reviewed('status-writer', { verb: 'update', ...pools })).toBe(false);
-    expect(await reviewed('watcher', { verb: 'list', ...pools })).toBe(false);
+    // The watcher publishes the pools: the status writer's LB IPAM reads them from the world.
+    expect(await reviewed('watcher', { verb: 'list', ...pools })).toBe(true);
+    expect(await reviewed('watcher', { verb: 'patch', ...pools, subresource: 'status' })).toBe(false);
   });
 
   it.each(Object.keys(MUST_NOT))('%s may not do the rest', async (component) => {

@@ -36,9 +36,9 @@ describe('bgpcast CRDs', () => {
   const bgpCrds = readManifests(BGPCAST_CRDS_DIR) as unknown as Crd[];
   const withoutCilium = readManifests(CRDS_WITHOUT_CILIUM_DIR) as unknown as Crd[];
 
-  it('define the five BGP kinds, and CiliumNode and CiliumPodIPPool apart', () => {
+  it('define the five BGP kinds, and CiliumNode, CiliumPodIPPool and CiliumLoadBalancerIPPool apart', () => {
     expect(bgpCrds.map((c) => c.spec.names.kind).sort()).toEqual(Object.keys(BGP_KINDS).sort());
-    expect(withoutCilium.map((c) => c.spec.names.kind).sort()).toEqual(['CiliumNode', 'CiliumPodIPPool']);
+    expect(withoutCilium.map((c) => c.spec.names.kind).sort()).toEqual(['CiliumLoadBalancerIPPool', 'CiliumNode', 'CiliumPodIPPool']);
   });
 
   it.each(Object.entries(BGP_KINDS))('%s is Established, cluster-scoped, v2 stored and v2alpha1 served', async (kind, want) => {
@@ -59,7 +59,7 @@ describe('bgpcast CRDs', () => {
     expect(Boolean(versions.v2?.subresources?.status)).toBe(want.status);
   });
 
-  it('CiliumNode and CiliumPodIPPool are Established', async () => {
+  it('CiliumNode, CiliumPodIPPool and CiliumLoadBalancerIPPool are Established', async () => {
     for (const c of withoutCilium) {
       const crd = await readCrd(c.metadata.name);
       expect(crd.status?.conditions).toContainEqual(expect.objectContaining({ type: 'Established', status: 'True' }));

@@ -1,6 +1,7 @@
 // End to end from the Kubernetes API to a router: a change written to a real kube-apiserver →
 // the watcher → Kafka → the functions → Redis → the speakers → BIRD, and what happened read back
-// from the API server in the CiliumBGPNodeConfigs the status writer keeps. The loopback example
+// from the API server in the CiliumBGPNodeConfigs the status writer keeps; and a LoadBalancer IP
+// the status writer's LB IPAM hands out, on its way to BIRD. The loopback example
 // on a random 127.A.B.0/24 block and BGP port (test/integration/pipeline-support.ts), created
 // through an API server of this file's own (the shared one holds other tests' Nodes).
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -113,5 +114,18 @@ describe('Kubernetes API → watcher → Kafka → functions → Redis → speak
     await until('worker2\'s routes withdrawn at BIRD', async () => (await birdRoutes(lab.bird, 'worker2')).size === 0 || undefined);
     await until('worker2\'s NodeConfig gone', async () => (await nodeConfig('worker2')) === null || undefined);
     expect((await birdRoutes(lab.bird, 'worker1')).has('192.168.1.0/24')).toBe(true);
+  });
+
+  it('LB IPAM: a Service created through the API server gets an address from a CiliumLoadBalancerIPPool, which reaches BIRD', async () => {
+    await api.request(HttpMethod.POST, cilium('ciliumloadbalancerippools'), {
+      body: { apiVersion: 'cilium.io/v2', kind: 'CiliumLoadBalancerIPPool', metadata: { name: 'e2e' }, spec: { blocks: [{ cidr: '172.20.5.0/30' }], serviceSelector: { matchLabels: { lbipam: 'e2e' } } } },
+    });
+    await api.request(HttpMethod.POST, '/api/v1/namespaces/default/services', {
+      body: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'lb-e2e', labels: { lbipam: 'e2e' } }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] } },
+    });
+    type Svc = { status?: { loadBalancer?: { ingress?: { ip: string }[] } } };
+    const ip = await until('the Service\'s address', async () => (await api.get<Svc>('/api/v1/namespaces/default/services/lb-e2e')).status?.loadBalancer?.ingress?.[0]?.ip, 30_000);
+    expect(ip).toBe('172.20.5.0');
+    await until('172.20.5.0/32 at BIRD', async () => (await birdRoutes(lab.bird, 'worker1')).has('172.20.5.0/32') || undefined, 30_000);
   });
 });

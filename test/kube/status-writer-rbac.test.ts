@@ -1,13 +1,14 @@
 // The status writer under exactly the RBAC the Helm chart ships for it (infra/kubernetes/bgpcast/,
 // rendered by helm template and applied as rendered): a ServiceAccount token, leader election in
-// its namespace, NodeConfigs created, their status and the conditions written, one deleted; no
-// request refused. And what that RBAC does not grant.
+// its namespace, NodeConfigs created, their status and the conditions written, one deleted, a
+// Service's LoadBalancer IP and a pool's status written (LB IPAM); no request refused. And what
+// that RBAC does not grant.
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { KubeApi } from '../../events/kube/api.ts';
 import { startStatusWriterService } from '../../functions/status-writer/service.ts';
 import { captureLog, redisPool } from '../integration/functions-support.ts';
 import { kubectlApply, renderChart, serviceAccountKubeconfig, sets } from './chart-support.ts';
-import { adminApi, unique, until } from './watch-support.ts';
+import { adminApi, create, namespace, paths, unique, until } from './watch-support.ts';
 import { cilium, conditionOf, countingMetrics, createObject, freshWorld, getObject, worldNode } from './status-writer-support.ts';
 
 // Release `bgpcast` in kube-system: the ServiceAccount bgpcast-status-writer, its Lease of that name.
@@ -46,7 +47,10 @@ describe('the status writer under its RBAC', () => {
     });
     const pc = await createObject(admin, 'ciliumbgppeerconfigs', { apiVersion: 'cilium.io/v2', kind: 'CiliumBGPPeerConfig', metadata: { name: `${label}-pc` }, spec: {} });
     const [n1, n2] = [unique('n'), unique('n')];
-    await world.fold(cc, pc, worldNode(n1, { bgp: label }, '10.5.0.1'), worldNode(n2, { bgp: label }, '10.5.0.2'));
+    const ns = await namespace(admin, unique('rbac'));
+    const lbPool = await create(admin, paths.cilium('ciliumloadbalancerippools'), { apiVersion: 'cilium.io/v2', kind: 'CiliumLoadBalancerIPPool', metadata: { name: unique('pool') }, spec: { blocks: [{ cidr: '198.19.0.0/30' }] } });
+    const lb = await create(admin, paths.services(ns), { apiVersion: 'v1', kind: 'Service', metadata: { name: 'lb' }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] } });
+    await world.fold(cc, pc, worldNode(n1, { bgp: label }, '10.5.0.1'), worldNode(n2, { bgp: label }, '10.5.0.2'), lbPool, lb);
 
     const metrics = countingMetrics();
     const service = await startStatusWriterService({
@@ -67,6 +71,10 @@ describe('the status writer under its RBAC', () => {
           getObject(admin, 'ciliumbgppeerconfigs', pc.metadata.name),
         ]);
         return conditionOf(a, 'cilium.io/BGPReconcileError') && conditionOf(b, 'cilium.io/BGPReconcileError') && c?.status?.conditions?.length === 3 && conditionOf(p, 'cilium.io/MissingAuthSecret') ? true : undefined;
+      });
+      await until('the Service\'s LoadBalancer IP and the pool\'s counts', async () => {
+        const [s, lp] = await Promise.all([admin.get<{ status?: { loadBalancer?: { ingress?: { ip: string }[] } } }>(`${paths.services(ns)}/lb`), admin.get<{ status?: { conditions?: { type: string; message: string }[] } }>(`${paths.cilium('ciliumloadbalancerippools')}/${lbPool.metadata.name}`)]);
+        return s.status?.loadBalancer?.ingress?.[0]?.ip === '198.19.0.0' && lp.status?.conditions?.find((x) => x.type === 'cilium.io/IPsUsed')?.message === '1' ? true : undefined;
       });
       await world.fold(worldNode(n2, { bgp: 'elsewhere' }, '10.5.0.2'));
       await until('the unselected node\'s NodeConfig to go', async () => (await getObject(admin, 'ciliumbgpnodeconfigs', n2)) === null || undefined);

@@ -41,7 +41,7 @@ it('up --demo --kube: sessions established, NodeConfigs and conditions through k
     const birdRoutes = async (protocol: string) => parseRoutes((await birdCommand(bird, `show route protocol ${protocol} all`)).lines).map((r) => r.prefix);
 
     expect(kubectl('get', 'crd', '-o', 'name').stdout.split('\n').filter(Boolean).sort()).toEqual(
-      ['ciliumbgpadvertisements', 'ciliumbgpclusterconfigs', 'ciliumbgpnodeconfigoverrides', 'ciliumbgpnodeconfigs', 'ciliumbgppeerconfigs', 'ciliumnodes', 'ciliumpodippools'].map(
+      ['ciliumbgpadvertisements', 'ciliumbgpclusterconfigs', 'ciliumbgpnodeconfigoverrides', 'ciliumbgpnodeconfigs', 'ciliumbgppeerconfigs', 'ciliumloadbalancerippools', 'ciliumnodes', 'ciliumpodippools'].map(
         (p) => `customresourcedefinition.apiextensions.k8s.io/${p}.cilium.io`,
       ),
     );

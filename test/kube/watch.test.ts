@@ -81,7 +81,7 @@ describe('bgpcast watch against a real API server', () => {
       expect(elsewhere.metadata['uid']).toBeTruthy();
       // The listing's markers: every kind, on every partition.
       const markers = all.filter((r) => r.envelope.type === 'synced');
-      expect(new Set(markers.map((r) => r.envelope.kind)).size).toBe(10);
+      expect(new Set(markers.map((r) => r.envelope.kind)).size).toBe(11);
       expect(new Set(markers.map((r) => r.partition)).size).toBe(6);
     } finally {
       await w.stop();

@@ -44,6 +44,13 @@ const status = (core: Record<string, fc.Arbitrary<unknown>>) =>
 const obj = (apiVersion: string, kind: string, namespaced: boolean, rest: Record<string, fc.Arbitrary<unknown>>) =>
   fc.record({ apiVersion: fc.constant(apiVersion), kind: fc.constant(kind), metadata: meta(namespaced, !GENERATION_UNREAD.has(kind)), ...rest }, { requiredKeys: ['apiVersion', 'kind', 'metadata'] });
 
+function lbIpamCondition(type: string) {
+  return fc.record(
+    { type: fc.constantFrom(type, 'Ready', 'cilium.io/PoolConflict'), status: sometimes(fc.constantFrom('True', 'False', 'Unknown')), reason: maybe(fc.constantFrom('satisfied', 'noreason')), message: maybe(fc.string()), lastTransitionTime: maybe(fc.constant('2026-01-01T00:00:00Z')), observedGeneration: maybe(sometimes(fc.nat())) },
+    { requiredKeys: ['type'] },
+  );
+}
+
 const address = fc.record({ type: sometimes(fc.constantFrom('InternalIP', 'ExternalIP', 'Hostname')), address: sometimes(ip) });
 
 const arbitraries: Record<string, fc.Arbitrary<unknown>> = {
@@ -122,7 +129,41 @@ const arbitraries: Record<string, fc.Arbitrary<unknown>> = {
     stringData: maybe(fc.dictionary(fc.constantFrom('password', 'other'), fc.string())),
   }),
   CiliumPodIPPool: obj('cilium.io/v2alpha1', 'CiliumPodIPPool', false, { spec: maybe(fc.jsonValue({ maxDepth: 2 })) }),
+  CiliumLoadBalancerIPPool: obj('cilium.io/v2', 'CiliumLoadBalancerIPPool', false, {
+    spec: sometimes(
+      fc.record(
+        {
+          blocks: maybe(sometimes(fc.array(fc.record({ cidr: maybe(sometimes(cidr)), start: maybe(sometimes(ip)), stop: maybe(sometimes(ip)) }, { requiredKeys: [] }), { maxLength: 2 }))),
+          serviceSelector: maybe(sometimes(fc.record({ matchLabels: sometimes(labels) }))),
+          disabled: maybe(sometimes(fc.boolean())),
+          allowFirstLastIPs: maybe(sometimes(fc.constantFrom('Yes', 'No', 'Maybe'))),
+        },
+        { requiredKeys: [] },
+      ),
+    ),
+    status: maybe(sometimes(fc.record({ conditions: maybe(sometimes(fc.array(lbIpamCondition('cilium.io/IPsUsed'), { maxLength: 3 }))) }, { requiredKeys: [] }))),
+  }),
 };
+
+// LB IPAM reads its annotations and condition of a Service (functions/model/service.ts).
+const lbIpamAnnotations = fc.dictionary(
+  fc.constantFrom('lbipam.cilium.io/ips', 'io.cilium/lb-ipam-ips', 'lbipam.cilium.io/sharing-key', 'lbipam.cilium.io/sharing-cross-namespace', 'example.com/x'),
+  fc.oneof(fc.constantFrom('10.0.0.1, 10.0.0.2', 'k', '*', '', 'x'), fc.constantFrom<unknown>(5, null)),
+  { maxKeys: 3 },
+);
+arbitraries['Service'] = fc
+  .tuple(
+    arbitraries['Service']!,
+    maybe(sometimes(lbIpamAnnotations)),
+    maybe(fc.record({ loadBalancerIP: sometimes(ip), ipFamilyPolicy: sometimes(fc.constantFrom('SingleStack', 'PreferDualStack')) }, { requiredKeys: [] })),
+    maybe(fc.array(lbIpamCondition('cilium.io/IPAMRequestSatisfied'), { maxLength: 2 })),
+  )
+  .map(([o, a, spec, conditions]) => {
+    const obj = o as { metadata: Record<string, unknown>; spec?: unknown; status?: unknown };
+    const withSpec = spec && typeof obj.spec === 'object' && obj.spec !== null ? { ...obj, spec: { ...obj.spec, ...spec } } : obj;
+    const withStatus = conditions && typeof obj.status === 'object' && obj.status !== null ? { ...withSpec, status: { ...obj.status, conditions } } : withSpec;
+    return a === undefined ? withStatus : { ...withStatus, metadata: { ...obj.metadata, annotations: a } };
+  });
 
 // The BGP kinds: builder objects (valid) with a field changed at random, and random specs.
 const bgpSpecs: [string, unknown][] = [
@@ -214,6 +255,23 @@ describe('the watcher projection', () => {
     expect(projectObject(pc)).toEqual({ ...pc, metadata: { name: 'pc', annotations: { 'bgpcast.io/gtsm': 'true' } } });
     const noise = { ...pc, metadata: { ...pc.metadata, annotations: { ...pc.metadata.annotations, 'example.com/x': 'y' } } };
     expect(projectionDigest(projectObject(noise)!)).toBe(projectionDigest(projectObject(pc)!));
+  });
+
+  it('a Service keeps LB IPAM\'s annotations and condition; others, or none, publish nothing', () => {
+    const svc = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web', namespace: 'default', annotations: { 'lbipam.cilium.io/ips': '10.0.0.1', 'io.cilium/lb-ipam-sharing-key': 'k', 'example.com/x': 'y' } },
+      spec: { type: 'LoadBalancer' },
+      status: { conditions: [{ type: 'cilium.io/IPAMRequestSatisfied', status: 'True' }, { type: 'example.com/Other', status: 'True' }] },
+    };
+    expect(projectObject(svc)).toMatchObject({
+      metadata: { annotations: { 'lbipam.cilium.io/ips': '10.0.0.1', 'io.cilium/lb-ipam-sharing-key': 'k' } },
+      status: { conditions: [{ type: 'cilium.io/IPAMRequestSatisfied', status: 'True' }] },
+    });
+    const bare = { ...svc, metadata: { name: 'web', namespace: 'default' }, status: {} };
+    const unread = { ...bare, metadata: { ...bare.metadata, annotations: { 'example.com/x': 'y' } } };
+    expect(projectionDigest(projectObject(unread)!)).toBe(projectionDigest(projectObject(bare)!));
   });
 
   it('a Secret is a reference: the names of its keys, never their values', () => {

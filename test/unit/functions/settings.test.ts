@@ -43,6 +43,7 @@ const OTHER: { readonly [K in SettingKey]: readonly [string, Settings[K]] } = {
   legacyOriginAttribute: ['true', true],
   ipamMode: ['multi-pool', 'multi-pool'],
   statusReport: ['false', false],
+  enableLbIpam: ['false', false],
   routerIdAllocationMode: ['ip-pool', 'ip-pool'],
   routerIdAllocationPool: ['10.255.0.0/24', '10.255.0.0/24'],
 };
@@ -57,6 +58,7 @@ describe('reading the settings', () => {
       legacyOriginAttribute: false,
       ipamMode: 'kubernetes',
       statusReport: true,
+      enableLbIpam: true,
       routerIdAllocationMode: 'default',
       routerIdAllocationPool: null,
     });
@@ -75,6 +77,7 @@ describe('reading the settings', () => {
     ['legacyOriginAttribute', ''],
     ['ipamMode', 'static'],
     ['statusReport', 'on-ish'],
+    ['enableLbIpam', 'maybe'],
     ['routerIdAllocationMode', 'random'],
     ['routerIdAllocationPool', 'fd00::/64'],
     ['bgpSecretsNamespace', 'Kube_System'],
@@ -104,9 +107,9 @@ describe('reading the settings', () => {
     expect(readSettings({ flags: { routerIdAllocationMode: 'ip-pool', routerIdAllocationPool: '10.255.0.7/24' } }).routerIdAllocationPool).toBe('10.255.0.0/24');
   });
 
-  it('who reads what: the status writer reads status reporting, the functions the rest', () => {
-    expect(settingsReadBy('status-writer')).toEqual(['statusReport']);
-    expect(settingsReadBy('functions')).toEqual(SETTINGS.map((d) => d.key).filter((k) => k !== 'statusReport'));
+  it('who reads what: the status writer reads status reporting and LB IPAM, the functions the rest', () => {
+    expect(settingsReadBy('status-writer')).toEqual(['statusReport', 'enableLbIpam']);
+    expect(settingsReadBy('functions')).toEqual(SETTINGS.map((d) => d.key).filter((k) => k !== 'statusReport' && k !== 'enableLbIpam'));
   });
 });
 
