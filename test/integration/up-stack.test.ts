@@ -14,7 +14,7 @@ import { claimRunDir, localStack } from '../../bin/commands/up-stack.ts';
 import type { LocalPorts, LocalStack } from '../../bin/commands/up-stack.ts';
 import { supervise } from '../../bin/commands/up-supervise.ts';
 import { freePort } from '../../infra/local/procs.ts';
-import { isAlive, readPidRecord, writePidRecord } from '../../infra/local/run-dir.ts';
+import { commandLine, isAlive, readPidRecord, writePidRecord } from '../../infra/local/run-dir.ts';
 import { until } from '../support/process.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bgpcast-up-stack-'));
@@ -103,8 +103,10 @@ describe('the local stack of bgpcast up', () => {
     expect(stack.redis.how).toBe('started');
   });
 
-  it('the run folder is one up\'s at a time', () => {
+  it('the run folder is one up\'s at a time', async () => {
     const other = impostor('bgpcast');
+    // Until the child has exec'd, its command line is still the test worker's.
+    await until('the impostor runs as bgpcast', () => commandLine(other).includes('bgpcast'));
     writePidRecord(dir, 'up', { pid: other, address: '', command: 'bgpcast' });
     try {
       expect(() => claimRunDir(dir)).toThrow(`another \`bgpcast up\` (pid ${other}) is running with the run folder ${dir}`);
