@@ -9,6 +9,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { startKube } from '../../infra/local/kube.ts';
 import { freePort } from '../../infra/local/procs.ts';
 import { KubeApi } from '../../events/kube/api.ts';
+import { watchedKinds } from '../../events/kube/watched-kinds.ts';
 import { freshKeys, freshTopic, redisPool, testKafka } from '../integration/functions-support.ts';
 import { repoRoot } from '../support/cli.ts';
 import { adminApi, awaitRecord, create, foldAll, mergePatch, objectRecords, paths, records, remove, startWatcher, synced, unique, until } from './watch-support.ts';
@@ -38,6 +39,9 @@ const holder = async (ns: string, name: string): Promise<string | undefined> => 
   return lease?.spec?.holderIdentity ?? undefined;
 };
 
+/** One listing's sync markers: every watched kind (all served here) in each of the topic's 6 partitions. */
+const LISTING = watchedKinds.length * 6;
+
 describe('the watcher under faults', () => {
   it('leader election: only the leader lists; kill -9 of it and the other takes over within the lease, missing nothing', async () => {
     const topic = await freshTopic(kafka);
@@ -56,11 +60,11 @@ describe('the watcher under faults', () => {
       const standby = replicas.find((r) => r.identity !== first)!;
       const listed = await until('the leader\'s listing', async () => {
         const all = await records(kafka, topic);
-        return all.filter((r) => r.envelope.type === 'synced').length >= 60 ? all : undefined;
+        return all.filter((r) => r.envelope.type === 'synced').length >= LISTING ? all : undefined;
       }, 60_000);
       await new Promise((r) => setTimeout(r, 1_500)); // the standby had time to publish, had it wrongly done so
       const before = await records(kafka, topic);
-      expect(before.filter((r) => r.envelope.type === 'synced')).toHaveLength(60); // one listing: 10 kinds × 6 partitions
+      expect(before.filter((r) => r.envelope.type === 'synced')).toHaveLength(LISTING);
       expect(listed.length).toBeGreaterThan(0);
 
       const t0 = Date.now();
@@ -103,7 +107,7 @@ describe('the watcher under faults', () => {
     try {
       await until('/readyz 200', () => fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status === 200, () => false), 60_000);
       const all = await records(kafka, topic);
-      expect(all.filter((r) => r.envelope.type === 'synced')).toHaveLength(60);
+      expect(all.filter((r) => r.envelope.type === 'synced')).toHaveLength(LISTING);
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       const nodes = Number(/^bgpcast_watcher_events_published_total\{[^}]*kind="Node"[^}]*\} (\d+)/m.exec(metrics)?.[1]);
       expect(nodes).toBe(all.filter((r) => r.envelope.type !== 'synced' && r.envelope.kind === 'Node').length);
