@@ -75,8 +75,13 @@ async function main(kafka: Kafka, redisUrl: string): Promise<void> {
   const groupId = `bench-${randomUUID()}`;
   const redis = createStoreRedis({ url: redisUrl, role: 'service' });
   const { log, lines } = keptLog();
+  // The runners' own clients, closed at the end: one left open retries forever once the stack is
+  // stopped, and the process never exits.
+  const clients: ReturnType<typeof createStoreRedis>[] = [];
   const start = () => {
-    const handler = createFunctionsHandler({ redis: createStoreRedis({ url: redisUrl, role: 'service' }), keys, log, recomputeBudgetMs: KAFKA_RECOMPUTE_BUDGET_MS });
+    const client = createStoreRedis({ url: redisUrl, role: 'service' });
+    clients.push(client);
+    const handler = createFunctionsHandler({ redis: client, keys, log, recomputeBudgetMs: KAFKA_RECOMPUTE_BUDGET_MS });
     return runFunctionsConsumer({ kafka, topic, groupId, handler, log, sweepEveryMs: 250 });
   };
   try {
@@ -122,7 +127,7 @@ async function main(kafka: Kafka, redisUrl: string): Promise<void> {
     await admin.connect();
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
     await admin.disconnect();
-    await redis.quit().catch(() => redis.disconnect());
+    for (const c of [redis, ...clients]) await c.quit().catch(() => c.disconnect());
   }
 }
 
