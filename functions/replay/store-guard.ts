@@ -51,7 +51,8 @@ export interface RebuildReport {
 }
 
 /** Folds the log up to its end as of now (or `upTo`) in memory: the world a replay of it gives. */
-export async function foldLog(log: EventLog, upTo?: ReadonlyMap<number, bigint>, fold = new LogFold()): Promise<{ fold: LogFold; upTo: ReadonlyMap<number, bigint> }> {
+export async function foldLog(log: EventLog, upTo?: ReadonlyMap<number, bigint>): Promise<{ fold: LogFold; upTo: ReadonlyMap<number, bigint> }> {
+  const fold = new LogFold();
   const bounds = await log.bounds();
   const end = upTo ?? new Map([...bounds].map(([p, b]) => [p, b.high]));
   await log.read(bounds, end, (b) => fold.foldBatch(b.events, b.range));

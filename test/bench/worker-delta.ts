@@ -14,7 +14,6 @@ import { parseArgs } from 'node:util';
 import type { Redis } from 'ioredis';
 import type { DesiredRouteChange } from '../../events/desired-delta.ts';
 import type { DesiredNodeState } from '../../events/desired-state.ts';
-import { DEFAULT_NEXT_HOP } from '../../events/desired-state.ts';
 import { createLogger } from '../../events/log.ts';
 import { createRedisClient } from '../../events/redis-client.ts';
 import { freePort } from '../../infra/local/procs.ts';
@@ -22,7 +21,7 @@ import { startRedis } from '../../infra/local/redis.ts';
 import { startSpeakerWorker } from '../../speaker/worker/speaker-worker.ts';
 import { loopbackBlock, startBird } from '../support/routers/index.ts';
 import { DesiredWriter, type DesiredWrite } from '../support/desired-writer.ts';
-import { route, testBackoff } from '../support/speaker.ts';
+import { peerConfig, route, testBackoff } from '../support/speaker.ts';
 
 const { values } = parseArgs({ options: { routes: { type: 'string', default: '10000' }, changes: { type: 'string', default: '30' } } });
 const ROUTES = Number(values.routes);
@@ -48,18 +47,7 @@ function sessions(router: string, node: string, port: number): DesiredNodeState 
             peerAddress: router,
             peerASN: 65000,
             localAddress: node,
-            config: {
-              peerPort: port,
-              holdTimeSeconds: 90,
-              keepAliveTimeSeconds: 30,
-              connectRetryTimeSeconds: 2,
-              ebgpMultihop: 1,
-              gracefulRestart: { enabled: false, restartTimeSeconds: 120 },
-              authSecretRef: null,
-              gtsm: false,
-              maxPrefixes: null,
-              nextHop: DEFAULT_NEXT_HOP,
-            },
+            config: peerConfig({ peerPort: port, connectRetryTimeSeconds: 2 }),
             families: [{ afi: 'ipv4', safi: 'unicast', routes: [] }],
           },
         ],

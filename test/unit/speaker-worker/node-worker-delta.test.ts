@@ -8,10 +8,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DesiredDelta, DesiredRouteChange } from '../../../events/desired-delta.ts';
 import type { DesiredInstance, DesiredNodeState, DesiredPeer, DesiredRoute } from '../../../events/desired-state.ts';
-import { DEFAULT_NEXT_HOP } from '../../../events/desired-state.ts';
 import { createLogger } from '../../../events/log.ts';
 import { NodeWorker } from '../../../speaker/worker/node-worker.ts';
-import { refusedConnect, route } from '../../support/speaker.ts';
+import { peerConfig, refusedConnect, route } from '../../support/speaker.ts';
 
 const log = createLogger('test', 'silent');
 
@@ -21,18 +20,7 @@ function peer(name: string, routes: DesiredRoute[] = [], holdTimeSeconds = 9): D
     peerAddress: '127.0.0.1',
     peerASN: 65000,
     localAddress: null,
-    config: {
-      peerPort: 1, // closed: connecting fails at once
-      holdTimeSeconds,
-      keepAliveTimeSeconds: 3,
-      connectRetryTimeSeconds: 120,
-      ebgpMultihop: 1,
-      gracefulRestart: { enabled: false, restartTimeSeconds: 120 },
-      authSecretRef: null,
-      gtsm: false,
-      maxPrefixes: null,
-      nextHop: DEFAULT_NEXT_HOP,
-    },
+    config: peerConfig({ peerPort: 1 /* closed: connecting fails at once */, holdTimeSeconds, keepAliveTimeSeconds: 3 }),
     families: [{ afi: 'ipv4', safi: 'unicast', routes }],
   };
 }
