@@ -96,7 +96,10 @@ export interface StoreKeys {
   readonly log: string;
   /** The rebuild lock: the token of the instance rebuilding the world (a string, with a TTL). */
   readonly rebuildLock: string;
+  /** Object key → the version in effect: the latest valid one (docs/cilium-semantics.md OBJ-5). */
   readonly objects: string;
+  /** Object key → its latest version, when that version is invalid (the one in effect stays in objects). */
+  readonly invalidObjects: string;
   readonly objectPositions: string;
   readonly objectSources: string;
   readonly positions: string;
@@ -119,6 +122,7 @@ export function storeKeys(prefix: string = redisPrefixFromEnv()): StoreKeys {
     log: `${world}:log`,
     rebuildLock: `${world}:rebuild`,
     objects: `${world}:objects`,
+    invalidObjects: `${world}:invalid`,
     objectPositions: `${world}:object-positions`,
     objectSources: `${world}:object-sources`,
     positions: `${world}:positions`,
@@ -139,7 +143,7 @@ export function storeKeys(prefix: string = redisPrefixFromEnv()): StoreKeys {
  * The world hashes a rebuild replaces, and the keys it builds them in first (same hash tag, so one
  * script renames them over the live ones): <p>:{world}:rebuild:<name>.
  */
-export const REBUILT_WORLD_KEYS = ['objects', 'objectPositions', 'objectSources', 'positions', 'syncMarkers', 'syncParts'] as const satisfies readonly (keyof StoreKeys)[];
+export const REBUILT_WORLD_KEYS = ['objects', 'invalidObjects', 'objectPositions', 'objectSources', 'positions', 'syncMarkers', 'syncParts'] as const satisfies readonly (keyof StoreKeys)[];
 export type RebuiltWorldKey = (typeof REBUILT_WORLD_KEYS)[number];
 
 export function rebuildKeys(keys: StoreKeys): Record<RebuiltWorldKey, string> {
@@ -285,6 +289,7 @@ export const REDIS_KEYS: readonly KeyContract[] = [
   { key: world.rebuildLock, type: 'string', writer: 'functions' },
   { key: `${world.prefix}:{world}:rebuild:<name>`, type: 'hash', writer: 'functions' },
   { key: world.objects, type: 'hash', writer: 'functions' },
+  { key: world.invalidObjects, type: 'hash', writer: 'functions' },
   { key: world.objectPositions, type: 'hash', writer: 'functions' },
   { key: world.objectSources, type: 'hash', writer: 'functions' },
   { key: world.positions, type: 'hash', writer: 'functions' },

@@ -112,8 +112,7 @@ async function desiredAt(node: string | undefined, at: string, format: 'json' | 
   const replay = await cliReplay(at);
   printReplayLine(replay, format);
   if (node === undefined) {
-    const objects = replay.fold.hashes().objects;
-    const list = [...desiredOfAll(objects, replay.world)].map(([n, doc]) => ({
+    const list = [...desiredOfAll(replay.fold, replay.world)].map(([n, doc]) => ({
       node: n,
       instances: doc.instances.length,
       prefixes: announcedPrefixes(doc).size,

@@ -92,7 +92,7 @@ export function registerRoutes(program: Command): void {
 async function routesAt(at: string, node: string | undefined, query: RouteQuery, format: 'json' | 'text'): Promise<void> {
   const replay = await cliReplay(at);
   printReplayLine(replay, format);
-  const desired = node !== undefined ? new Map([[node, computeDesiredNode(replay.world, node)]]) : desiredOfAll(replay.fold.hashes().objects, replay.world);
+  const desired = node !== undefined ? new Map([[node, computeDesiredNode(replay.world, node)]]) : desiredOfAll(replay.fold, replay.world);
   const now = Date.now();
   const docs = new Map<string, RoutesDocument>();
   for (const [n, doc] of desired) {

@@ -13,7 +13,8 @@
 // Sorted by kind, namespace, name, type (COND-4).
 
 import { describeIssues, type InvalidObject } from '../model/validation.ts';
-import { mapKey, objectIdentity } from '../model/normalise.ts';
+import { isRecordKind, mapKey, objectIdentity } from '../model/normalise.ts';
+import { WORLD_FIELD } from '../model/world.ts';
 import type { ClusterConfig } from '../model/cluster-config.ts';
 import type { PeerConfig } from '../model/peer-config.ts';
 import type { WorldView } from '../model/world.ts';
@@ -109,8 +110,12 @@ function peerConfigCondition(world: WorldView, config: PeerConfig): Condition {
   return { ...base, status: 'True', message: `Referenced Auth Secret "${ref}" is missing${hint}` };
 }
 
-/** COND-6: an object whose latest version is invalid is ignored (OBJ-5). */
-function invalidCondition(inv: InvalidObject): Condition {
+/** COND-6: the latest version's problems, and whether its last valid version stays in effect (OBJ-5). */
+function invalidCondition(world: WorldView, inv: InvalidObject): Condition {
+  const kept =
+    isRecordKind(inv.kind) &&
+    (world[WORLD_FIELD[inv.kind]] as ReadonlyMap<string, unknown>).has(mapKey(inv.namespace, inv.name));
+  const effect = kept ? 'the last valid version stays in effect' : 'the object is ignored';
   return {
     kind: inv.kind,
     ...(inv.namespace === null ? {} : { namespace: inv.namespace }),
@@ -118,7 +123,7 @@ function invalidCondition(inv: InvalidObject): Condition {
     type: CONDITION_TYPES.invalidObject,
     status: 'True',
     reason: 'ValidationFailed',
-    message: `${describeIssues(inv.issues)}; the object is ignored`,
+    message: `${describeIssues(inv.issues)}; ${effect}`,
   };
 }
 
@@ -186,7 +191,7 @@ export function computeConditions(world: WorldView): Condition[] {
     ...[...world.clusterConfigs.values()].flatMap((c) => clusterConfigConditions(world, owners, c)),
     ...poolConditions(world, exhausted),
     ...[...world.peerConfigs.values()].map((c) => peerConfigCondition(world, c)),
-    ...[...world.invalid.values()].map(invalidCondition),
+    ...[...world.invalid.values()].map((inv) => invalidCondition(world, inv)),
     ...[...world.peerConfigs.values()]
       .filter((c) => c.ignored.length > 0 && !world.invalid.has(objectIdentity('CiliumBGPPeerConfig', null, c.meta.name)))
       .map(ignoredAnnotationsCondition),

@@ -103,6 +103,16 @@ export function normaliseObject(raw: unknown): NormaliseResult {
 }
 
 /**
+ * The error of a version that breaks bgpcast's rules and names an object of a kind the world holds:
+ * the version the fold keeps beside the object's last valid one (docs/cilium-semantics.md OBJ-5).
+ * Null for a valid version, and for one that names no object (nothing to keep it beside).
+ */
+export function invalidVersion(result: NormaliseResult): (InvalidObject & { readonly kind: RecordKind }) | null {
+  if (result.status !== 'invalid' || result.error.name === '' || !isRecordKind(result.error.kind)) return null;
+  return result.error as InvalidObject & { readonly kind: RecordKind };
+}
+
+/**
  * The identity of an object across versions, written like events/object-key.ts writes record keys:
  * Kind[.group]/[namespace/]name, e.g. "Service/default/web", "CiliumNode.cilium.io/worker1".
  */

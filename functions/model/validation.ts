@@ -1,6 +1,6 @@
 // Validation outcomes as values. An invalid object never throws out of normalisation: it becomes an
 // InvalidObject that names every offending field, which conditions turn into a status condition and
-// the fold uses to leave an invalid object out of the world (see world.ts).
+// the fold uses to keep the last valid version (see world.ts).
 
 import type { z } from 'zod';
 

@@ -1,11 +1,12 @@
 // The world view: every record bgpcast knows, by kind and identity, plus the settings
 // (functions/settings.ts). Desired state and conditions are pure functions of it.
 //
-// Folding rule for invalid objects (docs/cilium-semantics.md OBJ-5): an object whose latest version
-// is invalid is absent from the world and remembered in `invalid`, where conditions report it; a
-// later valid version or a delete clears it. The world depends on each object's latest version
-// only — never on which versions a reader happened to see — so every runner, restart and replay
-// of the log computes the same state.
+// Folding rule for invalid objects (docs/cilium-semantics.md OBJ-5): as the API server rejects an
+// invalid create or update, a version that breaks bgpcast's rules keeps the last valid record in
+// place and is remembered in `invalid`, where conditions report it; a later valid version or a
+// delete clears it. A first version that is invalid therefore leaves the object absent. The store
+// keeps both versions (the `objects` and `invalid` hashes, functions/store/scripts.ts), so a reader
+// that folds one hash after the other computes the world a reader of every version does.
 //
 // Updates are copy-on-write per kind: applyObject copies only the map of the changed kind, so a
 // caller can keep `before` and `after` without copying the whole world. worldFromObjects builds a
@@ -30,6 +31,7 @@ import {
   mapKey,
   normaliseObject,
   objectIdentity,
+  invalidVersion,
   type NormaliseResult,
   type RecordKind,
   type WorldRecord,
@@ -137,11 +139,11 @@ function fold(world: WorldView, result: NormaliseResult, inPlace: boolean): Worl
     const invalid = withEntry(next.invalid, objectIdentity(kind, namespace, name), undefined, inPlace);
     return invalid === next.invalid ? next : { ...next, invalid };
   }
-  if (result.status === 'invalid' && result.error.name !== '' && isRecordKind(result.error.kind)) {
-    const { kind, namespace, name } = result.error;
-    const next = setRecord(world, kind, mapKey(namespace, name), undefined, inPlace);
-    const invalid = withEntry(next.invalid, objectIdentity(kind, namespace, name), result.error, inPlace);
-    return invalid === next.invalid ? next : { ...next, invalid };
+  const error = invalidVersion(result);
+  if (error !== null) {
+    const id = objectIdentity(error.kind, error.namespace, error.name);
+    const invalid = withEntry(world.invalid, id, error, inPlace);
+    return invalid === world.invalid ? world : { ...world, invalid };
   }
   return world;
 }

@@ -5,7 +5,9 @@
 // integration test holds it to the script on random histories (test/integration/replay.test.ts).
 //
 // What a fold keeps, per hash of the world (events/redis-keys.ts):
-// - objects: object key → the object's JSON (live objects); object-sources: its envelope's source;
+// - objects: object key → the JSON of the version in effect (live objects); invalid: object key →
+//   its latest version when that one breaks bgpcast's rules (OBJ-5); object-sources: the latest
+//   version's envelope source;
 // - object-positions: object key → "partition:offset" of its last fold, kept after a delete (a
 //   tombstone) and set by a sweep;
 // - positions: partition → the highest offset folded or passed over;
@@ -13,7 +15,9 @@
 // - sync-parts: the parts of a split marker received so far.
 // Rules: an event at or below the stored position of its object (same partition) changes nothing;
 // an object without creationTimestamp is stamped when first seen and keeps that time (OBJ-6); a
-// RouterIDAllocation upsert applies only when its spec.previous names the version held;
+// RouterIDAllocation upsert applies only when its spec.previous names the version held; an
+// invalid version goes to `invalid` and leaves `objects` as it was, a valid one clears it, a delete
+// and a sweep clear both;
 // a marker without keys deletes the objects of its kind and source in its partition not folded
 // since the previous marker; a marker with keys deletes those folded before it and not listed,
 // at its last part, with the keys of every part (a series that breaks off sweeps nothing).
@@ -34,6 +38,7 @@ interface HeldParts {
 /** The world hashes as the store holds them: field → value, all text. */
 export interface FoldedHashes {
   readonly objects: ReadonlyMap<string, string>;
+  readonly invalidObjects: ReadonlyMap<string, string>;
   readonly objectPositions: ReadonlyMap<string, string>;
   readonly objectSources: ReadonlyMap<string, string>;
   readonly positions: ReadonlyMap<string, string>;
@@ -43,6 +48,7 @@ export interface FoldedHashes {
 
 export class LogFold {
   readonly #objects = new Map<string, string>();
+  readonly #invalid = new Map<string, string>();
   readonly #objectPositions = new Map<string, string>();
   readonly #objectSources = new Map<string, string>();
   readonly #positions = new Map<string, string>();
@@ -76,9 +82,14 @@ export class LogFold {
     else this.#object(e);
   }
 
-  /** The live objects as folded so far (object key → JSON); changes as the fold goes on. */
+  /** The live objects' versions in effect as folded so far (object key → JSON); changes as the fold goes on. */
   get objects(): ReadonlyMap<string, string> {
     return this.#objects;
+  }
+
+  /** The objects whose latest version is invalid: that version (object key → JSON). */
+  get invalidObjects(): ReadonlyMap<string, string> {
+    return this.#invalid;
   }
 
   get positions(): Positions {
@@ -89,6 +100,7 @@ export class LogFold {
   hashes(): FoldedHashes {
     return {
       objects: this.#objects,
+      invalidObjects: this.#invalid,
       objectPositions: this.#objectPositions,
       objectSources: this.#objectSources,
       positions: this.#positions,
@@ -117,9 +129,14 @@ export class LogFold {
     }
     if (e.op === 'u') {
       this.#objects.set(e.key, this.#upsertText(e));
+      this.#invalid.delete(e.key);
+      this.#objectSources.set(e.key, e.source);
+    } else if (e.op === 'i') {
+      this.#invalid.set(e.key, foldPayload(e));
       this.#objectSources.set(e.key, e.source);
     } else {
       this.#objects.delete(e.key);
+      this.#invalid.delete(e.key);
       this.#objectSources.delete(e.key);
     }
     this.#objectPositions.set(e.key, `${e.partition}:${e.offset}`);
@@ -169,11 +186,12 @@ export class LogFold {
   /** Deletes the marker's kind and source in its partition folded before `before`, not `listed`. */
   #sweep(e: FoldEvent, before: string, listed: ReadonlySet<string> | null): void {
     const prefix = `${e.key}/`;
-    for (const key of [...this.#objects.keys()]) {
+    for (const key of new Set([...this.#objects.keys(), ...this.#invalid.keys()])) {
       if (!key.startsWith(prefix) || this.#objectSources.get(key) !== e.source || listed?.has(key)) continue;
       const at = parsePosition(this.#objectPositions.get(key));
       if (at === null || at.partition !== e.partition || !lt(at.offset, before)) continue;
       this.#objects.delete(key);
+      this.#invalid.delete(key);
       this.#objectSources.delete(key);
       this.#objectPositions.set(key, `${e.partition}:${e.offset}`);
       this.swept++;

@@ -1,12 +1,13 @@
 // `bgpcast audit object`: one object's history on the events topic, as a pure function of the
 // topic's records. Every record keyed by the object is a step, and so is a sync marker that swept
 // it away. Each step says which fields changed (a structural diff of the object as the store holds
-// it: sanitized, stamped — events/sanitize.ts, functions/store/fold.ts) and, when the object
+// it: sanitized, stamped — events/sanitize.ts, functions/store/fold.ts; its latest version, an
+// invalid one included) and, when the object
 // changed, which prefixes each node's desired state announced or withdrew because of it: the whole
 // topic is folded in order (log-fold.ts, the store's fold), and around each step the world before
 // and after it gives every node's desired state (replay-world.ts) to compare. The world after is the
-// world before with the object applied (model/world.ts applyObject: an invalid version leaves the
-// object out, OBJ-5), sharing the rest, so the runner's caches
+// world before with the object applied (model/world.ts applyObject: an invalid version keeps the
+// last valid one in effect, OBJ-5), sharing the rest, so the runner's caches
 // (incremental/desired-cache.ts) compute the second world's documents at the cost of the change.
 //
 // Order across partitions: the partitions are merged by the envelopes' observedAt, each partition
@@ -27,6 +28,7 @@ import { refFromKey } from '../store/object-ref.ts';
 import type { Settings } from '../settings.ts';
 import { LogFold } from './log-fold.ts';
 import { announcedPrefixes, desiredOfAll, worldOfObjects } from './replay-world.ts';
+import type { FoldedObjects } from './world-load.ts';
 
 export class ObjectArgError extends Error {
   readonly code = 'OBJECT_ARG_INVALID';
@@ -147,8 +149,8 @@ function routeChanges(
   return { announced, withdrawn };
 }
 
-function prefixesOf(objects: ReadonlyMap<string, string>, world: WorldView, cache: DesiredCache): Map<string, Set<string>> {
-  return new Map([...desiredOfAll(objects, world, cache)].map(([node, doc]) => [node, announcedPrefixes(doc)]));
+function prefixesOf(folded: FoldedObjects, world: WorldView, cache: DesiredCache): Map<string, Set<string>> {
+  return new Map([...desiredOfAll(folded, world, cache)].map(([node, doc]) => [node, announcedPrefixes(doc)]));
 }
 
 /**
@@ -161,10 +163,10 @@ function worldAfter(
   key: string,
   text: string | undefined,
   marker: boolean,
-  objects: ReadonlyMap<string, string>,
+  folded: FoldedObjects,
   settings: Partial<Settings>,
 ): WorldView {
-  if (marker) return worldOfObjects(objects, settings);
+  if (marker) return worldOfObjects(folded, settings);
   if (text !== undefined) return applyObject(before, JSON.parse(text) as unknown).world;
   const ref = refFromKey(key);
   return ref === null ? before : deleteObject(before, ref);
@@ -179,7 +181,8 @@ export interface HistoryOptions {
 export function objectHistory(key: string, records: readonly ConsumedEvent[], opts: HistoryOptions = {}): ObjectHistory {
   const settings = opts.settings ?? {};
   const fold = new LogFold();
-  const objects = fold.objects;
+  // The object's latest version as the store holds it: an invalid one beside the one in effect.
+  const latest = (): string | undefined => fold.invalidObjects.get(key) ?? fold.objects.get(key);
   const keyed = records.filter((e) => e.key === key).length;
   const limit = opts.limit ?? Infinity;
   const steps: ObjectStep[] = [];
@@ -188,18 +191,18 @@ export function objectHistory(key: string, records: readonly ConsumedEvent[], op
   for (const e of records) {
     const f = foldEvent(e);
     if (f === null) continue;
-    const own = f.key === key && (f.op === 'u' || f.op === 'd');
-    const marker = (f.op === 's' || f.op === 'k') && key.startsWith(`${f.key}/`) && objects.has(key);
+    const own = f.key === key && (f.op === 'u' || f.op === 'i' || f.op === 'd');
+    const marker = (f.op === 's' || f.op === 'k') && key.startsWith(`${f.key}/`) && latest() !== undefined;
     if (!own && !marker) {
       fold.fold(f);
       continue;
     }
     const shown = own ? ++seen > keyed - limit : steps.length > 0 || keyed <= limit;
-    const beforeText = objects.get(key);
-    const beforeObjects = shown ? new Map(objects) : null;
+    const beforeText = latest();
+    const beforeObjects: FoldedObjects | null = shown ? { objects: new Map(fold.objects), invalidObjects: new Map(fold.invalidObjects) } : null;
     const applied = fold.applied;
     fold.fold(f);
-    const afterText = objects.get(key);
+    const afterText = latest();
     if (!shown || (marker && afterText !== undefined)) continue;
     const env = e.envelope;
     const changed = afterText !== beforeText;
@@ -207,8 +210,8 @@ export function objectHistory(key: string, records: readonly ConsumedEvent[], op
     if (changed) {
       const cache = new DesiredCache();
       const before = worldOfObjects(beforeObjects!, settings);
-      const after = worldAfter(before, key, afterText, marker, objects, settings);
-      routes = routeChanges(prefixesOf(beforeObjects!, before, cache), prefixesOf(objects, after, cache));
+      const after = worldAfter(before, key, afterText, marker, fold, settings);
+      routes = routeChanges(prefixesOf(beforeObjects!, before, cache), prefixesOf(fold, after, cache));
       worlds += 2;
     }
     steps.push({

@@ -58,7 +58,7 @@ export async function replayAt(log: EventLog, point: ReplayPoint, settings: Part
   const started = performance.now();
   const { fold } = await foldLog(log, upTo);
   const readMs = performance.now() - started;
-  return { point, upTo, clamped, beforeFirstRecord, fold, world: worldOfObjects(fold.objects, settings), readMs };
+  return { point, upTo, clamped, beforeFirstRecord, fold, world: worldOfObjects(fold, settings), readMs };
 }
 
 /** Every record of the topic up to its end as of now, per partition in offset order (held in memory). */

@@ -1,18 +1,19 @@
 // The world a fold of the log holds (log-fold.ts), as the functions see it, and what the pure
 // functions compute from it. Pure. The ip-pool router-ID allocator is not run: a replayed world
 // holds the RouterIDAllocation objects on the log, no more.
-// The world depends on each object's latest version only (an invalid latest is ignored,
-// docs/cilium-semantics.md OBJ-5), so the replayed world is the runner's.
+// The fold keeps each object's version in effect and, beside it, an invalid latest version
+// (docs/cilium-semantics.md OBJ-5), as the store does, so the replayed world is the runner's.
 
 import type { DesiredNodeState } from '../../events/desired-state.ts';
 import { DesiredCache } from '../incremental/desired-cache.ts';
 import { worldFromObjects, type WorldView } from '../model/world.ts';
 import type { Settings } from '../settings.ts';
-import { nodesOf } from './world-load.ts';
+import { nodesOf, objectKeysOf, type FoldedObjects } from './world-load.ts';
 
-/** The world of the fold's objects (object key → JSON): the latest versions, as the store holds them. */
-export function worldOfObjects(objects: ReadonlyMap<string, string>, settings: Partial<Settings> = {}): WorldView {
-  return worldFromObjects([...objects.values()].map((text) => JSON.parse(text) as unknown), settings);
+/** The world of the fold's objects: the versions in effect, then the invalid latest ones beside them. */
+export function worldOfObjects(folded: FoldedObjects, settings: Partial<Settings> = {}): WorldView {
+  const texts = [...folded.objects.values(), ...folded.invalidObjects.values()];
+  return worldFromObjects(texts.map((text) => JSON.parse(text) as unknown), settings);
 }
 
 /**
@@ -20,8 +21,8 @@ export function worldOfObjects(objects: ReadonlyMap<string, string>, settings: P
  * incremental road (incremental/desired-cache.ts; equal to computeDesiredNode), which computes what
  * the nodes share once. A cache given is reused: worlds that share maps share their work.
  */
-export function desiredOfAll(objects: ReadonlyMap<string, string>, world: WorldView, cache = new DesiredCache()): Map<string, DesiredNodeState> {
-  return new Map(nodesOf(objects.keys()).map((node) => [node, cache.document(cache.view(world, node))]));
+export function desiredOfAll(folded: FoldedObjects, world: WorldView, cache = new DesiredCache()): Map<string, DesiredNodeState> {
+  return new Map(nodesOf(objectKeysOf(folded)).map((node) => [node, cache.document(cache.view(world, node))]));
 }
 
 /** The prefixes a node's desired state announces to any of its peers. */

@@ -21,7 +21,7 @@ import type { Positions } from '../store/positions.ts';
 import type { EventLog } from './event-log.ts';
 import { LogFold } from './log-fold.ts';
 import { judgeStore, type StoreFacts } from './store-judge.ts';
-import { installWorld, nodesOf, writeRebuildKeys } from './world-load.ts';
+import { installWorld, nodesOf, objectKeysOf, writeRebuildKeys } from './world-load.ts';
 
 /** Thrown where a batch finds the store is not the one it started with; the batch starts over. */
 export class StoreChangedError extends Error {
@@ -133,7 +133,7 @@ export class StoreGuard {
 
   async #facts(): Promise<StoreFacts> {
     const { redis, keys } = this.#o;
-    const [logRecord, positions, objects] = await Promise.all([redis.hgetall(keys.log), redis.hgetall(keys.positions), redis.exists(keys.objects)]);
+    const [logRecord, positions, objects] = await Promise.all([redis.hgetall(keys.log), redis.hgetall(keys.positions), redis.exists(keys.objects, keys.invalidObjects)]);
     const epoch = logRecord[LOG_FIELDS.epoch] ?? null;
     const topicName = logRecord[LOG_FIELDS.topic];
     const topic = topicName ? { topic: topicName, id: logRecord[LOG_FIELDS.topicId] || null, cluster: logRecord[LOG_FIELDS.cluster] ?? '' } : null;
@@ -180,7 +180,7 @@ export class StoreGuard {
       const hashes = fold.hashes();
       await writeRebuildKeys(redis, keys, hashes);
       const epoch = randomUUID();
-      const nodes = nodesOf(hashes.objects.keys());
+      const nodes = nodesOf(objectKeysOf(hashes));
       const builtAt = (this.#o.now?.() ?? new Date()).toISOString();
       const installed = !lost && (await installWorld(redis, keys, nodes, fold.positions, { lockToken: token, epoch, topic, builtAt, pendingId: randomUUID() }));
       if (!installed) {

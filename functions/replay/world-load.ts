@@ -27,6 +27,14 @@ export interface Installation {
   readonly pendingId: string;
 }
 
+/** The two object hashes of a fold (object key → JSON), as the store holds them. */
+export type FoldedObjects = Pick<FoldedHashes, 'objects' | 'invalidObjects'>;
+
+/** Every object key of a fold, whether a version of it is in effect or only an invalid one (OBJ-5). */
+export function objectKeysOf(folded: FoldedObjects): Set<string> {
+  return new Set([...folded.objects.keys(), ...folded.invalidObjects.keys()]);
+}
+
 /** The node names a world's objects give (Nodes, CiliumNodes, overrides): every node a document may exist for. */
 export function nodesOf(objectKeys: Iterable<string>): string[] {
   const nodes = new Set<string>();

@@ -99,18 +99,10 @@ function configConditions(inputs: StatusWriterInputs, kind: WrittenKind, live: L
   // Not in the world yet (or any more): the watcher has not delivered it; nothing to say about it.
   if (conditions === null || (record === undefined && !invalid)) return null;
   const recordGeneration = record?.meta.generation ?? live.metadata.generation;
-  const computed = conditionsOf(conditions, kind, name).map((c) => ({
+  return conditionsOf(conditions, kind, name).map((c) => ({
     ...c,
     observedGeneration: c.type === CONDITION_TYPES.invalidObject ? live.metadata.generation : recordGeneration,
   }));
-  if (record !== undefined) return computed;
-  // Ignored while its latest version is invalid (OBJ-5): nothing else is computed for it, and the
-  // conditions written of its last valid version stay as they were, beside InvalidObject.
-  const types = new Set(computed.map((c) => c.type));
-  const kept = ownConditions(live).flatMap(({ type, status, reason, message, observedGeneration }) =>
-    types.has(type) || status === 'Unknown' ? [] : [{ type, status, reason, message, observedGeneration }],
-  );
-  return [...computed, ...kept];
 }
 
 function configStatusWrites(inputs: StatusWriterInputs, kind: WrittenKind, objects: ReadonlyMap<string, LiveObject>): Write[] {

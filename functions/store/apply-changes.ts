@@ -3,7 +3,7 @@
 // each touched kind becomes a derived version of a layered map (incremental/derivation.ts), which
 // copies only the differences and records the keys the batch touched, so the caches keyed by the
 // old map are brought up to date by those keys only. The rules are world.ts's (an invalid version
-// removes the record and is remembered in `invalid`; a delete removes both); a unit test
+// keeps the last valid record and is remembered in `invalid`; a delete removes both); a unit test
 // holds the two equal on random change sequences.
 
 import {
@@ -12,6 +12,8 @@ import {
   mapKey,
   normaliseObject,
   objectIdentity,
+  invalidVersion,
+  type NormaliseResult,
   type RecordKind,
   type WorldRecord,
 } from '../model/normalise.ts';
@@ -23,6 +25,8 @@ export interface WorldChange {
   readonly ref: ObjectRef;
   /** The object as stored; null when it was deleted. */
   readonly raw: unknown;
+  /** `raw` normalised already (store/fold.ts foldEvent), so it is not done twice. */
+  readonly normalised?: NormaliseResult;
 }
 
 type Field = (typeof WORLD_FIELD)[RecordKind];
@@ -47,7 +51,7 @@ export function applyChanges(world: WorldView, changes: readonly WorldChange[]):
     if ((invalid ?? world.invalid).has(id)) invalids().delete(id);
   };
 
-  for (const { ref, raw } of changes) {
+  for (const { ref, raw, normalised } of changes) {
     if (raw === null) {
       if (!isRecordKind(ref.kind)) continue;
       const namespace = KINDS[ref.kind].namespaced ? ref.namespace || 'default' : null;
@@ -56,18 +60,16 @@ export function applyChanges(world: WorldView, changes: readonly WorldChange[]):
       clearInvalid(objectIdentity(ref.kind, namespace, ref.name));
       continue;
     }
-    const result = normaliseObject(raw);
+    const result = normalised ?? normaliseObject(raw);
+    const error = invalidVersion(result);
     if (result.status === 'ok') {
       const record = result.record;
       const { namespace, name } = record.kind === 'Secret' ? record : record.meta;
       const key = mapKey(namespace, name);
       records(record.kind).set(key, record);
       clearInvalid(objectIdentity(record.kind, namespace, name));
-    } else if (result.status === 'invalid' && result.error.name !== '' && isRecordKind(result.error.kind)) {
-      const e = result.error;
-      const id = objectIdentity(e.kind as RecordKind, e.namespace, e.name);
-      records(e.kind as RecordKind).set(mapKey(e.namespace, e.name), undefined);
-      invalids().set(id, e);
+    } else if (error !== null) {
+      invalids().set(objectIdentity(error.kind, error.namespace, error.name), error);
     }
   }
   if (touched.size === 0 && invalid === undefined) return world;

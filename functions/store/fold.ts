@@ -3,7 +3,9 @@
 // positions a recomputation must reflect to settle it. An object without a creationTimestamp
 // (applied from a file) is given one as the API server would: when first seen — the envelope's
 // observedAt at the fold that finds it absent — and keeps it across re-applies
-// (docs/cilium-semantics.md OBJ-6).
+// (docs/cilium-semantics.md OBJ-6). A version that passes the CRD schema but breaks bgpcast's rules
+// is folded beside the object's version in effect, never over it (OBJ-5): the fold is told which
+// it is ('i'), so every reader of the store sees the same last valid version.
 
 import type { Redis } from 'ioredis';
 import type { ConsumedEvent, DeliveredRange } from '../../events/bus.ts';
@@ -16,12 +18,16 @@ import { qualifiedKind, refFromKey } from './object-ref.ts';
 import { maxPositions, parsePositions, positionsJson, type Positions } from './positions.ts';
 import { CAS_KIND_PREFIX } from './scripts.ts';
 import type { WorldChange } from './apply-changes.ts';
+import { invalidVersion, normaliseObject, type NormaliseResult } from '../model/normalise.ts';
 
 export const DEFAULT_CHANGES_MAXLEN = 100_000;
 
 export interface FoldEvent {
-  /** Upsert, delete, sync marker (v1: since the previous marker), sync marker with its keys. */
-  readonly op: 'u' | 'd' | 's' | 'k';
+  /**
+   * Upsert, upsert of a version that breaks bgpcast's rules (kept beside the version in effect),
+   * delete, sync marker (v1: since the previous marker), sync marker with its keys.
+   */
+  readonly op: 'u' | 'i' | 'd' | 's' | 'k';
   /** Object key; for a sync marker the kind's key prefix "Kind[.group]". */
   readonly key: string;
   readonly partition: string;
@@ -29,6 +35,8 @@ export interface FoldEvent {
   readonly source: string;
   /** Sanitized object (upsert), null (delete) or the syncId (marker). */
   readonly object: unknown;
+  /** An upsert's object normalised (model/normalise.ts), so that it is done once per event. */
+  readonly normalised?: NormaliseResult;
   /** An upsert of an object without metadata.creationTimestamp: the envelope's observedAt. */
   readonly firstSeen?: string;
   readonly syncId?: string;
@@ -50,9 +58,12 @@ export function foldEvent(e: ConsumedEvent): FoldEvent | null {
   const key = objectKey(env);
   if (env.type === EventType.Deleted) return { ...position, op: 'd', key, object: null };
   const object = sanitizeObject(env.object);
+  const normalised = normaliseObject(object);
+  // Not stamped: an invalid version is never in effect, so it gives the object no creation time.
+  if (invalidVersion(normalised) !== null) return { ...position, op: 'i', key, object, normalised };
   // bgpcast's compare-and-set objects (RouterIDAllocation) are nobody's creation order: no stamp.
   const stamp = lacksCreationTimestamp(object) && !key.startsWith(CAS_KIND_PREFIX);
-  return { ...position, op: 'u', key, object, ...(stamp ? { firstSeen: env.observedAt } : {}) };
+  return { ...position, op: 'u', key, object, normalised, ...(stamp ? { firstSeen: env.observedAt } : {}) };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -87,7 +98,9 @@ export function foldChanges(events: readonly FoldEvent[]): { changes: WorldChang
       continue;
     }
     const ref = refFromKey(e.key);
-    if (ref !== null) changes.push({ ref, raw: e.op === 'u' ? e.object : null });
+    if (ref === null) continue;
+    if (e.op === 'd') changes.push({ ref, raw: null });
+    else changes.push({ ref, raw: e.object, ...(e.normalised ? { normalised: e.normalised } : {}) });
   }
   return { changes, marker };
 }
@@ -129,6 +142,8 @@ export function foldArgs(events: readonly FoldEvent[]): string[] {
 /** The script argument an event's payload travels as (and the text an upsert stores). */
 export function foldPayload(e: FoldEvent): string {
   switch (e.op) {
+    case 'i':
+      return JSON.stringify(e.object);
     case 'u':
       // JSON text holds no raw newline: it separates the time (a JSON string) and the two halves.
       if (e.firstSeen !== undefined) return [JSON.stringify(e.firstSeen), ...stampHalves(e.object as Record<string, unknown>)].join('\n');
@@ -181,6 +196,7 @@ export async function foldIntoWorld(
   const checked = rangeArgs(ranges);
   const [applied, swept, refused] = await redis.bgpcastFold(
     keys.objects,
+    keys.invalidObjects,
     keys.objectPositions,
     keys.objectSources,
     keys.positions,

@@ -20,14 +20,15 @@ end
 
 /**
  * Folds a batch of events into the world, idempotently.
- * KEYS: objects, object-positions, object-sources, positions, changes, sync-markers, pending,
- *   sync-parts, log.
+ * KEYS: objects, invalid, object-positions, object-sources, positions, changes, sync-markers,
+ *   pending, sync-parts, log.
  * ARGV: maxlen, pending id ('' = none), pending JSON, the store epoch the caller holds, the ranges
  *   delivered (JSON [[partition, the offset before the first one delivered ('' = from 0), the last
  *   offset delivered], …], one per partition, or ''), then per event six values: op ('u' upsert,
  *   'n' upsert of an object without creationTimestamp, 'd' delete, 's' sync marker, 'k' sync
- *   marker with keys), key (object key; for 's' and 'k' the kind "Kind[.group]"), partition,
- *   offset, source, payload (object JSON for 'u'; for 'n' the time as a JSON string, head and tail
+ *   marker with keys, 'i' upsert of a version that breaks bgpcast's rules), key (object key; for
+ *   's' and 'k' the kind "Kind[.group]"), partition,
+ *   offset, source, payload (object JSON for 'u' and 'i'; for 'n' the time as a JSON string, head and tail
  *   of fold.ts stampHalves, joined by newlines; syncId for 's', JSON {syncId, keys, part, parts}
  *   for 'k').
  * Nothing is written unless the store is the one the caller knows: the log record holds its epoch
@@ -36,6 +37,9 @@ end
  * counts as passed over in `positions`, folded or not.
  * 'n' stores head .. time .. tail, where the time is the stored object's creationTimestamp when
  * the object is live (a re-apply keeps its first-seen time), else the given one (first seen).
+ * 'i' stores its version in `invalid` and leaves the object's version in effect in `objects` as it
+ * is (docs/cilium-semantics.md OBJ-5); 'u' and 'n' clear the invalid version, a delete and a sweep
+ * both. An object whose every version so far was invalid is in `invalid` only.
  * An event at or below the stored position of its object (same partition) changes nothing: a
  * redelivery or a replay into the same store is a no-op. A delete keeps the position as a
  * tombstone, so an older add delivered again cannot resurrect the object. A sync marker deletes
@@ -54,8 +58,8 @@ end
  */
 export const FOLD_SCRIPT = `${LT}
 local CAS_KIND = '${CAS_KIND_PREFIX}'
-local objects, opos, sources, positions, changes, markers, pending, parts, log =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
+local objects, invalid, opos, sources, positions, changes, markers, pending, parts, log =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
 local maxlen = ARGV[1]
 if redis.call('HGET', log, 'epoch') ~= ARGV[4] then return {0, 0, 1} end
 local ranges = {}
@@ -72,26 +76,31 @@ local function changed(key)
   redis.call('XADD', changes, 'MAXLEN', '~', maxlen, '*', 'key', key)
 end
 -- listed: nil, or a set of keys that stay whatever their position.
+-- Both hashes are scanned: an object whose versions were all invalid is in \`invalid\` only. A key
+-- swept from the first has no source any more, so the second scan passes it by.
 local function sweep(kind, source, partition, before, offset, listed)
   local pattern = string.gsub(kind, '([%[%]%*%?\\\\])', '\\\\%1') .. '/*'
-  local cursor = '0'
-  repeat
-    local page = redis.call('HSCAN', objects, cursor, 'MATCH', pattern, 'COUNT', 1000)
-    cursor = page[1]
-    for i = 1, #page[2], 2 do
-      local key = page[2][i]
-      if redis.call('HGET', sources, key) == source and not (listed and listed[key]) then
-        local p, o = string.match(redis.call('HGET', opos, key) or '', '^(%d+):(%d+)$')
-        if p == partition and lt(o, before) then
-          redis.call('HDEL', objects, key)
-          redis.call('HDEL', sources, key)
-          redis.call('HSET', opos, key, partition .. ':' .. offset)
-          changed(key)
-          swept = swept + 1
+  for _, hash in ipairs({objects, invalid}) do
+    local cursor = '0'
+    repeat
+      local page = redis.call('HSCAN', hash, cursor, 'MATCH', pattern, 'COUNT', 1000)
+      cursor = page[1]
+      for i = 1, #page[2], 2 do
+        local key = page[2][i]
+        if redis.call('HGET', sources, key) == source and not (listed and listed[key]) then
+          local p, o = string.match(redis.call('HGET', opos, key) or '', '^(%d+):(%d+)$')
+          if p == partition and lt(o, before) then
+            redis.call('HDEL', objects, key)
+            redis.call('HDEL', invalid, key)
+            redis.call('HDEL', sources, key)
+            redis.call('HSET', opos, key, partition .. ':' .. offset)
+            changed(key)
+            swept = swept + 1
+          end
         end
       end
-    end
-  until cursor == '0'
+    until cursor == '0'
+  end
 end
 for i = 6, #ARGV, 6 do
   local op, key, partition, offset, source, payload =
@@ -167,9 +176,14 @@ for i = 6, #ARGV, 6 do
       end
       if op == 'u' then
         redis.call('HSET', objects, key, payload)
+        redis.call('HDEL', invalid, key)
+        redis.call('HSET', sources, key, source)
+      elseif op == 'i' then
+        redis.call('HSET', invalid, key, payload)
         redis.call('HSET', sources, key, source)
       else
         redis.call('HDEL', objects, key)
+        redis.call('HDEL', invalid, key)
         redis.call('HDEL', sources, key)
       end
       redis.call('HSET', opos, key, partition .. ':' .. offset)
@@ -351,7 +365,7 @@ declare module 'ioredis' {
 /** Registers the scripts on a client (idempotent). */
 export function defineScripts(redis: Redis): Redis {
   if (typeof (redis as Partial<Redis>).bgpcastFold === 'function') return redis;
-  redis.defineCommand('bgpcastFold', { numberOfKeys: 9, lua: FOLD_SCRIPT });
+  redis.defineCommand('bgpcastFold', { numberOfKeys: 10, lua: FOLD_SCRIPT });
   redis.defineCommand('bgpcastInstallWorld', { lua: INSTALL_WORLD_SCRIPT });
   redis.defineCommand('bgpcastRenewLock', { numberOfKeys: 1, lua: RENEW_LOCK_SCRIPT });
   redis.defineCommand('bgpcastReleaseLock', { numberOfKeys: 1, lua: RELEASE_LOCK_SCRIPT });

@@ -143,38 +143,55 @@ export class WorldMirror {
       return { start, end: start, refs: [], reloaded: false, positions: this.state.positions, epoch: this.state.epoch, suspect: null };
     }
     const keys = [...new Set(entries.map(([, fields]) => fields[1]).filter((k): k is string => typeof k === 'string' && this.wanted(k)))];
-    const changes = await this.fetch(keys);
+    const { changes, refs } = await this.fetch(keys);
     const end = applyChanges(start, changes);
     this.state = { world: end, cursor: entries[entries.length - 1]![0], positions: positions as Positions, loaded: true, epoch: this.state.epoch };
-    return { start, end, refs: changes.map((c) => c.ref), reloaded: false, positions: this.state.positions, epoch: this.state.epoch, suspect: null };
+    return { start, end, refs, reloaded: false, positions: this.state.positions, epoch: this.state.epoch, suspect: null };
   }
 
-  private async fetch(keys: readonly string[]): Promise<WorldChange[]> {
+  /**
+   * Each object's version in effect (or its delete), then its invalid latest version if it has one:
+   * folded in that order, they leave the object as a fold of every version would (OBJ-5).
+   */
+  private async fetch(keys: readonly string[]): Promise<{ changes: WorldChange[]; refs: ObjectRef[] }> {
     const changes: WorldChange[] = [];
+    const refs: ObjectRef[] = [];
     for (let i = 0; i < keys.length; i += PAGE) {
       const chunk = keys.slice(i, i + PAGE);
-      const values = await this.redis.hmget(this.keys.objects, ...chunk);
+      // One MULTI: both hashes as one fold left them.
+      const [values, invalid] = (await execAll(
+        this.redis
+          .multi()
+          .hmget(this.keys.objects, ...chunk)
+          .hmget(this.keys.invalidObjects, ...chunk),
+      )) as [(string | null)[], (string | null)[]];
       chunk.forEach((key, j) => {
         const ref = refFromKey(key);
         if (ref === null) return;
+        refs.push(ref);
         const value = values[j];
         changes.push({ ref, raw: value == null ? null : (JSON.parse(value) as unknown) });
+        const latest = invalid[j];
+        if (latest != null) changes.push({ ref, raw: JSON.parse(latest) as unknown });
       });
     }
-    return changes;
+    return { changes, refs };
   }
 
   private async reload(start: WorldView, suspect: string | null): Promise<SyncResult> {
     const [positions, last, epoch] = await execAll(
       this.redis.pipeline().hgetall(this.keys.positions).xrevrange(this.keys.changes, '+', '-', 'COUNT', 1).hget(this.keys.log, LOG_FIELDS.epoch),
     );
+    // The versions in effect first, then the invalid latest ones beside them (OBJ-5).
     const raws: unknown[] = [];
-    let cursor = '0';
-    do {
-      const [next, flat] = await this.redis.hscan(this.keys.objects, cursor, 'COUNT', PAGE);
-      for (let i = 1; i < flat.length; i += 2) if (this.wanted(flat[i - 1]!)) raws.push(JSON.parse(flat[i]!) as unknown);
-      cursor = next;
-    } while (cursor !== '0');
+    for (const hash of [this.keys.objects, this.keys.invalidObjects]) {
+      let cursor = '0';
+      do {
+        const [next, flat] = await this.redis.hscan(hash, cursor, 'COUNT', PAGE);
+        for (let i = 1; i < flat.length; i += 2) if (this.wanted(flat[i - 1]!)) raws.push(JSON.parse(flat[i]!) as unknown);
+        cursor = next;
+      } while (cursor !== '0');
+    }
     const end = worldFromObjects(raws, this.settings);
     const lastId = (last as StreamEntry[])[0]?.[0] ?? NO_ENTRY;
     this.state = { world: end, cursor: lastId, positions: positions as Positions, loaded: true, epoch: epoch as string | null };

@@ -81,7 +81,7 @@ async function main(kafka: Kafka): Promise<void> {
       const baseline = { ms: median(baselines) };
       replay = { ...replay, ms: median(replays) };
       const one = await timed(() => computeDesiredNode(replay.value.world, nodeName(0)));
-      const every = await timed(() => desiredOfAll(replay.value.fold.objects, replay.value.world));
+      const every = await timed(() => desiredOfAll(replay.value.fold, replay.value.world));
       say(`-- ${label}: ${fmt(count(upTo))} records`);
       say(`baseline, the records read without folding, median of 3: ${fmt(read)} events in ${fmt(baseline.ms)} ms (${fmt((read / baseline.ms) * 1000)} records/s)`);
       say(

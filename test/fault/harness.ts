@@ -31,7 +31,7 @@ import { createRedisClient } from '../../events/redis-client.ts';
 import { storeKeys, type StoreKeys } from '../../events/redis-keys.ts';
 import { kafkaEventLog } from '../../functions/replay/event-log.ts';
 import { foldLog } from '../../functions/replay/store-guard.ts';
-import { installWorld, nodesOf, writeRebuildKeys } from '../../functions/replay/world-load.ts';
+import { installWorld, nodesOf, objectKeysOf, writeRebuildKeys } from '../../functions/replay/world-load.ts';
 import { createFunctionsHandler } from '../../functions/runner/handler.ts';
 import { createStoreRedis } from '../../functions/store/redis.ts';
 import { startKafka, type RunningKafka } from '../../infra/local/kafka.ts';
@@ -281,7 +281,7 @@ export async function runFaultSuite(o: FaultOptions): Promise<FaultReport> {
     const { fold } = await foldLog(kafkaEventLog(kafka, topic, null));
     const hashes = fold.hashes();
     await writeRebuildKeys(redis, replay, hashes);
-    await installWorld(redis, replay, nodesOf(hashes.objects.keys()), fold.positions, { lockToken: '', epoch: 'replay', topic: null, builtAt: new Date().toISOString(), pendingId: 'all' });
+    await installWorld(redis, replay, nodesOf(objectKeysOf(hashes)), fold.positions, { lockToken: '', epoch: 'replay', topic: null, builtAt: new Date().toISOString(), pendingId: 'all' });
     await createFunctionsHandler({ redis, keys: replay, log: quietLog }).sweep();
     const nodes = ['worker1', 'worker2', 'control-plane'];
     const live = await snapshot(redis, keys, nodes);

@@ -75,6 +75,38 @@ describe('the fold script', () => {
     expect(await redis.hgetall(keys.positions)).toEqual({ '1': '10', '2': '9' });
   });
 
+  it('keeps an invalid version beside the version in effect: every mirror, fed in one step, in many or reloaded, holds the last valid one (OBJ-5)', async () => {
+    const keys = freshKeys();
+    const redis = pool.client();
+    const broken = (v: string) => ({ ...node('w1', { v }), spec: { podCIDRs: ['not-a-cidr'] } });
+    const follower = new WorldMirror(pool.client(), keys);
+    await nameStore(redis, keys);
+    await follower.sync();
+    const history = [at(added(node('w1', { v: '1' })), 0, 1), at(added(broken('2')), 0, 2), at(added(broken('3')), 0, 3)];
+    for (const e of history) {
+      await fold(keys, e);
+      await follower.sync();
+    }
+    expect(JSON.parse((await redis.hget(keys.objects, 'Node/w1'))!)).toMatchObject({ metadata: { labels: { v: '1' } } });
+    expect(JSON.parse((await redis.hget(keys.invalidObjects, 'Node/w1'))!)).toMatchObject({ metadata: { labels: { v: '3' } } });
+    const reloaded = new WorldMirror(pool.client(), keys);
+    await reloaded.sync();
+    for (const world of [follower.world, reloaded.world]) {
+      expect(world.nodes.get('w1')?.meta.labels).toEqual({ v: '1' });
+      expect(world.invalid.get('Node/w1')?.issues.map((i) => i.path)).toEqual(['spec.podCIDRs[0]']);
+    }
+
+    // A valid version clears the invalid one; a delete after an invalid version clears both.
+    await fold(keys, at(added(node('w1', { v: '4' })), 0, 4));
+    expect(await redis.hexists(keys.invalidObjects, 'Node/w1')).toBe(0);
+    await fold(keys, at(added(broken('5')), 0, 5), at(deleted(node('w1')), 0, 6));
+    await follower.sync();
+    expect(await redis.hexists(keys.objects, 'Node/w1')).toBe(0);
+    expect(await redis.hexists(keys.invalidObjects, 'Node/w1')).toBe(0);
+    expect(follower.world.nodes.has('w1')).toBe(false);
+    expect(follower.world.invalid.size).toBe(0);
+  });
+
   it('compare-and-sets a RouterIDAllocation on spec.previous; a refused version still counts as folded', async () => {
     const keys = freshKeys();
     const redis = pool.client();

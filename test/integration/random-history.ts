@@ -4,11 +4,11 @@
 
 import type { Kafka } from 'kafkajs';
 import type { ConsumedEvent } from '../../events/bus.ts';
-import { envelopeKey, objectEnvelope, type EventEnvelope, type KubeObject } from '../../events/envelope.ts';
+import { objectEnvelope, type EventEnvelope, type KubeObject } from '../../events/envelope.ts';
 import { readEvents } from '../../events/kafka/reader.ts';
 import { computeConditions } from '../../functions/cilium/conditions.ts';
 import { computeDesiredNode } from '../../functions/cilium/desired-node.ts';
-import { worldFromObjects } from '../../functions/model/world.ts';
+import { applyObject, deleteObject, emptyWorld } from '../../functions/model/world.ts';
 import { conditionsDocument, nodeDocument } from '../../functions/runner/document.ts';
 import { seededRandom } from '../support/random.ts';
 
@@ -28,7 +28,8 @@ export function history(seed: number, length: number): EventEnvelope[] {
       apiVersion: 'v1',
       kind: 'Node',
       metadata: { name, labels: { ...(chance(0.6) ? { bgp: 'true' } : {}), zone: pick(['a', 'b']) } },
-      spec: { podCIDRs: [`10.${i}.0.0/24`] },
+      // Now and then a version that breaks bgpcast's rules: the last valid one stays in effect.
+      spec: { podCIDRs: [chance(0.05) ? `10.${i}.0.0/33` : `10.${i}.0.0/24`] },
       status: { addresses: [{ type: 'InternalIP', address: `172.16.0.${i}` }] },
     };
   };
@@ -54,7 +55,7 @@ export function history(seed: number, length: number): EventEnvelope[] {
     apiVersion: 'cilium.io/v2',
     kind: 'CiliumBGPAdvertisement',
     // The pods advertisement stays selected, so that a history's final state always has routes
-    // (the services one may end unselected or invalid, and be ignored).
+    // (the services one may end unselected, or invalid with its last valid version in effect).
     metadata: { name, labels: name === 'pods' || chance(0.85) ? { advertise: 'bgp' } : {} },
     spec: {
       advertisements:
@@ -63,7 +64,8 @@ export function history(seed: number, length: number): EventEnvelope[] {
           : [
               {
                 advertisementType: 'Service',
-                service: { addresses: ['ClusterIP', 'LoadBalancerIP', 'ExternalIP'].filter(() => chance(0.7)) },
+                // Sometimes none: a version that breaks bgpcast's rules (OBJ-5).
+                service: { addresses: chance(0.2) ? [] : ['ClusterIP', 'LoadBalancerIP', 'ExternalIP'].filter(() => chance(0.7)) },
                 selector: chance(0.5) ? { matchLabels: { app: pick(['web', 'api']) } } : { matchExpressions: [{ key: 'x', operator: 'NotIn', values: ['y'] }] },
                 attributes: { localPreference: pick([100, 200]), communities: { standard: ['65000:7'] } },
               },
@@ -139,14 +141,19 @@ export function history(seed: number, length: number): EventEnvelope[] {
   return out;
 }
 
-/** Documents computed purely from the last version of every object on the topic. */
+/**
+ * Documents computed purely from every version on the topic, each object's in order: its last
+ * version, or its last valid one when the last is invalid (docs/cilium-semantics.md OBJ-5).
+ */
 export async function pureFromTopic(kafka: Kafka, topic: string, nodes: readonly string[] = NODES): Promise<Record<string, string>> {
   const events: ConsumedEvent[] = [];
   await readEvents(kafka, { topic, fromBeginning: true, follow: false, onEvent: (e) => events.push(e), onPoison: () => undefined });
   events.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
-  const last = new Map<string, EventEnvelope>();
-  for (const e of events) last.set(envelopeKey(e.envelope), e.envelope);
-  const world = worldFromObjects([...last.values()].flatMap((e) => (e.type === 'added' || e.type === 'modified' ? [e.object] : [])));
+  let world = emptyWorld();
+  for (const { envelope: e } of events) {
+    if (e.type === 'added' || e.type === 'modified') world = applyObject(world, e.object).world;
+    else if (e.type === 'deleted') world = deleteObject(world, e);
+  }
   const out: Record<string, string> = {};
   for (const n of nodes) out[n] = nodeDocument(computeDesiredNode(world, n)).text;
   out['(conditions)'] = conditionsDocument(computeConditions(world)).text;

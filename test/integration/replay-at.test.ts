@@ -79,8 +79,8 @@ describe('a replay to a moment', () => {
     const moments: Moment[] = [];
     const written: Written[] = [];
     try {
-      // Invalid versions included: an object whose latest version is invalid is ignored (OBJ-5),
-      // so the state depends on latest versions only, however the runner's batches fell.
+      // Invalid versions included: the store keeps an object's last valid version beside an
+      // invalid latest one (OBJ-5), so the state does not depend on how the runner's batches fell.
       const events = history(seed, 300);
       // The stream goes in runs of random length; after each, once the functions caught up, the
       // live documents are recorded with the time and the topic's end offsets.
@@ -121,7 +121,7 @@ describe('a replay to a moment', () => {
         replayed['(conditions)'] = conditionsDocument(computeConditions(replay.world)).text;
         expect(replayed, `seed ${seed}, moment ${i} (${replay.point.kind})`).toEqual(m.documents);
         // Every node at once (routes available --at) goes the runner's incremental road: the same documents.
-        for (const [node, doc] of desiredOfAll(replay.fold.objects, replay.world)) {
+        for (const [node, doc] of desiredOfAll(replay.fold, replay.world)) {
           expect(nodeDocument(doc).text, `seed ${seed}, moment ${i}, ${node}`).toBe(m.documents[node] ?? nodeDocument({ node, instances: [] }).text);
         }
       }

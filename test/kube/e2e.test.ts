@@ -116,6 +116,33 @@ describe('Kubernetes API → watcher → Kafka → functions → Redis → speak
     expect((await birdRoutes(lab.bird, 'worker1')).has('192.168.1.0/24')).toBe(true);
   });
 
+  it('a ClusterConfig update the API server stores but bgpcast\'s rules refuse keeps the last valid version in effect, with its condition on the object', async () => {
+    const path = `${cilium('ciliumbgpclusterconfigs')}/cilium-bgp`;
+    const condition = async (status: string) => {
+      const c = (await getObject(api, 'ciliumbgpclusterconfigs', 'cilium-bgp'))?.status?.conditions?.find((c) => c.type === 'bgpcast.io/InvalidObject');
+      return c?.status === status ? c : undefined;
+    };
+    // An In requirement without values passes the CRD schema (as Cilium's does), not bgpcast's rules.
+    await mergePatch(api, path, { spec: { nodeSelector: { matchExpressions: [{ key: 'zone', operator: 'In', values: [] }] } } });
+    const invalid = await until('InvalidObject True on the ClusterConfig', () => condition('True'), 30_000);
+    expect(invalid.message).toContain('spec.nodeSelector.matchExpressions[0].values');
+    expect(invalid.message).toContain('the last valid version stays in effect');
+    // A change after it reaches BIRD from a world that holds the invalid version: worker1 is still
+    // selected by the version kept (an ignored ClusterConfig would select no node, so nothing would come).
+    await api.request(HttpMethod.PATCH, '/api/v1/namespaces/default/services/web/status', {
+      body: { status: { loadBalancer: { ingress: [{ ip: '172.20.0.10' }, { ip: '172.20.0.11' }, { ip: '172.20.0.12' }] } } },
+      contentType: 'application/merge-patch+json',
+    });
+    const routes = await until('172.20.0.12/32 at BIRD', async () => {
+      const w1 = await birdRoutes(lab.bird, 'worker1');
+      return w1.has('172.20.0.12/32') ? w1 : undefined;
+    }, 30_000);
+    expect(routes.has('192.168.1.0/24')).toBe(true);
+
+    await mergePatch(api, path, { spec: { nodeSelector: { matchExpressions: null } } });
+    await until('InvalidObject False once a valid version follows', () => condition('False'), 30_000);
+  });
+
   it('LB IPAM: a Service created through the API server gets an address from a CiliumLoadBalancerIPPool, which reaches BIRD', async () => {
     await api.request(HttpMethod.POST, cilium('ciliumloadbalancerippools'), {
       body: { apiVersion: 'cilium.io/v2', kind: 'CiliumLoadBalancerIPPool', metadata: { name: 'e2e' }, spec: { blocks: [{ cidr: '172.20.5.0/30' }], serviceSelector: { matchLabels: { lbipam: 'e2e' } } } },

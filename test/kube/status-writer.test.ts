@@ -183,7 +183,7 @@ describe('the status writer against a real API server', () => {
     });
     expect(conditionOf(invalid, 'bgpcast.io/InvalidObject')).toMatchObject({ reason: 'ValidationFailed', observedGeneration: bad.metadata.generation });
     expect(conditionOf(invalid, 'bgpcast.io/InvalidObject')!.message).toContain('spec.nodeSelector.matchExpressions[0].values: operator In needs at least one value');
-    // The object is ignored while invalid (OBJ-5): its other conditions stay as last written.
+    // The last valid version stays in effect, so its conditions keep their generation.
     expect(conditionOf(invalid, 'cilium.io/NoMatchingNode')).toMatchObject({ status: 'True', observedGeneration: 3 });
 
     const fixed = await replaceSpec(api, 'ciliumbgpclusterconfigs', cc.metadata.name, clusterSpec(label));

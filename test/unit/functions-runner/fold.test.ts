@@ -15,6 +15,15 @@ describe('foldEvent', () => {
     expect(foldEvent(at(objectEnvelope('deleted', node('w1') as never, 's')))).toMatchObject({ op: 'd', object: null });
   });
 
+  it("a version that passes the schema but breaks bgpcast's rules folds as 'i', unstamped, with its validation errors (OBJ-5)", () => {
+    const broken = { ...node('w1'), metadata: { name: 'w1' }, spec: { podCIDRs: ['not-a-cidr'] } };
+    const e = foldEvent(at(objectEnvelope('modified', broken as never, 's'), 1, '9'))!;
+    expect(e).toMatchObject({ op: 'i', key: 'Node/w1', partition: '1', offset: '9', normalised: { status: 'invalid' } });
+    expect(e).not.toHaveProperty('firstSeen');
+    expect(foldArgs([e])).toEqual(['i', 'Node/w1', '1', '9', 's', JSON.stringify(e.object)]);
+    expect(foldChanges([e]).changes).toEqual([{ ref: { kind: 'Node', namespace: null, name: 'w1' }, raw: e.object, normalised: e.normalised }]);
+  });
+
   it('an upsert of an object without creationTimestamp carries the envelope time, for the script to stamp it when first seen', () => {
     const when = new Date('2026-01-02T03:04:05.678Z');
     const e = foldEvent(at(objectEnvelope('added', node('w1') as never, 'file:/x.yaml', when)))!;

@@ -134,10 +134,10 @@ describe('bgpcast conditions', () => {
     expect(cc(conds, 'broken', 'NoMatchingNode')).toBeUndefined();
   });
 
-  it('an invalid update says the object is ignored, as a first version that is invalid does (OBJ-5)', () => {
+  it('an invalid update says the last valid version stays in effect', () => {
     const conds = computeConditions(worldFromObjects([simpleCluster('c'), clusterConfig('c', { bgpInstances: [] })]));
-    expect(of(conds, 'CiliumBGPClusterConfig', 'c', 'bgpcast.io/InvalidObject')?.message).toMatch(/the object is ignored$/);
-    expect(cc(conds, 'c', 'NoMatchingNode')).toBeUndefined();
+    expect(of(conds, 'CiliumBGPClusterConfig', 'c', 'bgpcast.io/InvalidObject')?.message).toMatch(/the last valid version stays in effect$/);
+    expect(cc(conds, 'c', 'NoMatchingNode')).toBeDefined();
   });
 
   it('an invalid namespaced object carries its namespace', () => {
@@ -184,7 +184,7 @@ describe('the DesiredCache keeps the conditions while their inputs are the same 
     const good = service('web', { type: 'LoadBalancer' });
     const w1 = apply(w0, good);
     const w2 = apply(w1, service('web', { externalTrafficPolicy: 'Nope' }));
-    expect(of(cachedConditions(w2), 'Service', 'web', 'bgpcast.io/InvalidObject')?.message).toMatch(/the object is ignored$/);
+    expect(of(cachedConditions(w2), 'Service', 'web', 'bgpcast.io/InvalidObject')?.message).toMatch(/the last valid version stays in effect$/);
     expect(of(cachedConditions(apply(w2, good)), 'Service', 'web', 'bgpcast.io/InvalidObject')).toBeUndefined();
     const w3 = apply(w0, service('web', { externalTrafficPolicy: 'Nope' })); // never valid
     expect(of(cachedConditions(w3), 'Service', 'web', 'bgpcast.io/InvalidObject')?.message).toMatch(/the object is ignored$/);

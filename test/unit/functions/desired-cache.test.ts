@@ -141,7 +141,8 @@ describe('desired-state caches', () => {
             if (batch.length > 0) world = applyChanges(world, batch);
             batch = [];
             world = applyChanges(world, [change]);
-            // Every generated object is valid, so the fresh world holds the same records.
+            // Every generated object is valid (an invalid one would keep the last valid version,
+            // which a fresh world cannot know), so the fresh world holds the same records.
             expect(world.invalid.size).toBe(0);
             // Populate the caches for this world, then check against the definition.
             expect(cached(cache, world)).toEqual(definition(worldFromObjects(objects.values())));

@@ -89,7 +89,7 @@ describe('a bad annotation is ignored and reported; the rest of the object is in
     const bad = annotated({ 'bgpcast.io/gtsm': 'maybe' }, { timers: { holdTimeSeconds: 1 } });
     const conditions = invalidConditions(good, bad);
     expect(conditions).toHaveLength(1);
-    expect(conditions[0]!.message).toMatch(/spec\.timers\.holdTimeSeconds.*the object is ignored/);
+    expect(conditions[0]!.message).toMatch(/spec\.timers\.holdTimeSeconds.*the last valid version stays in effect/);
   });
 
   it('no condition when every annotation is good', () => {

@@ -1,13 +1,14 @@
 // The log folded in memory, rule by rule (the same rules as the store's fold script; an integration
 // test holds the two together on random histories): last offset wins per object, a delete leaves a
-// tombstone, markers sweep what their source no longer lists, every offset read counts as passed
-// over; and which offsets a delivery covered, as the fold script checks them.
+// tombstone, an invalid version is kept beside the version in effect, markers sweep what their
+// source no longer lists, every offset read counts as passed over; and which offsets a delivery covered, as the fold script checks them.
 import { describe, expect, it } from 'vitest';
 import { LogFold } from '../../../functions/replay/log-fold.ts';
 import { nodesOf } from '../../../functions/replay/world-load.ts';
 import { rangeArgs, type FoldEvent } from '../../../functions/store/fold.ts';
 
 const up = (key: string, partition: string, offset: string, source = 'kube:a', object: unknown = { v: offset }): FoldEvent => ({ op: 'u', key, partition, offset, source, object });
+const bad = (key: string, partition: string, offset: string, source = 'kube:a'): FoldEvent => ({ op: 'i', key, partition, offset, source, object: { bad: offset } });
 const del = (key: string, partition: string, offset: string): FoldEvent => ({ op: 'd', key, partition, offset, source: 'kube:a', object: null });
 const keyed = (kind: string, partition: string, offset: string, keys: string[], part = 0, parts = 1, syncId = 's1'): FoldEvent => ({
   op: 'k', key: kind, partition, offset, source: 'kube:a', object: null, syncId, listed: { keys, part, parts },
@@ -32,6 +33,39 @@ describe('LogFold', () => {
     const h = f.hashes();
     expect(h.objects.has('Node/a')).toBe(false);
     expect(h.objectPositions.get('Node/a')).toBe('0:2');
+  });
+
+  it('an invalid version is kept beside the version in effect; a valid one clears it, a delete clears both (OBJ-5)', () => {
+    const f = new LogFold();
+    f.fold(up('Node/a', '0', '1'));
+    f.fold(bad('Node/a', '0', '2'));
+    f.fold(bad('Node/a', '0', '3'));
+    expect(f.hashes().objects.get('Node/a')).toBe('{"v":"1"}');
+    expect(f.hashes().invalidObjects.get('Node/a')).toBe('{"bad":"3"}');
+    expect(f.hashes().objectPositions.get('Node/a')).toBe('0:3');
+    f.fold(up('Node/a', '0', '4'));
+    expect(f.hashes().objects.get('Node/a')).toBe('{"v":"4"}');
+    expect(f.hashes().invalidObjects.has('Node/a')).toBe(false);
+    f.fold(bad('Node/a', '0', '5'));
+    f.fold(del('Node/a', '0', '6'));
+    expect(f.hashes().objects.has('Node/a')).toBe(false);
+    expect(f.hashes().invalidObjects.has('Node/a')).toBe(false);
+    f.fold(bad('Node/b', '0', '7'));
+    expect(f.hashes().objects.has('Node/b')).toBe(false);
+    expect(f.hashes().invalidObjects.get('Node/b')).toBe('{"bad":"7"}');
+    expect(f.applied).toBe(7);
+  });
+
+  it('a marker sweeps an object whose only versions are invalid, and the invalid version of one in effect', () => {
+    const f = new LogFold();
+    f.fold(bad('Node/a', '0', '0'));
+    f.fold(up('Node/b', '0', '1'));
+    f.fold(bad('Node/b', '0', '2'));
+    f.fold(up('Node/c', '0', '3'));
+    f.fold(keyed('Node', '0', '4', ['Node/c']));
+    expect([...f.hashes().objects.keys()]).toEqual(['Node/c']);
+    expect(f.hashes().invalidObjects.size).toBe(0);
+    expect(f.swept).toBe(2);
   });
 
   it('a marker without keys deletes what its source did not publish since the previous marker, in its partition', () => {

@@ -133,14 +133,27 @@ describe('objectHistory', () => {
 });
 
 describe('the world of a replay', () => {
-  it('ignores an object whose latest version is invalid, whatever valid versions came before (OBJ-5)', () => {
+  it('keeps the last valid version of an object whose latest version is invalid in effect, as the store does (OBJ-5)', () => {
     const fold = new LogFold();
     const ads = (addresses: string[], labels: Record<string, string>) => advertisement('ads', [serviceEntry(addresses)], labels);
     const records = partition(0, 0, [...config.slice(0, 4), [web('172.20.0.10'), 'added'], [ads(['LoadBalancerIP'], { advertise: 'bgp' }), 'modified'], [ads([], {}), 'modified']]);
     for (const e of records) fold.fold(foldEvent(e)!);
-    const world = worldOfObjects(fold.objects);
+    const key = 'CiliumBGPAdvertisement.cilium.io/ads';
+    expect(JSON.parse(fold.objects.get(key)!)).toMatchObject({ spec: { advertisements: [{ service: { addresses: ['LoadBalancerIP'] } }] } });
+    expect(JSON.parse(fold.invalidObjects.get(key)!)).toMatchObject({ spec: { advertisements: [{ service: { addresses: [] } }] } });
+    const world = worldOfObjects(fold);
     expect([...world.invalid.values()].map((i) => i.name)).toEqual(['ads']);
-    expect(announcedPrefixes(computeDesiredNode(world, 'worker1'))).toEqual(new Set());
+    expect(announcedPrefixes(computeDesiredNode(world, 'worker1'))).toEqual(new Set(['172.20.0.10/32']));
+  });
+
+  it('an invalid version is a step with its field changes and no route change; the valid one after it is compared with the one in effect', () => {
+    const ads = (addresses: string[]) => advertisement('ads', [serviceEntry(addresses)], { advertise: 'bgp' });
+    const records = partition(0, 0, [...config.slice(0, 4), [web('172.20.0.10'), 'added'], [ads(['LoadBalancerIP']), 'modified'], [ads([]), 'modified'], [ads(['LoadBalancerIP']), 'modified']]);
+    const h = objectHistory('CiliumBGPAdvertisement.cilium.io/ads', records);
+    const last = h.steps.slice(-2);
+    expect(last[0]!.changes.length).toBeGreaterThan(0);
+    expect(last[0]).toMatchObject({ folded: true, announced: [], withdrawn: [] });
+    expect(last[1]).toMatchObject({ folded: true, announced: [], withdrawn: [] });
   });
 });
 
