@@ -23,11 +23,26 @@
 // at its last part, with the keys of every part (a series that breaks off sweeps nothing).
 
 import type { ConsumedEvent, DeliveredRange } from '../../events/bus.ts';
-import { foldEvent, foldPayload, stampHalves, type FoldEvent } from '../store/fold.ts';
+import { invalidVersion, normaliseObject } from '../model/normalise.ts';
+import { foldRecord, stampHalves, type FoldEvent } from '../store/fold.ts';
 import { compareOffsets, type Positions } from '../store/positions.ts';
 import { CAS_KIND_PREFIX } from '../store/scripts.ts';
 
 const lt = (a: string, b: string) => compareOffsets(a, b) < 0;
+
+/**
+ * Validity is asked only where it decides something. Upserts of an object are held unresolved (up to
+ * MAX_UNRESOLVED), and resolved newest first: the newest valid one is the version in effect, so
+ * the versions before it are never classified — unless its creation time comes from them (OBJ-6).
+ * A replay folds each version once, validates about one per object (a store script run classifies
+ * every version: its caller cannot know which will matter).
+ */
+interface Unresolved {
+  readonly e: FoldEvent;
+  /** Whether the version breaks bgpcast's rules; undefined until asked. */
+  invalid: boolean | undefined;
+}
+const MAX_UNRESOLVED = 8;
 
 interface HeldParts {
   readonly syncId: string | undefined;
@@ -49,6 +64,8 @@ export interface FoldedHashes {
 export class LogFold {
   readonly #objects = new Map<string, string>();
   readonly #invalid = new Map<string, string>();
+  /** Object key → its upserts folded after what the two maps hold, oldest first. */
+  readonly #unresolved = new Map<string, Unresolved[]>();
   readonly #objectPositions = new Map<string, string>();
   readonly #objectSources = new Map<string, string>();
   readonly #positions = new Map<string, string>();
@@ -65,7 +82,7 @@ export class LogFold {
   foldBatch(events: readonly ConsumedEvent[], range?: DeliveredRange): void {
     for (const e of events) {
       this.events++;
-      const f = foldEvent(e);
+      const f = foldRecord(e);
       if (f === null) this.ignored++;
       else this.fold(f);
     }
@@ -84,12 +101,20 @@ export class LogFold {
 
   /** The live objects' versions in effect as folded so far (object key → JSON); changes as the fold goes on. */
   get objects(): ReadonlyMap<string, string> {
+    this.#resolveAll();
     return this.#objects;
   }
 
   /** The objects whose latest version is invalid: that version (object key → JSON). */
   get invalidObjects(): ReadonlyMap<string, string> {
+    this.#resolveAll();
     return this.#invalid;
+  }
+
+  /** An object's latest version as the store holds it (an invalid one, else the one in effect). */
+  latest(key: string): string | undefined {
+    this.#resolve(key);
+    return this.#invalid.get(key) ?? this.#objects.get(key);
   }
 
   get positions(): Positions {
@@ -98,6 +123,7 @@ export class LogFold {
 
   /** The hashes to write, as the store's script would have left them. */
   hashes(): FoldedHashes {
+    this.#resolveAll();
     return {
       objects: this.#objects,
       invalidObjects: this.#invalid,
@@ -118,37 +144,85 @@ export class LogFold {
     const held = this.#objectPositions.get(e.key);
     const stored = parsePosition(held);
     if (stored !== null && stored.partition === e.partition && !lt(stored.offset, e.offset)) return;
+    let invalid = e.op === 'i' ? true : e.normalised === undefined ? undefined : invalidVersion(e.normalised) !== null;
     if (e.op === 'u' && e.key.startsWith(CAS_KIND_PREFIX)) {
-      // Compare-and-set: a version computed from another version than the one held changes
-      // nothing, but its offset counts as folded.
+      this.#resolve(e.key);
+      invalid ??= isInvalid(e);
+      // Compare-and-set (a valid version only, as the script): a version computed from another
+      // version than the one held changes nothing, but its offset counts as folded.
       const current = this.#objects.has(e.key) ? (held ?? '') : '';
-      if (previousOf(e.object) !== current) {
+      if (!invalid && previousOf(e.object) !== current) {
         this.#bump(e.partition, e.offset);
         return;
       }
     }
-    if (e.op === 'u') {
-      this.#objects.set(e.key, this.#upsertText(e));
-      this.#invalid.delete(e.key);
-      this.#objectSources.set(e.key, e.source);
-    } else if (e.op === 'i') {
-      this.#invalid.set(e.key, foldPayload(e));
+    if (e.op === 'u' || e.op === 'i') {
+      const list = this.#unresolved.get(e.key) ?? [];
+      list.push({ e, invalid });
+      this.#unresolved.set(e.key, list);
+      if (list.length >= MAX_UNRESOLVED || e.key.startsWith(CAS_KIND_PREFIX)) this.#resolve(e.key);
       this.#objectSources.set(e.key, e.source);
     } else {
-      this.#objects.delete(e.key);
-      this.#invalid.delete(e.key);
-      this.#objectSources.delete(e.key);
+      this.#forget(e.key);
     }
     this.#objectPositions.set(e.key, `${e.partition}:${e.offset}`);
     this.#bump(e.partition, e.offset);
     this.applied++;
   }
 
-  /** The text an upsert stores: an object without creationTimestamp keeps the one it was first given (OBJ-6). */
-  #upsertText(e: FoldEvent): string {
-    if (e.firstSeen === undefined) return foldPayload(e);
-    const [head, tail] = stampHalves(e.object as Record<string, unknown>);
-    return head + JSON.stringify(creationTimestampOf(this.#objects.get(e.key)) ?? e.firstSeen) + tail;
+  #forget(key: string): void {
+    this.#objects.delete(key);
+    this.#invalid.delete(key);
+    this.#unresolved.delete(key);
+    this.#objectSources.delete(key);
+  }
+
+  #resolveAll(): void {
+    for (const key of [...this.#unresolved.keys()]) this.#resolve(key);
+  }
+
+  /**
+   * Folds an object's unresolved upserts into the maps as the script folds them one by one: the
+   * newest valid one in effect (stamped, OBJ-6), the newest stored as invalid when it is not valid.
+   */
+  #resolve(key: string): void {
+    const list = this.#unresolved.get(key);
+    if (list === undefined) return;
+    this.#unresolved.delete(key);
+    const valid = (i: number): boolean => !(list[i]!.invalid ??= isInvalid(list[i]!.e));
+    const before = this.#objects.get(key);
+    // The creation time of the version in effect when version i was folded (the script's stamp for
+    // a file-applied version i, OBJ-6): that of the newest valid version before it — its own, or for
+    // a file-applied one the same rule again, else that one's first-seen time — or of `before`.
+    // Walked back without asking file-applied versions whether they are valid: that matters only when
+    // nothing older gives a time, and then the oldest valid one of them gives its first-seen time.
+    const timestampBefore = (i: number): string | undefined => {
+      let j = i - 1;
+      let found: string | undefined;
+      for (; j >= 0; j--) {
+        const e = list[j]!.e;
+        if (e.firstSeen === undefined && valid(j)) {
+          found = creationTimestampOf(e.object);
+          break;
+        }
+      }
+      if (j < 0 && before !== undefined) found = creationTimestampOf(JSON.parse(before) as unknown);
+      for (let m = j + 1; found === undefined && m < i; m++) if (list[m]!.e.firstSeen !== undefined && valid(m)) found = list[m]!.e.firstSeen;
+      return found;
+    };
+    const last = list.length - 1;
+    let k = last;
+    while (k >= 0 && !valid(k)) k--;
+    if (k >= 0) {
+      const e = list[k]!.e;
+      if (e.firstSeen === undefined) this.#objects.set(key, JSON.stringify(e.object));
+      else {
+        const [head, tail] = stampHalves(e.object as Record<string, unknown>);
+        this.#objects.set(key, head + JSON.stringify(timestampBefore(k) ?? e.firstSeen) + tail);
+      }
+    }
+    if (k === last) this.#invalid.delete(key);
+    else this.#invalid.set(key, JSON.stringify(list[last]!.e.object));
   }
 
   #marker(e: FoldEvent): void {
@@ -186,13 +260,11 @@ export class LogFold {
   /** Deletes the marker's kind and source in its partition folded before `before`, not `listed`. */
   #sweep(e: FoldEvent, before: string, listed: ReadonlySet<string> | null): void {
     const prefix = `${e.key}/`;
-    for (const key of new Set([...this.#objects.keys(), ...this.#invalid.keys()])) {
+    for (const key of new Set([...this.#objects.keys(), ...this.#invalid.keys(), ...this.#unresolved.keys()])) {
       if (!key.startsWith(prefix) || this.#objectSources.get(key) !== e.source || listed?.has(key)) continue;
       const at = parsePosition(this.#objectPositions.get(key));
       if (at === null || at.partition !== e.partition || !lt(at.offset, before)) continue;
-      this.#objects.delete(key);
-      this.#invalid.delete(key);
-      this.#objectSources.delete(key);
+      this.#forget(key);
       this.#objectPositions.set(key, `${e.partition}:${e.offset}`);
       this.swept++;
     }
@@ -212,14 +284,13 @@ function previousOf(object: unknown): string {
   return typeof previous === 'string' ? previous : '';
 }
 
-/** The creationTimestamp of a stored object's JSON, when it has a non-empty one. */
-function creationTimestampOf(text: string | undefined): string | undefined {
-  if (text === undefined) return undefined;
-  try {
-    const o: unknown = JSON.parse(text);
-    const t = isObject(o) && isObject(o['metadata']) ? o['metadata']['creationTimestamp'] : undefined;
-    return typeof t === 'string' && t !== '' ? t : undefined;
-  } catch {
-    return undefined;
-  }
+/** Whether an upsert's version breaks bgpcast's rules (model/normalise.ts invalidVersion). */
+function isInvalid(e: FoldEvent): boolean {
+  return invalidVersion(e.normalised ?? normaliseObject(e.object)) !== null;
+}
+
+/** An object's creationTimestamp, when it has a non-empty one. */
+function creationTimestampOf(o: unknown): string | undefined {
+  const t = isObject(o) && isObject(o['metadata']) ? o['metadata']['creationTimestamp'] : undefined;
+  return typeof t === 'string' && t !== '' ? t : undefined;
 }

@@ -23,7 +23,7 @@ import { EventType } from '../../events/envelope.ts';
 import { knownKinds } from '../../events/kinds.ts';
 import { DesiredCache } from '../incremental/desired-cache.ts';
 import { applyObject, deleteObject, type WorldView } from '../model/world.ts';
-import { foldEvent } from '../store/fold.ts';
+import { foldRecord } from '../store/fold.ts';
 import { refFromKey } from '../store/object-ref.ts';
 import type { Settings } from '../settings.ts';
 import { LogFold } from './log-fold.ts';
@@ -182,16 +182,16 @@ export function objectHistory(key: string, records: readonly ConsumedEvent[], op
   const settings = opts.settings ?? {};
   const fold = new LogFold();
   // The object's latest version as the store holds it: an invalid one beside the one in effect.
-  const latest = (): string | undefined => fold.invalidObjects.get(key) ?? fold.objects.get(key);
+  const latest = (): string | undefined => fold.latest(key);
   const keyed = records.filter((e) => e.key === key).length;
   const limit = opts.limit ?? Infinity;
   const steps: ObjectStep[] = [];
   let seen = 0;
   let worlds = 0;
   for (const e of records) {
-    const f = foldEvent(e);
+    const f = foldRecord(e);
     if (f === null) continue;
-    const own = f.key === key && (f.op === 'u' || f.op === 'i' || f.op === 'd');
+    const own = f.key === key && (f.op === 'u' || f.op === 'd');
     const marker = (f.op === 's' || f.op === 'k') && key.startsWith(`${f.key}/`) && latest() !== undefined;
     if (!own && !marker) {
       fold.fold(f);

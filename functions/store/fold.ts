@@ -25,7 +25,8 @@ export const DEFAULT_CHANGES_MAXLEN = 100_000;
 export interface FoldEvent {
   /**
    * Upsert, upsert of a version that breaks bgpcast's rules (kept beside the version in effect),
-   * delete, sync marker (v1: since the previous marker), sync marker with its keys.
+   * delete, sync marker (v1: since the previous marker), sync marker with its keys. An upsert
+   * without `normalised` is not classified yet (foldRecord): only replay/log-fold.ts takes those.
    */
   readonly op: 'u' | 'i' | 'd' | 's' | 'k';
   /** Object key; for a sync marker the kind's key prefix "Kind[.group]". */
@@ -44,8 +45,30 @@ export interface FoldEvent {
   readonly listed?: { readonly keys: readonly string[]; readonly part: number; readonly parts: number };
 }
 
-/** The fold of one consumed event; null for kinds bgpcast does not consume. */
+/**
+ * The fold of one consumed event, its upsert classified: 'i' for a version that breaks bgpcast's
+ * rules (never stamped: it gives the object no creation time), 'u' with `normalised` otherwise.
+ * Null for kinds bgpcast does not consume.
+ */
 export function foldEvent(e: ConsumedEvent): FoldEvent | null {
+  const f = foldRecord(e);
+  return f === null ? null : classifyFold(f);
+}
+
+/** An unclassified upsert classified as foldEvent does; any other fold as it is. */
+export function classifyFold(f: FoldEvent): FoldEvent {
+  if (f.op !== 'u' || f.normalised !== undefined) return f;
+  const normalised = normaliseObject(f.object);
+  if (invalidVersion(normalised) === null) return { ...f, normalised };
+  const { firstSeen: _, ...unstamped } = f;
+  return { ...unstamped, op: 'i', normalised };
+}
+
+/**
+ * The fold of one consumed event with its upsert not classified yet ('u' without `normalised`): for
+ * replay/log-fold.ts, which classifies only the versions whose validity decides something.
+ */
+export function foldRecord(e: ConsumedEvent): FoldEvent | null {
   const env = e.envelope;
   if (!lookupKind(env.apiVersion, env.kind)) return null;
   const position = { partition: String(e.partition), offset: e.offset, source: env.source };
@@ -58,12 +81,9 @@ export function foldEvent(e: ConsumedEvent): FoldEvent | null {
   const key = objectKey(env);
   if (env.type === EventType.Deleted) return { ...position, op: 'd', key, object: null };
   const object = sanitizeObject(env.object);
-  const normalised = normaliseObject(object);
-  // Not stamped: an invalid version is never in effect, so it gives the object no creation time.
-  if (invalidVersion(normalised) !== null) return { ...position, op: 'i', key, object, normalised };
   // bgpcast's compare-and-set objects (RouterIDAllocation) are nobody's creation order: no stamp.
   const stamp = lacksCreationTimestamp(object) && !key.startsWith(CAS_KIND_PREFIX);
-  return { ...position, op: 'u', key, object, normalised, ...(stamp ? { firstSeen: env.observedAt } : {}) };
+  return { ...position, op: 'u', key, object, ...(stamp ? { firstSeen: env.observedAt } : {}) };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -128,7 +148,10 @@ export function decodePending(text: string): PendingEntry | null {
   }
 }
 
+/** The script's arguments; every upsert must be classified (foldEvent), as the script trusts 'u'. */
 export function foldArgs(events: readonly FoldEvent[]): string[] {
+  const unclassified = events.find((e) => e.op === 'u' && e.normalised === undefined);
+  if (unclassified) throw new Error(`fold: the upsert of ${unclassified.key} at ${unclassified.partition}:${unclassified.offset} is not classified (foldEvent, not foldRecord)`);
   return events.flatMap((e) => [
     e.op === 'u' && e.firstSeen !== undefined ? 'n' : e.op,
     e.key,

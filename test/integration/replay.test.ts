@@ -18,7 +18,7 @@ import { kafkaEventLog } from '../../functions/replay/event-log.ts';
 import { LogFold } from '../../functions/replay/log-fold.ts';
 import { foldLog } from '../../functions/replay/store-guard.ts';
 import { installWorld, nodesOf, objectKeysOf, writeRebuildKeys } from '../../functions/replay/world-load.ts';
-import { foldIntoWorld, type FoldEvent } from '../../functions/store/fold.ts';
+import { classifyFold, foldIntoWorld, type FoldEvent } from '../../functions/store/fold.ts';
 import { seededRandom } from '../support/random.ts';
 import { captureLog, caughtUp, freshKeys, freshTopic, nameStore, redisPool, snapshot, testKafka, waitFor } from './functions-support.ts';
 import { history, NODES } from './random-history.ts';
@@ -53,11 +53,16 @@ function foldHistory(seed: number, length: number): FoldEvent[][] {
     const r = rnd();
     const batch: FoldEvent[] = [];
     if (r < 0.6) {
-      // One in four upserts is a version that breaks bgpcast's rules: kept beside the one in effect.
+      // Not classified yet, as the log holds them (fold.ts foldRecord): one in four versions breaks
+      // bgpcast's rules (kept beside the one in effect), half come without a creationTimestamp
+      // (stamped when first seen, OBJ-6).
       const key = pick(KEYS);
       const partition = partitionOf(key);
-      const op = rnd() < 0.25 ? 'i' : 'u';
-      batch.push(record({ op, key, partition, offset: at(partition), source: pick(['kube:a', 'kube:b']), object: { n: Math.floor(rnd() * 100) } }));
+      const stamped = rnd() < 0.5;
+      const podCIDR = rnd() < 0.25 ? '10.0.0.0/33' : `10.0.${Math.floor(rnd() * 100)}.0/24`;
+      const object = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'x', ...(stamped ? { creationTimestamp: '2026-01-01T00:00:00Z' } : {}) }, spec: { podCIDRs: [podCIDR] } };
+      const offset = at(partition);
+      batch.push(record({ op: 'u', key, partition, offset, source: pick(['kube:a', 'kube:b']), object, ...(stamped ? {} : { firstSeen: `2026-02-01T00:00:${offset.padStart(2, '0')}Z` }) }));
     } else if (r < 0.7) {
       const key = pick(KEYS);
       const partition = partitionOf(key);
@@ -115,7 +120,9 @@ describe('the log folded in memory', () => {
       const fold = new LogFold();
       let applied = 0;
       for (const batch of foldHistory(seed, 250)) {
-        const outcome = await foldIntoWorld(redis, scripted, epoch, batch, [], null);
+        // The script gets every upsert classified (as the runner's foldEvent does), the fold in memory
+        // as read from the log: it classifies only what decides something.
+        const outcome = await foldIntoWorld(redis, scripted, epoch, batch.map(classifyFold), [], null);
         applied += outcome.applied;
         for (const e of batch) fold.fold(e);
       }
