@@ -69,3 +69,11 @@ export async function storedNodeObjects(redis: Redis, prefix: string): Promise<K
     }
   });
 }
+
+/**
+ * How many objects of the stored world the given source published last (`<p>:{world}:object-sources`):
+ * a plain `up` names those an earlier `up --kube` watcher left, which nothing updates without it.
+ */
+export async function storedObjectsFrom(redis: Redis, prefix: string, source: string): Promise<number> {
+  return (await redis.hvals(storeKeys(prefix).objectSources)).filter((s) => s === source).length;
+}

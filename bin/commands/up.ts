@@ -59,8 +59,8 @@ import { CliError, ExitCode } from '../cli-error.ts';
 import { libraryLogger } from '../verbosity.ts';
 import { printApplied, publishManifests, readFiles } from './apply.ts';
 import { DEMO_ROUTER, printTables, waitApplied, waitEstablished } from './up-demo.ts';
-import { LocalKube } from './up-kube.ts';
-import { localNodes, storedNodeObjects } from './up-nodes.ts';
+import { LocalKube, UP_KUBE_SOURCE } from './up-kube.ts';
+import { localNodes, storedNodeObjects, storedObjectsFrom } from './up-nodes.ts';
 import { parseBmpStation } from './speaker.ts';
 import { consumingCheck, parseListen, serveTelemetry, withLogOptions } from './process-options.ts';
 import { addSettingOptions, settingsFromOptions } from './settings-options.ts';
@@ -227,6 +227,11 @@ async function up(
 
     // The nodes of the stored world (what earlier runs applied) and of the files about to be.
     const stored = await component('Redis', '', () => storedNodeObjects(redis, prefix));
+    // The API server of an earlier `up --kube` went with it; what its watcher published stays in the
+    // stored world (the run folder keeps one world), and only a watcher's next listing sweeps it.
+    const watched = withKube || !local ? 0 : await component('Redis', '', () => storedObjectsFrom(redis, prefix, UP_KUBE_SOURCE));
+    if (watched > 0)
+      say(`the stored world holds ${watched} object(s) an earlier \`bgpcast up --kube\` published (such as its API server's own default/kubernetes Service); without --kube nothing updates or removes them: \`up --kube\` sweeps what its API server no longer has, or stop and remove ${dir} to start from nothing`);
     const nodes = localNodes([...(prepared?.events.map((e) => e.object) ?? []), ...stored], interfaces);
     let worker: SpeakerWorker | null = null;
     if (nodes.length > 0) {
