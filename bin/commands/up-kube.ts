@@ -30,6 +30,7 @@ import { kubeBinaries, startKube, type RunningKube } from '../../infra/local/kub
 import { installCrds } from '../../infra/local/kube-crds.ts';
 import { CliError, ExitCode } from '../cli-error.ts';
 import { writeThroughApi } from './apply.ts';
+import type { Settings } from '../../functions/settings.ts';
 
 const BUILD_SCRIPT = resolve(import.meta.dirname, '../../infra/kube/build.sh');
 /** The watcher's source under `up --kube`: the events it publishes name it. */
@@ -89,7 +90,7 @@ export class LocalKube {
   }
 
   /** The watcher (API server → the events topic) and the status writer, in this process. */
-  async startControllers(o: { kafka: Kafka; topic: string; redis: Redis; redisUrl: string; prefix: string; say: Say }): Promise<void> {
+  async startControllers(o: { kafka: Kafka; topic: string; redis: Redis; redisUrl: string; prefix: string; settings: Settings; say: Say }): Promise<void> {
     this.checkpoint = new CheckpointStore(o.redis, watchCheckpointKey(o.prefix, UP_KUBE_SOURCE));
     this.publisher = new KafkaEventPublisher(o.kafka, o.topic);
     this.watch = await startWatchService({
@@ -97,12 +98,14 @@ export class LocalKube {
       publisher: this.publisher,
       checkpoint: this.checkpoint,
       source: UP_KUBE_SOURCE,
-      secretsNamespace: 'kube-system',
+      // The namespace the functions look Secrets up in (--bgp-secrets-namespace): the only one watched.
+      secretsNamespace: o.settings.bgpSecretsNamespace,
       log: createLogger('watch'),
       discoveryIntervalMs: 2_000,
     });
     o.say(`watching the API server, publishing to ${o.topic} (source ${UP_KUBE_SOURCE})`);
-    this.statusWriter = await startStatusWriterService({ api: this.api, redis: o.redis, redisUrl: o.redisUrl, prefix: o.prefix, log: createLogger('status-writer') });
+    const { statusReport, enableLbIpam } = o.settings;
+    this.statusWriter = await startStatusWriterService({ api: this.api, redis: o.redis, redisUrl: o.redisUrl, prefix: o.prefix, log: createLogger('status-writer'), statusReport, enableLbIpam });
     o.say('status writer running: CiliumBGPNodeConfigs and conditions go to the API server');
   }
 

@@ -84,7 +84,8 @@ interface UpCliOptions {
   [setting: string]: unknown;
 }
 
-const SETTINGS_READ = settingsReadBy('functions');
+// The functions' settings, and with --kube the status writer's.
+const SETTINGS_READ = [...settingsReadBy('functions'), ...settingsReadBy('status-writer')];
 
 export function registerUp(program: Command): void {
   const cmd = program
@@ -261,7 +262,7 @@ async function up(
     }
     if (kube) {
       const k = kube;
-      await component('watcher and status writer', '', () => k.startControllers({ kafka, topic: Topics.events, redis, redisUrl: stack.redis.address, prefix, say }));
+      await component('watcher and status writer', '', () => k.startControllers({ kafka, topic: Topics.events, redis, redisUrl: stack.redis.address, prefix, settings, say }));
       cleanups.unshift(() => k.stopControllers());
     }
 

@@ -2,8 +2,9 @@
 // its own etcd + kube-apiserver and BIRD on 127.5.5.5:179. Both sessions come up; with the
 // KUBECONFIG it prints, kubectl finds the CRDs, worker1's NodeConfig established with its route
 // count and the ClusterConfig's conditions; unlabelling worker2 withdraws its routes at BIRD and
-// removes its NodeConfig; a LoadBalancer IP patched into a Service's status reaches BIRD. SIGTERM
-// stops everything it started.
+// removes its NodeConfig; a LoadBalancer IP patched into a Service's status reaches BIRD; the
+// watcher reads Secrets from the namespace --bgp-secrets-namespace names. SIGTERM stops everything
+// it started.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -18,7 +19,7 @@ it('up --demo --kube: sessions established, NodeConfigs and conditions through k
   expect(await listening('127.5.5.5', 179), 'something already listens on 127.5.5.5:179 (a running demo?)').toBe(false);
   const env = upEnv(inject('kafkaBrokers'), inject('redisUrl'), 'demo-kube');
 
-  const up = await startUp(['--demo', '--kube'], env, (out, err) => err.includes('ready; Ctrl-C') && out.includes('export KUBECONFIG='), 150_000);
+  const up = await startUp(['--demo', '--kube', '--bgp-secrets-namespace', 'bgp-secrets'], env, (out, err) => err.includes('ready; Ctrl-C') && out.includes('export KUBECONFIG='), 150_000);
   const { child, exited } = up;
   try {
     const stdout = up.stdout();
@@ -67,6 +68,18 @@ it('up --demo --kube: sessions established, NodeConfigs and conditions through k
     const patch = kubectl('patch', 'service', 'web', '--subresource=status', '--type=merge', '-p', '{"status":{"loadBalancer":{"ingress":[{"ip":"172.20.0.10"},{"ip":"172.20.0.11"}]}}}');
     expect(patch.status, patch.stderr).toBe(0);
     await until('172.20.0.11/32 at BIRD', async () => (await birdRoutes('worker1')).includes('172.20.0.11/32') || undefined);
+
+    // Last, as the session then wants TCP MD5, which the demo BIRD does not have: a PeerConfig naming
+    // a Secret that is missing, then that Secret created in the namespace --bgp-secrets-namespace
+    // names (a watcher of kube-system alone would never publish it).
+    type PeerConditions = { status?: { conditions?: { type: string; status: string; message: string }[] } };
+    const missing = () => json<PeerConditions>('get', 'ciliumbgppeerconfig', 'cilium-peer').status?.conditions?.find((c) => c.type === 'cilium.io/MissingAuthSecret');
+    expect(kubectl('patch', 'ciliumbgppeerconfig', 'cilium-peer', '--type=merge', '-p', '{"spec":{"authSecretRef":"bgp-auth"}}').status).toBe(0);
+    const absent = await until('MissingAuthSecret True', () => (missing()?.status === 'True' ? missing() : undefined));
+    expect(absent!.message).toContain('bgp-secrets');
+    expect(kubectl('create', 'namespace', 'bgp-secrets').status).toBe(0);
+    expect(kubectl('create', 'secret', 'generic', 'bgp-auth', '-n', 'bgp-secrets', '--from-literal=password=s3cret').status).toBe(0);
+    await until('MissingAuthSecret False once the Secret exists in bgp-secrets', () => missing()?.status === 'False' || undefined);
 
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
