@@ -13,7 +13,7 @@ import { storeKeys } from '../../events/redis-keys.ts';
 import { startRedis } from '../../infra/local/redis.ts';
 import { runCli } from '../support/cli.ts';
 import { listening } from '../support/process.ts';
-import { startDemo } from '../support/up-process.ts';
+import { startDemo, stopUp } from '../support/up-process.ts';
 import { birdCommand } from '../support/routers/bird-control.ts';
 import { parseProtocol } from '../support/routers/index.ts';
 import { makeTempDir, removeTempDir, waitFor } from '../support/routers/index.ts';
@@ -100,7 +100,7 @@ it('up --demo: after redis-cli FLUSHALL the desired state comes back by itself a
     demo.child.kill('SIGTERM');
     expect(await demo.exited).toBe(0);
   } finally {
-    if (demo.child.exitCode === null) demo.child.kill('SIGKILL');
+    await stopUp(demo);
     admin.disconnect();
     await redis.stop();
     removeTempDir(dataDir);

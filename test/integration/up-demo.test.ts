@@ -7,7 +7,7 @@
 
 import { expect, inject, it } from 'vitest';
 import { alive, listening } from '../support/process.ts';
-import { startDemo, upEnv } from '../support/up-process.ts';
+import { startDemo, stopUp, upEnv } from '../support/up-process.ts';
 
 it('up --demo shows both sessions established and the routes advertised, then stops cleanly', { timeout: 120_000 }, async () => {
   expect(await listening('127.5.5.5', 179), 'something already listens on 127.5.5.5:179 (a running demo?)').toBe(false);
@@ -56,6 +56,6 @@ it('up --demo shows both sessions established and the routes advertised, then st
     expect(alive(birdPid)).toBe(false);
     expect(await listening('127.5.5.5', 179)).toBe(false);
   } finally {
-    if (child.exitCode === null) child.kill('SIGKILL');
+    await stopUp(up);
   }
 });

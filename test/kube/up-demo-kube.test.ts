@@ -12,7 +12,7 @@ import { expect, inject, it } from 'vitest';
 import { birdCommand } from '../support/routers/bird-control.ts';
 import { parseRoutes } from '../support/routers/bird-parse.ts';
 import { listening } from '../support/process.ts';
-import { startUp, upEnv } from '../support/up-process.ts';
+import { startUp, stopUp, upEnv } from '../support/up-process.ts';
 import { until } from './watch-support.ts';
 
 it('up --demo --kube: sessions established, NodeConfigs and conditions through kubectl, label and status changes reach BIRD, then a clean stop', { timeout: 240_000 }, async () => {
@@ -89,6 +89,6 @@ it('up --demo --kube: sessions established, NodeConfigs and conditions through k
     const server = /Kubernetes API ready at https:\/\/127\.0\.0\.1:(\d+)/.exec(stderr)!;
     expect(await listening('127.0.0.1', Number(server[1]))).toBe(false);
   } finally {
-    if (child.exitCode === null) child.kill('SIGKILL');
+    await stopUp(up);
   }
 });

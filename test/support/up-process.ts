@@ -53,6 +53,20 @@ export interface UpProcess {
   stderr(): string;
 }
 
+/**
+ * Stops an `up` a test gave up on: SIGTERM first, so that it stops what it started (BIRD, etcd and
+ * kube-apiserver run in process groups of their own and outlive a SIGKILL of `up`), and SIGKILL
+ * only when it has not exited within `graceMs`.
+ */
+export async function stopUp(up: Pick<UpProcess, 'child' | 'exited'>, graceMs = 30_000): Promise<void> {
+  if (up.child.exitCode !== null || up.child.signalCode !== null) return;
+  up.child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const late = await Promise.race([up.exited.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs)))]);
+  clearTimeout(timer);
+  if (late) up.child.kill('SIGKILL');
+}
+
 /** Spawns `bgpcast up ARGS` and resolves once `ready(stdout, stderr)` holds. */
 export async function startUp(args: string[], env: NodeJS.ProcessEnv, ready: (stdout: string, stderr: string) => boolean, timeoutMs: number): Promise<UpProcess> {
   const child = spawn(process.execPath, [resolve(repoRoot, 'bin/bgpcast.ts'), 'up', ...args], { cwd: repoRoot, env });
@@ -76,7 +90,7 @@ export async function startUp(args: string[], env: NodeJS.ProcessEnv, ready: (st
       void exited.then((code) => (clearTimeout(timer), fail(new Error(`up exited early (${code}):\n${stderr}`))));
     });
   } catch (e) {
-    if (child.exitCode === null) child.kill('SIGKILL');
+    await stopUp(up);
     throw e;
   }
   return up;
