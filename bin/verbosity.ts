@@ -11,10 +11,6 @@ export function setVerbose(on: boolean): void {
   verbose = on;
 }
 
-export function isVerbose(): boolean {
-  return verbose;
-}
-
 /** The logger a library gets: silent unless --verbose. */
 export function libraryLogger(name: string): Logger {
   return verbose ? createLogger(name) : createLogger(name, 'silent');

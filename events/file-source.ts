@@ -10,6 +10,7 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments } from '
 import type { Document } from 'yaml';
 import { lookupKind } from './kinds.ts';
 import { kindSchema, validateObject } from './schema/validate.ts';
+import { isDnsSubdomain } from './schema/object-meta.ts';
 import { pathText } from './schema/structural.ts';
 import type { FieldPath } from './schema/structural.ts';
 import { sanitizeObject } from './sanitize.ts';
@@ -158,7 +159,6 @@ function isList(value: unknown): boolean {
 }
 
 // RFC 1123 subdomain, as Kubernetes requires of most object names.
-const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 type Checked =
   | { object: KubeObject; label: string; issues: readonly { path: FieldPath; message: string }[] }
@@ -181,7 +181,7 @@ function checkObject(value: unknown, docNumber: number): Checked {
   const m = metadata as Record<string, unknown>;
   const name = m['name'];
   if (typeof name !== 'string' || name.length === 0) return { error: `${label}: metadata.name is required` };
-  if (name.length > 253 || !dnsSubdomain.test(name)) {
+  if (!isDnsSubdomain(name)) {
     return { error: `${label}: metadata.name "${name}" is not a valid name (lower-case RFC 1123 subdomain)` };
   }
   const info = lookupKind(o['apiVersion'], o['kind']);
@@ -190,7 +190,7 @@ function checkObject(value: unknown, docNumber: number): Checked {
     return { error: `${label} ${name}: spec must be a mapping` };
   }
   const ns = m['namespace'];
-  if (ns !== undefined && (typeof ns !== 'string' || !dnsSubdomain.test(ns))) {
+  if (ns !== undefined && (typeof ns !== 'string' || !isDnsSubdomain(ns))) {
     return { error: `${label} ${name}: metadata.namespace must be a valid name` };
   }
   // As kubectl does: namespaced kinds default to "default"; cluster-scoped kinds drop it.

@@ -110,14 +110,12 @@ async function publishWithSecrets(prepared: PreparedManifests, action: 'apply' |
 }
 
 /**
- * Publishes every event of the files in one transaction, after checking each against the topic's
- * record limit: an object too large to be a record fails the command (exit 3) naming its file,
- * line and limit, and nothing is published.
+ * Publishes every event of the files in one transaction. The publisher checks each against the
+ * topic's record limit before it sends anything: an object too large to be a record fails the
+ * command (exit 3) naming its file, line and limit, and nothing is published.
  */
 export async function publishManifests(publisher: KafkaEventPublisher, prepared: PreparedManifests): Promise<void> {
   try {
-    const oversized = await publisher.oversized(prepared.events);
-    if (oversized.length > 0) throw new RecordTooLargeError(oversized, await publisher.recordLimit());
     await publisher.publish(prepared.events);
   } catch (e) {
     if (e instanceof RecordTooLargeError) throw tooLarge(e.records, e.limit, prepared);

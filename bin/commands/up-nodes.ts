@@ -8,6 +8,7 @@ import type { KubeObject } from '../../events/envelope.ts';
 import type { Redis } from 'ioredis';
 import { maskTo, parseIp } from '../../events/ip.ts';
 import { storeKeys } from '../../events/redis-keys.ts';
+import { listDesiredNodes } from '../../functions/store/desired-store.ts';
 
 export interface LocalNode {
   readonly name: string;
@@ -56,7 +57,7 @@ export function localNodes(objects: readonly KubeObject[], interfaces: readonly 
  */
 export async function storedNodeObjects(redis: Redis, prefix: string): Promise<KubeObject[]> {
   const keys = storeKeys(prefix);
-  const names = (await redis.smembers(keys.desiredNodes)).sort();
+  const names = await listDesiredNodes(redis, keys);
   if (names.length === 0) return [];
   const fields = names.flatMap((n) => [`Node/${n}`, `CiliumNode.cilium.io/${n}`]);
   const values = await redis.hmget(keys.objects, ...fields);

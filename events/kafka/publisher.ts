@@ -107,13 +107,6 @@ export class KafkaEventPublisher implements EventPublisher {
     return this.limit;
   }
 
-  /** The envelopes whose records the topic would refuse (none of them is sent). */
-  async oversized(envelopes: readonly EventEnvelope[]): Promise<OversizedRecord[]> {
-    const { maxBatchBytes } = await this.recordLimit();
-    const records = await this.records(envelopes, maxBatchBytes);
-    return records.filter((r) => r.bytes > maxBatchBytes).map((r) => ({ envelope: r.from, bytes: r.bytes }));
-  }
-
   publish(envelopes: readonly EventEnvelope[]): Promise<void> {
     const run = this.queue.then(() => this.publishNow(envelopes));
     this.queue = run.catch(() => undefined);

@@ -210,7 +210,7 @@ function article(s: StructuralSchema): string {
 function typeName(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'number') return Number.isInteger(v) ? `the number ${v}` : `the number ${v}`;
+  if (typeof v === 'number') return `the number ${v}`;
   if (typeof v === 'string') return `the string ${show(v)}`;
   if (typeof v === 'boolean') return String(v);
   return 'an object';

@@ -67,7 +67,8 @@ export function kindSchema(apiVersion: string, kind: string): KindSchema | undef
 export function validateObject(object: Record<string, unknown>, schema: KindSchema): SchemaIssue[] {
   const { metadata, ...rest } = object;
   const meta = checkObjectMeta(metadata, schema.nameRule);
-  const body = checkValue(prepareValue(rest, withoutMetadata(schema.schema)), withoutMetadata(schema.schema));
+  const root = withoutMetadata(schema.schema);
+  const body = checkValue(prepareValue(rest, root), root);
   return [...meta, ...body];
 }
 

@@ -37,9 +37,9 @@ export function dirtyTargets(
   end: WorldView,
   refs: readonly ObjectRef[],
   everything = false,
+  dirtiedBy = nodesDirtiedBy(start, end),
 ): Dirty {
   const nodes = new Set<string>();
-  const dirtiedBy = nodesDirtiedBy(start, end);
   for (const ref of refs) for (const node of dirtiedBy(ref)) nodes.add(node);
   if (everything) for (const node of dirtiedBy(null)) nodes.add(node);
   return { nodes, conditions: everything || refs.length > 0 };
@@ -48,16 +48,20 @@ export function dirtyTargets(
 /**
  * The rule above one change at a time, for a window: the nodes a change of `ref` may have made
  * stale, or (null) those a reload or sync marker may have — every node of start and end. The BGP
- * nodes of the window are computed once, on first need.
+ * nodes of the window are computed once, on first need, and each object's nodes once.
  */
 export function nodesDirtiedBy(start: WorldView, end: WorldView): (ref: ObjectRef | null) => readonly string[] {
   let bgp: readonly string[] | null = null;
   let every: readonly string[] | null = null;
   const bgpOfWindow = () => (bgp ??= [...new Set([...bgpNodes(start), ...bgpNodes(end)])]);
   const everyNode = () => (every ??= [...new Set([...allNodes(start), ...allNodes(end)])]);
+  const byRef = new Map<string, readonly string[]>();
   return (ref) => {
     if (ref === null || ref.kind === 'CiliumBGPClusterConfig') return everyNode();
-    return affectedNodes(start, end, ref, bgpOfWindow);
+    const id = `${ref.kind}/${ref.namespace ?? ''}/${ref.name}`;
+    let nodes = byRef.get(id);
+    if (nodes === undefined) byRef.set(id, (nodes = affectedNodes(start, end, ref, bgpOfWindow)));
+    return nodes;
   };
 }
 

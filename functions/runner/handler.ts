@@ -198,8 +198,10 @@ export function createFunctionsHandler(opts: FunctionsHandlerOptions): Functions
     if (folds.length > 0 || ranges.length > 0) {
       const { changes, marker } = foldChanges(folds);
       const w1 = applyChanges(w0, changes);
-      const stale = dirtyTargets(w0, w1, changes.map((c) => c.ref), marker);
-      const causes: Map<string, Cause[]> = causesByNode(events, nodesDirtiedBy(w0, w1));
+      // One closure for both: each changed object's nodes are worked out once.
+      const dirtiedBy = nodesDirtiedBy(w0, w1);
+      const stale = dirtyTargets(w0, w1, changes.map((c) => c.ref), marker, dirtiedBy);
+      const causes: Map<string, Cause[]> = causesByNode(events, dirtiedBy);
       own = foldPositions(folds);
       const entry: PendingEntry = {
         nodes: [...stale.nodes].sort(),

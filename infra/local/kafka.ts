@@ -2,13 +2,14 @@
 // Maven Central jars that fetch-kafka-jars.sh caches (infra/local/README.md).
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Admin } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, spawnToFile, stderrLogger, stopProcess, tail, waitUntil } from './procs.ts';
+import { cacheDir } from './run-dir.ts';
 
 export const KAFKA_VERSION = '4.1.2';
 const STARTED_LINE = 'Kafka Server started';
@@ -39,8 +40,7 @@ export interface RunningKafka {
 
 /** `${BGPCAST_CACHE_DIR:-${XDG_CACHE_HOME:-~/.cache}/bgpcast}/kafka-4.1.2/libs`, as in fetch-kafka-jars.sh. */
 export function kafkaLibsDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.BGPCAST_CACHE_DIR || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'bgpcast');
-  return join(base, `kafka-${KAFKA_VERSION}`, 'libs');
+  return join(cacheDir(env), `kafka-${KAFKA_VERSION}`, 'libs');
 }
 
 const JAVA_MISSING = 'java not found: apt-get install -y openjdk-17-jre-headless (or set JAVA_HOME)';

@@ -7,12 +7,13 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { freePort, spawnToFile, stderrLogger, stopProcess, waitUntil } from './procs.ts';
 import type { Spawned } from './procs.ts';
+import { cacheDir } from './run-dir.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const BUILD_SCRIPT = 'infra/kube/build.sh';
@@ -67,7 +68,7 @@ export interface KubeBinaries {
 
 /** Where build.sh puts each artifact: `${BGPCAST_CACHE_DIR:-${XDG_CACHE_HOME:-~/.cache}/bgpcast}/…`. */
 export function kubeBinaries(env: NodeJS.ProcessEnv = process.env): KubeBinaries {
-  const base = env.BGPCAST_CACHE_DIR || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'bgpcast');
+  const base = cacheDir(env);
   const v = kubeVersions();
   const kube = join(base, `kube-${v.kubernetes}`, 'bin');
   return {

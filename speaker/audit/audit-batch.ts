@@ -20,7 +20,6 @@ export interface BatchOptions {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const familyText = (f: FamilyKey): string => f;
 
 function peerFields(peer: TapPeer, session: number) {
   return {
@@ -129,10 +128,9 @@ export function auditRecords(events: readonly WireEvent[], opts: BatchOptions): 
           cur.index.set(text, index);
         }
       }
-      const fam = familyText(family);
       const last = cur.record.entries.at(-1);
-      if (last && last.family === fam && last.attributes === index) last.prefixes.push(...take);
-      else cur.record.entries.push({ family: fam, attributes: index, prefixes: take });
+      if (last && last.family === family && last.attributes === index) last.prefixes.push(...take);
+      else cur.record.entries.push({ family, attributes: index, prefixes: take });
       cur.routes += take.length;
       cur.record.until = iso(e.at);
     }

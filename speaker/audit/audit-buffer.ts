@@ -100,9 +100,10 @@ export class AuditBuffer {
 
   /** A batch that was not delivered goes back to the front (its gaps merge with any new ones). */
   requeue(batch: readonly QueuedRecord[]): void {
-    const records = batch.filter((q) => q.record.kind !== 'gap' || q.record.reason !== 'buffer-overflow');
+    const records: QueuedRecord[] = [];
     for (const q of batch) {
-      if (q.record.kind === 'gap' && q.record.reason === 'buffer-overflow') this.#gaps.set(q.node, mergeGaps(q.record, this.#gaps.get(q.node) ?? null));
+      if (q.record.kind === 'gap' && q.record.reason === 'buffer-overflow') this.#gaps.set(q.node, widenGap(this.#gaps.get(q.node) ?? null, q.record));
+      else records.push(q);
     }
     this.#queue = [...records, ...this.#queue];
     for (const q of records) this.#bytes += q.value.length;
@@ -122,8 +123,4 @@ export class AuditBuffer {
       this.dropped += drop;
     }
   }
-}
-
-function mergeGaps(a: GapRecord, b: GapRecord | null): GapRecord {
-  return b === null ? a : widenGap(b, a);
 }

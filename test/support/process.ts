@@ -2,6 +2,7 @@
 // something listen on host:port, and a bounded wait for a condition.
 
 import { connect } from 'node:net';
+import { waitFor } from './routers/common.ts';
 
 export function alive(pid: number): boolean {
   try {
@@ -21,12 +22,7 @@ export function listening(host: string, port: number): Promise<boolean> {
   });
 }
 
-/** Resolves once `check` holds; throws naming `what` after `ms`. */
+/** Resolves once `check` holds; throws naming `what` after `ms` (routers/common.ts waitFor). */
 export async function until(what: string, check: () => boolean | Promise<boolean>, ms = 30_000, everyMs = 200): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`not within ${ms / 1000} s: ${what}`);
+  await waitFor(async () => (await check()) || undefined, { what, timeoutMs: ms, intervalMs: everyMs });
 }
