@@ -24,7 +24,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunResult } from './common.ts';
-import { run, runOk } from './common.ts';
+import { run, runOk, waitFor } from './common.ts';
 
 export const NetnsPrefix = 'bgpch-';
 
@@ -90,6 +90,19 @@ async function setUpHost(h: NetnsHost): Promise<void> {
   await ip(['-n', h.ns, 'link', 'set', 'eth0', 'up']);
 }
 
+/**
+ * Waits until eth0 is operationally up. Carrier comes at once and IPv4 flows, but the kernel sets
+ * operstate UP (IFF_RUNNING) through its link watch, up to a second later; until then
+ * os.networkInterfaces() leaves the interface out, so a speaker that looks up its interface's IPv6
+ * address in that window finds none.
+ */
+async function waitOperUp(h: NetnsHost): Promise<void> {
+  await waitFor(async () => {
+    const [link] = JSON.parse(await ip(['-n', h.ns, '-j', 'link', 'show', 'eth0'])) as { operstate?: string }[];
+    return link?.operstate === 'UP';
+  }, { timeoutMs: 10_000, intervalMs: 50, what: `eth0 of ${h.ns} operationally up` });
+}
+
 /** Creates the namespaces, links and addresses; on any failure removes what it made and throws. */
 export async function createTopology(opts: { hosts?: readonly NetnsHostSpec[] } = {}): Promise<NetnsTopology> {
   await removeStaleNamespaces();
@@ -126,6 +139,7 @@ export async function createTopology(opts: { hosts?: readonly NetnsHostSpec[] } 
       }
     }
     for (const h of list) await setUpHost(h);
+    for (const h of list) await waitOperUp(h);
   } catch (err) {
     await destroy();
     throw err;
