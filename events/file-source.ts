@@ -158,8 +158,6 @@ function isList(value: unknown): boolean {
   return Boolean(v && v.kind === 'List' && v.apiVersion === 'v1' && Array.isArray(v.items));
 }
 
-// RFC 1123 subdomain, as Kubernetes requires of most object names.
-
 type Checked =
   | { object: KubeObject; label: string; issues: readonly { path: FieldPath; message: string }[] }
   | { warning: string }
@@ -181,6 +179,7 @@ function checkObject(value: unknown, docNumber: number): Checked {
   const m = metadata as Record<string, unknown>;
   const name = m['name'];
   if (typeof name !== 'string' || name.length === 0) return { error: `${label}: metadata.name is required` };
+  // RFC 1123 subdomain, as Kubernetes requires of most object names.
   if (!isDnsSubdomain(name)) {
     return { error: `${label}: metadata.name "${name}" is not a valid name (lower-case RFC 1123 subdomain)` };
   }

@@ -27,10 +27,9 @@ end
  *   offset delivered], …], one per partition, or ''), then per event six values: op ('u' upsert,
  *   'n' upsert of an object without creationTimestamp, 'd' delete, 's' sync marker, 'k' sync
  *   marker with keys, 'i' upsert of a version that breaks bgpcast's rules), key (object key; for
- *   's' and 'k' the kind "Kind[.group]"), partition,
- *   offset, source, payload (object JSON for 'u' and 'i'; for 'n' the time as a JSON string, head and tail
- *   of fold.ts stampHalves, joined by newlines; syncId for 's', JSON {syncId, keys, part, parts}
- *   for 'k').
+ *   's' and 'k' the kind "Kind[.group]"), partition, offset, source, payload (object JSON for 'u'
+ *   and 'i'; for 'n' the time as a JSON string, head and tail of fold.ts stampHalves, joined by
+ *   newlines; syncId for 's', JSON {syncId, keys, part, parts} for 'k').
  * Nothing is written unless the store is the one the caller knows: the log record holds its epoch
  * (a wiped store has none, a rebuilt one another), and the world already holds every offset before
  * each range (a store restored from an older copy does not). Then every offset of the ranges
